@@ -1,0 +1,44 @@
+# colstate — the two commands README.md promises:
+#   make demo   plan and apply examples/quickstart on an embedded Weaviate
+#   make test   install what the tests need and run them all
+SHELL := /bin/bash
+WEAVIATE_VERSION := v1.35.2
+GOBIN := $(shell go env GOPATH)/bin
+export PATH := $(GOBIN):$(PATH)
+WEAVIATE_BIN := $(GOBIN)/weaviate-server
+
+.PHONY: all build demo test unit e2e weaviate deps fmt vet bench clean
+
+all: build
+
+build:
+	go build -o bin/colstate ./cmd/colstate
+
+deps:
+	go mod download
+
+# Install weaviate-server with `go install`; does nothing when the installed
+# binary already reports $(WEAVIATE_VERSION).
+weaviate:
+	@if [ -x "$(WEAVIATE_BIN)" ] && go version -m "$(WEAVIATE_BIN)" 2>/dev/null | grep -q "mod.*github.com/weaviate/weaviate[[:space:]]*$(WEAVIATE_VERSION)"; then \
+		echo "weaviate-server $(WEAVIATE_VERSION) already installed at $(WEAVIATE_BIN)"; \
+	else \
+		echo "installing weaviate-server $(WEAVIATE_VERSION) (takes a few minutes the first time)"; \
+		go install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION); \
+	fi
+
+demo: build weaviate
+	./bin/colstate -chdir examples/quickstart plan
+	./bin/colstate -chdir examples/quickstart apply -auto-approve
+	./bin/colstate -chdir examples/quickstart plan
+
+vet:
+	go vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+# CI=true makes a missing weaviate-server a failure, not a skip.
+test: deps weaviate vet
+	go test -count=1 ./...
+
+clean:
+	rm -rf bin examples/quickstart/.colstate

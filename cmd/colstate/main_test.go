@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/weaviatetest"
+)
+
+// withWeaviate starts the package's shared Weaviate around the tests, but not
+// in the child processes testscript runs as the colstate command.
+type withWeaviate struct{ m *testing.M }
+
+func (w withWeaviate) Run() int { return weaviatetest.Main(w.m) }
+
+func TestMain(m *testing.M) {
+	testscript.Main(withWeaviate{m}, map[string]func(){
+		"colstate": func() { os.Exit(run(os.Args)) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: the real
+// colstate binary against the real weaviate-server.
+func TestScripts(t *testing.T) {
+	srv := weaviatetest.Server(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("WEAVIATE_URL", srv.URL)
+			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"wv": wvCmd(srv.URL),
+		},
+	})
+}
+
+// wvCmd is a script command that inspects or changes Weaviate behind
+// colstate's back:
+//
+//	wv create NAME [DESCRIPTION]   create a bare collection by hand
+//	wv exists NAME                 succeed when the collection exists
+//	wv class NAME                  print the collection's schema as JSON
+//	wv delete NAME                 delete a collection by hand
+func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) < 2 {
+			ts.Fatalf("usage: wv create|exists|class|delete NAME")
+		}
+		client, err := live.New(live.Options{URL: url})
+		ts.Check(err)
+		ctx := context.Background()
+		name := args[1]
+		var opErr error
+		switch args[0] {
+		case "create":
+			cl := live.Class{"class": name, "vectorizer": "none"}
+			if len(args) > 2 {
+				cl["description"] = args[2]
+			}
+			opErr = client.CreateRaw(ctx, cl)
+		case "exists":
+			_, opErr = client.Class(ctx, name)
+		case "class":
+			var cl live.Class
+			cl, opErr = client.Class(ctx, name)
+			if opErr == nil {
+				b, _ := json.MarshalIndent(cl, "", "  ")
+				fmt.Fprintln(ts.Stdout(), string(b))
+			}
+		case "delete":
+			opErr = client.Delete(ctx, name)
+		default:
+			ts.Fatalf("wv: unknown subcommand %q", args[0])
+		}
+		if neg && opErr == nil {
+			ts.Fatalf("wv %s %s: unexpectedly succeeded", args[0], name)
+		}
+		if !neg && opErr != nil {
+			ts.Fatalf("wv %s %s: %v", args[0], name, opErr)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+// Package config reads colstate's HCL configuration: every *.hcl file of a
+// directory, like Terraform. Every problem is an hcl.Diagnostic carrying the
+// source range it came from.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/colstate/colstate/internal/collection"
+)
+
+// Config is the decoded configuration of one directory.
+type Config struct {
+	Weaviate    Weaviate
+	State       State
+	Collections []Declared // in file order
+}
+
+// Weaviate says which server to talk to.
+type Weaviate struct {
+	URL      string
+	GRPCURL  string
+	APIKey   string
+	Embedded bool
+}
+
+// State says where colstate keeps its state file.
+type State struct {
+	Path string
+}
+
+// Declared is a collection as the configuration declares it, normalised.
+type Declared struct {
+	collection.Collection
+	Range hcl.Range // the collection block's header, for diagnostics
+}
+
+// Defaults used when the configuration leaves them out.
+const (
+	DefaultURL       = "http://localhost:8080"
+	DefaultGRPCURL   = "localhost:50051"
+	DefaultStatePath = ".colstate/state.json"
+)
+
+// Collection returns the declared collection with that name, or nil.
+func (c *Config) Collection(name string) *Declared {
+	for i := range c.Collections {
+		if c.Collections[i].Name == name {
+			return &c.Collections[i]
+		}
+	}
+	return nil
+}
+
+// Loader parses configuration files and keeps their text for diagnostics.
+type Loader struct {
+	parser *hclparse.Parser
+}
+
+// NewLoader returns a Loader.
+func NewLoader() *Loader { return &Loader{parser: hclparse.NewParser()} }
+
+// Files returns the parsed files by name, for printing diagnostics with source.
+func (l *Loader) Files() map[string]*hcl.File { return l.parser.Files() }
+
+// LoadDir reads every *.hcl file in dir, in name order.
+func (l *Loader) LoadDir(dir string) (*Config, hcl.Diagnostics) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot list configuration files", Detail: err.Error()}}
+	}
+	if len(names) == 0 {
+		abs, _ := filepath.Abs(dir)
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No configuration files",
+			Detail:   fmt.Sprintf("%s has no *.hcl files. Write one declaring your collections (see examples/quickstart), or run colstate from the directory that has them.", abs),
+		}}
+	}
+	sort.Strings(names)
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration file", Detail: err.Error()})
+			continue
+		}
+		rel := name
+		if r, err := filepath.Rel(".", name); err == nil {
+			rel = r
+		}
+		f, d := l.parser.ParseHCL(src, rel)
+		diags = append(diags, d...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	cfg, d := decode(files)
+	return cfg, append(diags, d...)
+}
+
+var rootSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "weaviate"},
+		{Type: "state"},
+		{Type: "collection", LabelNames: []string{"name"}},
+	},
+}
+
+func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
+	cfg := &Config{
+		Weaviate: Weaviate{URL: DefaultURL, GRPCURL: DefaultGRPCURL},
+		State:    State{Path: DefaultStatePath},
+	}
+	var diags hcl.Diagnostics
+	seen := map[string]*hcl.Range{}
+	once := func(b *hcl.Block) bool {
+		if prev, ok := seen[b.Type]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
+				Detail:   fmt.Sprintf("A %s block was already declared at %s. Only one is allowed.", b.Type, prev),
+				Subject:  b.DefRange.Ptr(),
+			})
+			return false
+		}
+		seen[b.Type] = b.DefRange.Ptr()
+		return true
+	}
+	collections := map[string]hcl.Range{}
+	for _, f := range files {
+		content, d := f.Body.Content(rootSchema)
+		diags = append(diags, d...)
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "weaviate":
+				if once(b) {
+					diags = append(diags, decodeWeaviate(b.Body, &cfg.Weaviate)...)
+				}
+			case "state":
+				if once(b) {
+					diags = append(diags, decodeState(b.Body, &cfg.State)...)
+				}
+			case "collection":
+				name := b.Labels[0]
+				if prev, ok := collections[name]; ok {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Duplicate collection",
+						Detail:   fmt.Sprintf("Collection %q was already declared at %s.", name, prev),
+						Subject:  b.LabelRanges[0].Ptr(),
+					})
+					continue
+				}
+				collections[name] = b.DefRange
+				col, d := decodeCollection(b)
+				diags = append(diags, d...)
+				cfg.Collections = append(cfg.Collections, Declared{Collection: col, Range: b.DefRange})
+			}
+		}
+	}
+	return cfg, diags
+}
+
+func decodeWeaviate(body hcl.Body, w *Weaviate) hcl.Diagnostics {
+	content, diags := body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "url"}, {Name: "grpc_url"}, {Name: "api_key"}, {Name: "embedded"},
+	}})
+	diags = append(diags, decodeAttr(content.Attributes["url"], &w.URL)...)
+	diags = append(diags, decodeAttr(content.Attributes["grpc_url"], &w.GRPCURL)...)
+	diags = append(diags, decodeAttr(content.Attributes["api_key"], &w.APIKey)...)
+	diags = append(diags, decodeAttr(content.Attributes["embedded"], &w.Embedded)...)
+	return diags
+}
+
+func decodeState(body hcl.Body, s *State) hcl.Diagnostics {
+	content, diags := body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path"}}})
+	diags = append(diags, decodeAttr(content.Attributes["path"], &s.Path)...)
+	if a := content.Attributes["path"]; a != nil && s.Path == "" {
+		diags = append(diags, attrError(a, "Empty state path", "state.path must name a file, e.g. \".colstate/state.json\"."))
+	}
+	return diags
+}
+
+// decodeAttr decodes attr into target when the attribute is present. target
+// is a pointer to string, int64 or bool.
+func decodeAttr(attr *hcl.Attribute, target any) hcl.Diagnostics {
+	if attr == nil {
+		return nil
+	}
+	return gohcl.DecodeExpression(attr.Expr, evalContext, target)
+}
+
+func attrError(attr *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   detail,
+		Subject:  attr.Expr.Range().Ptr(),
+	}
+}

@@ -1,0 +1,167 @@
+// Package live is colstate's adapter to a running Weaviate: it reads and
+// writes collection schemas and, later, streams objects.
+//
+// Schemas go over Weaviate's REST API as raw JSON rather than through the
+// weaviate-go-client models: those models are pinned at v1.27 and silently
+// drop settings a newer server returns, and an update built from them would
+// send those settings back as "unset".
+package live
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client talks to one Weaviate server.
+type Client struct {
+	base   *url.URL
+	apiKey string
+	http   *http.Client
+}
+
+// Options configure a Client.
+type Options struct {
+	URL     string // REST endpoint, e.g. http://localhost:8080
+	GRPCURL string // host:port of the gRPC endpoint
+	APIKey  string
+	Timeout time.Duration
+}
+
+// New returns a client for the Weaviate at opts.URL. It does not connect.
+func New(opts Options) (*Client, error) {
+	u, err := url.Parse(opts.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("weaviate url %q is not an http(s) URL like http://localhost:8080", opts.URL)
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	return &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}}, nil
+}
+
+// URL returns the REST endpoint the client talks to.
+func (c *Client) URL() string { return c.base.String() }
+
+// ErrNotFound is returned when the addressed collection does not exist.
+var ErrNotFound = errors.New("not found")
+
+// StatusError is a non-success answer from Weaviate.
+type StatusError struct {
+	Method, Path string
+	Status       int
+	Message      string
+}
+
+func (e *StatusError) Error() string {
+	hint := ""
+	switch e.Status {
+	case http.StatusUnauthorized:
+		hint = " (unauthorized: check the api_key in the weaviate block or WEAVIATE_API_KEY)"
+	case http.StatusForbidden:
+		hint = " (forbidden: the API key lacks the permission for this)"
+	}
+	return fmt.Sprintf("weaviate %s %s: %d %s%s", e.Method, e.Path, e.Status, e.Message, hint)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	u := c.base.JoinPath(path)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("weaviate %s %s: %w (is Weaviate running at %s?)", method, path, unwrapURLError(err), c.base)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("weaviate %s %s: reading response: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return ErrNotFound
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &StatusError{Method: method, Path: path, Status: resp.StatusCode, Message: serverMessage(data)}
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("weaviate %s %s: decoding response: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// unwrapURLError drops net/url's "Get \"http://...\":" prefix, which repeats
+// what the caller already says.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// serverMessage pulls the human text out of Weaviate's {"error":[{"message":...}]}.
+func serverMessage(data []byte) string {
+	var e struct {
+		Error []struct {
+			Message string `json:"message"`
+		} `json:"error"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &e) == nil {
+		var msgs []string
+		for _, m := range e.Error {
+			msgs = append(msgs, m.Message)
+		}
+		if e.Message != "" {
+			msgs = append(msgs, e.Message)
+		}
+		if len(msgs) > 0 {
+			return strings.Join(msgs, "; ")
+		}
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// Ready reports whether the server answers its readiness probe.
+func (c *Client) Ready(ctx context.Context) error {
+	return c.do(ctx, http.MethodGet, "/v1/.well-known/ready", nil, nil)
+}
+
+// Version returns the server's version string.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var meta struct {
+		Version string `json:"version"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/meta", nil, &meta)
+	return meta.Version, err
+}

@@ -1,0 +1,251 @@
+// Package plan computes what colstate must do to make Weaviate match the
+// configuration, and renders it for people and programs. It works on plain
+// values: the caller reads the configuration, the live schema and the state
+// and hands them in, so the differ never touches the network.
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/colstate/colstate/internal/collection"
+)
+
+// Action is what a change does; its value is its own diff symbol.
+type Action rune
+
+// Action kinds (see DESIGN.md).
+const (
+	Create  Action = '+'
+	Update  Action = '~'
+	Replace Action = '±'
+	Delete  Action = '-'
+)
+
+// Symbol is the marker shown in front of a change.
+func (a Action) Symbol() string {
+	if a == Replace {
+		return "-/+"
+	}
+	return string(a)
+}
+
+func (a Action) String() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Replace:
+		return "replace"
+	case Delete:
+		return "delete"
+	}
+	return fmt.Sprintf("Action(%q)", rune(a))
+}
+
+// Change is one action on one collection.
+//
+//	Action   Before                After                 Fields
+//	create   nil                   declared collection   nil
+//	update   live collection       declared collection   mutable differences
+//	replace  live collection       declared collection   all differences; some force replacement
+//	delete   live collection       nil                   nil
+type Change struct {
+	Collection string                   `json:"collection"`
+	Action     Action                   `json:"-"`
+	Before     *collection.Collection   `json:"before"`
+	After      *collection.Collection   `json:"after"`
+	Fields     []collection.FieldChange `json:"fields,omitempty"`
+}
+
+// Reasons lists the differences that force a replacement.
+func (c Change) Reasons() []string {
+	var out []string
+	for _, f := range c.Fields {
+		if f.Replace {
+			out = append(out, f.Reason())
+		}
+	}
+	return out
+}
+
+// Plan is everything colstate will do in one apply.
+type Plan struct {
+	Changes []Change
+	// Forget lists collections in the state that are gone from both Weaviate
+	// and the configuration: apply drops them from the state and nothing else.
+	Forget []string
+	// Unmanaged lists live collections colstate does not manage and leaves alone.
+	Unmanaged []string
+}
+
+// Empty reports whether applying the plan would change nothing at all.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Forget) == 0 }
+
+// Count returns how many changes have the given action.
+func (p *Plan) Count(a Action) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary is the one-line tally, e.g. "2 to create, 1 to update, 0 to replace, 0 to delete".
+func (p *Plan) Summary() string {
+	return fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete",
+		p.Count(Create), p.Count(Update), p.Count(Replace), p.Count(Delete))
+}
+
+// Input is what the differ compares.
+type Input struct {
+	Desired []collection.Collection          // from the configuration, normalised
+	Live    map[string]collection.Collection // from Weaviate, normalised
+	Managed map[string]collection.Collection // from the state: what colstate applied last
+}
+
+// Error lists every reason a plan cannot be made.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
+
+// Diff computes the plan that makes Live match Desired, touching only
+// collections that are declared or managed.
+func Diff(in Input) (*Plan, error) {
+	p := &Plan{}
+	var problems []string
+	declared := map[string]bool{}
+	for _, want := range in.Desired {
+		declared[want.Name] = true
+		want := want
+		have, live := in.Live[want.Name]
+		_, managed := in.Managed[want.Name]
+		switch {
+		case !live:
+			p.Changes = append(p.Changes, Change{Collection: want.Name, Action: Create, After: &want})
+		case !managed:
+			problems = append(problems, fmt.Sprintf(
+				"collection %s already exists in Weaviate but colstate does not manage it: "+
+					"adopt it with `colstate import %s`, or rename the collection in the configuration",
+				want.Name, want.Name))
+		default:
+			fields := collection.Diff(have, want)
+			if len(fields) == 0 {
+				continue
+			}
+			action := Update
+			if collection.NeedsReplace(fields) {
+				action = Replace
+			}
+			have := have
+			p.Changes = append(p.Changes, Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields})
+		}
+	}
+	for _, name := range sortedKeys(in.Managed) {
+		if declared[name] {
+			continue
+		}
+		if have, live := in.Live[name]; live {
+			have := have
+			p.Changes = append(p.Changes, Change{Collection: name, Action: Delete, Before: &have})
+		} else {
+			p.Forget = append(p.Forget, name)
+		}
+	}
+	for _, name := range sortedKeys(in.Live) {
+		if _, managed := in.Managed[name]; !managed && !declared[name] {
+			p.Unmanaged = append(p.Unmanaged, name)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	orderChanges(p.Changes)
+	return p, nil
+}
+
+// orderChanges puts creations first, targets of cross-references before the
+// collections that point at them, and deletions last, referrers first.
+func orderChanges(changes []Change) {
+	rank := map[Action]int{Create: 0, Replace: 1, Update: 2, Delete: 3}
+	sort.SliceStable(changes, func(i, j int) bool { return rank[changes[i].Action] < rank[changes[j].Action] })
+	lo := 0
+	for lo < len(changes) {
+		hi := lo
+		for hi < len(changes) && changes[hi].Action == changes[lo].Action {
+			hi++
+		}
+		switch changes[lo].Action {
+		case Create:
+			topo(changes[lo:hi], func(c Change) *collection.Collection { return c.After }, false)
+		case Delete:
+			topo(changes[lo:hi], func(c Change) *collection.Collection { return c.Before }, true)
+		}
+		lo = hi
+	}
+}
+
+// topo orders group so each collection comes after the collections of the
+// group it refers to (or before them, when reverse). A cycle keeps the
+// remaining changes in their original order.
+func topo(group []Change, schema func(Change) *collection.Collection, reverse bool) {
+	out := make([]Change, 0, len(group))
+	placed := make([]bool, len(group))
+	for len(out) < len(group) {
+		progress := false
+		for i, c := range group {
+			if placed[i] {
+				continue
+			}
+			ready := true
+			for j, d := range group {
+				if i == j || placed[j] {
+					continue
+				}
+				if (!reverse && refersTo(schema(c), d.Collection)) || (reverse && refersTo(schema(d), c.Collection)) {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				out, placed[i], progress = append(out, c), true, true
+			}
+		}
+		if !progress { // a reference cycle
+			for i, c := range group {
+				if !placed[i] {
+					out, placed[i] = append(out, c), true
+				}
+			}
+		}
+	}
+	copy(group, out)
+}
+
+// refersTo reports whether c has a cross-reference property to target.
+func refersTo(c *collection.Collection, target string) bool {
+	if c == nil {
+		return false
+	}
+	for _, p := range c.Properties {
+		for _, t := range strings.Split(p.DataType, "|") {
+			if t == target {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

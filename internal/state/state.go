@@ -1,0 +1,101 @@
+// Package state owns colstate's state file: which collections colstate
+// manages and what it last applied to them. The file is JSON, carries a
+// lineage (fixed when the state is first created) and a serial (incremented
+// on every write), and is always written atomically.
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/fsutil"
+)
+
+// FormatVersion is the state file format this build writes.
+const FormatVersion = 1
+
+// State is the content of the state file.
+type State struct {
+	Version     int                              `json:"version"`
+	Lineage     string                           `json:"lineage"`
+	Serial      int64                            `json:"serial"`
+	UpdatedAt   time.Time                        `json:"updated_at,omitzero"`
+	Collections map[string]collection.Collection `json:"collections"`
+}
+
+// New returns an empty state with a fresh lineage.
+func New() *State {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return &State{Version: FormatVersion, Lineage: hex.EncodeToString(b), Collections: map[string]collection.Collection{}}
+}
+
+// Managed reports whether colstate manages the named collection.
+func (s *State) Managed(name string) bool {
+	_, ok := s.Collections[name]
+	return ok
+}
+
+// Names returns the managed collection names, sorted.
+func (s *State) Names() []string {
+	names := make([]string, 0, len(s.Collections))
+	for n := range s.Collections {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Read loads the state file at path. A missing file is an empty new state.
+func Read(path string) (*State, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Decode(data, path)
+}
+
+// Decode parses a state file's bytes; path is used in error messages.
+func Decode(data []byte, path string) (*State, error) {
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("state file %s is not valid JSON (%v); restore it from %s.backup, or move it away to start over", path, err, path)
+	}
+	if s.Version != FormatVersion {
+		return nil, fmt.Errorf("state file %s has format version %d; this colstate reads version %d", path, s.Version, FormatVersion)
+	}
+	if s.Lineage == "" {
+		return nil, fmt.Errorf("state file %s has no lineage; it was not written by colstate", path)
+	}
+	if s.Collections == nil {
+		s.Collections = map[string]collection.Collection{}
+	}
+	return &s, nil
+}
+
+// Write increments the serial and writes the state atomically to path,
+// keeping the previous file as path.backup.
+func Write(path string, s *State) error {
+	s.Serial++
+	s.UpdatedAt = time.Now().UTC()
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if prev, err := os.ReadFile(path); err == nil {
+		if err := fsutil.WriteFileAtomic(path+".backup", prev); err != nil {
+			return fmt.Errorf("keep previous state as backup: %w", err)
+		}
+	}
+	return fsutil.WriteFileAtomic(path, append(data, '\n'))
+}

@@ -1,0 +1,234 @@
+// Package weaviateproc starts and stops a local weaviate-server process on
+// free loopback ports. colstate's embedded mode and the test helpers in
+// internal/weaviatetest both use it.
+package weaviateproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Version is the weaviate-server release colstate is built and tested against.
+const Version = "v1.35.2"
+
+// InstallHint tells a user how to get the server binary.
+const InstallHint = "install it with: go install github.com/weaviate/weaviate/cmd/weaviate-server@" + Version +
+	" (or run `make weaviate`), and make sure $(go env GOPATH)/bin is on PATH"
+
+// ErrNoBinary is returned when weaviate-server cannot be found.
+var ErrNoBinary = errors.New("weaviate-server not found on PATH or in GOBIN")
+
+// FindBinary looks for weaviate-server on PATH, then in GOBIN and GOPATH/bin.
+func FindBinary() (string, error) {
+	if p, err := exec.LookPath("weaviate-server"); err == nil {
+		return p, nil
+	}
+	var dirs []string
+	if gobin := os.Getenv("GOBIN"); gobin != "" {
+		dirs = append(dirs, gobin)
+	}
+	if gopath := os.Getenv("GOPATH"); gopath != "" {
+		dirs = append(dirs, filepath.Join(filepath.SplitList(gopath)[0], "bin"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, "weaviate-server")
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s", ErrNoBinary, InstallHint)
+}
+
+// Options configure a server.
+type Options struct {
+	Binary  string            // path to weaviate-server; found with FindBinary when empty
+	DataDir string            // PERSISTENCE_DATA_PATH; required
+	Env     map[string]string // extra environment, e.g. AUTHENTICATION_APIKEY_ENABLED
+	Log     io.Writer         // server stdout/stderr; discarded when nil
+	// StartTimeout bounds the wait for /v1/.well-known/ready.
+	StartTimeout time.Duration
+	// Ports to use; zero picks free ones. Tests that restart a server on the
+	// same data need the same ports again.
+	HTTPPort, GRPCPort int
+}
+
+// Server is a running weaviate-server.
+type Server struct {
+	URL      string // http://127.0.0.1:PORT
+	GRPCAddr string // 127.0.0.1:PORT
+	HTTPPort int
+	GRPCPort int
+	cmd      *exec.Cmd
+	done     chan struct{}
+	waitErr  error
+}
+
+// Start launches weaviate-server and waits until it is ready.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("weaviateproc: DataDir is required")
+	}
+	bin := opts.Binary
+	if bin == "" {
+		var err error
+		if bin, err = FindBinary(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(6)
+	if err != nil {
+		return nil, err
+	}
+	if opts.HTTPPort != 0 {
+		ports[0] = opts.HTTPPort
+	}
+	if opts.GRPCPort != 0 {
+		ports[1] = opts.GRPCPort
+	}
+	httpPort, grpcPort := ports[0], ports[1]
+	env := map[string]string{
+		"PERSISTENCE_DATA_PATH":                   opts.DataDir,
+		"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
+		"DEFAULT_VECTORIZER_MODULE":               "none",
+		"CLUSTER_HOSTNAME":                        "node1",
+		"CLUSTER_ADVERTISE_ADDR":                  "127.0.0.1",
+		"CLUSTER_GOSSIP_BIND_PORT":                strconv.Itoa(ports[2]),
+		"CLUSTER_DATA_BIND_PORT":                  strconv.Itoa(ports[3]),
+		"RAFT_PORT":                               strconv.Itoa(ports[4]),
+		"RAFT_INTERNAL_RPC_PORT":                  strconv.Itoa(ports[5]),
+		"RAFT_BOOTSTRAP_EXPECT":                   "1",
+		"GRPC_PORT":                               strconv.Itoa(grpcPort),
+		"GO_PROFILING_DISABLE":                    "true",
+		"DISABLE_TELEMETRY":                       "true",
+		"LOG_LEVEL":                               "warning",
+		"PROMETHEUS_MONITORING_ENABLED":           "false",
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", strconv.Itoa(httpPort), "--scheme", "http")
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out := opts.Log
+	if out == nil {
+		out = io.Discard
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	// Own process group: a Ctrl-C meant for colstate must not kill the
+	// server before colstate has stopped it cleanly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start weaviate-server: %w", err)
+	}
+	s := &Server{
+		URL:      fmt.Sprintf("http://127.0.0.1:%d", httpPort),
+		GRPCAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort),
+		HTTPPort: httpPort,
+		GRPCPort: grpcPort,
+		cmd:      cmd,
+		done:     make(chan struct{}),
+	}
+	go func() { s.waitErr = cmd.Wait(); close(s.done) }()
+
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	if err := s.waitReady(ctx, timeout); err != nil {
+		s.Kill()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := client.Get(s.URL + "/v1/.well-known/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("weaviate-server exited before it was ready: %v", s.waitErr)
+		case <-deadline.C:
+			return fmt.Errorf("weaviate-server not ready after %s at %s", timeout, s.URL)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop asks the server to shut down (SIGTERM) and waits for it; after
+// timeout it is killed.
+func (s *Server) Stop(timeout time.Duration) error {
+	if s == nil {
+		return nil
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(timeout):
+		s.Kill()
+		return fmt.Errorf("weaviate-server did not stop within %s; killed", timeout)
+	}
+}
+
+// Kill stops the server at once (SIGKILL) and waits for it to exit.
+func (s *Server) Kill() {
+	if s == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// Exited is closed when the server process has exited.
+func (s *Server) Exited() <-chan struct{} { return s.done }
+
+// freePorts asks the kernel for n distinct free loopback ports.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
