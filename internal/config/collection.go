@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -42,7 +43,7 @@ func decodeCollection(b *hcl.Block) (collection.Collection, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  fmt.Sprintf("Duplicate %s block", blk.Type),
-					Detail:   fmt.Sprintf("Collection %s already has a %s block at %s.", col.Name, blk.Type, prev.DefRange),
+					Detail:   fmt.Sprintf("Collection %s already has a %s block at %s.", col.Name, blk.Type, pos(prev.DefRange)),
 					Subject:  blk.DefRange.Ptr(),
 				})
 				continue
@@ -58,7 +59,7 @@ func decodeCollection(b *hcl.Block) (collection.Collection, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Duplicate property",
-					Detail:   fmt.Sprintf("Property %q was already declared at %s.", name, prev),
+					Detail:   fmt.Sprintf("Property %q was already declared at %s.", name, pos(prev)),
 					Subject:  blk.LabelRanges[0].Ptr(),
 				})
 				continue
@@ -141,7 +142,7 @@ func decodeProperty(blk *hcl.Block) (collection.Property, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		if !d.HasErrors() && !collection.IsPrimitive(dataType) && !collection.ValidName(dataType) {
 			diags = append(diags, attrError(a, "Invalid data type",
-				fmt.Sprintf("%q is neither a data type (%v) nor a collection name for a cross-reference.", dataType, collection.PrimitiveTypes)))
+				fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference.", dataType, strings.Join(collection.PrimitiveTypes, ", "))))
 		}
 	}
 	p := collection.NewProperty(name, dataType)

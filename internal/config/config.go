@@ -130,7 +130,7 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
-				Detail:   fmt.Sprintf("A %s block was already declared at %s. Only one is allowed.", b.Type, prev),
+				Detail:   fmt.Sprintf("A %s block was already declared at %s. Only one is allowed.", b.Type, pos(*prev)),
 				Subject:  b.DefRange.Ptr(),
 			})
 			return false
@@ -158,7 +158,7 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 					diags = append(diags, &hcl.Diagnostic{
 						Severity: hcl.DiagError,
 						Summary:  "Duplicate collection",
-						Detail:   fmt.Sprintf("Collection %q was already declared at %s.", name, prev),
+						Detail:   fmt.Sprintf("Collection %q was already declared at %s.", name, pos(prev)),
 						Subject:  b.LabelRanges[0].Ptr(),
 					})
 					continue

@@ -27,3 +27,8 @@ func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics) {
 		fmt.Fprintln(w, b.String())
 	}
 }
+
+// pos renders where a range starts as file:line:col.
+func pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}

@@ -1,0 +1,92 @@
+package collection
+
+import (
+	"strings"
+	"testing"
+)
+
+func base() Collection {
+	c := Collection{
+		Name:        "Article",
+		Description: "News",
+		Properties: []Property{
+			NewProperty("title", "text"),
+			NewProperty("views", "int"),
+		},
+	}
+	Normalize(&c)
+	return c
+}
+
+func TestDiffClassifiesInPlaceAndReplace(t *testing.T) {
+	tests := []struct {
+		name        string
+		edit        func(*Collection)
+		wantPaths   []string
+		wantReplace bool
+	}{
+		{"no change", func(*Collection) {}, nil, false},
+		{"description", func(c *Collection) { c.Description = "Wire" }, []string{"description"}, false},
+		{"ef", func(c *Collection) { c.VectorIndex.EF = 256 }, []string{"vector_index.ef"}, false},
+		{"replication factor", func(c *Collection) { c.Replication.Factor = 3 }, []string{"replication.factor"}, false},
+		{"property description", func(c *Collection) { c.Property("title").Description = "t" }, []string{"property.title.description"}, false},
+		{"property added", func(c *Collection) { c.Properties = append(c.Properties, NewProperty("body", "text")) }, []string{"property.body"}, false},
+		{"vectorizer", func(c *Collection) { c.Vectorizer = "text2vec-openai" }, []string{"vectorizer"}, true},
+		{"distance", func(c *Collection) { c.VectorIndex.Distance = "dot" }, []string{"vector_index.distance"}, true},
+		{"index type", func(c *Collection) { c.VectorIndex = VectorIndex{Type: "flat", Distance: "cosine"} }, []string{"vector_index.type"}, true},
+		{"ef_construction", func(c *Collection) { c.VectorIndex.EFConstruction = 64 }, []string{"vector_index.ef_construction"}, true},
+		{"max_connections", func(c *Collection) { c.VectorIndex.MaxConnections = 64 }, []string{"vector_index.max_connections"}, true},
+		{"multi-tenancy", func(c *Collection) { c.MultiTenancy.Enabled = true }, []string{"multi_tenancy.enabled"}, true},
+		{"tokenization", func(c *Collection) { c.Property("title").Tokenization = "field" }, []string{"property.title.tokenization"}, true},
+		{"data type", func(c *Collection) { c.Property("views").DataType = "number" }, []string{"property.views.data_type"}, true},
+		{"filterable", func(c *Collection) { c.Property("views").IndexFilterable = false }, []string{"property.views.index_filterable"}, true},
+		{"searchable", func(c *Collection) { c.Property("title").IndexSearchable = false }, []string{"property.title.index_searchable"}, true},
+		{"property removed", func(c *Collection) { c.Properties = c.Properties[:1] }, []string{"property.views"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, after := base(), base()
+			tt.edit(&after)
+			Normalize(&after)
+			got := Diff(before, after)
+			var paths []string
+			for _, f := range got {
+				paths = append(paths, f.Path)
+			}
+			if strings.Join(paths, ",") != strings.Join(tt.wantPaths, ",") {
+				t.Fatalf("paths = %v, want %v", paths, tt.wantPaths)
+			}
+			if NeedsReplace(got) != tt.wantReplace {
+				t.Fatalf("NeedsReplace = %v, want %v (%+v)", NeedsReplace(got), tt.wantReplace, got)
+			}
+		})
+	}
+}
+
+func TestReasonNamesTheChange(t *testing.T) {
+	before, after := base(), base()
+	after.Property("title").Tokenization = "field"
+	got := Diff(before, after)
+	if len(got) != 1 || got[0].Reason() != "property.title.tokenization: word → field" {
+		t.Fatalf("reason = %v", got)
+	}
+}
+
+func TestNormalizeFillsDefaults(t *testing.T) {
+	c := Collection{Name: "X", Properties: []Property{{Name: "b", DataType: "int", Tokenization: "word", IndexSearchable: true}, {Name: "a", DataType: "text"}}}
+	Normalize(&c)
+	if c.Vectorizer != "none" || c.VectorIndex.Type != "hnsw" || c.VectorIndex.Distance != "cosine" || c.VectorIndex.EF != -1 || c.Replication.Factor != 1 {
+		t.Fatalf("defaults not filled: %+v", c)
+	}
+	if c.Properties[0].Name != "a" || c.Properties[0].Tokenization != "word" {
+		t.Fatalf("text property not normalised: %+v", c.Properties[0])
+	}
+	if c.Properties[1].Tokenization != "" || c.Properties[1].IndexSearchable {
+		t.Fatalf("int property keeps text settings: %+v", c.Properties[1])
+	}
+	flat := Collection{Name: "F", VectorIndex: VectorIndex{Type: "flat", EF: 10}}
+	Normalize(&flat)
+	if flat.VectorIndex.EF != 0 || flat.VectorIndex.MaxConnections != 0 {
+		t.Fatalf("flat index keeps hnsw settings: %+v", flat.VectorIndex)
+	}
+}
