@@ -21,6 +21,10 @@ const (
 	Update  Action = '~'
 	Replace Action = '±'
 	Delete  Action = '-'
+	Backup  Action = '⇩'
+	Restore Action = '⇧'
+	Merge   Action = '⇄'
+	Clear   Action = '∅'
 )
 
 // Symbol is the marker shown in front of a change.
@@ -41,6 +45,14 @@ func (a Action) String() string {
 		return "replace"
 	case Delete:
 		return "delete"
+	case Backup:
+		return "backup"
+	case Restore:
+		return "restore"
+	case Merge:
+		return "merge"
+	case Clear:
+		return "clear"
 	}
 	return fmt.Sprintf("Action(%q)", rune(a))
 }
@@ -52,12 +64,14 @@ func (a Action) String() string {
 //	update   live collection       declared collection   mutable differences
 //	replace  live collection       declared collection   all differences; some force replacement
 //	delete   live collection       nil                   nil
+//	backup, restore, merge, clear: Data says what moves where (see DataChange)
 type Change struct {
 	Collection string                   `json:"collection"`
 	Action     Action                   `json:"-"`
 	Before     *collection.Collection   `json:"before"`
 	After      *collection.Collection   `json:"after"`
 	Fields     []collection.FieldChange `json:"fields,omitempty"`
+	Data       *DataChange              `json:"data,omitempty"`
 }
 
 // Reasons lists the differences that force a replacement.
