@@ -39,7 +39,8 @@ type State struct {
 // Declared is a collection as the configuration declares it, normalised.
 type Declared struct {
 	collection.Collection
-	Range hcl.Range // the collection block's header, for diagnostics
+	Lifecycle Lifecycle
+	Range     hcl.Range // the collection block's header, for diagnostics
 }
 
 // Defaults used when the configuration leaves them out.
@@ -164,9 +165,9 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 					continue
 				}
 				collections[name] = b.DefRange
-				col, d := decodeCollection(b)
+				decl, d := decodeCollection(b)
 				diags = append(diags, d...)
-				cfg.Collections = append(cfg.Collections, Declared{Collection: col, Range: b.DefRange})
+				cfg.Collections = append(cfg.Collections, decl)
 			}
 		}
 	}
