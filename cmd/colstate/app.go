@@ -63,6 +63,7 @@ file.`,
 				},
 				Action: applyCmd,
 			},
+			fmtCommand(), stateCommand(), forceUnlockCommand(),
 		},
 	}
 }
