@@ -10,8 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/colstate/colstate/internal/apply"
-	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/workspace"
 )
 
@@ -43,6 +41,7 @@ Collections colstate does not manage (absent from its state) are never touched.`
 			planCommand(),
 			applyCommand(),
 			importCommand(),
+			fmtCommand(), stateCommand(), forceUnlockCommand(),
 		},
 	}
 }

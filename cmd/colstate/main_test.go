@@ -40,6 +40,8 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"wv": wvCmd(srv.URL),
+
+			"plantlock": plantLockCmd,
 		},
 	})
 }
