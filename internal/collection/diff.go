@@ -39,7 +39,7 @@ func (f FieldChange) Reason() string {
 func Diff(before, after Collection) []FieldChange {
 	bAttrs, aAttrs := Attributes(before), Attributes(after)
 	bVals, bGroups := index(bAttrs)
-	aVals, aGroups := index(aAttrs)
+	_, aGroups := index(aAttrs)
 	var out []FieldChange
 	emitted := map[string]bool{}
 	for _, a := range aAttrs {
@@ -52,9 +52,9 @@ func Diff(before, after Collection) []FieldChange {
 		default:
 			b, ok := bVals[a.Path]
 			if !ok {
-				// A leaf that exists only for some settings (quantization
-				// parameters, multi-tenancy options): compare with nothing.
-				out = append(out, FieldChange{Path: a.Path, After: a.Value, Replace: forcesReplace(a.Path, nil, a.Value, before, after)})
+				// A leaf that exists on one side only (an hnsw setting when
+				// the index type changes, a quantization parameter): the
+				// change that made it appear is shown instead.
 				continue
 			}
 			if !sameValue(a.Path, b, a.Value) {
@@ -69,10 +69,6 @@ func Diff(before, after Collection) []FieldChange {
 				// Weaviate cannot drop a property or a named vector.
 				out = append(out, FieldChange{Path: b.Group, Before: groupValue(before, b.Group), Replace: true})
 			}
-			continue
-		}
-		if _, ok := aVals[b.Path]; !ok && (b.Group == "" || aGroups[b.Group]) {
-			out = append(out, FieldChange{Path: b.Path, Before: b.Value, Replace: forcesReplace(b.Path, b.Value, nil, before, after)})
 		}
 	}
 	return out

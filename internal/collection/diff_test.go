@@ -67,7 +67,7 @@ func TestReasonNamesTheChange(t *testing.T) {
 	before, after := base(), base()
 	after.Property("title").Tokenization = "field"
 	got := Diff(before, after)
-	if len(got) != 1 || got[0].Reason() != "property.title.tokenization: word → field" {
+	if len(got) != 1 || got[0].Reason() != `property.title.tokenization: "word" → "field"` {
 		t.Fatalf("reason = %v", got)
 	}
 }

@@ -85,7 +85,7 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 		{"bad name", "collection \"lower\" {}\n", "x.hcl:1:12: Invalid collection name"},
 		{"bad distance", "collection \"A\" {\n  vector_index \"hnsw\" {\n    distance = \"far\"\n  }\n}\n", "x.hcl:3:16: Invalid distance"},
 		{"bad index type", "collection \"A\" {\n  vector_index \"ivf\" {}\n}\n", "x.hcl:2:16: Invalid vector index type"},
-		{"missing data_type", "collection \"A\" {\n  property \"p\" {}\n}\n", "x.hcl:2:16: Missing required argument"},
+		{"missing data_type", "collection \"A\" {\n  property \"p\" {}\n}\n", "x.hcl:2:3: Missing required argument"},
 		{"bad data type", "collection \"A\" {\n  property \"p\" { data_type = \"txt\" }\n}\n", "x.hcl:2:30: Invalid data type"},
 		{"wrong type", "collection \"A\" {\n  description = [1]\n}\n", "x.hcl:2:17: Unsuitable value type"},
 		{"ef on flat", "collection \"A\" {\n  vector_index \"flat\" { ef = 1 }\n}\n", "x.hcl:2:25: Unsupported argument"},
@@ -93,7 +93,7 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 		{"env unset", "weaviate { url = env(\"CS_TEST_SURELY_UNSET\") }\n", "x.hcl:1:18: Error in function call"},
 		{"syntax", "collection \"A\" {\n  description = = 1\n}\n", "x.hcl:2:17:"},
 		{"two weaviate blocks", "weaviate {}\nweaviate {}\n", "x.hcl:2:1: Duplicate weaviate block"},
-		{"replication zero", "collection \"A\" {\n  replication { factor = 0 }\n}\n", "x.hcl:2:26: Invalid replication factor"},
+		{"replication zero", "collection \"A\" {\n  replication { factor = 0 }\n}\n", "x.hcl:2:26: Value out of range: factor must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,7 +102,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			fmt.Fprintf(w, "        (%d more settings at Weaviate's defaults)\n", n)
 		}
 	case Delete:
-		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%d properties)\n", o.paint(ansiRed, "-"), len(c.Before.Properties))
+		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), plural(len(c.Before.Properties), "property", "properties"))
 	case Update, Replace:
 		for _, f := range c.Fields {
 			writeField(w, o, f)
@@ -238,7 +238,7 @@ func Markdown(w io.Writer, p *Plan) {
 func changeDetail(c Change) string {
 	switch c.Action {
 	case Create:
-		return fmt.Sprintf("%d properties", len(c.After.Properties))
+		return plural(len(c.After.Properties), "property", "properties")
 	case Replace:
 		return "forces replacement: " + strings.Join(c.Reasons(), "; ")
 	case Update:
@@ -271,4 +271,11 @@ func diffLine(line string) string {
 
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
