@@ -72,11 +72,17 @@ func (c *Client) Update(ctx context.Context, col collection.Collection) error {
 		return err
 	}
 	patchMutable(cl, col)
-	return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(col.Name), cl, nil)
+	return c.PutRaw(ctx, cl)
 }
 
 // CreateRaw creates a collection from a raw class body, for tests and tools
 // that need settings colstate does not model.
 func (c *Client) CreateRaw(ctx context.Context, cl Class) error {
 	return c.do(ctx, http.MethodPost, "/v1/schema", cl, nil)
+}
+
+// PutRaw replaces a collection's settings with a raw class body, as
+// Weaviate's class update does.
+func (c *Client) PutRaw(ctx context.Context, cl Class) error {
+	return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(str(cl["class"])), cl, nil)
 }

@@ -57,9 +57,12 @@ type jsonChange struct {
 	Reasons []string `json:"replace_reasons,omitempty"`
 }
 
-// WriteJSON writes the plan as the versioned JSON document.
+// WriteJSON writes the plan as the versioned JSON document. It leaves out
+// the binding: only a plan saved with Save can be applied.
 func WriteJSON(w io.Writer, p *Plan) error {
-	b, err := marshal(p)
+	shown := *p
+	shown.Binding = nil
+	b, err := marshal(&shown)
 	if err != nil {
 		return err
 	}

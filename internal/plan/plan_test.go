@@ -2,13 +2,13 @@ package plan
 
 import (
 	"bytes"
-	"time"
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/colstate/colstate/internal/collection"
 )
