@@ -249,7 +249,8 @@ func Chosen(c Collection) []Attr {
 		always := a.Path == "description" || a.Path == "vectorizer" ||
 			strings.HasSuffix(a.Path, "index.type") || strings.HasSuffix(a.Path, "index.distance") ||
 			strings.HasSuffix(a.Path, ".vectorizer") || a.Path == "vector_index.type" || a.Path == "vector_index.distance" ||
-			(strings.HasSuffix(a.Path, "quantization.type") && a.Value != "none")
+			(strings.HasSuffix(a.Path, "quantization.type") && a.Value != "none") ||
+			(a.Path == "multi_tenancy.enabled" && a.Value == true)
 		if always || !reflect.DeepEqual(defaults[a.Path], a.Value) {
 			out = append(out, a)
 		}

@@ -206,12 +206,14 @@ func Normalize(c *Collection) {
 		if len(v.VectorizerConfig) == 0 {
 			v.VectorizerConfig = nil
 		}
+		v.VectorizerConfig = NormalizeJSON(v.VectorizerConfig)
 		normalizeIndex(&v.Index)
 	}
 	sort.SliceStable(c.Vectors, func(i, j int) bool { return c.Vectors[i].Name < c.Vectors[j].Name })
 	if len(c.ModuleConfig) == 0 {
 		c.ModuleConfig = nil
 	}
+	c.ModuleConfig = NormalizeJSON(c.ModuleConfig)
 	normalizeProperties(c.Properties)
 
 	ii := &c.InvertedIndex

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/colstate/colstate/internal/collection"
@@ -371,13 +372,13 @@ func decodeLifecycle(blk *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
 			lc.IgnoreChanges = append(lc.IgnoreChanges, traversalPath(trav))
 			continue
 		}
-		var s string
-		if sd := decodeAttr(&hcl.Attribute{Name: a.Name, Expr: e, Range: e.Range()}, &s); sd.HasErrors() {
+		v, vd := e.Value(evalContext)
+		if vd.HasErrors() || v.Type() != cty.String || v.IsNull() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid ignore_changes entry",
 				Detail: "Each entry is an attribute path such as description or vector_index.ef.", Subject: e.Range().Ptr()})
 			continue
 		}
-		lc.IgnoreChanges = append(lc.IgnoreChanges, s)
+		lc.IgnoreChanges = append(lc.IgnoreChanges, v.AsString())
 	}
 	return diags
 }

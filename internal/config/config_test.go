@@ -97,20 +97,8 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := writeDir(t, map[string]string{"x.hcl": tt.src})
-			wd, _ := os.Getwd()
-			if err := os.Chdir(dir); err != nil {
-				t.Fatal(err)
-			}
-			defer os.Chdir(wd)
-			_, diags := NewLoader().LoadDir(".")
-			if !diags.HasErrors() {
-				t.Fatal("no error")
-			}
-			var buf bytes.Buffer
-			WriteDiagnostics(&buf, diags)
-			if !strings.HasPrefix(buf.String(), tt.want) {
-				t.Fatalf("got %q, want prefix %q", buf.String(), tt.want)
+			if got := loadErr(t, tt.src); !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("got %q, want prefix %q", got, tt.want)
 			}
 		})
 	}
@@ -121,4 +109,18 @@ func TestNoFiles(t *testing.T) {
 	if !diags.HasErrors() || !strings.Contains(diags.Error(), "no *.hcl files") {
 		t.Fatalf("diags = %v", diags)
 	}
+}
+
+// loadErr loads src as x.hcl and returns the printed diagnostics.
+func loadErr(t *testing.T, src string) string {
+	t.Helper()
+	dir := writeDir(t, map[string]string{"x.hcl": src})
+	t.Chdir(dir)
+	_, diags := NewLoader().LoadDir(".")
+	if !diags.HasErrors() {
+		t.Fatal("no error")
+	}
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	return buf.String()
 }

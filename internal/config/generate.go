@@ -43,10 +43,14 @@ func generateCollection(body *hclwrite.Body, c collection.Collection) error {
 		if i := strings.LastIndex(path, "."); i >= 0 {
 			parentPath, name = path[:i], path[i+1:]
 		}
+		namedVector := strings.HasPrefix(path, "vector.") && strings.Count(path, ".") == 1
+		if namedVector {
+			parentPath = "" // vector "name" { ... } sits in the collection
+		}
 		parent := block(parentPath, "")
 		var b *hclwrite.Body
 		switch {
-		case strings.HasPrefix(path, "vector.") && strings.Count(path, ".") == 1:
+		case namedVector:
 			b = parent.AppendNewBlock("vector", []string{name}).Body()
 		case label != "":
 			b = parent.AppendNewBlock(name, []string{label}).Body()
@@ -58,8 +62,8 @@ func generateCollection(body *hclwrite.Body, c collection.Collection) error {
 	}
 	for _, a := range collection.Chosen(c) {
 		path := a.Path
-		if strings.HasPrefix(path, "module_config.") {
-			continue // written whole below
+		if strings.HasPrefix(path, "module_config.") || (path == "description" && a.Value == "") {
+			continue // module_config is written whole below
 		}
 		blockPath, attr := "", path
 		if i := strings.LastIndex(path, "."); i >= 0 {
