@@ -91,6 +91,9 @@ func atLeast(v *int64, min int64) func(*hcl.Attribute) *hcl.Diagnostic {
 type Lifecycle struct {
 	PreventDestroy bool
 	IgnoreChanges  []string // attribute paths, e.g. "description", "vector_index.ef"
+	// BackupBeforeDestroy takes a snapshot before a replace, delete, clear or
+	// exact-mode deletes (default true).
+	BackupBeforeDestroy bool
 }
 
 func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
@@ -117,9 +120,10 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 		hcl.BlockHeaderSchema{Type: "replication"},
 		hcl.BlockHeaderSchema{Type: "sharding"},
 		hcl.BlockHeaderSchema{Type: "lifecycle"},
+		hcl.BlockHeaderSchema{Type: "content"},
 	)
 	diags = append(diags, d...)
-	decl := Declared{Range: b.DefRange}
+	decl := Declared{Range: b.DefRange, Lifecycle: Lifecycle{BackupBeforeDestroy: true}}
 
 	singles := map[string]*hcl.Block{}
 	vectors := map[string]hcl.Range{}
@@ -181,6 +185,10 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 			diags = append(diags, d...)
 		case "lifecycle":
 			diags = append(diags, decodeLifecycle(blk, &decl.Lifecycle)...)
+		case "content":
+			c, d := decodeContent(blk)
+			diags = append(diags, d...)
+			decl.Content = c
 		}
 	}
 	props, d := decodeProperties(blocks)
@@ -356,8 +364,9 @@ func decodeInverted(blk *hcl.Block, ii *collection.InvertedIndex) hcl.Diagnostic
 }
 
 func decodeLifecycle(blk *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
-	content, diags := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}, {Name: "ignore_changes"}}})
+	content, diags := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}, {Name: "ignore_changes"}, {Name: "backup_before_destroy"}}})
 	diags = append(diags, decodeAttr(content.Attributes["prevent_destroy"], &lc.PreventDestroy)...)
+	diags = append(diags, decodeAttr(content.Attributes["backup_before_destroy"], &lc.BackupBeforeDestroy)...)
 	a := content.Attributes["ignore_changes"]
 	if a == nil {
 		return diags
