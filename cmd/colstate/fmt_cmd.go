@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/urfave/cli/v2"
 
+	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/fsutil"
 	"github.com/colstate/colstate/internal/workspace"
 )
@@ -113,6 +114,10 @@ func formatDir(dir string) ([]formatted, error) {
 		name := p
 		if r, err := filepath.Rel(".", p); err == nil {
 			name = r
+		}
+		if d := config.CheckNesting(src, name); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
 		}
 		if _, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos); d.HasErrors() {
 			diags = append(diags, d...)

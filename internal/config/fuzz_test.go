@@ -48,8 +48,9 @@ func FuzzLoadDir(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	// One directory per fuzzing process: a process runs one input at a time.
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, src []byte) {
-		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), src, 0o600); err != nil {
 			t.Fatal(err)
 		}
