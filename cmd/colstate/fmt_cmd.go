@@ -42,7 +42,7 @@ exits 3, or exits 0 when all are (for CI). -diff also prints what changes.`,
 // formatted is one configuration file and its canonical form.
 type formatted struct {
 	name     string // as shown to the user
-	path     string
+	path     string // to write: a symlink's target
 	mode     os.FileMode
 	src, out []byte
 }
@@ -123,7 +123,12 @@ func formatDir(dir string) ([]formatted, error) {
 			diags = append(diags, d...)
 			continue
 		}
-		files = append(files, formatted{name: name, path: p, mode: fi.Mode().Perm(), src: src, out: hclwrite.Format(src)})
+		// Rewrite a symlink's target: renaming over the link would replace it.
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, formatted{name: name, path: target, mode: fi.Mode().Perm(), src: src, out: hclwrite.Format(src)})
 	}
 	if diags.HasErrors() {
 		return nil, &workspace.DiagnosticsError{Diags: diags}
