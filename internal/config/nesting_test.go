@@ -19,13 +19,17 @@ func TestDeepNestingIsADiagnostic(t *testing.T) {
 		"negation":    strings.Repeat("-", n) + "1",
 		"conditional": strings.Repeat("true ? 1 : ", n) + "1",
 		"multi-line":  "(" + strings.Repeat("!\n", n) + "true)",
+		"sum":         "1" + strings.Repeat(" + 1", n),
+		"index":       "[1]" + strings.Repeat("[0]", n),
+		"splat":       "[1]" + strings.Repeat("[*]", n),
+		"attributes":  "{a=1}" + strings.Repeat(".a", n),
 	}
 	for name, expr := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := writeDir(t, map[string]string{"main.hcl": `collection "A" { description = ` + expr + " }\n"})
 			_, diags := NewLoader().LoadDir(dir)
-			if !diags.HasErrors() || diags[0].Summary != "Configuration nested too deeply" || diags[0].Subject == nil {
-				t.Fatalf("diagnostics %v, want Configuration nested too deeply", diags)
+			if !diags.HasErrors() || diags[0].Summary != "Expression too deep or too long" || diags[0].Subject == nil {
+				t.Fatalf("diagnostics %v, want Expression too deep or too long", diags)
 			}
 		})
 	}
@@ -41,7 +45,9 @@ func TestNestingAllowsWideFiles(t *testing.T) {
 	}
 	b.WriteString("}\n")
 	list := "[" + strings.Repeat("-1, ", 3000) + "-1]"
-	for _, src := range []string{b.String(), "x = " + list + "\n", "x = " + strings.Repeat("1 - ", 900) + "1\n"} {
+	object := "{\n" + strings.Repeat("  a = -1 + 2\n", 3000) + "}"
+	heredoc := "<<EOT\n" + strings.Repeat("a long (description) - with ${\"x\"} -\n", 3000) + "EOT"
+	for _, src := range []string{b.String(), "x = " + list + "\n", "x = " + object + "\n", "x = " + heredoc + "\n", "x = " + strings.Repeat("1 - ", 300) + "1\n"} {
 		if d := CheckNesting([]byte(src), "main.hcl"); d.HasErrors() {
 			t.Errorf("CheckNesting refused a wide, shallow file: %v", d)
 		}
