@@ -17,10 +17,6 @@ import (
 // the configuration does not load.
 var statePathFlag = &cli.StringFlag{Name: "state", Usage: "use the state file at `PATH` instead of the one the configuration names"}
 
-// lockTimeoutFlag is for every command that takes the state lock; pass
-// c.Duration("lock-timeout") to state.Acquire.
-var lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for the state lock (e.g. 30s) instead of failing at once"}
-
 // stateCommand reads or edits the state file without contacting Weaviate.
 func stateCommand() *cli.Command {
 	return &cli.Command{
@@ -61,7 +57,7 @@ too; otherwise plan stops because they exist but are not managed (adopt them
 again with colstate import).`,
 				Flags: []cli.Flag{
 					statePathFlag,
-					lockTimeoutFlag,
+					&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for the state lock (e.g. 30s) instead of failing at once"},
 				},
 				Action: stateRmCmd,
 			},
