@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/urfave/cli/v2"
 
+	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/fsutil"
 	"github.com/colstate/colstate/internal/workspace"
 )
@@ -41,7 +42,7 @@ exits 3, or exits 0 when all are (for CI). -diff also prints what changes.`,
 // formatted is one configuration file and its canonical form.
 type formatted struct {
 	name     string // as shown to the user
-	path     string
+	path     string // to write: a symlink's target
 	mode     os.FileMode
 	src, out []byte
 }
@@ -114,11 +115,20 @@ func formatDir(dir string) ([]formatted, error) {
 		if r, err := filepath.Rel(".", p); err == nil {
 			name = r
 		}
+		if d := config.CheckNesting(src, name); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
 		if _, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos); d.HasErrors() {
 			diags = append(diags, d...)
 			continue
 		}
-		files = append(files, formatted{name: name, path: p, mode: fi.Mode().Perm(), src: src, out: hclwrite.Format(src)})
+		// Rewrite a symlink's target: renaming over the link would replace it.
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, formatted{name: name, path: target, mode: fi.Mode().Perm(), src: src, out: hclwrite.Format(src)})
 	}
 	if diags.HasErrors() {
 		return nil, &workspace.DiagnosticsError{Diags: diags}

@@ -47,3 +47,24 @@ func TestFmtExitCodesAndKeepsFileMode(t *testing.T) {
 		t.Errorf("files left in the directory: %v", entries)
 	}
 }
+
+func TestFmtRewritesASymlinksTarget(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(t.TempDir(), "shared.hcl")
+	if err := os.WriteFile(shared, []byte("collection \"A\" {\ndescription=\"x\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "main.hcl")
+	if err := os.Symlink(shared, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if got := run([]string{"colstate", "-chdir", dir, "fmt"}); got != exitOK {
+		t.Fatalf("fmt exited %d", got)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("main.hcl is no longer a symlink: %v %v", fi, err)
+	}
+	if got, _ := os.ReadFile(shared); string(got) != "collection \"A\" {\n  description = \"x\"\n}\n" {
+		t.Errorf("target not formatted:\n%s", got)
+	}
+}

@@ -102,6 +102,10 @@ func (l *Loader) LoadDir(dir string) (*Config, hcl.Diagnostics) {
 		if r, err := filepath.Rel(".", name); err == nil {
 			rel = r
 		}
+		if d := CheckNesting(src, rel); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
 		f, d := l.parser.ParseHCL(src, rel)
 		diags = append(diags, d...)
 		if f != nil {

@@ -39,6 +39,11 @@ func FuzzDecode(f *testing.F) {
 		if s == nil || s.Collections == nil {
 			t.Fatalf("accepted state %+v without collections map", s)
 		}
+		for name, c := range s.Collections {
+			if c.Name != name {
+				t.Fatalf("accepted collection %q recorded as %q", c.Name, name)
+			}
+		}
 		out, err := json.Marshal(s)
 		if err != nil {
 			t.Fatalf("accepted state does not marshal: %v", err)

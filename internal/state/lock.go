@@ -15,20 +15,6 @@ import (
 	"github.com/colstate/colstate/internal/fsutil"
 )
 
-// The state lock is a file beside the state, <state path>.lock, created with
-// O_CREATE|O_EXCL so that exactly one colstate process holds it. It records
-// who holds it and why, so that a blocked user can tell a colleague's apply
-// from a lock left behind by a crashed process.
-//
-// Usage, around anything that reads the state, changes Weaviate and writes
-// the state back:
-//
-//	lock, err := state.Acquire(ctx, statePath, "apply", lockTimeout)
-//	if err != nil {
-//		return err // a *LockedError when someone else holds it
-//	}
-//	defer lock.Unlock()
-
 // DefaultPollInterval is how often Acquire retries a held lock.
 const DefaultPollInterval = time.Second
 
@@ -101,7 +87,19 @@ type Locker struct {
 }
 
 // Acquire locks the state at statePath for operation (shown to anyone the
-// lock blocks, e.g. "apply") with a default Locker. See Locker.Acquire.
+// lock blocks, e.g. "apply") with a default Locker; see Locker.Acquire.
+//
+// The lock is a file beside the state, <state path>.lock, created with
+// O_CREATE|O_EXCL so that exactly one colstate process holds it. It records
+// who holds it and why, so that a blocked user can tell a colleague's apply
+// from a lock left behind by a crashed process. Hold it around anything that
+// reads the state, changes Weaviate and writes the state back:
+//
+//	lock, err := state.Acquire(ctx, statePath, "apply", lockTimeout)
+//	if err != nil {
+//		return err // a *LockedError when someone else holds it
+//	}
+//	defer lock.Unlock()
 func Acquire(ctx context.Context, statePath, operation string, timeout time.Duration) (*Lock, error) {
 	return Locker{}.Acquire(ctx, statePath, operation, timeout)
 }

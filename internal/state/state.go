@@ -80,6 +80,13 @@ func Decode(data []byte, path string) (*State, error) {
 	if s.Collections == nil {
 		s.Collections = map[string]collection.Collection{}
 	}
+	for name, c := range s.Collections {
+		// Everything looks collections up by key and acts on c.Name: the two
+		// must agree, or colstate would change a collection it was not asked to.
+		if c.Name != name {
+			return nil, fmt.Errorf("state file %s records collection %q under the name %q; it was edited by hand: restore it from %s.backup", path, c.Name, name, path)
+		}
+	}
 	return &s, nil
 }
 

@@ -72,3 +72,21 @@ func TestDecodeRejectsBadFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeRefusesBadStateFiles(t *testing.T) {
+	const path = "dir/state.json"
+	for name, tt := range map[string]struct{ data, want string }{
+		"not JSON":      {`{"version":1,`, "is not valid JSON"},
+		"other version": {`{"version":2,"lineage":"x"}`, "has format version 2"},
+		"no lineage":    {`{"version":1}`, "has no lineage"},
+		"name mismatch": {`{"version":1,"lineage":"x","collections":{"A":{"name":"B"}}}`, `records collection "B" under the name "A"`},
+		"null entry":    {`{"version":1,"lineage":"x","collections":{"A":null}}`, `records collection "" under the name "A"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Decode([]byte(tt.data), path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("Decode error %v, want one naming %s and saying %q", err, path, tt.want)
+			}
+		})
+	}
+}
