@@ -158,3 +158,9 @@ func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string
 		}
 	}
 }
+
+// AddRawProperty adds a property given as raw JSON (from a snapshot's
+// schema), so that every setting of it is kept.
+func (c *Client) AddRawProperty(ctx context.Context, collection string, prop any) error {
+	return c.do(ctx, http.MethodPost, "/v1/schema/"+url.PathEscape(collection)+"/properties", prop, nil)
+}
