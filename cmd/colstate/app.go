@@ -33,7 +33,7 @@ Collections colstate does not manage (absent from its state) are never touched.`
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
 		ExitErrHandler:       func(*cli.Context, error) {}, // main reports errors
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			{
 				Name:      "validate",
 				Usage:     "check the configuration without contacting Weaviate",
@@ -63,7 +63,7 @@ file.`,
 				},
 				Action: applyCmd,
 			},
-		},
+		}, dataCommands()...),
 	}
 }
 
