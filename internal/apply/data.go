@@ -263,8 +263,7 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 		if c.Action == plan.Merge {
 			return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", target)
 		}
-		snapClass["class"] = target
-		if err := d.Client.CreateRaw(ctx, snapClass); err != nil {
+		if err := d.Client.CreateRaw(ctx, classForCreate(snapClass, target)); err != nil {
 			return fmt.Errorf("create collection %s from the snapshot's schema: %w", target, err)
 		}
 		fmt.Fprintf(d.Out, "Created collection %s from the snapshot's schema.\n", target)
@@ -685,4 +684,20 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src 
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// classForCreate turns a class as Weaviate returned it into a body its
+// create endpoint accepts: the same settings, under the target name. The
+// server reports a sharding config for multi-tenant collections but refuses
+// one on create.
+func classForCreate(cl live.Class, name string) live.Class {
+	out := live.Class{}
+	for k, v := range cl {
+		out[k] = v
+	}
+	out["class"] = name
+	if mt, ok := out["multiTenancyConfig"].(map[string]any); ok && mt["enabled"] == true {
+		delete(out, "shardingConfig")
+	}
+	return out
 }
