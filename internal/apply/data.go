@@ -273,6 +273,9 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	case err != nil:
 		return err
 	default:
+		if _, _, err := schemaDiff(target, snapClass, liveClass); err != nil {
+			return err
+		}
 		if c.Action == plan.Restore {
 			n, err := d.liveCount(ctx, live.SchemaOf(liveClass))
 			if err != nil {
@@ -504,6 +507,21 @@ func (d *Data) restoreTenantStatus(ctx context.Context, target string, tenants [
 // collection: properties the live one lacks are added, properties whose
 // types differ are refused, all listed at once.
 func (d *Data) reconcileSchema(ctx context.Context, target string, snapClass, liveClass live.Class) ([]string, error) {
+	missing, added, err := schemaDiff(target, snapClass, liveClass)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range missing {
+		if err := d.Client.AddRawProperty(ctx, target, p); err != nil {
+			return nil, fmt.Errorf("add property %s to %s: %w", added[i], target, err)
+		}
+	}
+	return added, nil
+}
+
+// schemaDiff returns the snapshot's properties the live collection lacks
+// (raw, and their names), or an error listing every conflict.
+func schemaDiff(target string, snapClass, liveClass live.Class) ([]any, []string, error) {
 	snap, lv := live.SchemaOf(snapClass), live.SchemaOf(liveClass)
 	var conflicts []string
 	var missing []any
@@ -532,14 +550,9 @@ func (d *Data) reconcileSchema(ctx context.Context, target string, snapClass, li
 	}
 	if len(conflicts) > 0 {
 		sort.Strings(conflicts)
-		return nil, fmt.Errorf("the snapshot's schema conflicts with collection %s; nothing was written:\n  %s", target, strings.Join(conflicts, "\n  "))
+		return nil, nil, fmt.Errorf("the snapshot's schema conflicts with collection %s; nothing was written:\n  %s", target, strings.Join(conflicts, "\n  "))
 	}
-	for i, p := range missing {
-		if err := d.Client.AddRawProperty(ctx, target, p); err != nil {
-			return nil, fmt.Errorf("add property %s to %s: %w", added[i], target, err)
-		}
-	}
-	return added, nil
+	return missing, added, nil
 }
 
 func propertyConflicts(path string, snap, lv live.PropertySchema) []string {
