@@ -314,10 +314,12 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return err
 	}
-	if err := d.restoreTenantStatus(ctx, target, sc.Tenants); err != nil {
+	// Verify while every tenant is still active, then put back the
+	// statuses the snapshot recorded.
+	if err := d.verifyRestore(ctx, c, r, sc, s, stats); err != nil {
 		return err
 	}
-	return d.verifyRestore(ctx, c, r, sc, s, stats)
+	return d.restoreTenantStatus(ctx, target, sc.Tenants)
 }
 
 type writeStats struct {
