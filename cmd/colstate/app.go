@@ -10,8 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/colstate/colstate/internal/apply"
-	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/workspace"
 )
 
@@ -40,29 +38,10 @@ Collections colstate does not manage (absent from its state) are never touched.`
 				ArgsUsage: " ",
 				Action:    validateCmd,
 			},
-			{
-				Name:  "plan",
-				Usage: "show what apply would change",
-				Description: `plan compares the configuration with the live Weaviate and the state file and
-prints the changes: + create, ~ update in place, -/+ replace, - delete.`,
-				Flags: []cli.Flag{
-					&cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours (also when output is not a terminal or NO_COLOR is set)"},
-					&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 2 with changes, 1 on error"},
-				},
-				Action: planCmd,
-			},
-			{
-				Name:  "apply",
-				Usage: "make Weaviate match the configuration",
-				Description: `apply plans again, shows the plan, asks for confirmation (unless
--auto-approve), runs the changes and records each finished one in the state
-file.`,
-				Flags: []cli.Flag{
-					&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation (for CI)"},
-					&cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours"},
-				},
-				Action: applyCmd,
-			},
+			planCommand(),
+			applyCommand(),
+			importCommand(),
+			fmtCommand(), stateCommand(), forceUnlockCommand(),
 		}, dataCommands()...),
 	}
 }
@@ -86,59 +65,6 @@ func useColor(c *cli.Context, w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-func planCmd(c *cli.Context) error {
-	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
-	if err != nil {
-		return err
-	}
-	defer ws.Close()
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
-	p, err := ws.Plan(c.Context, st)
-	if err != nil {
-		return err
-	}
-	plan.Human(c.App.Writer, p, plan.RenderOptions{Color: useColor(c, c.App.Writer)})
-	if c.Bool("detailed-exitcode") && !p.Empty() {
-		return exitCode(exitChanges)
-	}
-	return nil
-}
-
-func applyCmd(c *cli.Context) error {
-	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
-	if err != nil {
-		return err
-	}
-	defer ws.Close()
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
-	p, err := ws.Plan(c.Context, st)
-	if err != nil {
-		return err
-	}
-	out := c.App.Writer
-	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
-	if p.Empty() {
-		return nil
-	}
-	if err := apply.Check(p); err != nil {
-		return err
-	}
-	if !c.Bool("auto-approve") {
-		if err := confirm(c.App.Reader, out); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintln(out)
-	r := &apply.Runner{Schema: ws.Client, State: st, Save: ws.WriteState, Out: out}
-	return r.Run(c.Context, p)
 }
 
 var errCancelled = errors.New("apply cancelled")

@@ -18,6 +18,7 @@ const (
 	exitOK          = 0
 	exitError       = 1
 	exitChanges     = 2 // plan -detailed-exitcode: changes present
+	exitUnformatted = 3 // fmt -check: files need formatting
 	exitInterrupted = 130
 )
 

@@ -39,7 +39,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"wv": wvCmd(srv.URL),
+			"wv":   wvCmd(srv.URL),
+			"hold": holdCmd,
+
+			"plantlock": plantLockCmd,
 		},
 	})
 }
@@ -48,6 +51,8 @@ func TestScripts(t *testing.T) {
 // colstate's back:
 //
 //	wv create NAME [DESCRIPTION]   create a bare collection by hand
+//	wv createjson FILE             create a collection from a raw class JSON file
+//	wv setdesc NAME TEXT           change a collection's description by hand
 //	wv exists NAME                 succeed when the collection exists
 //	wv class NAME                  print the collection's schema as JSON
 //	wv delete NAME                 delete a collection by hand
@@ -68,6 +73,21 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 				cl["description"] = args[2]
 			}
 			opErr = client.CreateRaw(ctx, cl)
+		case "createjson":
+			var cl live.Class
+			data, err := os.ReadFile(ts.MkAbs(name))
+			ts.Check(err)
+			ts.Check(json.Unmarshal(data, &cl))
+			opErr = client.CreateRaw(ctx, cl)
+		case "setdesc":
+			if len(args) != 3 {
+				ts.Fatalf("usage: wv setdesc NAME TEXT")
+			}
+			var cl live.Class
+			if cl, opErr = client.Class(ctx, name); opErr == nil {
+				cl["description"] = args[2]
+				opErr = client.PutRaw(ctx, cl)
+			}
 		case "exists":
 			_, opErr = client.Class(ctx, name)
 		case "class":

@@ -3,15 +3,17 @@ package collection
 import (
 	"fmt"
 	"reflect"
+	"sort"
+	"strings"
 )
 
 // FieldChange is one semantic difference between two versions of a
-// collection: "property title: tokenization word → field".
+// collection: "property.title.tokenization: word → field".
 //
-//	kind      Before            After
-//	changed   old value         new value
-//	added     nil               new value (a whole property, say)
-//	removed   old value         nil
+//	kind      Before                         After
+//	changed   old value                      new value
+//	added     nil                            the Property or NamedVector added
+//	removed   the Property or NamedVector    nil
 type FieldChange struct {
 	Path    string `json:"path"` // e.g. "description", "vector_index.ef", "property.title.tokenization"
 	Before  any    `json:"before"`
@@ -19,7 +21,7 @@ type FieldChange struct {
 	Replace bool   `json:"forces_replacement"` // true when Weaviate cannot change this in place
 }
 
-// Reason renders why a change forces replacement, for plan output.
+// Reason renders a change for plan output, e.g. why it forces replacement.
 func (f FieldChange) Reason() string {
 	switch {
 	case f.Before == nil:
@@ -27,51 +29,176 @@ func (f FieldChange) Reason() string {
 	case f.After == nil:
 		return fmt.Sprintf("%s: removed", f.Path)
 	}
-	return fmt.Sprintf("%s: %v → %v", f.Path, f.Before, f.After)
+	return fmt.Sprintf("%s: %s → %s", f.Path, FormatValue(f.Before), FormatValue(f.After))
 }
 
-// Diff lists what differs between a normalised before and after, in a stable
+// Diff lists what differs between a normalised before and after, in display
 // order, each marked with whether Weaviate can apply it in place. The rules
-// follow weaviate's ParseClassUpdate (usecases/schema/parser.go, v1.35).
+// follow weaviate's ParseClassUpdate (usecases/schema/parser.go, v1.35) and
+// the index config validators it calls.
 func Diff(before, after Collection) []FieldChange {
+	bAttrs, aAttrs := Attributes(before), Attributes(after)
+	bVals, bGroups := index(bAttrs)
+	_, aGroups := index(aAttrs)
 	var out []FieldChange
-	field := func(path string, b, a any, replace bool) {
-		if !reflect.DeepEqual(b, a) {
-			out = append(out, FieldChange{Path: path, Before: b, After: a, Replace: replace})
+	emitted := map[string]bool{}
+	for _, a := range aAttrs {
+		switch {
+		case a.Group != "" && !bGroups[a.Group]:
+			if !emitted[a.Group] {
+				emitted[a.Group] = true
+				out = append(out, FieldChange{Path: a.Group, After: groupValue(after, a.Group), Replace: groupAddForcesReplace(a.Group)})
+			}
+		default:
+			b, ok := bVals[a.Path]
+			if !ok {
+				// A leaf that exists on one side only (an hnsw setting when
+				// the index type changes, a quantization parameter): the
+				// change that made it appear is shown instead.
+				continue
+			}
+			if !sameValue(a.Path, b, a.Value) {
+				out = append(out, FieldChange{Path: a.Path, Before: b, After: a.Value, Replace: forcesReplace(a.Path, b, a.Value, before, after)})
+			}
 		}
 	}
-	field("description", before.Description, after.Description, false)
-	field("vectorizer", before.Vectorizer, after.Vectorizer, true)
-	field("vector_index.type", before.VectorIndex.Type, after.VectorIndex.Type, true)
-	field("vector_index.distance", before.VectorIndex.Distance, after.VectorIndex.Distance, true)
-	if before.VectorIndex.Type == after.VectorIndex.Type {
-		field("vector_index.ef", before.VectorIndex.EF, after.VectorIndex.EF, false)
-		field("vector_index.ef_construction", before.VectorIndex.EFConstruction, after.VectorIndex.EFConstruction, true)
-		field("vector_index.max_connections", before.VectorIndex.MaxConnections, after.VectorIndex.MaxConnections, true)
-	}
-	field("multi_tenancy.enabled", before.MultiTenancy.Enabled, after.MultiTenancy.Enabled, true)
-	field("replication.factor", before.Replication.Factor, after.Replication.Factor, false)
-
-	for _, bp := range before.Properties {
-		ap := after.Property(bp.Name)
-		if ap == nil {
-			// Weaviate cannot drop a property: the collection must be rebuilt.
-			out = append(out, FieldChange{Path: "property." + bp.Name, Before: bp, Replace: true})
-			continue
-		}
-		prefix := "property." + bp.Name + "."
-		field(prefix+"data_type", bp.DataType, ap.DataType, true)
-		field(prefix+"description", bp.Description, ap.Description, false)
-		field(prefix+"tokenization", bp.Tokenization, ap.Tokenization, true)
-		field(prefix+"index_filterable", bp.IndexFilterable, ap.IndexFilterable, true)
-		field(prefix+"index_searchable", bp.IndexSearchable, ap.IndexSearchable, true)
-	}
-	for _, ap := range after.Properties {
-		if before.Property(ap.Name) == nil {
-			out = append(out, FieldChange{Path: "property." + ap.Name, After: ap})
+	for _, b := range bAttrs {
+		if b.Group != "" && !aGroups[b.Group] {
+			if !emitted[b.Group] {
+				emitted[b.Group] = true
+				// Weaviate cannot drop a property or a named vector.
+				out = append(out, FieldChange{Path: b.Group, Before: groupValue(before, b.Group), Replace: true})
+			}
 		}
 	}
 	return out
+}
+
+func index(attrs []Attr) (map[string]any, map[string]bool) {
+	vals := make(map[string]any, len(attrs))
+	groups := map[string]bool{}
+	for _, a := range attrs {
+		vals[a.Path] = a.Value
+		if a.Group != "" {
+			groups[a.Group] = true
+		}
+	}
+	return vals, groups
+}
+
+func groupValue(c Collection, group string) any {
+	kind, name, _ := strings.Cut(group, ".")
+	if kind == "vector" {
+		if v := c.Vector(name); v != nil {
+			return *v
+		}
+	}
+	if p := c.Property(name); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// groupAddForcesReplace: properties and named vectors can be added in place.
+func groupAddForcesReplace(string) bool { return false }
+
+// sameValue compares two leaf values. Module and vectorizer configs compare
+// only the keys the configuration sets: Weaviate fills in the rest.
+func sameValue(path string, before, after any) bool {
+	if strings.HasPrefix(path, "module_config.") || strings.HasSuffix(path, ".vectorizer_config") {
+		am, _ := after.(map[string]any)
+		bm, _ := before.(map[string]any)
+		return subset(am, bm)
+	}
+	return reflect.DeepEqual(before, after)
+}
+
+func subset(want, have map[string]any) bool {
+	for k, w := range want {
+		h, ok := have[k]
+		if !ok {
+			return false
+		}
+		wm, wok := w.(map[string]any)
+		hm, hok := h.(map[string]any)
+		if wok && hok {
+			if !subset(wm, hm) {
+				return false
+			}
+			continue
+		}
+		if !reflect.DeepEqual(w, h) {
+			return false
+		}
+	}
+	return true
+}
+
+// forcesReplace says whether Weaviate refuses to change the leaf at path in
+// place.
+func forcesReplace(path string, before, after any, bc, ac Collection) bool {
+	parts := strings.Split(path, ".")
+	switch parts[0] {
+	case "description":
+		return false
+	case "vectorizer":
+		return true
+	case "module_config":
+		// The vectorizer's own settings are fixed at creation; generative and
+		// reranker modules can change.
+		return parts[1] == bc.Vectorizer || parts[1] == ac.Vectorizer
+	case "vector_index":
+		return indexFieldForcesReplace(strings.Join(parts[1:], "."), before, indexType(bc.VectorIndex))
+	case "vector":
+		if len(parts) >= 4 && parts[2] == "index" {
+			var typ string
+			if v := bc.Vector(parts[1]); v != nil {
+				typ = v.Index.Type
+			}
+			return indexFieldForcesReplace(strings.Join(parts[3:], "."), before, typ)
+		}
+		return true // vectorizer or its config
+	case "property":
+		return parts[len(parts)-1] != "description"
+	case "inverted_index":
+		switch parts[1] {
+		case "index_timestamps", "index_null_state", "index_property_length":
+			return true
+		}
+		return false
+	case "multi_tenancy":
+		return parts[1] == "enabled"
+	case "replication":
+		return false
+	case "sharding":
+		return true
+	}
+	return true
+}
+
+func indexType(vi *VectorIndex) string {
+	if vi == nil {
+		return ""
+	}
+	return vi.Type
+}
+
+// indexFieldForcesReplace applies the hnsw and flat update validators.
+func indexFieldForcesReplace(field string, before any, typ string) bool {
+	switch field {
+	case "ef", "dynamic_ef_min", "dynamic_ef_max", "dynamic_ef_factor",
+		"flat_search_cutoff", "vector_cache_max_objects", "filter_strategy":
+		return false
+	case "quantization.type":
+		// hnsw can start compressing in place; nothing can stop or switch.
+		return !(typ == "hnsw" && before == "none")
+	case "quantization.bits":
+		return true
+	case "quantization.segments", "quantization.centroids", "quantization.training_limit",
+		"quantization.rescore_limit", "quantization.cache":
+		return false
+	}
+	return true // type, distance, ef_construction, max_connections, cleanup interval, threshold
 }
 
 // NeedsReplace reports whether any change in the list forces replacement.
@@ -82,4 +209,37 @@ func NeedsReplace(changes []FieldChange) bool {
 		}
 	}
 	return false
+}
+
+// Ignore drops the changes whose path is, or lies under, one of paths
+// (lifecycle.ignore_changes).
+func Ignore(changes []FieldChange, paths []string) []FieldChange {
+	if len(paths) == 0 {
+		return changes
+	}
+	out := changes[:0:0]
+	for _, c := range changes {
+		if !underAny(c.Path, paths) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func underAny(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if path == p || strings.HasPrefix(path, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

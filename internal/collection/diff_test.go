@@ -33,7 +33,7 @@ func TestDiffClassifiesInPlaceAndReplace(t *testing.T) {
 		{"property added", func(c *Collection) { c.Properties = append(c.Properties, NewProperty("body", "text")) }, []string{"property.body"}, false},
 		{"vectorizer", func(c *Collection) { c.Vectorizer = "text2vec-openai" }, []string{"vectorizer"}, true},
 		{"distance", func(c *Collection) { c.VectorIndex.Distance = "dot" }, []string{"vector_index.distance"}, true},
-		{"index type", func(c *Collection) { c.VectorIndex = VectorIndex{Type: "flat", Distance: "cosine"} }, []string{"vector_index.type"}, true},
+		{"index type", func(c *Collection) { c.VectorIndex = &VectorIndex{Type: "flat", Distance: "cosine"} }, []string{"vector_index.type"}, true},
 		{"ef_construction", func(c *Collection) { c.VectorIndex.EFConstruction = 64 }, []string{"vector_index.ef_construction"}, true},
 		{"max_connections", func(c *Collection) { c.VectorIndex.MaxConnections = 64 }, []string{"vector_index.max_connections"}, true},
 		{"multi-tenancy", func(c *Collection) { c.MultiTenancy.Enabled = true }, []string{"multi_tenancy.enabled"}, true},
@@ -67,7 +67,7 @@ func TestReasonNamesTheChange(t *testing.T) {
 	before, after := base(), base()
 	after.Property("title").Tokenization = "field"
 	got := Diff(before, after)
-	if len(got) != 1 || got[0].Reason() != "property.title.tokenization: word → field" {
+	if len(got) != 1 || got[0].Reason() != `property.title.tokenization: "word" → "field"` {
 		t.Fatalf("reason = %v", got)
 	}
 }
@@ -84,7 +84,7 @@ func TestNormalizeFillsDefaults(t *testing.T) {
 	if c.Properties[1].Tokenization != "" || c.Properties[1].IndexSearchable {
 		t.Fatalf("int property keeps text settings: %+v", c.Properties[1])
 	}
-	flat := Collection{Name: "F", VectorIndex: VectorIndex{Type: "flat", EF: 10}}
+	flat := Collection{Name: "F", VectorIndex: &VectorIndex{Type: "flat", EF: 10}}
 	Normalize(&flat)
 	if flat.VectorIndex.EF != 0 || flat.VectorIndex.MaxConnections != 0 {
 		t.Fatalf("flat index keeps hnsw settings: %+v", flat.VectorIndex)

@@ -5,21 +5,98 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/colstate/colstate/internal/collection"
 )
 
-var collectionSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "description"}, {Name: "vectorizer"}},
-	Blocks: []hcl.BlockHeaderSchema{
-		{Type: "vector_index", LabelNames: []string{"type"}},
-		{Type: "property", LabelNames: []string{"name"}},
-		{Type: "multi_tenancy"},
-		{Type: "replication"},
-	},
+// field is one attribute of a block: where its value goes and what else it
+// must satisfy.
+type field struct {
+	name   string
+	target any                                    // *string, *int64, *float64, *bool, *[]string, *map[string]any
+	check  func(a *hcl.Attribute) *hcl.Diagnostic // optional, runs after a successful decode
 }
 
-func decodeCollection(b *hcl.Block) (collection.Collection, hcl.Diagnostics) {
+// decodeBlock decodes the attributes in fields and returns the nested blocks
+// of the given types for the caller.
+func decodeBlock(body hcl.Body, fields []field, blocks ...hcl.BlockHeaderSchema) (hcl.Blocks, hcl.Diagnostics) {
+	schema := &hcl.BodySchema{Blocks: blocks}
+	for _, f := range fields {
+		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: f.name})
+	}
+	content, diags := body.Content(schema)
+	for _, f := range fields {
+		a := content.Attributes[f.name]
+		if a == nil {
+			continue
+		}
+		var d hcl.Diagnostics
+		if m, ok := f.target.(*map[string]any); ok {
+			*m, d = decodeObject(a)
+		} else {
+			d = decodeAttr(a, f.target)
+		}
+		diags = append(diags, d...)
+		if !d.HasErrors() && f.check != nil {
+			if cd := f.check(a); cd != nil {
+				diags = append(diags, cd)
+			}
+		}
+	}
+	return content.Blocks, diags
+}
+
+// decodeObject decodes an HCL object (module or vectorizer settings) into a
+// JSON-shaped map.
+func decodeObject(a *hcl.Attribute) (map[string]any, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(evalContext)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		return nil, hcl.Diagnostics{attrError(a, "Object required", fmt.Sprintf("%s must be an object, e.g. { model = \"...\" }.", a.Name))}
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil, hcl.Diagnostics{attrError(a, "Invalid object", err.Error())}
+	}
+	var m map[string]any
+	if err := jsonUnmarshal(b, &m); err != nil {
+		return nil, hcl.Diagnostics{attrError(a, "Invalid object", err.Error())}
+	}
+	return m, nil
+}
+
+func oneOf(what string, v *string, allowed []string) func(*hcl.Attribute) *hcl.Diagnostic {
+	return func(a *hcl.Attribute) *hcl.Diagnostic {
+		if err := collection.OneOf(what, *v, allowed); err != nil {
+			return attrError(a, "Invalid "+what, err.Error()+".")
+		}
+		return nil
+	}
+}
+
+func atLeast(v *int64, min int64) func(*hcl.Attribute) *hcl.Diagnostic {
+	return func(a *hcl.Attribute) *hcl.Diagnostic {
+		if *v < min {
+			return attrError(a, "Value out of range", fmt.Sprintf("%s must be at least %d.", a.Name, min))
+		}
+		return nil
+	}
+}
+
+// Lifecycle holds a collection's lifecycle block.
+type Lifecycle struct {
+	PreventDestroy bool
+	IgnoreChanges  []string // attribute paths, e.g. "description", "vector_index.ef"
+	// BackupBeforeDestroy takes a snapshot before a replace, delete, clear or
+	// exact-mode deletes (default true).
+	BackupBeforeDestroy bool
+}
+
+func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 	col := collection.Collection{Name: b.Labels[0]}
 	var diags hcl.Diagnostics
 	if !collection.ValidName(col.Name) {
@@ -30,16 +107,32 @@ func decodeCollection(b *hcl.Block) (collection.Collection, hcl.Diagnostics) {
 			Subject:  b.LabelRanges[0].Ptr(),
 		})
 	}
-	content, d := b.Body.Content(collectionSchema)
+	blocks, d := decodeBlock(b.Body, []field{
+		{name: "description", target: &col.Description},
+		{name: "vectorizer", target: &col.Vectorizer},
+		{name: "module_config", target: &col.ModuleConfig},
+	},
+		hcl.BlockHeaderSchema{Type: "vector_index", LabelNames: []string{"type"}},
+		hcl.BlockHeaderSchema{Type: "vector", LabelNames: []string{"name"}},
+		hcl.BlockHeaderSchema{Type: "property", LabelNames: []string{"name"}},
+		hcl.BlockHeaderSchema{Type: "inverted_index"},
+		hcl.BlockHeaderSchema{Type: "multi_tenancy"},
+		hcl.BlockHeaderSchema{Type: "replication"},
+		hcl.BlockHeaderSchema{Type: "sharding"},
+		hcl.BlockHeaderSchema{Type: "lifecycle"},
+		hcl.BlockHeaderSchema{Type: "content"},
+	)
 	diags = append(diags, d...)
-	diags = append(diags, decodeAttr(content.Attributes["description"], &col.Description)...)
-	diags = append(diags, decodeAttr(content.Attributes["vectorizer"], &col.Vectorizer)...)
+	decl := Declared{Range: b.DefRange, Lifecycle: Lifecycle{BackupBeforeDestroy: true}}
 
-	blocks := map[string]*hcl.Block{}
-	props := map[string]hcl.Range{}
-	for _, blk := range content.Blocks {
-		if blk.Type != "property" {
-			if prev, ok := blocks[blk.Type]; ok {
+	singles := map[string]*hcl.Block{}
+	vectors := map[string]hcl.Range{}
+	var legacy, named *hcl.Block
+	for _, blk := range blocks {
+		switch blk.Type {
+		case "property", "vector":
+		default:
+			if prev, ok := singles[blk.Type]; ok {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  fmt.Sprintf("Duplicate %s block", blk.Type),
@@ -48,42 +141,97 @@ func decodeCollection(b *hcl.Block) (collection.Collection, hcl.Diagnostics) {
 				})
 				continue
 			}
-			blocks[blk.Type] = blk
+			singles[blk.Type] = blk
 		}
 		switch blk.Type {
 		case "vector_index":
-			diags = append(diags, decodeVectorIndex(blk, &col.VectorIndex)...)
-		case "property":
+			legacy = blk
+			vi := collection.VectorIndex{}
+			diags = append(diags, decodeVectorIndex(blk, &vi)...)
+			col.VectorIndex = &vi
+		case "vector":
+			named = blk
 			name := blk.Labels[0]
-			if prev, ok := props[name]; ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Duplicate property",
-					Detail:   fmt.Sprintf("Property %q was already declared at %s.", name, pos(prev)),
-					Subject:  blk.LabelRanges[0].Ptr(),
-				})
+			if prev, ok := vectors[name]; ok {
+				diags = append(diags, duplicate("named vector", name, prev, blk.LabelRanges[0]))
 				continue
 			}
-			props[name] = blk.DefRange
-			p, d := decodeProperty(blk)
+			vectors[name] = blk.DefRange
+			v, d := decodeNamedVector(blk)
 			diags = append(diags, d...)
-			col.Properties = append(col.Properties, p)
+			col.Vectors = append(col.Vectors, v)
+		case "property":
+		case "inverted_index":
+			diags = append(diags, decodeInverted(blk, &col.InvertedIndex)...)
 		case "multi_tenancy":
-			c, d := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "enabled"}}})
+			mt := &col.MultiTenancy
+			_, d := decodeBlock(blk.Body, []field{
+				{name: "enabled", target: &mt.Enabled},
+				{name: "auto_tenant_creation", target: &mt.AutoTenantCreation},
+				{name: "auto_tenant_activation", target: &mt.AutoTenantActivation},
+			})
 			diags = append(diags, d...)
-			diags = append(diags, decodeAttr(c.Attributes["enabled"], &col.MultiTenancy.Enabled)...)
 		case "replication":
-			c, d := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "factor"}}})
+			r := &col.Replication
+			_, d := decodeBlock(blk.Body, []field{
+				{name: "factor", target: &r.Factor, check: atLeast(&r.Factor, 1)},
+				{name: "async_enabled", target: &r.AsyncEnabled},
+				{name: "deletion_strategy", target: &r.DeletionStrategy, check: oneOf("deletion strategy", &r.DeletionStrategy, collection.DeletionStrategies)},
+			})
 			diags = append(diags, d...)
-			diags = append(diags, decodeAttr(c.Attributes["factor"], &col.Replication.Factor)...)
-			if a := c.Attributes["factor"]; a != nil && col.Replication.Factor < 1 {
-				diags = append(diags, attrError(a, "Invalid replication factor", "replication.factor must be at least 1."))
-			}
+		case "sharding":
+			s := &col.Sharding
+			_, d := decodeBlock(blk.Body, []field{{name: "desired_count", target: &s.DesiredCount, check: atLeast(&s.DesiredCount, 1)}})
+			diags = append(diags, d...)
+		case "lifecycle":
+			diags = append(diags, decodeLifecycle(blk, &decl.Lifecycle)...)
+		case "content":
+			c, d := decodeContent(blk)
+			diags = append(diags, d...)
+			decl.Content = c
 		}
 	}
+	props, d := decodeProperties(blocks)
+	diags = append(diags, d...)
+	col.Properties = props
+	if legacy != nil && named != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Both vector_index and named vectors",
+			Detail:   fmt.Sprintf("Collection %s declares a vector_index block (the single default vector) and vector blocks (named vectors); Weaviate allows one or the other. Move the index into a vector block.", col.Name),
+			Subject:  named.DefRange.Ptr(),
+		})
+	}
+	if named != nil && col.Vectorizer != "" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "vectorizer with named vectors",
+			Detail:   fmt.Sprintf("Collection %s has named vectors; set the vectorizer inside each vector block instead.", col.Name),
+			Subject:  named.DefRange.Ptr(),
+		})
+	}
 	collection.Normalize(&col)
-	return col, diags
+	decl.Collection = col
+	return decl, diags
 }
+
+func duplicate(what, name string, prev, at hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Duplicate " + what,
+		Detail:   fmt.Sprintf("%s %q was already declared at %s.", capitalize(what), name, pos(prev)),
+		Subject:  at.Ptr(),
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+var indexBlock = hcl.BlockHeaderSchema{Type: "quantization", LabelNames: []string{"type"}}
 
 func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -91,37 +239,199 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 	if err := collection.OneOf("vector index type", vi.Type, collection.VectorIndexTypes); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid vector index type", Detail: err.Error() + ".", Subject: blk.LabelRanges[0].Ptr()})
 	}
-	c, d := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "distance"}, {Name: "ef"}, {Name: "ef_construction"}, {Name: "max_connections"},
-	}})
-	diags = append(diags, d...)
-	if a := c.Attributes["distance"]; a != nil {
-		diags = append(diags, decodeAttr(a, &vi.Distance)...)
-		if err := collection.OneOf("distance", vi.Distance, collection.Distances); err != nil && !diags.HasErrors() {
-			diags = append(diags, attrError(a, "Invalid distance", err.Error()+"."))
+	hnswOnly := func(a *hcl.Attribute) *hcl.Diagnostic {
+		if vi.Type != "hnsw" {
+			return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+				Detail: fmt.Sprintf("%s applies to an hnsw index, not %s.", a.Name, vi.Type), Subject: a.NameRange.Ptr()}
+		}
+		return nil
+	}
+	hnswMin := func(v *int64, min int64) func(*hcl.Attribute) *hcl.Diagnostic {
+		return func(a *hcl.Attribute) *hcl.Diagnostic {
+			if d := hnswOnly(a); d != nil {
+				return d
+			}
+			return atLeast(v, min)(a)
 		}
 	}
-	for _, f := range []struct {
-		name string
-		dst  *int64
-		min  int64
-	}{{"ef", &vi.EF, -1}, {"ef_construction", &vi.EFConstruction, 4}, {"max_connections", &vi.MaxConnections, 4}} {
-		a := c.Attributes[f.name]
-		if a == nil {
+	blocks, d := decodeBlock(blk.Body, []field{
+		{name: "distance", target: &vi.Distance, check: oneOf("distance", &vi.Distance, collection.Distances)},
+		{name: "ef", target: &vi.EF, check: hnswMin(&vi.EF, -1)},
+		{name: "ef_construction", target: &vi.EFConstruction, check: hnswMin(&vi.EFConstruction, 4)},
+		{name: "max_connections", target: &vi.MaxConnections, check: hnswMin(&vi.MaxConnections, 4)},
+		{name: "dynamic_ef_min", target: &vi.DynamicEFMin, check: hnswMin(&vi.DynamicEFMin, 1)},
+		{name: "dynamic_ef_max", target: &vi.DynamicEFMax, check: hnswMin(&vi.DynamicEFMax, 1)},
+		{name: "dynamic_ef_factor", target: &vi.DynamicEFFactor, check: hnswMin(&vi.DynamicEFFactor, 1)},
+		{name: "flat_search_cutoff", target: &vi.FlatSearchCutoff, check: hnswMin(&vi.FlatSearchCutoff, 1)},
+		{name: "cleanup_interval_seconds", target: &vi.CleanupIntervalSeconds, check: hnswMin(&vi.CleanupIntervalSeconds, 1)},
+		{name: "filter_strategy", target: &vi.FilterStrategy, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+			if d := hnswOnly(a); d != nil {
+				return d
+			}
+			return oneOf("filter strategy", &vi.FilterStrategy, collection.FilterStrategies)(a)
+		}},
+		{name: "vector_cache_max_objects", target: &vi.VectorCacheMaxObjects, check: atLeast(&vi.VectorCacheMaxObjects, 1)},
+		{name: "threshold", target: &vi.Threshold, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+			if vi.Type != "dynamic" {
+				return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument", Detail: "threshold applies to a dynamic index.", Subject: a.NameRange.Ptr()}
+			}
+			return atLeast(&vi.Threshold, 1)(a)
+		}},
+	}, indexBlock)
+	diags = append(diags, d...)
+	for i, qb := range blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate quantization block",
+				Detail: "A vector index uses at most one quantization.", Subject: qb.DefRange.Ptr()})
 			continue
 		}
-		if vi.Type == "flat" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
-				Detail: fmt.Sprintf("%s applies to an hnsw index; a flat index has no graph to tune.", f.name), Subject: a.NameRange.Ptr()})
-			continue
+		q := &collection.Quantization{Type: qb.Labels[0]}
+		if err := collection.OneOf("quantization", q.Type, collection.QuantizationTypes); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid quantization", Detail: err.Error() + ".", Subject: qb.LabelRanges[0].Ptr()})
 		}
-		d := decodeAttr(a, f.dst)
+		only := func(types ...string) func(*hcl.Attribute) *hcl.Diagnostic {
+			return func(a *hcl.Attribute) *hcl.Diagnostic {
+				for _, t := range types {
+					if q.Type == t {
+						return nil
+					}
+				}
+				return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+					Detail: fmt.Sprintf("%s applies to %s quantization, not %s.", a.Name, strings.Join(types, "/"), q.Type), Subject: a.NameRange.Ptr()}
+			}
+		}
+		_, d := decodeBlock(qb.Body, []field{
+			{name: "segments", target: &q.Segments, check: only("pq")},
+			{name: "centroids", target: &q.Centroids, check: only("pq")},
+			{name: "training_limit", target: &q.TrainingLimit, check: only("pq", "sq")},
+			{name: "bits", target: &q.Bits, check: only("rq")},
+			{name: "rescore_limit", target: &q.RescoreLimit, check: only("sq", "rq", "bq")},
+			{name: "cache", target: &q.Cache},
+		})
 		diags = append(diags, d...)
-		if !d.HasErrors() && *f.dst < f.min {
-			diags = append(diags, attrError(a, "Value out of range", fmt.Sprintf("%s must be at least %d.", f.name, f.min)))
+		if vi.Type == "dynamic" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported quantization",
+				Detail: "colstate does not yet manage quantization of a dynamic index.", Subject: qb.DefRange.Ptr()})
 		}
+		vi.Quantization = q
 	}
 	return diags
+}
+
+func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics) {
+	v := collection.NamedVector{Name: blk.Labels[0]}
+	var diags hcl.Diagnostics
+	if !collection.ValidPropertyName(v.Name) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid vector name",
+			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", v.Name), Subject: blk.LabelRanges[0].Ptr()})
+	}
+	blocks, d := decodeBlock(blk.Body, []field{
+		{name: "vectorizer", target: &v.Vectorizer},
+		{name: "vectorizer_config", target: &v.VectorizerConfig},
+	}, hcl.BlockHeaderSchema{Type: "index", LabelNames: []string{"type"}})
+	diags = append(diags, d...)
+	for i, ib := range blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate index block",
+				Detail: fmt.Sprintf("Vector %s already has an index block at %s.", v.Name, pos(blocks[0].DefRange)), Subject: ib.DefRange.Ptr()})
+			continue
+		}
+		diags = append(diags, decodeVectorIndex(ib, &v.Index)...)
+	}
+	return v, diags
+}
+
+func decodeInverted(blk *hcl.Block, ii *collection.InvertedIndex) hcl.Diagnostics {
+	_, diags := decodeBlock(blk.Body, []field{
+		{name: "bm25_b", target: &ii.BM25B},
+		{name: "bm25_k1", target: &ii.BM25K1},
+		{name: "stopwords_preset", target: &ii.StopwordsPreset, check: oneOf("stopwords preset", &ii.StopwordsPreset, collection.StopwordsPresets)},
+		{name: "stopwords_additions", target: &ii.StopwordsAdditions},
+		{name: "stopwords_removals", target: &ii.StopwordsRemovals},
+		{name: "index_timestamps", target: &ii.IndexTimestamps},
+		{name: "index_null_state", target: &ii.IndexNullState},
+		{name: "index_property_length", target: &ii.IndexPropertyLength},
+		{name: "cleanup_interval_seconds", target: &ii.CleanupIntervalSeconds, check: atLeast(&ii.CleanupIntervalSeconds, 1)},
+	})
+	// bm25 defaults apply as a pair in Normalize; fill the other half here.
+	if ii.BM25B == 0 && ii.BM25K1 != 0 {
+		ii.BM25B = 0.75
+	}
+	if ii.BM25K1 == 0 && ii.BM25B != 0 {
+		ii.BM25K1 = 1.2
+	}
+	return diags
+}
+
+func decodeLifecycle(blk *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
+	content, diags := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}, {Name: "ignore_changes"}, {Name: "backup_before_destroy"}}})
+	diags = append(diags, decodeAttr(content.Attributes["prevent_destroy"], &lc.PreventDestroy)...)
+	diags = append(diags, decodeAttr(content.Attributes["backup_before_destroy"], &lc.BackupBeforeDestroy)...)
+	a := content.Attributes["ignore_changes"]
+	if a == nil {
+		return diags
+	}
+	exprs, d := hcl.ExprList(a.Expr)
+	if d.HasErrors() {
+		return append(diags, d...)
+	}
+	for _, e := range exprs {
+		// Terraform-style bare paths (description, vector_index.ef) or strings.
+		if trav, td := hcl.RelTraversalForExpr(e); !td.HasErrors() {
+			lc.IgnoreChanges = append(lc.IgnoreChanges, traversalPath(trav))
+			continue
+		}
+		v, vd := e.Value(evalContext)
+		if vd.HasErrors() || v.Type() != cty.String || v.IsNull() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid ignore_changes entry",
+				Detail: "Each entry is an attribute path such as description or vector_index.ef.", Subject: e.Range().Ptr()})
+			continue
+		}
+		lc.IgnoreChanges = append(lc.IgnoreChanges, v.AsString())
+	}
+	return diags
+}
+
+func traversalPath(t hcl.Traversal) string {
+	var parts []string
+	for _, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			parts = append(parts, s.Name)
+		case hcl.TraverseAttr:
+			parts = append(parts, s.Name)
+		case hcl.TraverseIndex:
+			if s.Key.Type().FriendlyName() == "string" {
+				parts = append(parts, s.Key.AsString())
+			}
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+var propertyBlock = hcl.BlockHeaderSchema{Type: "property", LabelNames: []string{"name"}}
+
+// decodeProperties decodes the property blocks among blocks (collection or
+// nested level).
+func decodeProperties(blocks hcl.Blocks) ([]collection.Property, hcl.Diagnostics) {
+	var out []collection.Property
+	var diags hcl.Diagnostics
+	seen := map[string]hcl.Range{}
+	for _, blk := range blocks {
+		if blk.Type != "property" {
+			continue
+		}
+		name := blk.Labels[0]
+		if prev, ok := seen[name]; ok {
+			diags = append(diags, duplicate("property", name, prev, blk.LabelRanges[0]))
+			continue
+		}
+		seen[name] = blk.DefRange
+		p, d := decodeProperty(blk)
+		diags = append(diags, d...)
+		out = append(out, p)
+	}
+	return out, diags
 }
 
 func decodeProperty(blk *hcl.Block) (collection.Property, hcl.Diagnostics) {
@@ -131,42 +441,90 @@ func decodeProperty(blk *hcl.Block) (collection.Property, hcl.Diagnostics) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid property name",
 			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", name), Subject: blk.LabelRanges[0].Ptr()})
 	}
-	c, d := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "data_type", Required: true}, {Name: "description"}, {Name: "tokenization"},
-		{Name: "index_filterable"}, {Name: "index_searchable"},
-	}})
-	diags = append(diags, d...)
+	// data_type first: the defaults and checks of the rest depend on it.
+	head, _ := blk.Body.JustAttributes()
 	var dataType string
-	if a := c.Attributes["data_type"]; a != nil {
-		d := decodeAttr(a, &dataType)
+	a := head["data_type"]
+	if a == nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing required argument",
+			Detail: fmt.Sprintf("Property %s needs a data_type, e.g. data_type = \"text\".", name), Subject: blk.DefRange.Ptr()})
+	} else if d := decodeAttr(a, &dataType); d.HasErrors() {
 		diags = append(diags, d...)
-		if !d.HasErrors() && !collection.IsPrimitive(dataType) && !collection.ValidName(dataType) {
-			diags = append(diags, attrError(a, "Invalid data type",
-				fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference.", dataType, strings.Join(collection.PrimitiveTypes, ", "))))
-		}
+	} else if !collection.IsPrimitive(dataType) && !validReference(dataType) {
+		diags = append(diags, attrError(a, "Invalid data type",
+			fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference (several targets: \"A|B\").", dataType, strings.Join(collection.PrimitiveTypes, ", "))))
 	}
 	p := collection.NewProperty(name, dataType)
-	diags = append(diags, decodeAttr(c.Attributes["description"], &p.Description)...)
-	diags = append(diags, decodeAttr(c.Attributes["index_filterable"], &p.IndexFilterable)...)
-	if a := c.Attributes["tokenization"]; a != nil {
-		d := decodeAttr(a, &p.Tokenization)
-		diags = append(diags, d...)
-		switch {
-		case d.HasErrors():
-		case !collection.IsText(dataType):
-			diags = append(diags, attrError(a, "Tokenization needs text", fmt.Sprintf("Property %s is %s; only text and text[] properties are tokenized.", name, dataType)))
-		default:
-			if err := collection.OneOf("tokenization", p.Tokenization, collection.Tokenizations); err != nil {
-				diags = append(diags, attrError(a, "Invalid tokenization", err.Error()+"."))
+	textOnly := func(a *hcl.Attribute) *hcl.Diagnostic {
+		if !collection.IsText(dataType) {
+			return attrError(a, "Needs a text property", fmt.Sprintf("Property %s is %s; %s applies to text and text[] only.", name, dataType, a.Name))
+		}
+		return nil
+	}
+	blocks, d := decodeBlock(blk.Body, []field{
+		{name: "data_type", target: new(string)},
+		{name: "description", target: &p.Description},
+		{name: "tokenization", target: &p.Tokenization, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+			if d := textOnly(a); d != nil {
+				return d
 			}
-		}
+			return oneOf("tokenization", &p.Tokenization, collection.Tokenizations)(a)
+		}},
+		{name: "index_filterable", target: &p.IndexFilterable},
+		{name: "index_searchable", target: &p.IndexSearchable, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+			if p.IndexSearchable {
+				return textOnly(a)
+			}
+			return nil
+		}},
+		{name: "index_range_filters", target: &p.IndexRangeFilters, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+			if p.IndexRangeFilters && !collection.RangeFilterable(dataType) {
+				return attrError(a, "Range index needs int, number or date", fmt.Sprintf("Property %s is %s.", name, dataType))
+			}
+			return nil
+		}},
+	}, propertyBlock)
+	diags = append(diags, d...)
+	if a != nil {
+		// data_type was decoded above; drop the duplicate diagnostics.
+		diags = dedupe(diags)
 	}
-	if a := c.Attributes["index_searchable"]; a != nil {
-		d := decodeAttr(a, &p.IndexSearchable)
-		diags = append(diags, d...)
-		if !d.HasErrors() && p.IndexSearchable && !collection.IsText(dataType) {
-			diags = append(diags, attrError(a, "Searchable index needs text", fmt.Sprintf("Property %s is %s; index_searchable applies to text and text[] only.", name, dataType)))
-		}
+	nested, d := decodeProperties(blocks)
+	diags = append(diags, d...)
+	switch {
+	case collection.IsObject(dataType) && len(nested) == 0 && a != nil:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Object property without nested properties",
+			Detail: fmt.Sprintf("Property %s is %s; declare its fields with nested property blocks.", name, dataType), Subject: blk.DefRange.Ptr()})
+	case !collection.IsObject(dataType) && len(nested) > 0:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nested properties need an object type",
+			Detail: fmt.Sprintf("Property %s is %s; only object and object[] properties have nested properties.", name, dataType), Subject: blocks[0].DefRange.Ptr()})
 	}
+	p.Nested = nested
 	return p, diags
+}
+
+func validReference(dataType string) bool {
+	for _, t := range strings.Split(dataType, "|") {
+		if !collection.ValidName(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// dedupe drops diagnostics identical to an earlier one.
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	seen := map[string]bool{}
+	for _, d := range diags {
+		key := d.Summary + d.Detail
+		if d.Subject != nil {
+			key += d.Subject.String()
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -21,6 +21,9 @@ type Config struct {
 	Weaviate    Weaviate
 	State       State
 	Collections []Declared // in file order
+	Stores      []Store
+	Sources     []Source
+	Snapshots   []SnapshotPolicy
 }
 
 // Weaviate says which server to talk to.
@@ -39,7 +42,9 @@ type State struct {
 // Declared is a collection as the configuration declares it, normalised.
 type Declared struct {
 	collection.Collection
-	Range hcl.Range // the collection block's header, for diagnostics
+	Lifecycle Lifecycle
+	Content   *Content  // nil: colstate manages the schema only
+	Range     hcl.Range // the collection block's header, for diagnostics
 }
 
 // Defaults used when the configuration leaves them out.
@@ -115,6 +120,9 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "weaviate"},
 		{Type: "state"},
 		{Type: "collection", LabelNames: []string{"name"}},
+		{Type: "snapshot_store", LabelNames: []string{"name"}},
+		{Type: "data", LabelNames: []string{"kind", "name"}},
+		{Type: "snapshot", LabelNames: []string{"name"}},
 	},
 }
 
@@ -139,6 +147,20 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 		return true
 	}
 	collections := map[string]hcl.Range{}
+	named := map[string]hcl.Range{}
+	unique := func(b *hcl.Block, key string) bool {
+		if prev, ok := named[key]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate block",
+				Detail:   fmt.Sprintf("%s was already declared at %s.", key, pos(prev)),
+				Subject:  b.DefRange.Ptr(),
+			})
+			return false
+		}
+		named[key] = b.DefRange
+		return true
+	}
 	for _, f := range files {
 		content, d := f.Body.Content(rootSchema)
 		diags = append(diags, d...)
@@ -152,6 +174,27 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 				if once(b) {
 					diags = append(diags, decodeState(b.Body, &cfg.State)...)
 				}
+			case "snapshot_store":
+				if !unique(b, "snapshot_store "+b.Labels[0]) {
+					continue
+				}
+				st, d := decodeStore(b)
+				diags = append(diags, d...)
+				cfg.Stores = append(cfg.Stores, st)
+			case "data":
+				if !unique(b, "data "+b.Labels[0]+" "+b.Labels[1]) {
+					continue
+				}
+				src, d := decodeSource(b)
+				diags = append(diags, d...)
+				cfg.Sources = append(cfg.Sources, src)
+			case "snapshot":
+				if !unique(b, "snapshot "+b.Labels[0]) {
+					continue
+				}
+				sp, d := decodeSnapshotPolicy(b)
+				diags = append(diags, d...)
+				cfg.Snapshots = append(cfg.Snapshots, sp)
 			case "collection":
 				name := b.Labels[0]
 				if prev, ok := collections[name]; ok {
@@ -164,11 +207,14 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 					continue
 				}
 				collections[name] = b.DefRange
-				col, d := decodeCollection(b)
+				decl, d := decodeCollection(b)
 				diags = append(diags, d...)
-				cfg.Collections = append(cfg.Collections, Declared{Collection: col, Range: b.DefRange})
+				cfg.Collections = append(cfg.Collections, decl)
 			}
 		}
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, cfg.resolve()...)
 	}
 	return cfg, diags
 }

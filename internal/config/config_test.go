@@ -85,7 +85,7 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 		{"bad name", "collection \"lower\" {}\n", "x.hcl:1:12: Invalid collection name"},
 		{"bad distance", "collection \"A\" {\n  vector_index \"hnsw\" {\n    distance = \"far\"\n  }\n}\n", "x.hcl:3:16: Invalid distance"},
 		{"bad index type", "collection \"A\" {\n  vector_index \"ivf\" {}\n}\n", "x.hcl:2:16: Invalid vector index type"},
-		{"missing data_type", "collection \"A\" {\n  property \"p\" {}\n}\n", "x.hcl:2:16: Missing required argument"},
+		{"missing data_type", "collection \"A\" {\n  property \"p\" {}\n}\n", "x.hcl:2:3: Missing required argument"},
 		{"bad data type", "collection \"A\" {\n  property \"p\" { data_type = \"txt\" }\n}\n", "x.hcl:2:30: Invalid data type"},
 		{"wrong type", "collection \"A\" {\n  description = [1]\n}\n", "x.hcl:2:17: Unsuitable value type"},
 		{"ef on flat", "collection \"A\" {\n  vector_index \"flat\" { ef = 1 }\n}\n", "x.hcl:2:25: Unsupported argument"},
@@ -93,24 +93,12 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 		{"env unset", "weaviate { url = env(\"CS_TEST_SURELY_UNSET\") }\n", "x.hcl:1:18: Error in function call"},
 		{"syntax", "collection \"A\" {\n  description = = 1\n}\n", "x.hcl:2:17:"},
 		{"two weaviate blocks", "weaviate {}\nweaviate {}\n", "x.hcl:2:1: Duplicate weaviate block"},
-		{"replication zero", "collection \"A\" {\n  replication { factor = 0 }\n}\n", "x.hcl:2:26: Invalid replication factor"},
+		{"replication zero", "collection \"A\" {\n  replication { factor = 0 }\n}\n", "x.hcl:2:26: Value out of range: factor must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := writeDir(t, map[string]string{"x.hcl": tt.src})
-			wd, _ := os.Getwd()
-			if err := os.Chdir(dir); err != nil {
-				t.Fatal(err)
-			}
-			defer os.Chdir(wd)
-			_, diags := NewLoader().LoadDir(".")
-			if !diags.HasErrors() {
-				t.Fatal("no error")
-			}
-			var buf bytes.Buffer
-			WriteDiagnostics(&buf, diags)
-			if !strings.HasPrefix(buf.String(), tt.want) {
-				t.Fatalf("got %q, want prefix %q", buf.String(), tt.want)
+			if got := loadErr(t, tt.src); !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("got %q, want prefix %q", got, tt.want)
 			}
 		})
 	}
@@ -121,4 +109,18 @@ func TestNoFiles(t *testing.T) {
 	if !diags.HasErrors() || !strings.Contains(diags.Error(), "no *.hcl files") {
 		t.Fatalf("diags = %v", diags)
 	}
+}
+
+// loadErr loads src as x.hcl and returns the printed diagnostics.
+func loadErr(t *testing.T, src string) string {
+	t.Helper()
+	dir := writeDir(t, map[string]string{"x.hcl": src})
+	t.Chdir(dir)
+	_, diags := NewLoader().LoadDir(".")
+	if !diags.HasErrors() {
+		t.Fatal("no error")
+	}
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	return buf.String()
 }

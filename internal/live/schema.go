@@ -2,11 +2,9 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/colstate/colstate/internal/collection"
 )
@@ -74,160 +72,17 @@ func (c *Client) Update(ctx context.Context, col collection.Collection) error {
 		return err
 	}
 	patchMutable(cl, col)
-	return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(col.Name), cl, nil)
-}
-
-func patchMutable(cl Class, col collection.Collection) {
-	cl["description"] = col.Description
-	vic := obj(cl, "vectorIndexConfig")
-	if col.VectorIndex.Type == "hnsw" {
-		vic["ef"] = col.VectorIndex.EF
-	}
-	obj(cl, "replicationConfig")["factor"] = col.Replication.Factor
-	props, _ := cl["properties"].([]any)
-	for _, p := range props {
-		pm, ok := p.(map[string]any)
-		if !ok {
-			continue
-		}
-		name, _ := pm["name"].(string)
-		if want := col.Property(name); want != nil {
-			pm["description"] = want.Description
-		}
-	}
-}
-
-// obj returns m[key] as an object, creating it when absent.
-func obj(m map[string]any, key string) map[string]any {
-	if o, ok := m[key].(map[string]any); ok {
-		return o
-	}
-	o := map[string]any{}
-	m[key] = o
-	return o
-}
-
-// ToClass renders a collection as the JSON body Weaviate's schema API takes.
-func ToClass(col collection.Collection) Class {
-	cl := Class{
-		"class":           col.Name,
-		"description":     col.Description,
-		"vectorizer":      col.Vectorizer,
-		"vectorIndexType": col.VectorIndex.Type,
-		"multiTenancyConfig": map[string]any{
-			"enabled": col.MultiTenancy.Enabled,
-		},
-		"replicationConfig": map[string]any{
-			"factor": col.Replication.Factor,
-		},
-	}
-	vic := map[string]any{"distance": col.VectorIndex.Distance}
-	if col.VectorIndex.Type == "hnsw" {
-		vic["ef"] = col.VectorIndex.EF
-		vic["efConstruction"] = col.VectorIndex.EFConstruction
-		vic["maxConnections"] = col.VectorIndex.MaxConnections
-	}
-	cl["vectorIndexConfig"] = vic
-	props := make([]any, 0, len(col.Properties))
-	for _, p := range col.Properties {
-		props = append(props, toProperty(p))
-	}
-	cl["properties"] = props
-	return cl
-}
-
-func toProperty(p collection.Property) map[string]any {
-	m := map[string]any{
-		"name":            p.Name,
-		"dataType":        strings.Split(p.DataType, "|"),
-		"description":     p.Description,
-		"indexFilterable": p.IndexFilterable,
-		"indexSearchable": p.IndexSearchable,
-	}
-	if p.Tokenization != "" {
-		m["tokenization"] = p.Tokenization
-	}
-	return m
-}
-
-// FromClass reads a class as Weaviate returns it into the canonical model.
-func FromClass(cl Class) collection.Collection {
-	col := collection.Collection{
-		Name:        str(cl["class"]),
-		Description: str(cl["description"]),
-		Vectorizer:  str(cl["vectorizer"]),
-	}
-	vic, _ := cl["vectorIndexConfig"].(map[string]any)
-	col.VectorIndex = collection.VectorIndex{
-		Type:     str(cl["vectorIndexType"]),
-		Distance: str(vic["distance"]),
-	}
-	if col.VectorIndex.Type == "hnsw" {
-		col.VectorIndex.EF = num(vic["ef"])
-		col.VectorIndex.EFConstruction = num(vic["efConstruction"])
-		col.VectorIndex.MaxConnections = num(vic["maxConnections"])
-	}
-	if mt, ok := cl["multiTenancyConfig"].(map[string]any); ok {
-		col.MultiTenancy.Enabled, _ = mt["enabled"].(bool)
-	}
-	if rc, ok := cl["replicationConfig"].(map[string]any); ok {
-		col.Replication.Factor = num(rc["factor"])
-	}
-	props, _ := cl["properties"].([]any)
-	for _, p := range props {
-		pm, ok := p.(map[string]any)
-		if !ok {
-			continue
-		}
-		var types []string
-		if dt, ok := pm["dataType"].([]any); ok {
-			for _, t := range dt {
-				types = append(types, str(t))
-			}
-		}
-		prop := collection.Property{
-			Name:            str(pm["name"]),
-			DataType:        strings.Join(types, "|"),
-			Description:     str(pm["description"]),
-			Tokenization:    str(pm["tokenization"]),
-			IndexFilterable: boolOr(pm["indexFilterable"], true),
-			IndexSearchable: boolOr(pm["indexSearchable"], collection.IsText(strings.Join(types, "|"))),
-		}
-		col.Properties = append(col.Properties, prop)
-	}
-	collection.Normalize(&col)
-	return col
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func num(v any) int64 {
-	switch n := v.(type) {
-	case float64:
-		return int64(n)
-	case json.Number:
-		i, _ := n.Int64()
-		return i
-	case int64:
-		return n
-	case int:
-		return int64(n)
-	}
-	return 0
-}
-
-func boolOr(v any, def bool) bool {
-	if b, ok := v.(bool); ok {
-		return b
-	}
-	return def
+	return c.PutRaw(ctx, cl)
 }
 
 // CreateRaw creates a collection from a raw class body, for tests and tools
 // that need settings colstate does not model.
 func (c *Client) CreateRaw(ctx context.Context, cl Class) error {
 	return c.do(ctx, http.MethodPost, "/v1/schema", cl, nil)
+}
+
+// PutRaw replaces a collection's settings with a raw class body, as
+// Weaviate's class update does.
+func (c *Client) PutRaw(ctx context.Context, cl Class) error {
+	return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(str(cl["class"])), cl, nil)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/colstate/colstate/internal/collection"
 )
@@ -67,7 +68,7 @@ func (a Action) String() string {
 //	backup, restore, merge, clear: Data says what moves where (see DataChange)
 type Change struct {
 	Collection string                   `json:"collection"`
-	Action     Action                   `json:"-"`
+	Action     Action                   `json:"-"` // encoded by the document
 	Before     *collection.Collection   `json:"before"`
 	After      *collection.Collection   `json:"after"`
 	Fields     []collection.FieldChange `json:"fields,omitempty"`
@@ -93,6 +94,9 @@ type Plan struct {
 	Forget []string
 	// Unmanaged lists live collections colstate does not manage and leaves alone.
 	Unmanaged []string
+	// CreatedAt and Binding are set for plans that are saved or printed as JSON.
+	CreatedAt time.Time
+	Binding   *Binding
 }
 
 // Empty reports whether applying the plan would change nothing at all.
@@ -115,11 +119,21 @@ func (p *Plan) Summary() string {
 		p.Count(Create), p.Count(Update), p.Count(Replace), p.Count(Delete))
 }
 
+// Desired is a collection as the configuration declares it, with its
+// lifecycle settings.
+type Desired struct {
+	collection.Collection
+	PreventDestroy bool     // refuse any plan that deletes or replaces it
+	IgnoreChanges  []string // attribute paths whose live value is kept
+}
+
 // Input is what the differ compares.
 type Input struct {
-	Desired []collection.Collection          // from the configuration, normalised
+	Desired []Desired                        // from the configuration, normalised
 	Live    map[string]collection.Collection // from Weaviate, normalised
 	Managed map[string]collection.Collection // from the state: what colstate applied last
+	// Targets limits the plan to these collections (-target); empty means all.
+	Targets []string
 }
 
 // Error lists every reason a plan cannot be made.
@@ -132,10 +146,24 @@ func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 func Diff(in Input) (*Plan, error) {
 	p := &Plan{}
 	var problems []string
+	targeted := func(name string) bool {
+		if len(in.Targets) == 0 {
+			return true
+		}
+		for _, t := range in.Targets {
+			if t == name {
+				return true
+			}
+		}
+		return false
+	}
 	declared := map[string]bool{}
-	for _, want := range in.Desired {
-		declared[want.Name] = true
-		want := want
+	for _, d := range in.Desired {
+		declared[d.Name] = true
+		if !targeted(d.Name) {
+			continue
+		}
+		want := d.Collection
 		have, live := in.Live[want.Name]
 		_, managed := in.Managed[want.Name]
 		switch {
@@ -147,6 +175,10 @@ func Diff(in Input) (*Plan, error) {
 					"adopt it with `colstate import %s`, or rename the collection in the configuration",
 				want.Name, want.Name))
 		default:
+			if err := collection.CopyPaths(&want, have, d.IgnoreChanges); err != nil {
+				problems = append(problems, fmt.Sprintf("collection %s: %v", want.Name, err))
+				continue
+			}
 			fields := collection.Diff(have, want)
 			if len(fields) == 0 {
 				continue
@@ -155,12 +187,20 @@ func Diff(in Input) (*Plan, error) {
 			if collection.NeedsReplace(fields) {
 				action = Replace
 			}
+			if action == Replace && d.PreventDestroy {
+				c := Change{Fields: fields}
+				problems = append(problems, fmt.Sprintf(
+					"collection %s has lifecycle.prevent_destroy = true, but this plan would replace it (%s); "+
+						"undo that change, or remove prevent_destroy deliberately in its own change",
+					want.Name, strings.Join(c.Reasons(), "; ")))
+				continue
+			}
 			have := have
 			p.Changes = append(p.Changes, Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields})
 		}
 	}
 	for _, name := range sortedKeys(in.Managed) {
-		if declared[name] {
+		if declared[name] || !targeted(name) {
 			continue
 		}
 		if have, live := in.Live[name]; live {
@@ -173,6 +213,11 @@ func Diff(in Input) (*Plan, error) {
 	for _, name := range sortedKeys(in.Live) {
 		if _, managed := in.Managed[name]; !managed && !declared[name] {
 			p.Unmanaged = append(p.Unmanaged, name)
+		}
+	}
+	for _, t := range in.Targets {
+		if !declared[t] && in.Managed[t].Name == "" {
+			problems = append(problems, fmt.Sprintf("-target=%s names no declared or managed collection", t))
 		}
 	}
 	if len(problems) > 0 {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/colstate/colstate/internal/collection"
 )
@@ -18,6 +19,14 @@ func col(name, desc string, props ...collection.Property) collection.Collection 
 	c := collection.Collection{Name: name, Description: desc, Properties: props}
 	collection.Normalize(&c)
 	return c
+}
+
+func des(cs ...collection.Collection) []Desired {
+	out := make([]Desired, len(cs))
+	for i, c := range cs {
+		out[i] = Desired{Collection: c}
+	}
+	return out
 }
 
 func set(cs ...collection.Collection) map[string]collection.Collection {
@@ -35,15 +44,15 @@ func TestDiff(t *testing.T) {
 		in   Input
 		want string // "action:collection" list
 	}{
-		{"create absent", Input{Desired: []collection.Collection{a}}, "create:A"},
-		{"no changes", Input{Desired: []collection.Collection{a}, Live: set(a), Managed: set(a)}, ""},
-		{"update description", Input{Desired: []collection.Collection{col("A", "new")}, Live: set(a), Managed: set(a)}, "update:A"},
+		{"create absent", Input{Desired: des(a)}, "create:A"},
+		{"no changes", Input{Desired: des(a), Live: set(a), Managed: set(a)}, ""},
+		{"update description", Input{Desired: des(col("A", "new")), Live: set(a), Managed: set(a)}, "update:A"},
 		{"replace on tokenization", Input{
-			Desired: []collection.Collection{col("A", "a", collection.Property{Name: "t", DataType: "text", Tokenization: "field", IndexFilterable: true, IndexSearchable: true})},
+			Desired: des(col("A", "a", collection.Property{Name: "t", DataType: "text", Tokenization: "field", IndexFilterable: true, IndexSearchable: true})),
 			Live:    set(col("A", "a", collection.NewProperty("t", "text"))), Managed: set(a)}, "replace:A"},
 		{"delete managed undeclared", Input{Live: set(a), Managed: set(a)}, "delete:A"},
 		{"unmanaged untouched", Input{Live: set(b)}, ""},
-		{"recreate managed but gone", Input{Desired: []collection.Collection{a}, Managed: set(a)}, "create:A"},
+		{"recreate managed but gone", Input{Desired: des(a), Managed: set(a)}, "create:A"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +73,7 @@ func TestDiff(t *testing.T) {
 
 func TestDiffRefusesUnmanagedConflict(t *testing.T) {
 	a := col("A", "a")
-	_, err := Diff(Input{Desired: []collection.Collection{a}, Live: set(a)})
+	_, err := Diff(Input{Desired: des(a), Live: set(a)})
 	var perr *Error
 	if !errors.As(err, &perr) || !strings.Contains(err.Error(), "colstate import A") {
 		t.Fatalf("err = %v", err)
@@ -87,7 +96,7 @@ func TestOrderCreatesTargetsFirstAndDeletesReferrersFirst(t *testing.T) {
 	}
 	// C -> B -> A, declared in the worst order.
 	c, b, a := ref("C", "B"), ref("B", "A"), col("A", "")
-	p, err := Diff(Input{Desired: []collection.Collection{c, b, a}})
+	p, err := Diff(Input{Desired: des(c, b, a)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +121,11 @@ func names(p *Plan) string {
 }
 
 func TestHumanGolden(t *testing.T) {
-	old := col("Article", "News", collection.NewProperty("title", "text"))
-	newer := col("Article", "Wire", collection.NewProperty("title", "text"), collection.NewProperty("views", "int"))
+	old := col("Article", "News articles from the wire services, deduplicated and cleaned every night", collection.NewProperty("title", "text"))
+	newer := col("Article", "News articles from the wire services, deduplicated and enriched every hour", collection.NewProperty("title", "text"), collection.NewProperty("views", "int"))
 	tok := col("Tagged", "", collection.Property{Name: "tag", DataType: "text", Tokenization: "field", IndexFilterable: true, IndexSearchable: true})
 	p, err := Diff(Input{
-		Desired: []collection.Collection{newer, col("Author", "People", collection.NewProperty("name", "text")), tok},
+		Desired: des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok),
 		Live:    set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text")), col("Theirs", "")),
 		Managed: set(old, col("Old", ""), col("Tagged", "")),
 	})
@@ -132,6 +141,16 @@ func TestHumanGolden(t *testing.T) {
 		}
 		golden(t, name, buf.Bytes())
 	}
+	var md bytes.Buffer
+	Markdown(&md, p)
+	golden(t, "plan.md.golden", md.Bytes())
+	p.CreatedAt = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	p.Binding = &Binding{StateLineage: "abc", StateSerial: 3, Live: map[string]string{"Article": "f1"}}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.json.golden", js.Bytes())
 	var buf bytes.Buffer
 	Human(&buf, &Plan{}, RenderOptions{})
 	if !strings.HasPrefix(buf.String(), "No changes.") {
@@ -156,5 +175,81 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestSavedPlanRoundTrip(t *testing.T) {
+	a := col("A", "a", collection.NewProperty("t", "text"))
+	p, err := Diff(Input{Desired: des(col("A", "b", collection.NewProperty("t", "text")), col("B", "")), Live: set(a), Managed: set(a)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Binding = &Binding{StateLineage: "L", StateSerial: 7, Live: map[string]string{"A": "x", "B": ""}}
+	path := filepath.Join(t.TempDir(), "p.json")
+	if err := Save(path, p); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode().Perm())
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(got) != names(p) || got.Changes[0].Action != p.Changes[0].Action || got.Changes[1].After.Description != "b" {
+		t.Fatalf("round trip: %+v", got.Changes)
+	}
+	if got.Binding.StateSerial != 7 || got.Binding.Live["A"] != "x" {
+		t.Fatalf("binding %+v", got.Binding)
+	}
+	for name, data := range map[string]string{
+		"not json":      "nope",
+		"future major":  `{"format_version":"2.0","binding":{}}`,
+		"unbound":       `{"format_version":"1.0","changes":[]}`,
+		"no collection": `{"format_version":"1.0","binding":{},"changes":[{"action":"delete"}]}`,
+		"bad action":    `{"format_version":"1.0","binding":{},"changes":[{"collection":"A","action":"explode"}]}`,
+		"no after":      `{"format_version":"1.0","binding":{},"changes":[{"collection":"A","action":"create"}]}`,
+	} {
+		if _, err := Decode([]byte(data), "p.json"); err == nil || !strings.Contains(err.Error(), "p.json") && name != "bad action" {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func TestPreventDestroyRefusesReplace(t *testing.T) {
+	live := col("A", "", collection.NewProperty("t", "text"))
+	want := col("A", "", collection.Property{Name: "t", DataType: "text", Tokenization: "field", IndexFilterable: true, IndexSearchable: true})
+	_, err := Diff(Input{Desired: []Desired{{Collection: want, PreventDestroy: true}}, Live: set(live), Managed: set(live)})
+	if err == nil || !strings.Contains(err.Error(), "prevent_destroy") || !strings.Contains(err.Error(), "property.t.tokenization") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestIgnoreChangesKeepsLiveValue(t *testing.T) {
+	live := col("A", "live text", collection.NewProperty("t", "text"))
+	want := col("A", "declared text", collection.NewProperty("t", "text"))
+	want.VectorIndex.EF = 99
+	p, err := Diff(Input{Desired: []Desired{{Collection: want, IgnoreChanges: []string{"description"}}}, Live: set(live), Managed: set(live)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || len(p.Changes[0].Fields) != 1 || p.Changes[0].Fields[0].Path != "vector_index.ef" {
+		t.Fatalf("changes = %+v", p.Changes)
+	}
+	if p.Changes[0].After.Description != "live text" {
+		t.Fatalf("ignored description not kept: %q", p.Changes[0].After.Description)
+	}
+}
+
+func TestTargetLimitsPlan(t *testing.T) {
+	p, err := Diff(Input{Desired: des(col("A", ""), col("B", "")), Targets: []string{"B"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(p) != "B" {
+		t.Fatalf("changes = %s", names(p))
+	}
+	if _, err := Diff(Input{Desired: des(col("A", "")), Targets: []string{"Nope"}}); err == nil {
+		t.Fatal("unknown target accepted")
 	}
 }

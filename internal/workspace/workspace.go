@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -119,15 +120,74 @@ func (ws *Workspace) ReadState() (*state.State, error) { return state.Read(ws.St
 // WriteState saves the state atomically.
 func (ws *Workspace) WriteState(s *state.State) error { return state.Write(ws.StatePath(), s) }
 
-// Plan reads the live schema and computes the plan against st.
-func (ws *Workspace) Plan(ctx context.Context, st *state.State) (*plan.Plan, error) {
+// Plan reads the live schema and computes the plan against st, limited to
+// targets when there are any. The plan is bound to the state and to the live
+// schema of every collection it changes, so it can be saved and checked
+// for staleness.
+func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string) (*plan.Plan, error) {
 	liveCols, err := ws.Client.Collections(ctx)
 	if err != nil {
 		return nil, err
 	}
-	desired := make([]collection.Collection, 0, len(ws.Config.Collections))
+	desired := make([]plan.Desired, 0, len(ws.Config.Collections))
 	for _, d := range ws.Config.Collections {
-		desired = append(desired, d.Collection)
+		desired = append(desired, plan.Desired{
+			Collection:     d.Collection,
+			PreventDestroy: d.Lifecycle.PreventDestroy,
+			IgnoreChanges:  d.Lifecycle.IgnoreChanges,
+		})
 	}
-	return plan.Diff(plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections})
+	p, err := plan.Diff(plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets})
+	if err != nil {
+		return nil, err
+	}
+	p.CreatedAt = time.Now().UTC()
+	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols)}
+	return p, nil
+}
+
+func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		if have, ok := liveCols[c.Collection]; ok {
+			out[c.Collection] = collection.Fingerprint(have)
+		} else {
+			out[c.Collection] = ""
+		}
+	}
+	return out
+}
+
+// CheckFresh returns an error when a saved plan no longer fits: the state
+// moved on (lineage or serial) or the live schema of a collection it changes
+// differs from what the plan saw.
+func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.State) error {
+	b := p.Binding
+	again := "; run colstate plan again and review the new plan"
+	if b.StateLineage != st.Lineage {
+		return fmt.Errorf("saved plan is stale: it was made for state lineage %s, but %s has lineage %s%s", b.StateLineage, ws.StatePath(), st.Lineage, again)
+	}
+	if b.StateSerial != st.Serial {
+		return fmt.Errorf("saved plan is stale: the state changed since it was made (serial %d, now %d)%s", b.StateSerial, st.Serial, again)
+	}
+	liveCols, err := ws.Client.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	now := fingerprints(p, liveCols)
+	for _, name := range sortedNames(b.Live) {
+		if now[name] != b.Live[name] {
+			return fmt.Errorf("saved plan is stale: the live schema of collection %s changed since the plan was made%s", name, again)
+		}
+	}
+	return nil
+}
+
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

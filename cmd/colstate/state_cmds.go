@@ -1,0 +1,220 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/colstate/colstate/internal/state"
+	"github.com/colstate/colstate/internal/workspace"
+)
+
+// statePathFlag lets state commands work on a state file directly, e.g. when
+// the configuration does not load.
+var statePathFlag = &cli.StringFlag{Name: "state", Usage: "use the state file at `PATH` instead of the one the configuration names"}
+
+// stateCommand reads or edits the state file without contacting Weaviate.
+func stateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "state",
+		Usage: "inspect and edit colstate's state file (which collections colstate manages)",
+		Description: `The state file records the collections colstate manages and what it last
+applied to them. These commands read or edit it without contacting Weaviate.`,
+		Subcommands: []*cli.Command{
+			{
+				Name:        "list",
+				Usage:       "list the collections colstate manages",
+				ArgsUsage:   " ",
+				Description: `list prints the name of every collection recorded in the state, one a line, sorted.`,
+				Flags:       []cli.Flag{statePathFlag},
+				Action:      stateListCmd,
+			},
+			{
+				Name:      "show",
+				Usage:     "print a managed collection as colstate last applied it",
+				ArgsUsage: "NAME",
+				Description: `show prints the collection NAME as the state records it (what colstate last
+applied), as JSON. Compare it with the live schema when plan shows a change
+you did not expect.`,
+				Flags:  []cli.Flag{statePathFlag},
+				Action: stateShowCmd,
+			},
+			{
+				Name:      "rm",
+				Usage:     "stop managing collections, without touching Weaviate",
+				ArgsUsage: "NAME...",
+				Description: `rm forgets the named collections: they are removed from the state file, and
+colstate will no longer change or delete them. The collections and their data
+stay in Weaviate.
+
+rm takes the state lock, writes the new state atomically and keeps the previous
+one as <state>.backup. Remove the collections' blocks from the configuration
+too; otherwise plan stops because they exist but are not managed (adopt them
+again with colstate import).`,
+				Flags: []cli.Flag{
+					statePathFlag,
+					&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for the state lock (e.g. 30s) instead of failing at once"},
+				},
+				Action: stateRmCmd,
+			},
+		},
+	}
+}
+
+// forceUnlockCommand removes a lock left behind by a dead colstate process.
+func forceUnlockCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "force-unlock",
+		Usage:     "remove a state lock left behind by a colstate process that died",
+		ArgsUsage: "LOCK_ID",
+		Description: `force-unlock removes the state lock whose ID is LOCK_ID. The error that says
+the state is locked names the ID, the holder (user@host, pid), the operation
+and when it started; run force-unlock only when that process is no longer
+running, or two colstate runs may change the state at once.
+
+It refuses when LOCK_ID does not match the lock file, so a lock taken since
+is never removed by mistake.`,
+		Flags:  []cli.Flag{statePathFlag},
+		Action: forceUnlockCmd,
+	}
+}
+
+// statePath is the -state flag, or the state file the configuration names.
+func statePath(c *cli.Context) (string, error) {
+	if p := c.String("state"); p != "" {
+		return p, nil
+	}
+	dir := c.String("chdir")
+	cfg, err := workspace.LoadConfig(dir)
+	if err != nil {
+		return "", err
+	}
+	ws := &workspace.Workspace{Dir: dir, Config: cfg}
+	return ws.StatePath(), nil
+}
+
+func stateListCmd(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fmt.Errorf("state list takes no arguments, got %q", c.Args().Slice())
+	}
+	path, err := statePath(c)
+	if err != nil {
+		return err
+	}
+	st, err := state.Read(path)
+	if err != nil {
+		return err
+	}
+	names := st.Names()
+	if len(names) == 0 {
+		fmt.Fprintf(c.App.ErrWriter, "No collections are managed (state file %s).\n", path)
+	}
+	for _, n := range names {
+		fmt.Fprintln(c.App.Writer, n)
+	}
+	return nil
+}
+
+func stateShowCmd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return errors.New("state show takes one collection name: colstate state show NAME")
+	}
+	name := c.Args().First()
+	path, err := statePath(c)
+	if err != nil {
+		return err
+	}
+	st, err := state.Read(path)
+	if err != nil {
+		return err
+	}
+	col, ok := st.Collections[name]
+	if !ok {
+		return notManaged(path, st, []string{name})
+	}
+	out, err := json.MarshalIndent(col, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.App.Writer, string(out))
+	return nil
+}
+
+func stateRmCmd(c *cli.Context) error {
+	names := c.Args().Slice()
+	if len(names) == 0 {
+		return errors.New("state rm needs the names of the collections to forget: colstate state rm NAME...")
+	}
+	path, err := statePath(c)
+	if err != nil {
+		return err
+	}
+	lock, err := state.Acquire(c.Context, path, "state rm", c.Duration("lock-timeout"))
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	st, err := state.Read(path)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, n := range names {
+		if !st.Managed(n) {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return notManaged(path, st, missing)
+	}
+	for _, n := range names {
+		delete(st.Collections, n)
+	}
+	if err := state.Write(path, st); err != nil {
+		return err
+	}
+	if err := lock.Unlock(); err != nil {
+		return err
+	}
+	out := c.App.Writer
+	for _, n := range names {
+		fmt.Fprintf(out, "collection %s is no longer managed; it still exists in Weaviate\n", n)
+	}
+	fmt.Fprintf(out, "\nState saved to %s (previous state kept as %s.backup).\n", path, path)
+	fmt.Fprintln(out, "Remove these collections' blocks from the configuration, or plan will stop because they exist but are not managed; to manage one again, run colstate import NAME.")
+	return nil
+}
+
+// notManaged explains that names are not in the state; nothing was changed.
+func notManaged(path string, st *state.State, names []string) error {
+	managed := "none"
+	if n := st.Names(); len(n) > 0 {
+		managed = strings.Join(n, ", ")
+	}
+	what := "collection " + names[0] + " is"
+	if len(names) > 1 {
+		what = "collections " + strings.Join(names, ", ") + " are"
+	}
+	return fmt.Errorf("%s not managed by colstate (state file %s manages: %s); nothing was changed", what, path, managed)
+}
+
+func forceUnlockCmd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return errors.New("force-unlock takes the lock ID from the \"state is locked\" error: colstate force-unlock LOCK_ID")
+	}
+	path, err := statePath(c)
+	if err != nil {
+		return err
+	}
+	info, err := state.ForceUnlock(path, c.Args().First())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "The state lock %s was removed (held by %s, pid %d, for %q since %s).\n",
+		info.ID, info.Who, info.PID, info.Operation, info.Created.Format(time.RFC3339))
+	return nil
+}

@@ -1,0 +1,268 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Store is a snapshot_store block: where snapshots live.
+type Store struct {
+	Name  string
+	Path  string
+	Range hcl.Range
+}
+
+// Source is a data block: content a collection should hold.
+//
+//	data "jsonl" "items"    { path = "items.jsonl", key = ["sku"] }
+//	data "snapshot" "prod"  { store = snapshot_store.local, id = "20261126T..." }
+//	data "snapshot" "last"  { latest = snapshot.nightly }
+type Source struct {
+	Kind  string // jsonl or snapshot
+	Name  string
+	Path  string   // jsonl: the file
+	Key   []string // jsonl: properties whose values derive an id when a line has none
+	Store string   // snapshot: store name
+	ID    string   // snapshot: a snapshot id
+	// Latest names a snapshot block; the newest snapshot it took is used.
+	Latest string
+	Range  hcl.Range
+}
+
+// Address is how configuration refers to the source: data.jsonl.items.
+func (s Source) Address() string { return "data." + s.Kind + "." + s.Name }
+
+// SnapshotPolicy is a snapshot block: snapshots colstate should keep.
+type SnapshotPolicy struct {
+	Name        string
+	Collections []string
+	Store       string        // store name; "" is the default store
+	MaxAge      time.Duration // 0: only when missing or the data changed
+	SchemaOnly  bool
+	Range       hcl.Range
+}
+
+// Content is a collection's content block.
+type Content struct {
+	From  string // address of a Source (data.jsonl.items) or snapshot block (snapshot.nightly)
+	Mode  string // merge, exact or seed
+	Range hcl.Range
+}
+
+// ContentModes are the accepted content.mode values.
+var ContentModes = []string{"merge", "exact", "seed"}
+
+// DefaultStorePath is where snapshots go when no snapshot_store is declared.
+const DefaultStorePath = ".colstate/snapshots"
+
+func decodeStore(b *hcl.Block) (Store, hcl.Diagnostics) {
+	s := Store{Name: b.Labels[0], Range: b.DefRange}
+	_, diags := decodeBlock(b.Body, []field{{name: "path", target: &s.Path}})
+	if s.Path == "" && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing store path",
+			Detail: fmt.Sprintf("snapshot_store %q needs path = \"DIR\".", s.Name), Subject: b.DefRange.Ptr()})
+	}
+	return s, diags
+}
+
+func decodeSource(b *hcl.Block) (Source, hcl.Diagnostics) {
+	s := Source{Kind: b.Labels[0], Name: b.Labels[1], Range: b.DefRange}
+	var diags hcl.Diagnostics
+	switch s.Kind {
+	case "jsonl":
+		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}, {Name: "key"}}})
+		diags = append(diags, d...)
+		diags = append(diags, decodeAttr(content.Attributes["path"], &s.Path)...)
+		if a := content.Attributes["key"]; a != nil {
+			diags = append(diags, decodeStrings(a, &s.Key)...)
+		}
+	case "snapshot":
+		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "id"}, {Name: "latest"}}})
+		diags = append(diags, d...)
+		if a := content.Attributes["store"]; a != nil {
+			diags = append(diags, decodeRef(a, "snapshot_store", &s.Store)...)
+		}
+		diags = append(diags, decodeAttr(content.Attributes["id"], &s.ID)...)
+		if a := content.Attributes["latest"]; a != nil {
+			diags = append(diags, decodeRef(a, "snapshot", &s.Latest)...)
+		}
+		if (s.ID == "") == (s.Latest == "") && !diags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Snapshot source needs id or latest",
+				Detail: "Set exactly one of id = \"SNAPSHOT_ID\" or latest = snapshot.NAME.", Subject: b.DefRange.Ptr()})
+		}
+	default:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown data source",
+			Detail: fmt.Sprintf("data %q is not a data source kind; use \"jsonl\" or \"snapshot\".", s.Kind), Subject: b.LabelRanges[0].Ptr()})
+	}
+	return s, diags
+}
+
+func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
+	p := SnapshotPolicy{Name: b.Labels[0], Range: b.DefRange}
+	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"},
+	}})
+	if a := content.Attributes["collections"]; a != nil {
+		exprs, d := hcl.ExprList(a.Expr)
+		diags = append(diags, d...)
+		for _, e := range exprs {
+			var name string
+			diags = append(diags, decodeRef(&hcl.Attribute{Name: a.Name, Expr: e, Range: e.Range()}, "collection", &name)...)
+			if name != "" {
+				p.Collections = append(p.Collections, name)
+			}
+		}
+	}
+	if a := content.Attributes["store"]; a != nil {
+		diags = append(diags, decodeRef(a, "snapshot_store", &p.Store)...)
+	}
+	if a := content.Attributes["max_age"]; a != nil {
+		var s string
+		d := decodeAttr(a, &s)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			age, err := time.ParseDuration(s)
+			if err != nil || age <= 0 {
+				diags = append(diags, attrError(a, "Invalid max_age", fmt.Sprintf("%q is not a positive duration such as \"24h\" or \"30m\".", s)))
+			}
+			p.MaxAge = age
+		}
+	}
+	diags = append(diags, decodeAttr(content.Attributes["schema_only"], &p.SchemaOnly)...)
+	return p, diags
+}
+
+func decodeContent(b *hcl.Block) (*Content, hcl.Diagnostics) {
+	c := &Content{Mode: "merge", Range: b.DefRange}
+	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "from", Required: true}, {Name: "mode"}}})
+	if a := content.Attributes["from"]; a != nil {
+		trav, d := hcl.AbsTraversalForExpr(a.Expr)
+		if d.HasErrors() {
+			diags = append(diags, attrError(a, "Invalid content source", "from names a data source or a snapshot block, e.g. from = data.jsonl.items or from = snapshot.nightly."))
+		} else {
+			c.From = traversalPath(trav)
+		}
+	}
+	if a := content.Attributes["mode"]; a != nil {
+		d := decodeAttr(a, &c.Mode)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if cd := oneOf("content mode", &c.Mode, ContentModes)(a); cd != nil {
+				diags = append(diags, cd)
+			}
+		}
+	}
+	return c, diags
+}
+
+// decodeRef reads a reference to a named block of the given kind, written
+// Terraform-style (snapshot_store.local) or as a plain string ("local").
+func decodeRef(a *hcl.Attribute, kind string, out *string) hcl.Diagnostics {
+	if trav, d := hcl.AbsTraversalForExpr(a.Expr); !d.HasErrors() {
+		parts := strings.Split(traversalPath(trav), ".")
+		if len(parts) == 2 && parts[0] == kind {
+			*out = parts[1]
+			return nil
+		}
+		return hcl.Diagnostics{attrError(a, "Invalid reference", fmt.Sprintf("Expected a reference to a %s block, like %s.NAME.", kind, kind))}
+	}
+	v, d := a.Expr.Value(evalContext)
+	if d.HasErrors() {
+		return d
+	}
+	if v.Type() != cty.String || v.IsNull() {
+		return hcl.Diagnostics{attrError(a, "Invalid reference", fmt.Sprintf("Expected %s.NAME or a name in quotes.", kind))}
+	}
+	*out = v.AsString()
+	return nil
+}
+
+// decodeStrings reads a string or a list of strings.
+func decodeStrings(a *hcl.Attribute, out *[]string) hcl.Diagnostics {
+	v, diags := a.Expr.Value(evalContext)
+	if diags.HasErrors() {
+		return diags
+	}
+	if v.Type() == cty.String {
+		*out = []string{v.AsString()}
+		return nil
+	}
+	return decodeAttr(a, out)
+}
+
+// resolve checks that every reference between blocks names a declared block.
+func (c *Config) resolve() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	bad := func(r hcl.Range, summary, detail string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr()})
+	}
+	for _, s := range c.Sources {
+		if s.Store != "" && c.Store(s.Store) == nil {
+			bad(s.Range, "Unknown snapshot store", fmt.Sprintf("%s refers to snapshot_store %q, which is not declared.", s.Address(), s.Store))
+		}
+		if s.Latest != "" && c.SnapshotPolicy(s.Latest) == nil {
+			bad(s.Range, "Unknown snapshot block", fmt.Sprintf("%s refers to snapshot %q, which is not declared.", s.Address(), s.Latest))
+		}
+	}
+	for _, p := range c.Snapshots {
+		if p.Store != "" && c.Store(p.Store) == nil {
+			bad(p.Range, "Unknown snapshot store", fmt.Sprintf("snapshot %q refers to snapshot_store %q, which is not declared.", p.Name, p.Store))
+		}
+		for _, name := range p.Collections {
+			if c.Collection(name) == nil {
+				bad(p.Range, "Unknown collection", fmt.Sprintf("snapshot %q lists collection %q, which is not declared.", p.Name, name))
+			}
+		}
+	}
+	for _, d := range c.Collections {
+		if d.Content == nil {
+			continue
+		}
+		if c.Source(d.Content.From) == nil && !(strings.HasPrefix(d.Content.From, "snapshot.") && c.SnapshotPolicy(strings.TrimPrefix(d.Content.From, "snapshot.")) != nil) {
+			bad(d.Content.Range, "Unknown content source", fmt.Sprintf("Collection %s takes its content from %s, which is not declared.", d.Name, d.Content.From))
+		}
+	}
+	return diags
+}
+
+// Store returns the named snapshot store, or nil.
+func (c *Config) Store(name string) *Store {
+	for i := range c.Stores {
+		if c.Stores[i].Name == name {
+			return &c.Stores[i]
+		}
+	}
+	return nil
+}
+
+// StorePath returns the directory of the named store ("" is the default).
+func (c *Config) StorePath(name string) string {
+	if s := c.Store(name); s != nil {
+		return s.Path
+	}
+	return DefaultStorePath
+}
+
+// Source returns the data source at an address like data.jsonl.items, or nil.
+func (c *Config) Source(addr string) *Source {
+	for i := range c.Sources {
+		if c.Sources[i].Address() == addr {
+			return &c.Sources[i]
+		}
+	}
+	return nil
+}
+
+// SnapshotPolicy returns the named snapshot block, or nil.
+func (c *Config) SnapshotPolicy(name string) *SnapshotPolicy {
+	for i := range c.Snapshots {
+		if c.Snapshots[i].Name == name {
+			return &c.Snapshots[i]
+		}
+	}
+	return nil
+}

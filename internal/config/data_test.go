@@ -1,0 +1,92 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDataBlocks(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.hcl": `
+snapshot_store "local" { path = "snaps" }
+data "jsonl" "items" {
+  path = "items.jsonl"
+  key  = ["sku", "region"]
+}
+data "jsonl" "one_key" {
+  path = "x.jsonl"
+  key  = "sku"
+}
+data "snapshot" "pinned" {
+  store = snapshot_store.local
+  id    = "20261126T120000Z-abcd"
+}
+data "snapshot" "newest" { latest = snapshot.nightly }
+snapshot "nightly" {
+  collections = [collection.Item]
+  store       = snapshot_store.local
+  max_age     = "24h"
+}
+collection "Item" {
+  content {
+    from = data.jsonl.items
+    mode = "exact"
+  }
+  lifecycle { backup_before_destroy = false }
+}
+collection "Other" {
+  content { from = snapshot.nightly }
+}
+`})
+	cfg, diags := NewLoader().LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if s := cfg.Source("data.jsonl.items"); s == nil || s.Path != "items.jsonl" || strings.Join(s.Key, ",") != "sku,region" {
+		t.Fatalf("jsonl source = %+v", s)
+	}
+	if s := cfg.Source("data.jsonl.one_key"); s == nil || strings.Join(s.Key, ",") != "sku" {
+		t.Fatalf("single key = %+v", s)
+	}
+	if s := cfg.Source("data.snapshot.pinned"); s == nil || s.Store != "local" || s.ID == "" {
+		t.Fatalf("snapshot source = %+v", s)
+	}
+	if s := cfg.Source("data.snapshot.newest"); s == nil || s.Latest != "nightly" {
+		t.Fatalf("latest source = %+v", s)
+	}
+	p := cfg.SnapshotPolicy("nightly")
+	if p == nil || p.MaxAge != 24*time.Hour || p.Store != "local" || strings.Join(p.Collections, ",") != "Item" {
+		t.Fatalf("policy = %+v", p)
+	}
+	item := cfg.Collection("Item")
+	if item.Content == nil || item.Content.From != "data.jsonl.items" || item.Content.Mode != "exact" || item.Lifecycle.BackupBeforeDestroy {
+		t.Fatalf("item = %+v %+v", item.Content, item.Lifecycle)
+	}
+	other := cfg.Collection("Other")
+	if other.Content.Mode != "merge" || !other.Lifecycle.BackupBeforeDestroy {
+		t.Fatalf("defaults: %+v %+v", other.Content, other.Lifecycle)
+	}
+	if cfg.StorePath("local") != "snaps" || cfg.StorePath("") != DefaultStorePath {
+		t.Fatal("store paths")
+	}
+}
+
+func TestDataBlockErrors(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"unknown kind", "data \"csv\" \"x\" {}\n", "x.hcl:1:6: Unknown data source"},
+		{"jsonl without path", "data \"jsonl\" \"x\" {}\n", "x.hcl:1:18: Missing required argument"},
+		{"bad max_age", "collection \"A\" {}\nsnapshot \"s\" {\n  collections = [collection.A]\n  max_age = \"daily\"\n}\n", "x.hcl:4:13: Invalid max_age"},
+		{"unknown collection", "snapshot \"s\" { collections = [collection.Nope] }\n", "x.hcl:1:1: Unknown collection"},
+		{"unknown source", "collection \"A\" {\n  content { from = data.jsonl.nope }\n}\n", "x.hcl:2:3: Unknown content source"},
+		{"bad mode", "data \"jsonl\" \"i\" { path = \"i\" }\ncollection \"A\" {\n  content {\n    from = data.jsonl.i\n    mode = \"mirror\"\n  }\n}\n", "x.hcl:5:12: Invalid content mode"},
+		{"wrong ref kind", "snapshot \"s\" {\n  collections = []\n  store = collection.A\n}\n", "x.hcl:3:11: Invalid reference"},
+		{"snapshot source needs one", "data \"snapshot\" \"x\" {}\n", "x.hcl:1:1: Snapshot source needs id or latest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := loadErr(t, tt.src); !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("got %q, want prefix %q", got, tt.want)
+			}
+		})
+	}
+}
