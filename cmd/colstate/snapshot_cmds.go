@@ -20,7 +20,7 @@ import (
 // dataCommands are the imperative verbs: each builds a one-action plan and
 // runs it with the same engine as apply.
 func dataCommands() []*cli.Command {
-	storeFlag := &cli.StringFlag{Name: "store", Usage: "snapshot store `DIR` (default .colstate/snapshots)"}
+	storeFlag := &cli.StringFlag{Name: "store", Usage: "snapshot store `DIR`, or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
 	dryRun := &cli.BoolFlag{Name: "dry-run", Usage: "print the plan and what it would touch; change nothing"}
 	autoApprove := &cli.BoolFlag{Name: "auto-approve", Usage: "run without asking for confirmation (for CI)"}
 	noColor := &cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours"}

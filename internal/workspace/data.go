@@ -16,9 +16,19 @@ import (
 	"github.com/colstate/colstate/internal/state"
 )
 
-// StoreDir resolves a snapshot store directory: dir when given (relative
-// to the configuration directory), the default store otherwise.
-func StoreDir(configDir, dir string) string {
+// StoreDir resolves the snapshot store directory of a command: the --store
+// flag (a directory, or the name of a snapshot_store block), else the one
+// snapshot_store the configuration declares, else the default store.
+// Relative paths are relative to the configuration directory.
+func StoreDir(configDir, flag string) string {
+	dir := flag
+	if cfg, err := LoadConfig(configDir); err == nil {
+		for _, st := range cfg.Stores {
+			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
+				dir = st.Path
+			}
+		}
+	}
 	if dir == "" {
 		dir = snapshot.DefaultStore
 	}
