@@ -372,3 +372,42 @@ func TestClear(t *testing.T) {
 		t.Errorf("schema changed by clear")
 	}
 }
+
+// cancelWriter cancels a context the first time progress is reported: a
+// Ctrl-C in the middle of a backup.
+type cancelWriter struct {
+	cancel context.CancelFunc
+	buf    bytes.Buffer
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("objects (")) && !bytes.Contains(p, []byte(": 0/")) {
+		w.cancel()
+	}
+	return w.buf.Write(p)
+}
+
+// TestInterruptedBackupLeavesNothing: a backup stopped half-way leaves no
+// snapshot and no temp directory behind.
+func TestInterruptedBackupLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	name := weaviatetest.Name(t, "Stop")
+	e.create(livetest.AuthorClass(name), livetest.Authors(90, 400))
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	cw := &cancelWriter{cancel: cancel}
+	d := e.data()
+	d.Err, d.PageSize, d.ProgressEvery = cw, 1, time.Millisecond
+	_, err := d.Backup(ctx, []plan.Change{{Collection: name, Action: plan.Backup, Data: &plan.DataChange{Store: e.store, Snapshot: "stopped"}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("backup = %v, want it cancelled half-way (progress: %s)", err, cw.buf.String())
+	}
+	entries, _ := os.ReadDir(e.store)
+	if len(entries) != 0 {
+		t.Errorf("the interrupted backup left %v", entries)
+	}
+	list, _, _ := (&snapshot.Store{Dir: e.store}).List()
+	if len(list) != 0 {
+		t.Errorf("an interrupted backup is listed: %v", list)
+	}
+}

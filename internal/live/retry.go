@@ -89,3 +89,12 @@ func Transient(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// ctxErr prefers the context's error, so that a cancelled call reads as
+// context.Canceled (Ctrl-C) rather than as a gRPC or HTTP failure.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}

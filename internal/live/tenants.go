@@ -119,7 +119,7 @@ func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string
 			reply, err = wv.Search(c.rpcContext(ctx), req)
 			return err
 		}); err != nil {
-			return total, fmt.Errorf("list objects of %s%s: %w", collection, tenantSuffix(tenant), err)
+			return total, fmt.Errorf("list objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
 		}
 		for _, r := range reply.GetResults() {
 			ids = append(ids, r.GetMetadata().GetId())
@@ -144,7 +144,7 @@ func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string
 			dr, err = wv.BatchDelete(c.rpcContext(ctx), del)
 			return err
 		}); err != nil {
-			return total, fmt.Errorf("delete objects of %s%s: %w", collection, tenantSuffix(tenant), err)
+			return total, fmt.Errorf("delete objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
 		}
 		if dr.GetFailed() > 0 {
 			return total, fmt.Errorf("delete objects of %s%s: %d of %d deletions failed", collection, tenantSuffix(tenant), dr.GetFailed(), len(ids))
