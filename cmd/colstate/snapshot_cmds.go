@@ -71,7 +71,7 @@ by typing each collection's name.`,
 			Subcommands: []*cli.Command{
 				{Name: "list", Usage: "list the snapshots in the store", ArgsUsage: " ", Flags: []cli.Flag{storeFlag}, Action: snapshotListCmd},
 				{Name: "show", Usage: "show what a snapshot holds", ArgsUsage: "SNAPSHOT", Flags: []cli.Flag{storeFlag}, Action: snapshotShowCmd},
-				{Name: "verify", Usage: "re-hash and decode every chunk of snapshots", ArgsUsage: "SNAPSHOT...", Flags: []cli.Flag{storeFlag}, Action: snapshotVerifyCmd},
+				{Name: "verify", Usage: "re-hash and decode every chunk of snapshots (all when none are named)", ArgsUsage: "[SNAPSHOT...]", Flags: []cli.Flag{storeFlag}, Action: snapshotVerifyCmd},
 				{Name: "rm", Usage: "remove snapshots", ArgsUsage: "SNAPSHOT...", Flags: []cli.Flag{storeFlag}, Action: snapshotRmCmd},
 			},
 		},
@@ -256,12 +256,22 @@ func snapshotShowCmd(c *cli.Context) error {
 var errDamaged = errors.New("damaged snapshot")
 
 func snapshotVerifyCmd(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return fmt.Errorf("snapshot verify takes snapshot ids")
+	ids := c.Args().Slice()
+	if len(ids) == 0 {
+		list, problems, err := store(c).List()
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return errors.Join(problems...)
+		}
+		for _, m := range list {
+			ids = append(ids, m.ID)
+		}
 	}
 	out := c.App.Writer
 	bad := 0
-	for _, id := range c.Args().Slice() {
+	for _, id := range ids {
 		r, err := store(c).Open(id)
 		if err != nil {
 			return err

@@ -79,6 +79,12 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 	return nil
 }
 
+// RunChange carries out one data change: what apply.Runner delegates
+// backup, restore, merge and clear changes to.
+func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
+	return d.RunData(ctx, &plan.Plan{Changes: []plan.Change{c}})
+}
+
 // verifySources checks every snapshot chunk the plan will read before
 // anything is written.
 func (d *Data) verifySources(p *plan.Plan) error {
@@ -583,6 +589,7 @@ func propertyConflicts(path string, snap, lv live.PropertySchema) []string {
 // that every snapshot object is present and identical.
 func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
 	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
+	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
 	if c.Action == plan.Merge {
 		var missing int64
 		var cmp *liveWalker

@@ -353,10 +353,9 @@ func buildProperties(schema []PropertySchema, values map[string]any, top bool) (
 	return out, refs, nil
 }
 
-// maxExactInt is the largest integer a float64 holds exactly. Scalar ints
-// travel in a protobuf Struct, which only has doubles.
-const maxExactInt = 1 << 53
-
+// Scalar ints travel in a protobuf Struct, which only has doubles: an int
+// is written only when a float64 holds it exactly (every int Weaviate can
+// hold, as it keeps ints as float64 itself).
 func scalarValue(kind string, val any) (*structpb.Value, error) {
 	switch kind {
 	case "int":
@@ -364,10 +363,11 @@ func scalarValue(kind string, val any) (*structpb.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n > maxExactInt || n < -maxExactInt {
-			return nil, fmt.Errorf("int %d is beyond ±2^53, which Weaviate's gRPC batch API cannot carry exactly", n)
+		f := float64(n)
+		if f >= math.MaxInt64 || int64(f) != n {
+			return nil, fmt.Errorf("int %d has no exact float64 form, which Weaviate's gRPC batch API (and Weaviate's own storage) would need", n)
 		}
-		return structpb.NewNumberValue(float64(n)), nil
+		return structpb.NewNumberValue(f), nil
 	case "number":
 		f, err := toFloat64(val)
 		return structpb.NewNumberValue(f), err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"syscall"
 	"testing"
@@ -71,5 +72,18 @@ func TestRetry(t *testing.T) {
 	err = c.retry(context.Background(), "op", func() error { calls++; return status.Error(codes.InvalidArgument, "bad") })
 	if err == nil || calls != 1 {
 		t.Fatalf("a permanent error was retried: %d calls", calls)
+	}
+}
+
+func TestScalarIntMustBeExact(t *testing.T) {
+	for _, n := range []int64{0, -7, 1 << 53, 1 << 60, -(1 << 62)} {
+		if _, err := scalarValue("int", n); err != nil {
+			t.Errorf("int %d is exact as a float64 but was refused: %v", n, err)
+		}
+	}
+	for _, n := range []int64{1<<53 + 1, math.MaxInt64, math.MinInt64 + 1} {
+		if _, err := scalarValue("int", n); err == nil {
+			t.Errorf("int %d cannot travel exactly but was accepted", n)
+		}
 	}
 }
