@@ -46,11 +46,12 @@ colstate manages when none are named — and prints its id.`,
 			Description: `restore loads collections of a snapshot into Weaviate.
   --mode=create  (default) into absent or empty collections, created from the snapshot's schema
   --mode=merge   upsert into existing collections: identical objects are skipped, others stay
-  --mode=replace clear the collections, then restore`,
+  --mode=replace back up and clear the collections, then restore`,
 			Flags: []cli.Flag{
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "create, merge or replace"},
+				&cli.BoolFlag{Name: "no-backup", Usage: "replace: do not back up the collections it clears"},
 				storeFlag, dryRun, autoApprove, noColor,
 			},
 			Action: restoreCmd,
@@ -145,7 +146,7 @@ func restoreCmd(c *cli.Context) error {
 	defer ws.Close()
 	p, err := ws.RestorePlan(c.Context, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
-		As: c.String("as"), Mode: c.String("mode"),
+		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
 	})
 	if err != nil {
 		return err

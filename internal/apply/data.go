@@ -50,7 +50,7 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
-	if err := d.verifySources(p); err != nil {
+	if err := d.verifySources(ctx, p); err != nil {
 		return err
 	}
 	for i := 0; i < len(p.Changes); i++ {
@@ -85,9 +85,10 @@ func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
 	return d.RunData(ctx, &plan.Plan{Changes: []plan.Change{c}})
 }
 
-// verifySources checks every snapshot chunk the plan will read before
-// anything is written.
-func (d *Data) verifySources(p *plan.Plan) error {
+// verifySources checks, before anything is written, every snapshot chunk
+// the plan will read and that the snapshot's schema fits every live
+// collection it will write into.
+func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 	for _, c := range p.Changes {
 		if c.Action != plan.Restore && c.Action != plan.Merge {
 			continue
@@ -98,6 +99,26 @@ func (d *Data) verifySources(p *plan.Plan) error {
 		}
 		if err := r.VerifyCollection(c.SourceName()); err != nil {
 			return fmt.Errorf("%w\nnothing was written to Weaviate", err)
+		}
+		// A live collection the snapshot does not fit is refused now, not
+		// after a replace has cleared it.
+		liveClass, err := d.Client.Class(ctx, c.Collection)
+		if errors.Is(err, live.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		raw, err := r.Schema(c.SourceName())
+		if err != nil {
+			return err
+		}
+		snapClass, err := decodeClass(raw)
+		if err != nil {
+			return err
+		}
+		if _, _, err := schemaDiff(c.Collection, snapClass, liveClass); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -254,10 +254,18 @@ func TestMerge(t *testing.T) {
 	e.create(live.Class{"class": conflict, "vectorizer": "none", "properties": []any{
 		map[string]any{"name": "body", "dataType": []any{"int"}},
 		map[string]any{"name": "n", "dataType": []any{"text"}},
-	}}, nil)
+	}}, []*object.Object{{ID: livetest.UUID(42, 0), Properties: map[string]any{"body": int64(1), "n": "one"}}})
 	err := e.run(e.restore("m", name, conflict, plan.Merge))
 	if err == nil || !strings.Contains(err.Error(), "property body: snapshot text, live int") || !strings.Contains(err.Error(), "property n: snapshot int, live text") {
 		t.Fatalf("conflicting merge = %v", err)
+	}
+	// A replace is refused before its clear runs.
+	err = e.run(plan.Change{Collection: conflict, Action: plan.Clear, Data: &plan.DataChange{}}, e.restore("m", name, conflict, plan.Restore))
+	if err == nil || !strings.Contains(err.Error(), "conflicts with collection") {
+		t.Fatalf("conflicting replace = %v", err)
+	}
+	if n, _ := e.c.Count(e.ctx, conflict, ""); n != 1 {
+		t.Errorf("the conflicting replace cleared the collection: %d objects left", n)
 	}
 }
 

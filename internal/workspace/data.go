@@ -117,6 +117,20 @@ func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (int
 	return total, nt, nil
 }
 
+// destroyGuard refuses destructive data changes to collections declared
+// with lifecycle { prevent_destroy = true }, and reports whether one should
+// be backed up first (lifecycle.backup_before_destroy, true by default).
+func (ws *Workspace) destroyGuard(name, what string) (backup bool, err error) {
+	d := ws.Config.Collection(name)
+	if d == nil {
+		return true, nil
+	}
+	if d.Lifecycle.PreventDestroy {
+		return false, fmt.Errorf("collection %s has lifecycle { prevent_destroy = true }: colstate refuses to %s it", name, what)
+	}
+	return d.Lifecycle.BackupBeforeDestroy, nil
+}
+
 // Restore modes.
 const (
 	ModeCreate  = "create"
@@ -131,6 +145,7 @@ type RestoreOptions struct {
 	Collections []string // default: every collection in the snapshot
 	As          string   // restore the one selected collection under this name
 	Mode        string   // create (default), merge, replace
+	NoBackup    bool     // replace: do not back the cleared collections up first
 }
 
 // RestorePlan plans loading collections of a snapshot. Collections created
@@ -166,7 +181,8 @@ func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.P
 		return nil, err
 	}
 	p := &plan.Plan{}
-	var clears []plan.Change
+	var backups, clears []plan.Change
+	backupID := snapshot.NewID(time.Now())
 	for _, src := range names {
 		sc := m.Collection(src)
 		target := src
@@ -194,14 +210,23 @@ func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.P
 		case ModeReplace:
 			dc.CreateSchema = !exists
 			if exists {
+				backup, err := ws.destroyGuard(target, "clear and replace")
+				if err != nil {
+					return nil, err
+				}
+				if backup && !o.NoBackup && liveN > 0 {
+					backups = append(backups, plan.Change{Collection: target, Action: plan.Backup, Data: &plan.DataChange{
+						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: dc.Tenants,
+					}})
+				}
 				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN}})
 			}
 		}
 		p.Changes = append(p.Changes, plan.Change{Collection: target, Action: action, Data: dc})
 	}
-	// Replace clears everything first, so that cross-references written by
-	// the restores are never cleared again.
-	p.Changes = append(clears, p.Changes...)
+	// Replace backs up and clears everything first, so that
+	// cross-references written by the restores are never cleared again.
+	p.Changes = append(append(backups, clears...), p.Changes...)
 	return p, nil
 }
 
@@ -273,7 +298,11 @@ func (ws *Workspace) ClearPlan(ctx context.Context, names []string, noBackup boo
 		if err != nil {
 			return nil, err
 		}
-		if !noBackup {
+		backup, err := ws.destroyGuard(name, "clear")
+		if err != nil {
+			return nil, err
+		}
+		if backup && !noBackup {
 			p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
 				Store: StoreDir(ws.Dir, storeDir), Snapshot: id, Objects: n, Tenants: tenants,
 			}})
