@@ -137,6 +137,11 @@ func backupCmd(c *cli.Context) error {
 
 func restoreCmd(c *cli.Context) error {
 	if c.NArg() != 1 {
+		for _, a := range c.Args().Slice()[1:] {
+			if strings.HasPrefix(a, "-") {
+				return fmt.Errorf("flag %s comes after the snapshot id: put flags first, e.g. colstate restore %s %s", a, a, c.Args().First())
+			}
+		}
 		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
 	}
 	ws, err := openWorkspace(c)
