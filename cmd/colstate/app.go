@@ -31,7 +31,7 @@ Collections colstate does not manage (absent from its state) are never touched.`
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
 		ExitErrHandler:       func(*cli.Context, error) {}, // main reports errors
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			{
 				Name:      "validate",
 				Usage:     "check the configuration without contacting Weaviate",
@@ -42,7 +42,7 @@ Collections colstate does not manage (absent from its state) are never touched.`
 			applyCommand(),
 			importCommand(),
 			fmtCommand(), stateCommand(), forceUnlockCommand(),
-		},
+		}, dataCommands()...),
 	}
 }
 

@@ -25,6 +25,9 @@ type Client struct {
 	base   *url.URL
 	apiKey string
 	http   *http.Client
+	rpc    rpcConn // gRPC, dialled on first use (grpc.go)
+	// Retry bounds how transient failures are retried (retry.go).
+	Retry Backoff
 }
 
 // Options configure a Client.
@@ -45,7 +48,7 @@ func New(opts Options) (*Client, error) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	return &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}}, nil
+	return &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff}, nil
 }
 
 // URL returns the REST endpoint the client talks to.

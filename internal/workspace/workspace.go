@@ -54,16 +54,16 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		return nil, err
 	}
 	ws := &Workspace{Dir: dir, Config: cfg, log: log}
-	url, apiKey := cfg.Weaviate.URL, cfg.Weaviate.APIKey
+	url, grpcURL, apiKey := cfg.Weaviate.URL, cfg.Weaviate.GRPCURL, cfg.Weaviate.APIKey
 	if cfg.Weaviate.Embedded {
 		srv, err := ws.startEmbedded(ctx)
 		if err != nil {
 			return nil, err
 		}
 		ws.embedded = srv
-		url = srv.URL
+		url, grpcURL = srv.URL, srv.GRPCAddr
 	}
-	client, err := live.New(live.Options{URL: url, APIKey: apiKey})
+	client, err := live.New(live.Options{URL: url, GRPCURL: grpcURL, APIKey: apiKey})
 	if err != nil {
 		ws.Close()
 		return nil, err
@@ -93,8 +93,11 @@ func (ws *Workspace) startEmbedded(ctx context.Context) (*weaviateproc.Server, e
 	return srv, nil
 }
 
-// Close stops an embedded server.
+// Close closes the connection and stops an embedded server.
 func (ws *Workspace) Close() {
+	if ws.Client != nil {
+		ws.Client.Close()
+	}
 	if ws.embedded != nil {
 		if err := ws.embedded.Stop(60 * time.Second); err != nil {
 			fmt.Fprintln(ws.log, "warning:", err)

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/live/livetest"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/weaviatetest"
+)
+
+// TestDataScripts runs the snapshot scripts in testdata/script/data: the
+// real colstate binary backing up, restoring, merging and clearing data of
+// the real weaviate-server.
+func TestDataScripts(t *testing.T) {
+	srv := weaviatetest.Server(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testdata/script/data",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("WEAVIATE_URL", srv.URL)
+			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"wv":      wvDataCmd(srv.URL, srv.GRPCAddr),
+			"corrupt": corruptCmd,
+		},
+	})
+}
+
+// wvDataCmd extends the wv script command with data subcommands:
+//
+//	wv seed alltypes THING AUTHOR N    an Author collection (7 objects) and an all-types THING with N objects
+//	wv seed tenants NAME TENANTS N     a multi-tenant NAME with tenants t0.. each holding N objects
+//	wv same alltypes THING AUTHOR N    succeed when both hold exactly the seeded objects
+//	wv same tenants NAME TENANTS N     likewise for a seeded multi-tenant collection
+//	wv count NAME N                    succeed when NAME holds N objects (all tenants)
+//
+// Other subcommands go to the plain wv command.
+func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
+	plain := wvCmd(url)
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) == 0 {
+			ts.Fatalf("usage: wv SUBCOMMAND ...")
+		}
+		switch args[0] {
+		case "seed", "same", "count":
+		default:
+			plain(ts, neg, args)
+			return
+		}
+		c, err := live.New(live.Options{URL: url, GRPCURL: grpcAddr})
+		ts.Check(err)
+		defer c.Close()
+		ctx := context.Background()
+		num := func(s string) int {
+			n, err := strconv.Atoi(s)
+			ts.Check(err)
+			return n
+		}
+		var opErr error
+		switch {
+		case args[0] == "count" && len(args) == 3:
+			all, err := livetest.ReadAll(ctx, c, args[1])
+			ts.Check(err)
+			if len(all) != num(args[2]) {
+				opErr = fmt.Errorf("%s holds %d objects, not %s", args[1], len(all), args[2])
+			}
+		case len(args) == 5 && args[1] == "alltypes":
+			thing, author, n := args[2], args[3], num(args[4])
+			authors := livetest.Authors(1, 7)
+			var ids []string
+			for _, a := range authors {
+				ids = append(ids, a.ID)
+			}
+			things := livetest.AllTypes(2, n, author, ids)
+			if args[0] == "seed" {
+				ts.Check(c.CreateRaw(ctx, livetest.AuthorClass(author)))
+				ts.Check(c.CreateRaw(ctx, livetest.AllTypesClass(thing, author)))
+				ts.Check(livetest.Insert(ctx, c, author, authors))
+				ts.Check(livetest.Insert(ctx, c, thing, things))
+			} else {
+				opErr = same(ctx, c, map[string][]*object.Object{author: authors, thing: things})
+			}
+		case len(args) == 5 && args[1] == "tenants":
+			name, tenants, n := args[2], num(args[3]), num(args[4])
+			var objs []*object.Object
+			var ts_ []live.Tenant
+			for i := range tenants {
+				tn := fmt.Sprintf("t%d", i)
+				ts_ = append(ts_, live.Tenant{Name: tn})
+				objs = append(objs, livetest.TenantObjects(100+i, n, tn)...)
+			}
+			if args[0] == "seed" {
+				ts.Check(c.CreateRaw(ctx, livetest.MultiTenantClass(name)))
+				ts.Check(c.CreateTenants(ctx, name, ts_))
+				ts.Check(livetest.Insert(ctx, c, name, objs))
+			} else {
+				opErr = same(ctx, c, map[string][]*object.Object{name: objs})
+			}
+		default:
+			ts.Fatalf("wv: bad arguments %v", args)
+		}
+		if neg && opErr == nil {
+			ts.Fatalf("wv %s: unexpectedly succeeded", strings.Join(args, " "))
+		}
+		if !neg && opErr != nil {
+			ts.Fatalf("wv %s: %v", strings.Join(args, " "), opErr)
+		}
+	}
+}
+
+func same(ctx context.Context, c *live.Client, want map[string][]*object.Object) error {
+	for name, objs := range want {
+		got, err := livetest.ReadAll(ctx, c, name)
+		if err != nil {
+			return err
+		}
+		if p := livetest.Diff(objs, got); len(p) > 0 {
+			return fmt.Errorf("%s differs:\n%s", name, strings.Join(p, "\n"))
+		}
+	}
+	return nil
+}
+
+// corruptCmd flips one byte in the middle of a file: `corrupt FILE`.
+func corruptCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: corrupt FILE")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	data[len(data)/2] ^= 0x55
+	ts.Check(os.WriteFile(path, data, 0o600))
+}

@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/workspace"
+)
+
+// dataCommands are the imperative verbs: each builds a one-action plan and
+// runs it with the same engine as apply.
+func dataCommands() []*cli.Command {
+	storeFlag := &cli.StringFlag{Name: "store", Usage: "snapshot store `DIR`, or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
+	dryRun := &cli.BoolFlag{Name: "dry-run", Usage: "print the plan and what it would touch; change nothing"}
+	autoApprove := &cli.BoolFlag{Name: "auto-approve", Usage: "run without asking for confirmation (for CI)"}
+	noColor := &cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours"}
+	return []*cli.Command{
+		{
+			Name:      "backup",
+			Usage:     "write a snapshot of collections (schema, objects, vectors)",
+			ArgsUsage: "[COLLECTION...]",
+			Description: `backup writes one snapshot of the named collections — every collection
+colstate manages when none are named — and prints its id.`,
+			Flags: []cli.Flag{
+				&cli.BoolFlag{Name: "schema-only", Usage: "keep only the schema (and tenants), no objects"},
+				&cli.BoolFlag{Name: "no-vectors", Usage: "leave vectors out"},
+				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
+				storeFlag, dryRun, autoApprove, noColor,
+			},
+			Action: backupCmd,
+		},
+		{
+			Name:      "restore",
+			Usage:     "load collections from a snapshot",
+			ArgsUsage: "SNAPSHOT",
+			Description: `restore loads collections of a snapshot into Weaviate.
+  --mode=create  (default) into absent or empty collections, created from the snapshot's schema
+  --mode=merge   upsert into existing collections: identical objects are skipped, others stay
+  --mode=replace back up and clear the collections, then restore`,
+			Flags: []cli.Flag{
+				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
+				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
+				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "create, merge or replace"},
+				&cli.BoolFlag{Name: "no-backup", Usage: "replace: do not back up the collections it clears"},
+				storeFlag, dryRun, autoApprove, noColor,
+			},
+			Action: restoreCmd,
+		},
+		{
+			Name:      "clear",
+			Usage:     "delete every object of collections, keeping the schema",
+			ArgsUsage: "COLLECTION...",
+			Description: `clear deletes every object of the named collections and keeps their schema.
+A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
+by typing each collection's name.`,
+			Flags:  []cli.Flag{&cli.BoolFlag{Name: "no-backup", Usage: "do not take a snapshot first"}, storeFlag, dryRun, autoApprove, noColor},
+			Action: clearCmd,
+		},
+		{
+			Name:  "snapshot",
+			Usage: "list, show, verify or remove snapshots",
+			Subcommands: []*cli.Command{
+				{Name: "list", Usage: "list the snapshots in the store", ArgsUsage: " ", Flags: []cli.Flag{storeFlag}, Action: snapshotListCmd},
+				{Name: "show", Usage: "show what a snapshot holds", ArgsUsage: "SNAPSHOT", Flags: []cli.Flag{storeFlag}, Action: snapshotShowCmd},
+				{Name: "verify", Usage: "re-hash and decode every chunk of snapshots (all when none are named)", ArgsUsage: "[SNAPSHOT...]", Flags: []cli.Flag{storeFlag}, Action: snapshotVerifyCmd},
+				{Name: "rm", Usage: "remove snapshots", ArgsUsage: "SNAPSHOT...", Flags: []cli.Flag{storeFlag}, Action: snapshotRmCmd},
+			},
+		},
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runData prints the plan, honours --dry-run and confirmation, and runs it.
+func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(io.Reader, io.Writer) error) error {
+	out := c.App.Writer
+	plan.HumanData(out, p, plan.RenderOptions{Color: useColor(c, out)})
+	if c.Bool("dry-run") {
+		fmt.Fprintln(out, "\nDry run: nothing was changed. The plan would:")
+		for _, t := range plan.Touches(p) {
+			fmt.Fprintf(out, "  - %s\n", t)
+		}
+		return nil
+	}
+	if len(p.Changes) == 0 {
+		return nil
+	}
+	if !c.Bool("auto-approve") {
+		if err := confirmFn(c.App.Reader, out); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(out)
+	d := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
+	return d.RunData(c.Context, p)
+}
+
+func openWorkspace(c *cli.Context) (*workspace.Workspace, error) {
+	return workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
+}
+
+func backupCmd(c *cli.Context) error {
+	ws, err := openWorkspace(c)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	st, err := ws.ReadState()
+	if err != nil {
+		return err
+	}
+	p, err := ws.BackupPlan(c.Context, st, c.Args().Slice(), workspace.BackupOptions{
+		Store: c.String("store"), ID: c.String("id"), SchemaOnly: c.Bool("schema-only"), NoVectors: c.Bool("no-vectors"),
+	})
+	if err != nil {
+		return err
+	}
+	return runData(c, ws, p, confirm)
+}
+
+func restoreCmd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		for _, a := range c.Args().Slice()[1:] {
+			if strings.HasPrefix(a, "-") {
+				return fmt.Errorf("flag %s comes after the snapshot id: put flags first, e.g. colstate restore %s %s", a, a, c.Args().First())
+			}
+		}
+		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
+	}
+	ws, err := openWorkspace(c)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	p, err := ws.RestorePlan(c.Context, workspace.RestoreOptions{
+		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
+		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
+	})
+	if err != nil {
+		return err
+	}
+	return runData(c, ws, p, confirm)
+}
+
+func clearCmd(c *cli.Context) error {
+	names := c.Args().Slice()
+	if len(names) == 0 {
+		return fmt.Errorf("name the collections to clear")
+	}
+	ws, err := openWorkspace(c)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	p, err := ws.ClearPlan(c.Context, names, c.Bool("no-backup"), c.String("store"))
+	if err != nil {
+		return err
+	}
+	return runData(c, ws, p, func(in io.Reader, out io.Writer) error { return confirmNames(in, out, names) })
+}
+
+// confirmNames asks the user to type each collection's name: clearing is
+// too destructive for a plain "yes".
+func confirmNames(in io.Reader, out io.Writer, names []string) error {
+	rd := bufio.NewReader(in)
+	for _, name := range names {
+		fmt.Fprintf(out, "\nEvery object of %s will be deleted.\n  Type the collection name to confirm: ", name)
+		line, err := rd.ReadString('\n')
+		if err != nil && line == "" {
+			fmt.Fprintln(out)
+			return fmt.Errorf("%w: no answer on standard input; run with -auto-approve where nobody can answer (CI)", errCancelled)
+		}
+		if strings.TrimSpace(line) != name {
+			return fmt.Errorf("%w: %q is not %q; nothing was changed", errCancelled, strings.TrimSpace(line), name)
+		}
+	}
+	return nil
+}
+
+func store(c *cli.Context) *snapshot.Store {
+	return &snapshot.Store{Dir: workspace.StoreDir(c.String("chdir"), c.String("store"))}
+}
+
+func snapshotListCmd(c *cli.Context) error {
+	s := store(c)
+	list, problems, err := s.List()
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %v\n", p)
+	}
+	out := c.App.Writer
+	if len(list) == 0 {
+		fmt.Fprintf(out, "No snapshots in %s.\n", s.Dir)
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCREATED\tCOLLECTIONS\tOBJECTS\tSIZE\tKIND")
+	for _, m := range list {
+		kind := "full"
+		switch {
+		case m.SchemaOnly:
+			kind = "schema-only"
+		case m.NoVectors:
+			kind = "no-vectors"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
+			strings.Join(m.Names(), ","), m.Objects(), sizeString(m.Size()), kind)
+	}
+	return tw.Flush()
+}
+
+func snapshotShowCmd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return fmt.Errorf("snapshot show takes one snapshot id")
+	}
+	r, err := store(c).Open(c.Args().First())
+	if err != nil {
+		return err
+	}
+	m := r.Manifest()
+	out := c.App.Writer
+	fmt.Fprintf(out, "Snapshot %s\n  format:   %s\n  created:  %s\n  source:   %s\n  objects:  %d\n  size:     %s\n",
+		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.Source.URL, m.Objects(), sizeString(m.Size()))
+	if m.SchemaOnly {
+		fmt.Fprintln(out, "  schema only")
+	}
+	if m.NoVectors {
+		fmt.Fprintln(out, "  without vectors")
+	}
+	for _, col := range m.Collections {
+		fmt.Fprintf(out, "\n  collection %s: %d objects in %d chunk(s), digest %.16s…\n", col.Name, col.Objects, len(col.Chunks), col.Digest)
+		if len(col.Tenants) > 0 {
+			var ts []string
+			for _, t := range col.Tenants {
+				ts = append(ts, t.Name)
+			}
+			fmt.Fprintf(out, "    tenants: %s\n", strings.Join(ts, ", "))
+		}
+	}
+	return nil
+}
+
+var errDamaged = errors.New("damaged snapshot")
+
+func snapshotVerifyCmd(c *cli.Context) error {
+	ids := c.Args().Slice()
+	if len(ids) == 0 {
+		list, problems, err := store(c).List()
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return errors.Join(problems...)
+		}
+		for _, m := range list {
+			ids = append(ids, m.ID)
+		}
+	}
+	out := c.App.Writer
+	bad := 0
+	for _, id := range ids {
+		r, err := store(c).Open(id)
+		if err != nil {
+			return err
+		}
+		for _, rep := range r.Verify(context.WithoutCancel(c.Context)) {
+			if rep.Err != nil {
+				bad++
+				fmt.Fprintf(out, "%s %s: DAMAGED: %v\n", id, rep.Name, rep.Err)
+				continue
+			}
+			fmt.Fprintf(out, "%s %s: ok (%d objects, %d chunks)\n", id, rep.Name, rep.Objects, rep.Chunks)
+		}
+		if err := c.Context.Err(); err != nil {
+			return err
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%w: %d collection(s) failed verification", errDamaged, bad)
+	}
+	return nil
+}
+
+func snapshotRmCmd(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return fmt.Errorf("snapshot rm takes snapshot ids")
+	}
+	for _, id := range c.Args().Slice() {
+		if err := store(c).Remove(id); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.Writer, "Removed snapshot %s.\n", id)
+	}
+	return nil
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,746 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+)
+
+// Data carries out the data changes of a plan: backup, restore, merge and
+// clear.
+//
+// Restore and merge verify every chunk of every collection they will read
+// (SHA-256 and size against the manifest) before they write anything to
+// Weaviate, so a damaged snapshot is refused while the collections are
+// still untouched. Chunks are hashed again while they are streamed, which
+// catches a file that changes in between.
+type Data struct {
+	Client *live.Client
+	Out    io.Writer // results
+	Err    io.Writer // progress
+	// Terminal selects the progress bar; otherwise a plain line is printed
+	// every ProgressEvery.
+	Terminal      bool
+	ProgressEvery time.Duration
+	BatchSize     int // objects per gRPC batch (default 200)
+	InFlight      int // batches in flight (default 4)
+	PageSize      int // objects per cursor page (default 500)
+	Source        snapshot.Source
+}
+
+func (d *Data) store(c plan.Change) *snapshot.Store {
+	return &snapshot.Store{Dir: c.Data.Store}
+}
+
+// RunData carries out a plan made only of data changes, in order.
+func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
+	for _, c := range p.Changes {
+		if !c.Action.IsData() || c.Data == nil {
+			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
+		}
+	}
+	if err := d.verifySources(ctx, p); err != nil {
+		return err
+	}
+	for i := 0; i < len(p.Changes); i++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted after %d of %d changes: %w", i, len(p.Changes), err)
+		}
+		c := p.Changes[i]
+		var err error
+		switch c.Action {
+		case plan.Backup:
+			j := i + 1
+			for j < len(p.Changes) && p.Changes[j].Action == plan.Backup && p.Changes[j].Data.Snapshot == c.Data.Snapshot {
+				j++
+			}
+			_, err = d.Backup(ctx, p.Changes[i:j])
+			i = j - 1
+		case plan.Restore, plan.Merge:
+			err = d.Restore(ctx, c)
+		case plan.Clear:
+			err = d.Clear(ctx, c.Collection)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
+		}
+	}
+	return nil
+}
+
+// RunChange carries out one data change: what apply.Runner delegates
+// backup, restore, merge and clear changes to.
+func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
+	return d.RunData(ctx, &plan.Plan{Changes: []plan.Change{c}})
+}
+
+// verifySources checks, before anything is written, every snapshot chunk
+// the plan will read and that the snapshot's schema fits every live
+// collection it will write into.
+func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
+	for _, c := range p.Changes {
+		if c.Action != plan.Restore && c.Action != plan.Merge {
+			continue
+		}
+		r, err := d.store(c).Open(c.Data.Snapshot)
+		if err != nil {
+			return err
+		}
+		if err := r.VerifyCollection(c.SourceName()); err != nil {
+			return fmt.Errorf("%w\nnothing was written to Weaviate", err)
+		}
+		// A live collection the snapshot does not fit is refused now, not
+		// after a replace has cleared it.
+		liveClass, err := d.Client.Class(ctx, c.Collection)
+		if errors.Is(err, live.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		raw, err := r.Schema(c.SourceName())
+		if err != nil {
+			return err
+		}
+		snapClass, err := decodeClass(raw)
+		if err != nil {
+			return err
+		}
+		if _, _, err := schemaDiff(c.Collection, snapClass, liveClass); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Backup writes one snapshot holding the collections of changes, which all
+// name the same snapshot id and store. The snapshot exists only once every
+// collection is in it: an interrupted backup leaves nothing behind.
+func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Manifest, error) {
+	first := changes[0].Data
+	w, err := d.store(changes[0]).Create(snapshot.Manifest{ID: first.Snapshot, Source: d.Source, SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
+	if err != nil {
+		return nil, err
+	}
+	defer w.Abort()
+	for _, c := range changes {
+		if err := d.backupCollection(ctx, w, c.Collection, c.Data); err != nil {
+			return nil, err
+		}
+	}
+	m, err := w.Commit()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), byteSize(m.Size()))
+	return m, nil
+}
+
+func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name string, dc *plan.DataChange) error {
+	raw, err := d.Client.ClassJSON(ctx, name)
+	if errors.Is(err, live.ErrNotFound) {
+		return fmt.Errorf("collection %s does not exist in Weaviate", name)
+	}
+	if err != nil {
+		return err
+	}
+	cl, err := decodeClass(raw)
+	if err != nil {
+		return err
+	}
+	s := live.SchemaOf(cl)
+	tenants := []string{""}
+	var snapTenants []snapshot.Tenant
+	if s.MultiTenant {
+		ts, err := d.Client.Tenants(ctx, name)
+		if err != nil {
+			return err
+		}
+		tenants = tenants[:0]
+		for _, t := range ts {
+			tenants = append(tenants, t.Name)
+			snapTenants = append(snapTenants, snapshot.Tenant{Name: t.Name, ActivityStatus: t.ActivityStatus})
+		}
+	}
+	if err := w.AddCollection(name, raw, snapTenants); err != nil {
+		return err
+	}
+	if dc.SchemaOnly {
+		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
+		return nil
+	}
+	total, err := d.count(ctx, name, tenants)
+	if err != nil {
+		return err
+	}
+	pr := d.newProgress("backup "+name, total)
+	defer pr.Done()
+	for _, t := range tenants {
+		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			if err := w.Write(name, t, o); err != nil {
+				return err
+			}
+			pr.Add(1)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Data) count(ctx context.Context, name string, tenants []string) (int64, error) {
+	var total int64
+	for _, t := range tenants {
+		n, err := d.Client.Count(ctx, name, t)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func decodeClass(raw []byte) (live.Class, error) {
+	var cl live.Class
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&cl); err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	return cl, nil
+}
+
+// Clear deletes every object of a collection (every tenant) and keeps the
+// schema.
+func (d *Data) Clear(ctx context.Context, name string) error {
+	cl, err := d.Client.Class(ctx, name)
+	if err != nil {
+		return err
+	}
+	tenants, err := d.tenantNames(ctx, live.SchemaOf(cl))
+	if err != nil {
+		return err
+	}
+	total, err := d.count(ctx, name, tenants)
+	if err != nil {
+		return err
+	}
+	pr := d.newProgress("clear "+name, total)
+	defer pr.Done()
+	for _, t := range tenants {
+		if _, err := d.Client.DeleteAllObjects(ctx, name, t, pr.Add); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Data) tenantNames(ctx context.Context, s *live.ObjectSchema) ([]string, error) {
+	if !s.MultiTenant {
+		return []string{""}, nil
+	}
+	ts, err := d.Client.Tenants(ctx, s.Collection)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Name)
+	}
+	return out, nil
+}
+
+// Restore loads one collection of a snapshot: into an absent (or empty)
+// collection for a restore, into a live one for a merge.
+func (d *Data) Restore(ctx context.Context, c plan.Change) error {
+	r, err := d.store(c).Open(c.Data.Snapshot)
+	if err != nil {
+		return err
+	}
+	src, target := c.SourceName(), c.Collection
+	sc := r.Manifest().Collection(src)
+	if sc == nil {
+		return fmt.Errorf("snapshot %s has no collection %s", c.Data.Snapshot, src)
+	}
+	raw, err := r.Schema(src)
+	if err != nil {
+		return err
+	}
+	snapClass, err := decodeClass(raw)
+	if err != nil {
+		return err
+	}
+	resume := false
+	liveClass, err := d.Client.Class(ctx, target)
+	switch {
+	case errors.Is(err, live.ErrNotFound):
+		if c.Action == plan.Merge {
+			return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", target)
+		}
+		if err := d.Client.CreateRaw(ctx, classForCreate(snapClass, target)); err != nil {
+			return fmt.Errorf("create collection %s from the snapshot's schema: %w", target, err)
+		}
+		fmt.Fprintf(d.Out, "Created collection %s from the snapshot's schema.\n", target)
+		if liveClass, err = d.Client.Class(ctx, target); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		if _, _, err := schemaDiff(target, snapClass, liveClass); err != nil {
+			return err
+		}
+		if c.Action == plan.Restore {
+			n, err := d.liveCount(ctx, live.SchemaOf(liveClass))
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				// A restore that was interrupted left some of the snapshot's
+				// objects: running it again completes it, skipping those.
+				partial, err := d.onlySnapshotObjects(ctx, r, src, live.SchemaOf(liveClass))
+				if err != nil {
+					return err
+				}
+				if !partial {
+					return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+				}
+				fmt.Fprintf(d.Out, "Collection %s holds %d objects, all from this snapshot: completing an interrupted restore.\n", target, n)
+				resume = true
+			}
+		}
+		added, err := d.reconcileSchema(ctx, target, snapClass, liveClass)
+		if err != nil {
+			return err
+		}
+		if len(added) > 0 {
+			fmt.Fprintf(d.Out, "Added properties to %s: %s.\n", target, strings.Join(added, ", "))
+			if liveClass, err = d.Client.Class(ctx, target); err != nil {
+				return err
+			}
+		}
+	}
+	s := live.SchemaOf(liveClass)
+	if err := d.ensureTenants(ctx, target, s, sc.Tenants); err != nil {
+		return err
+	}
+	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors)
+	if err != nil {
+		return err
+	}
+	// Verify while every tenant is still active, then put back the
+	// statuses the snapshot recorded.
+	if err := d.verifyRestore(ctx, c, r, sc, s, stats); err != nil {
+		return err
+	}
+	return d.restoreTenantStatus(ctx, target, sc.Tenants)
+}
+
+type writeStats struct {
+	written, identical int64
+}
+
+// writeObjects streams the snapshot's objects into target. For a merge it
+// walks the live collection alongside (both are in UUID order per tenant)
+// and skips objects whose content is already identical.
+func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool) (writeStats, error) {
+	var st writeStats
+	sc := r.Manifest().Collection(src)
+	pr := d.newProgress("restore "+target, sc.Objects)
+	defer pr.Done()
+	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
+	bw.OnWritten = pr.Add
+	var cmp *liveWalker
+	defer func() {
+		if cmp != nil {
+			cmp.close()
+		}
+	}()
+	err := r.Objects(ctx, src, func(o *object.Object) error {
+		if merge {
+			if cmp == nil || cmp.tenant != o.Tenant {
+				if cmp != nil {
+					cmp.close()
+				}
+				cmp = d.walkLive(ctx, s, o.Tenant, noVectors)
+			}
+			same, err := cmp.identical(o)
+			if err != nil {
+				return err
+			}
+			if same {
+				st.identical++
+				pr.Add(1)
+				return nil
+			}
+		}
+		st.written++
+		return bw.Add(o)
+	})
+	if cerr := bw.Close(); err == nil {
+		err = cerr
+	}
+	return st, err
+}
+
+// liveWalker reads a live collection (one tenant) in UUID order next to a
+// snapshot stream in the same order, so a merge compares objects in
+// constant memory.
+type liveWalker struct {
+	tenant    string
+	noVectors bool
+	ch        chan *object.Object
+	errc      chan error
+	cancel    context.CancelFunc
+	head      *object.Object // next live object, nil before the first peek
+	end       bool
+	last      string // last snapshot UUID compared
+}
+
+func (d *Data) walkLive(ctx context.Context, s *live.ObjectSchema, tenant string, noVectors bool) *liveWalker {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &liveWalker{tenant: tenant, noVectors: noVectors, ch: make(chan *object.Object, 256), errc: make(chan error, 1), cancel: cancel}
+	go func() {
+		defer close(w.ch)
+		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			select {
+			case w.ch <- o:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			w.errc <- err
+		}
+	}()
+	return w
+}
+
+// peek returns the next live object without consuming it; nil at the end.
+func (w *liveWalker) peek() (*object.Object, error) {
+	if w.head != nil || w.end {
+		return w.head, nil
+	}
+	o, ok := <-w.ch
+	if !ok {
+		w.end = true
+		select {
+		case err := <-w.errc:
+			return nil, err
+		default:
+			return nil, nil
+		}
+	}
+	w.head = o
+	return o, nil
+}
+
+func (w *liveWalker) pop() { w.head = nil }
+
+func (w *liveWalker) close() {
+	w.cancel()
+	for range w.ch {
+	}
+}
+
+// identical reports whether the live collection holds o with the same
+// content. Snapshot objects out of UUID order are never skipped.
+func (w *liveWalker) identical(o *object.Object) (bool, error) {
+	if o.ID < w.last {
+		return false, nil
+	}
+	w.last = o.ID
+	for {
+		h, err := w.peek()
+		if err != nil || h == nil {
+			return false, err
+		}
+		if h.ID >= o.ID {
+			break
+		}
+		w.pop()
+	}
+	h, _ := w.peek()
+	if h.ID != o.ID {
+		return false, nil
+	}
+	w.pop()
+	cmp := o
+	if w.noVectors {
+		cp := *o
+		cp.Vectors = nil
+		cmp = &cp
+	}
+	return h.Hash() == cmp.Hash(), nil
+}
+
+func (d *Data) liveCount(ctx context.Context, s *live.ObjectSchema) (int64, error) {
+	tenants, err := d.tenantNames(ctx, s)
+	if err != nil {
+		return 0, err
+	}
+	return d.count(ctx, s.Collection, tenants)
+}
+
+// ensureTenants creates the snapshot's tenants that the collection lacks,
+// active, so they can be written to.
+func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant) error {
+	if !s.MultiTenant || len(tenants) == 0 {
+		return nil
+	}
+	have, err := d.Client.Tenants(ctx, target)
+	if err != nil {
+		return err
+	}
+	exists := map[string]bool{}
+	for _, t := range have {
+		exists[t.Name] = true
+	}
+	var create []live.Tenant
+	for _, t := range tenants {
+		if !exists[t.Name] {
+			create = append(create, live.Tenant{Name: t.Name})
+		}
+	}
+	return d.Client.CreateTenants(ctx, target, create)
+}
+
+// restoreTenantStatus puts back tenants that were inactive when backed up.
+func (d *Data) restoreTenantStatus(ctx context.Context, target string, tenants []snapshot.Tenant) error {
+	var update []live.Tenant
+	for _, t := range tenants {
+		switch t.ActivityStatus {
+		case "", "HOT", "ACTIVE":
+		default:
+			update = append(update, live.Tenant{Name: t.Name, ActivityStatus: t.ActivityStatus})
+		}
+	}
+	return d.Client.UpdateTenants(ctx, target, update)
+}
+
+// reconcileSchema checks that the snapshot's objects fit the live
+// collection: properties the live one lacks are added, properties whose
+// types differ are refused, all listed at once.
+func (d *Data) reconcileSchema(ctx context.Context, target string, snapClass, liveClass live.Class) ([]string, error) {
+	missing, added, err := schemaDiff(target, snapClass, liveClass)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range missing {
+		if err := d.Client.AddRawProperty(ctx, target, p); err != nil {
+			return nil, fmt.Errorf("add property %s to %s: %w", added[i], target, err)
+		}
+	}
+	return added, nil
+}
+
+// schemaDiff returns the snapshot's properties the live collection lacks
+// (raw, and their names), or an error listing every conflict.
+func schemaDiff(target string, snapClass, liveClass live.Class) ([]any, []string, error) {
+	snap, lv := live.SchemaOf(snapClass), live.SchemaOf(liveClass)
+	var conflicts []string
+	var missing []any
+	var added []string
+	snapProps, _ := snapClass["properties"].([]any)
+	for i, p := range snap.Properties {
+		lp := lv.Property(p.Name)
+		if lp == nil {
+			missing = append(missing, snapProps[i])
+			added = append(added, p.Name)
+			continue
+		}
+		conflicts = append(conflicts, propertyConflicts(p.Name, p, *lp)...)
+	}
+	if snap.MultiTenant != lv.MultiTenant {
+		conflicts = append(conflicts, fmt.Sprintf("multi-tenancy: snapshot %v, live %v", snap.MultiTenant, lv.MultiTenant))
+	}
+	liveVectors := map[string]bool{}
+	for _, n := range lv.Named {
+		liveVectors[n] = true
+	}
+	for _, n := range snap.Named {
+		if !liveVectors[n] {
+			conflicts = append(conflicts, fmt.Sprintf("named vector %s: in the snapshot, not in the live collection", n))
+		}
+	}
+	if len(conflicts) > 0 {
+		sort.Strings(conflicts)
+		return nil, nil, fmt.Errorf("the snapshot's schema conflicts with collection %s; nothing was written:\n  %s", target, strings.Join(conflicts, "\n  "))
+	}
+	return missing, added, nil
+}
+
+func propertyConflicts(path string, snap, lv live.PropertySchema) []string {
+	if strings.Join(snap.DataType, "|") != strings.Join(lv.DataType, "|") {
+		return []string{fmt.Sprintf("property %s: snapshot %s, live %s", path, strings.Join(snap.DataType, "|"), strings.Join(lv.DataType, "|"))}
+	}
+	var out []string
+	for _, n := range snap.Nested {
+		var ln *live.PropertySchema
+		for i := range lv.Nested {
+			if lv.Nested[i].Name == n.Name {
+				ln = &lv.Nested[i]
+			}
+		}
+		if ln == nil {
+			out = append(out, fmt.Sprintf("property %s.%s: in the snapshot, not in the live collection (nested properties cannot be added)", path, n.Name))
+			continue
+		}
+		out = append(out, propertyConflicts(path+"."+n.Name, n, *ln)...)
+	}
+	return out
+}
+
+// verifyRestore compares the collection with the snapshot and prints the
+// result: for a restore, object count and content digest; for a merge,
+// that every snapshot object is present and identical.
+func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
+	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
+	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
+	if c.Action == plan.Merge {
+		var missing int64
+		var cmp *liveWalker
+		err := r.Objects(ctx, sc.Name, func(o *object.Object) error {
+			if cmp == nil || cmp.tenant != o.Tenant {
+				if cmp != nil {
+					cmp.close()
+				}
+				cmp = d.walkLive(ctx, s, o.Tenant, noVectors)
+			}
+			same, err := cmp.identical(o)
+			if !same {
+				missing++
+			}
+			return err
+		})
+		if cmp != nil {
+			cmp.close()
+		}
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		if missing > 0 {
+			return fmt.Errorf("verify: %d of %d snapshot objects are not identical in %s after the merge", missing, sc.Objects, c.Collection)
+		}
+		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical; verified: all %d snapshot objects present and identical.\n",
+			c.Collection, st.written, st.identical, sc.Objects)
+		return nil
+	}
+	tenants := []string{""}
+	if s.MultiTenant {
+		tenants = tenants[:0]
+		for _, t := range sc.Tenants {
+			tenants = append(tenants, t.Name)
+		}
+	}
+	var got object.Digest
+	for _, t := range tenants {
+		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			got.Add(o.Hash())
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+	}
+	if got.Count != sc.Objects || got.String() != sc.Digest {
+		return fmt.Errorf("verify: %s holds %d objects with digest %.16s…, the snapshot has %d with digest %.16s…",
+			c.Collection, got.Count, got.String(), sc.Objects, sc.Digest)
+	}
+	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s…).\n",
+		c.Collection, got.Count, got.String())
+	return nil
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// onlySnapshotObjects reports whether every object of the live collection
+// has its UUID in the snapshot: what an interrupted restore leaves behind.
+// Both are walked in UUID order, tenant by tenant, in constant memory.
+func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src string, s *live.ObjectSchema) (bool, error) {
+	var w *liveWalker
+	foreign := errors.New("a live object is not in the snapshot")
+	finish := func() error {
+		defer w.close()
+		h, err := w.peek()
+		if err == nil && h != nil {
+			return foreign
+		}
+		return err
+	}
+	err := r.Objects(ctx, src, func(o *object.Object) error {
+		if w == nil || w.tenant != o.Tenant {
+			if w != nil {
+				if err := finish(); err != nil {
+					return err
+				}
+			}
+			w = d.walkLive(ctx, s, o.Tenant, true)
+		}
+		h, err := w.peek()
+		if err != nil {
+			return err
+		}
+		if h != nil && h.ID < o.ID {
+			return foreign
+		}
+		if h != nil && h.ID == o.ID {
+			w.pop()
+		}
+		return nil
+	})
+	if err == nil && w == nil {
+		return false, nil // an empty snapshot: every live object is foreign
+	}
+	if err == nil {
+		err = finish()
+		w = nil
+	}
+	if w != nil {
+		w.close()
+	}
+	if errors.Is(err, foreign) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// classForCreate turns a class as Weaviate returned it into a body its
+// create endpoint accepts: the same settings, under the target name. The
+// server reports a sharding config for multi-tenant collections but refuses
+// one on create.
+func classForCreate(cl live.Class, name string) live.Class {
+	out := live.Class{}
+	for k, v := range cl {
+		out[k] = v
+	}
+	out["class"] = name
+	if mt, ok := out["multiTenancyConfig"].(map[string]any); ok && mt["enabled"] == true {
+		delete(out, "shardingConfig")
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package live
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+)
+
+// maxMessage lifts grpc-go's 4 MB default: one page of objects with large
+// vectors or blobs is bigger than that.
+const maxMessage = 512 << 20
+
+// rpcConn is the client's gRPC connection, dialled on first use so that
+// schema-only commands never need the gRPC port.
+type rpcConn struct {
+	addr string
+	once sync.Once
+	conn *grpc.ClientConn
+	wv   pb.WeaviateClient
+	err  error
+}
+
+// grpcClient returns the Weaviate gRPC client, connecting on first use.
+func (c *Client) grpcClient() (pb.WeaviateClient, error) {
+	c.rpc.once.Do(func() {
+		addr, useTLS, err := grpcTarget(c.rpc.addr, c.base)
+		if err != nil {
+			c.rpc.err = err
+			return
+		}
+		creds := insecure.NewCredentials()
+		if useTLS {
+			creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+		}
+		conn, err := grpc.NewClient(addr,
+			grpc.WithTransportCredentials(creds),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage)),
+		)
+		if err != nil {
+			c.rpc.err = fmt.Errorf("weaviate gRPC %s: %w", addr, err)
+			return
+		}
+		c.rpc.conn, c.rpc.wv = conn, pb.NewWeaviateClient(conn)
+	})
+	return c.rpc.wv, c.rpc.err
+}
+
+// grpcTarget turns the configured gRPC address into a dial target: host:port
+// as is, or a URL whose scheme says whether to use TLS. With no address, the
+// REST host on port 50051 (Weaviate's default).
+func grpcTarget(addr string, rest *url.URL) (string, bool, error) {
+	useTLS := rest.Scheme == "https"
+	if addr == "" {
+		return rest.Hostname() + ":50051", useTLS, nil
+	}
+	if scheme, rest, ok := strings.Cut(addr, "://"); ok {
+		switch scheme {
+		case "https", "grpcs":
+			useTLS = true
+		case "http", "grpc":
+			useTLS = false
+		default:
+			return "", false, fmt.Errorf("weaviate grpc_url %q: unknown scheme %q (use host:port)", addr, scheme)
+		}
+		addr = strings.TrimSuffix(rest, "/")
+	}
+	return addr, useTLS, nil
+}
+
+// rpcContext adds the API key, as Weaviate's gRPC API expects it.
+func (c *Client) rpcContext(ctx context.Context) context.Context {
+	if c.apiKey == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.apiKey)
+}
+
+// Close closes the gRPC connection, if one was opened.
+func (c *Client) Close() error {
+	if c.rpc.conn != nil {
+		return c.rpc.conn.Close()
+	}
+	return nil
+}

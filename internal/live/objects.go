@@ -1,0 +1,333 @@
+package live
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+
+	"github.com/colstate/colstate/internal/object"
+)
+
+// ReadOptions say what ReadObjects returns.
+type ReadOptions struct {
+	Tenant    string
+	PageSize  int  // objects per cursor page; 0 means 500
+	NoVectors bool // leave vectors out
+	IDsOnly   bool // only UUIDs: no properties, vectors or timestamps
+}
+
+// ReadObjects streams every object of a collection (of one tenant) to fn in
+// UUID order, with the gRPC Search cursor. Properties are asked for by name
+// from the schema, because "all properties" leaves out blobs and
+// cross-references.
+func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOptions, fn func(*object.Object) error) error {
+	wv, err := c.grpcClient()
+	if err != nil {
+		return err
+	}
+	page := opts.PageSize
+	if page <= 0 {
+		page = 500
+	}
+	req := searchRequest(s, opts)
+	req.Limit = uint32(page)
+	for {
+		var reply *pb.SearchReply
+		err := c.retry(ctx, "read objects of "+s.Collection, func() error {
+			var err error
+			reply, err = wv.Search(c.rpcContext(ctx), req)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), ctxErr(ctx, err))
+		}
+		for _, r := range reply.Results {
+			o, err := fromResult(s, r, opts)
+			if err != nil {
+				return fmt.Errorf("read objects of %s: %w", s.Collection, err)
+			}
+			if err := fn(o); err != nil {
+				return err
+			}
+			req.After = o.ID
+		}
+		if len(reply.Results) < page {
+			return nil
+		}
+	}
+}
+
+func tenantSuffix(t string) string {
+	if t == "" {
+		return ""
+	}
+	return " (tenant " + t + ")"
+}
+
+func searchRequest(s *ObjectSchema, opts ReadOptions) *pb.SearchRequest {
+	req := &pb.SearchRequest{
+		Collection:  s.Collection,
+		Tenant:      opts.Tenant,
+		Uses_123Api: true,
+		Uses_125Api: true,
+		Uses_127Api: true,
+		Metadata:    &pb.MetadataRequest{Uuid: true},
+		Properties:  &pb.PropertiesRequest{},
+	}
+	if opts.IDsOnly {
+		return req
+	}
+	req.Metadata.CreationTimeUnix = true
+	req.Metadata.LastUpdateTimeUnix = true
+	if !opts.NoVectors {
+		req.Metadata.Vector = s.Legacy
+		req.Metadata.Vectors = s.Named
+	}
+	for _, p := range s.Properties {
+		switch p.Kind() {
+		case "ref":
+			for _, target := range p.DataType {
+				rp := &pb.RefPropertiesRequest{
+					ReferenceProperty: p.Name,
+					Properties:        &pb.PropertiesRequest{},
+					Metadata:          &pb.MetadataRequest{Uuid: true},
+				}
+				if len(p.DataType) > 1 {
+					rp.TargetCollection = target
+				}
+				req.Properties.RefProperties = append(req.Properties.RefProperties, rp)
+				if len(p.DataType) == 1 {
+					break
+				}
+			}
+		case "object", "object[]":
+			req.Properties.ObjectProperties = append(req.Properties.ObjectProperties, objectRequest(p))
+		default:
+			req.Properties.NonRefProperties = append(req.Properties.NonRefProperties, p.Name)
+		}
+	}
+	return req
+}
+
+func objectRequest(p PropertySchema) *pb.ObjectPropertiesRequest {
+	r := &pb.ObjectPropertiesRequest{PropName: p.Name}
+	for _, n := range p.Nested {
+		if n.Kind() == "object" || n.Kind() == "object[]" {
+			r.ObjectProperties = append(r.ObjectProperties, objectRequest(n))
+		} else {
+			r.PrimitiveProperties = append(r.PrimitiveProperties, n.Name)
+		}
+	}
+	return r
+}
+
+func fromResult(s *ObjectSchema, r *pb.SearchResult, opts ReadOptions) (*object.Object, error) {
+	md := r.GetMetadata()
+	o := &object.Object{
+		ID:                 md.GetId(),
+		Tenant:             opts.Tenant,
+		CreationTimeUnix:   md.GetCreationTimeUnix(),
+		LastUpdateTimeUnix: md.GetLastUpdateTimeUnix(),
+		Properties:         map[string]any{},
+	}
+	if o.ID == "" {
+		return nil, fmt.Errorf("an object came back without its UUID")
+	}
+	if !opts.NoVectors && !opts.IDsOnly {
+		o.Vectors = map[string][]float32{}
+		if len(md.GetVectorBytes()) > 0 {
+			o.Vectors[""] = floats32(md.GetVectorBytes())
+		} else if len(md.GetVector()) > 0 {
+			o.Vectors[""] = md.GetVector()
+		}
+		for _, v := range md.GetVectors() {
+			o.Vectors[v.GetName()] = floats32(v.GetVectorBytes())
+		}
+		if len(o.Vectors) == 0 {
+			o.Vectors = nil
+		}
+	}
+	if opts.IDsOnly {
+		return o, nil
+	}
+	props := r.GetProperties()
+	for name, v := range props.GetNonRefProps().GetFields() {
+		var ps *PropertySchema
+		if p := s.Property(name); p != nil {
+			ps = p
+		}
+		val, err := fromValue(ps, v)
+		if err != nil {
+			return nil, fmt.Errorf("object %s, property %s: %w", o.ID, name, err)
+		}
+		if val != nil {
+			o.Properties[name] = val
+		}
+	}
+	for _, ref := range props.GetRefProps() {
+		var beacons []any
+		if prev, ok := o.Properties[ref.GetPropName()].([]any); ok {
+			beacons = prev // multi-target: one answer per target collection
+		}
+		for _, target := range ref.GetProperties() {
+			beacons = append(beacons, map[string]any{"beacon": Beacon(target.GetTargetCollection(), target.GetMetadata().GetId())})
+		}
+		if len(beacons) > 0 {
+			o.Properties[ref.GetPropName()] = beacons
+		}
+	}
+	return o, nil
+}
+
+func floats32(b []byte) []float32 {
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:]))
+	}
+	return out
+}
+
+// fromValue converts a typed gRPC value into colstate's value model (see
+// package object). The schema, when known, settles int versus number.
+func fromValue(p *PropertySchema, v *pb.Value) (any, error) {
+	kind := ""
+	if p != nil {
+		kind = p.Kind()
+	}
+	switch x := v.GetKind().(type) {
+	case nil, *pb.Value_NullValue:
+		return nil, nil
+	case *pb.Value_IntValue:
+		if kind == "number" {
+			return float64(x.IntValue), nil
+		}
+		return x.IntValue, nil
+	case *pb.Value_NumberValue:
+		if kind == "int" {
+			return int64(x.NumberValue), nil
+		}
+		return x.NumberValue, nil
+	case *pb.Value_TextValue:
+		return x.TextValue, nil
+	case *pb.Value_StringValue:
+		return x.StringValue, nil
+	case *pb.Value_BoolValue:
+		return x.BoolValue, nil
+	case *pb.Value_DateValue:
+		return x.DateValue, nil
+	case *pb.Value_UuidValue:
+		return x.UuidValue, nil
+	case *pb.Value_BlobValue:
+		return x.BlobValue, nil
+	case *pb.Value_GeoValue:
+		return map[string]any{
+			"latitude":  float64(x.GeoValue.GetLatitude()),
+			"longitude": float64(x.GeoValue.GetLongitude()),
+		}, nil
+	case *pb.Value_PhoneValue:
+		ph := x.PhoneValue
+		m := map[string]any{"input": ph.GetInput()}
+		if ph.GetDefaultCountry() != "" {
+			m["defaultCountry"] = ph.GetDefaultCountry()
+		}
+		// The rest (national number, formatting, validity) Weaviate derives
+		// from these two; it is kept for readers of the snapshot.
+		m["countryCode"] = int64(ph.GetCountryCode())
+		m["national"] = int64(ph.GetNational())
+		m["internationalFormatted"] = ph.GetInternationalFormatted()
+		m["nationalFormatted"] = ph.GetNationalFormatted()
+		m["valid"] = ph.GetValid()
+		return m, nil
+	case *pb.Value_ObjectValue:
+		return fromNested(p, x.ObjectValue)
+	case *pb.Value_ListValue:
+		return fromList(p, kind, x.ListValue)
+	}
+	return nil, fmt.Errorf("unsupported value %T", v.GetKind())
+}
+
+func fromNested(p *PropertySchema, props *pb.Properties) (map[string]any, error) {
+	m := map[string]any{}
+	for name, v := range props.GetFields() {
+		var ns *PropertySchema
+		if p != nil {
+			for i := range p.Nested {
+				if p.Nested[i].Name == name {
+					ns = &p.Nested[i]
+				}
+			}
+		}
+		val, err := fromValue(ns, v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if val != nil {
+			m[name] = val
+		}
+	}
+	return m, nil
+}
+
+func fromList(p *PropertySchema, kind string, l *pb.ListValue) (any, error) {
+	out := []any{}
+	switch x := l.GetKind().(type) {
+	case *pb.ListValue_IntValues:
+		b := x.IntValues.GetValues()
+		for i := 0; i+8 <= len(b); i += 8 {
+			n := int64(binary.LittleEndian.Uint64(b[i:]))
+			if kind == "number[]" {
+				out = append(out, float64(n))
+			} else {
+				out = append(out, n)
+			}
+		}
+	case *pb.ListValue_NumberValues:
+		b := x.NumberValues.GetValues()
+		for i := 0; i+8 <= len(b); i += 8 {
+			f := math.Float64frombits(binary.LittleEndian.Uint64(b[i:]))
+			if kind == "int[]" {
+				out = append(out, int64(f))
+			} else {
+				out = append(out, f)
+			}
+		}
+	case *pb.ListValue_TextValues:
+		for _, s := range x.TextValues.GetValues() {
+			out = append(out, s)
+		}
+	case *pb.ListValue_DateValues:
+		for _, s := range x.DateValues.GetValues() {
+			out = append(out, s)
+		}
+	case *pb.ListValue_UuidValues:
+		for _, s := range x.UuidValues.GetValues() {
+			out = append(out, s)
+		}
+	case *pb.ListValue_BoolValues:
+		for _, b := range x.BoolValues.GetValues() {
+			out = append(out, b)
+		}
+	case *pb.ListValue_ObjectValues:
+		for _, props := range x.ObjectValues.GetValues() {
+			m, err := fromNested(p, props)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	case nil:
+		for _, v := range l.GetValues() { // pre-1.25 servers
+			val, err := fromValue(nil, v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, val)
+		}
+	default:
+		return nil, fmt.Errorf("unsupported list %T", l.GetKind())
+	}
+	return out, nil
+}

@@ -1,0 +1,166 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
+)
+
+// Tenant is one tenant of a multi-tenant collection.
+type Tenant struct {
+	Name           string `json:"name"`
+	ActivityStatus string `json:"activityStatus,omitempty"`
+}
+
+// ClassJSON returns the class exactly as Weaviate sent it, for snapshots
+// that must keep settings colstate does not model.
+func (c *Client) ClassJSON(ctx context.Context, name string) (json.RawMessage, error) {
+	var raw json.RawMessage
+	err := c.retry(ctx, "read schema of "+name, func() error {
+		return c.do(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(name), nil, &raw)
+	})
+	return raw, err
+}
+
+// Tenants lists a multi-tenant collection's tenants, sorted by name.
+func (c *Client) Tenants(ctx context.Context, collection string) ([]Tenant, error) {
+	var out []Tenant
+	err := c.retry(ctx, "list tenants of "+collection, func() error {
+		return c.do(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(collection)+"/tenants", nil, &out)
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// CreateTenants adds tenants to a multi-tenant collection.
+func (c *Client) CreateTenants(ctx context.Context, collection string, tenants []Tenant) error {
+	if len(tenants) == 0 {
+		return nil
+	}
+	return c.retry(ctx, "create tenants of "+collection, func() error {
+		return c.do(ctx, http.MethodPost, "/v1/schema/"+url.PathEscape(collection)+"/tenants", tenants, nil)
+	})
+}
+
+// UpdateTenants sets the activity status of existing tenants.
+func (c *Client) UpdateTenants(ctx context.Context, collection string, tenants []Tenant) error {
+	if len(tenants) == 0 {
+		return nil
+	}
+	return c.retry(ctx, "update tenants of "+collection, func() error {
+		return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(collection)+"/tenants", tenants, nil)
+	})
+}
+
+// Count returns how many objects a collection (or one tenant of it) holds.
+func (c *Client) Count(ctx context.Context, collection, tenant string) (int64, error) {
+	args := ""
+	if tenant != "" {
+		b, _ := json.Marshal(tenant)
+		args = "(tenant: " + string(b) + ")"
+	}
+	q := map[string]string{"query": "{Aggregate{" + collection + args + "{meta{count}}}}"}
+	var resp struct {
+		Data struct {
+			Aggregate map[string][]struct {
+				Meta struct {
+					Count int64 `json:"count"`
+				} `json:"meta"`
+			} `json:"Aggregate"`
+		} `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	err := c.retry(ctx, "count objects of "+collection, func() error {
+		return c.do(ctx, http.MethodPost, "/v1/graphql", q, &resp)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(resp.Errors) > 0 {
+		var msgs []string
+		for _, e := range resp.Errors {
+			msgs = append(msgs, e.Message)
+		}
+		return 0, fmt.Errorf("count objects of %s%s: %s", collection, tenantSuffix(tenant), strings.Join(msgs, "; "))
+	}
+	rows := resp.Data.Aggregate[collection]
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return rows[0].Meta.Count, nil
+}
+
+// DeleteAllObjects deletes every object of a collection (of one tenant),
+// keeping the schema, page by page: read UUIDs, delete them, repeat until
+// none are left. It returns how many were deleted.
+func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string, progress func(int)) (int64, error) {
+	wv, err := c.grpcClient()
+	if err != nil {
+		return 0, err
+	}
+	const page = 1000
+	s := &ObjectSchema{Collection: collection}
+	var total int64
+	for {
+		var ids []string
+		req := searchRequest(s, ReadOptions{Tenant: tenant, IDsOnly: true})
+		req.Limit = page
+		var reply *pb.SearchReply
+		if err := c.retry(ctx, "list objects of "+collection, func() error {
+			var err error
+			reply, err = wv.Search(c.rpcContext(ctx), req)
+			return err
+		}); err != nil {
+			return total, fmt.Errorf("list objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
+		}
+		for _, r := range reply.GetResults() {
+			ids = append(ids, r.GetMetadata().GetId())
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		del := &pb.BatchDeleteRequest{
+			Collection: collection,
+			Filters: &pb.Filters{
+				Operator:  pb.Filters_OPERATOR_CONTAINS_ANY,
+				Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
+				TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: ids}},
+			},
+		}
+		if tenant != "" {
+			del.Tenant = &tenant
+		}
+		var dr *pb.BatchDeleteReply
+		if err := c.retry(ctx, "delete objects of "+collection, func() error {
+			var err error
+			dr, err = wv.BatchDelete(c.rpcContext(ctx), del)
+			return err
+		}); err != nil {
+			return total, fmt.Errorf("delete objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
+		}
+		if dr.GetFailed() > 0 {
+			return total, fmt.Errorf("delete objects of %s%s: %d of %d deletions failed", collection, tenantSuffix(tenant), dr.GetFailed(), len(ids))
+		}
+		total += dr.GetSuccessful()
+		if progress != nil {
+			progress(int(dr.GetSuccessful()))
+		}
+		if dr.GetSuccessful() == 0 {
+			return total, fmt.Errorf("delete objects of %s%s: Weaviate deleted none of %d objects", collection, tenantSuffix(tenant), len(ids))
+		}
+	}
+}
+
+// AddRawProperty adds a property given as raw JSON (from a snapshot's
+// schema), so that every setting of it is kept.
+func (c *Client) AddRawProperty(ctx context.Context, collection string, prop any) error {
+	return c.do(ctx, http.MethodPost, "/v1/schema/"+url.PathEscape(collection)+"/properties", prop, nil)
+}

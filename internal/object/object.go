@@ -1,0 +1,116 @@
+// Package object holds one Weaviate object as colstate moves it between a
+// live collection and a snapshot, and the content hashes that tell whether
+// two copies of an object, or of a whole collection, are the same.
+//
+// Property values use a small set of Go types so that no information is
+// lost on the way through JSON (see docs/snapshot-format.md):
+//
+//	text, uuid, date, blob (base64)   string
+//	int                               int64 (json.Number after decoding)
+//	number                            float64 (json.Number after decoding)
+//	boolean                           bool
+//	geoCoordinates                    map{"latitude","longitude"} (float64 holding the float32 Weaviate stores)
+//	phoneNumber                       map{"input","defaultCountry",...}
+//	object                            map[string]any (nested properties, same rules)
+//	X[]                               []any of the element type
+//	cross-reference                   []any of map{"beacon": "weaviate://localhost/Class/uuid"}
+package object
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"sort"
+)
+
+// Object is one object of a collection.
+type Object struct {
+	ID     string
+	Tenant string
+	// Original timestamps (milliseconds since the epoch). Weaviate sets new
+	// ones on import; the snapshot keeps these for the record.
+	CreationTimeUnix   int64
+	LastUpdateTimeUnix int64
+	Properties         map[string]any
+	// Vectors by name; "" is the collection's single unnamed (legacy) vector.
+	Vectors map[string][]float32
+}
+
+// VectorNames returns the object's vector names, sorted.
+func (o *Object) VectorNames() []string {
+	names := make([]string, 0, len(o.Vectors))
+	for n := range o.Vectors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Hash is the SHA-256 of the object's content: UUID, properties and
+// vectors. Tenant and timestamps are left out: the same object restored
+// elsewhere has new timestamps but the same content.
+func (o *Object) Hash() [32]byte {
+	h := sha256.New()
+	h.Write([]byte(o.ID))
+	h.Write([]byte{0})
+	props, err := json.Marshal(o.Properties) // map keys are sorted
+	if err != nil {
+		// Properties hold only JSON-encodable values; make a broken one
+		// differ from everything rather than collide.
+		props = []byte(err.Error())
+	}
+	h.Write(props)
+	var b [4]byte
+	for _, name := range o.VectorNames() {
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		for _, f := range o.Vectors[name] {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(f))
+			h.Write(b[:])
+		}
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// Digest summarises a set of objects independently of their order: the
+// count and the lane-wise sum (mod 2^64) of their content hashes. Two
+// collections holding the same objects have the same digest whatever order a
+// cursor returns them in.
+type Digest struct {
+	Count int64
+	sum   [4]uint64
+}
+
+// Add adds one object's hash.
+func (d *Digest) Add(h [32]byte) {
+	d.Count++
+	for i := range d.sum {
+		d.sum[i] += binary.BigEndian.Uint64(h[i*8:])
+	}
+}
+
+// Merge adds every object of e.
+func (d *Digest) Merge(e Digest) {
+	d.Count += e.Count
+	for i := range d.sum {
+		d.sum[i] += e.sum[i]
+	}
+}
+
+// String is the digest as hex, e.g. for the manifest.
+func (d Digest) String() string {
+	var b [32]byte
+	for i, v := range d.sum {
+		binary.BigEndian.PutUint64(b[i*8:], v)
+	}
+	const hexdigits = "0123456789abcdef"
+	out := make([]byte, 64)
+	for i, c := range b {
+		out[i*2], out[i*2+1] = hexdigits[c>>4], hexdigits[c&15]
+	}
+	return string(out)
+}

@@ -1,0 +1,150 @@
+// Package snapshot owns colstate's snapshot format: a directory holding the
+// schema of each collection, its tenants and its objects in zstd-compressed
+// chunks, and a manifest written last that lists and checksums everything.
+// The format is described in docs/snapshot-format.md.
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Format version this build writes. A reader accepts any minor version of
+// its major version (minor versions only add optional fields) and refuses
+// other majors.
+const (
+	FormatMajor = 1
+	FormatMinor = 0
+)
+
+// FormatVersion is "MAJOR.MINOR".
+var FormatVersion = fmt.Sprintf("%d.%d", FormatMajor, FormatMinor)
+
+// ManifestFile is the name of the manifest inside a snapshot directory. Its
+// presence is what makes the directory a snapshot.
+const ManifestFile = "manifest.json"
+
+// Manifest describes one snapshot.
+type Manifest struct {
+	Format      string       `json:"format"` // "1.0"
+	ID          string       `json:"id"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Source      Source       `json:"source"`
+	SchemaOnly  bool         `json:"schema_only,omitempty"`
+	NoVectors   bool         `json:"no_vectors,omitempty"`
+	Collections []Collection `json:"collections"`
+}
+
+// Source records where the snapshot was taken.
+type Source struct {
+	URL     string `json:"url,omitempty"`
+	Version string `json:"weaviate_version,omitempty"`
+	Tool    string `json:"tool,omitempty"`
+}
+
+// Collection is one collection in a snapshot.
+type Collection struct {
+	Name string `json:"name"`
+	// Schema is the file holding the class JSON exactly as Weaviate returned it.
+	Schema       string   `json:"schema"`
+	SchemaSHA256 string   `json:"schema_sha256"`
+	Tenants      []Tenant `json:"tenants,omitempty"` // multi-tenant collections only
+	Objects      int64    `json:"objects"`
+	// Digest is object.Digest over every object: compared with the live
+	// collection after a restore.
+	Digest string  `json:"digest"`
+	Chunks []Chunk `json:"chunks"`
+}
+
+// Tenant of a multi-tenant collection.
+type Tenant struct {
+	Name           string `json:"name"`
+	ActivityStatus string `json:"activity_status,omitempty"`
+}
+
+// Chunk is one compressed file of objects, all of one collection and tenant.
+type Chunk struct {
+	File    string `json:"file"`
+	Tenant  string `json:"tenant,omitempty"`
+	Objects int64  `json:"objects"`
+	Size    int64  `json:"size"`   // bytes on disk (compressed)
+	SHA256  string `json:"sha256"` // of the bytes on disk
+}
+
+// Collection returns the named collection, or nil.
+func (m *Manifest) Collection(name string) *Collection {
+	for i := range m.Collections {
+		if m.Collections[i].Name == name {
+			return &m.Collections[i]
+		}
+	}
+	return nil
+}
+
+// Objects is the total object count.
+func (m *Manifest) Objects() int64 {
+	var n int64
+	for _, c := range m.Collections {
+		n += c.Objects
+	}
+	return n
+}
+
+// Size is the total size of the chunks in bytes.
+func (m *Manifest) Size() int64 {
+	var n int64
+	for _, c := range m.Collections {
+		for _, ch := range c.Chunks {
+			n += ch.Size
+		}
+	}
+	return n
+}
+
+// Names lists the collection names in snapshot order.
+func (m *Manifest) Names() []string {
+	out := make([]string, len(m.Collections))
+	for i, c := range m.Collections {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// VersionError is returned for a snapshot written in a format this build
+// cannot read.
+type VersionError struct {
+	ID, Format string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("snapshot %s has format version %s; this colstate reads format %d.x: use a colstate release that supports format %s",
+		e.ID, e.Format, FormatMajor, e.Format)
+}
+
+// DecodeManifest parses a manifest and refuses unknown major versions.
+func DecodeManifest(data []byte, id string) (*Manifest, error) {
+	var head struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("snapshot %s: manifest is not valid JSON: %w", id, err)
+	}
+	major, ok := parseMajor(head.Format)
+	if !ok || major != FormatMajor {
+		return nil, &VersionError{ID: id, Format: head.Format}
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("snapshot %s: manifest: %w", id, err)
+	}
+	return &m, nil
+}
+
+func parseMajor(v string) (int, bool) {
+	major, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	return n, err == nil
+}

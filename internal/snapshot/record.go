@@ -1,0 +1,131 @@
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/colstate/colstate/internal/object"
+)
+
+// A chunk, once decompressed, is a sequence of records:
+//
+//	uvarint  header length
+//	header   JSON: {"id","created","updated","properties","vectors":[{"name","dims"}]}
+//	vectors  for each header vector in order: dims little-endian float32
+//
+// Properties are JSON so that they stay readable with standard tools;
+// vectors are binary so that float32 values survive exactly and take four
+// bytes each.
+
+type recordHeader struct {
+	ID         string         `json:"id"`
+	Created    int64          `json:"created,omitempty"`
+	Updated    int64          `json:"updated,omitempty"`
+	Properties map[string]any `json:"properties,omitempty"`
+	Vectors    []vectorHeader `json:"vectors,omitempty"`
+}
+
+type vectorHeader struct {
+	Name string `json:"name"`
+	Dims int    `json:"dims"`
+}
+
+// maxHeader bounds one record's JSON header, so a corrupt length cannot make
+// the reader allocate without limit.
+const maxHeader = 256 << 20
+
+// encodeRecord appends one object's record to buf.
+func encodeRecord(buf *bytes.Buffer, o *object.Object) error {
+	h := recordHeader{ID: o.ID, Created: o.CreationTimeUnix, Updated: o.LastUpdateTimeUnix, Properties: o.Properties}
+	names := o.VectorNames()
+	for _, n := range names {
+		h.Vectors = append(h.Vectors, vectorHeader{Name: n, Dims: len(o.Vectors[n])})
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("object %s: %w", o.ID, err)
+	}
+	var lenBuf [binary.MaxVarintLen64]byte
+	buf.Write(lenBuf[:binary.PutUvarint(lenBuf[:], uint64(len(js)))])
+	buf.Write(js)
+	var b [4]byte
+	for _, n := range names {
+		for _, f := range o.Vectors[n] {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(f))
+			buf.Write(b[:])
+		}
+	}
+	return nil
+}
+
+// recordReader decodes records from a decompressed chunk.
+type recordReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+func newRecordReader(r io.Reader) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next object, or io.EOF after the last one.
+func (rr *recordReader) next() (*object.Object, error) {
+	n, err := binary.ReadUvarint(rr.r)
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, truncated(err)
+	}
+	if n > maxHeader {
+		return nil, fmt.Errorf("record header of %d bytes: the chunk is corrupt", n)
+	}
+	if cap(rr.buf) < int(n) {
+		rr.buf = make([]byte, n)
+	}
+	js := rr.buf[:n]
+	if _, err := io.ReadFull(rr.r, js); err != nil {
+		return nil, truncated(err)
+	}
+	var h recordHeader
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber() // int64 stays exact
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("record header: %w", err)
+	}
+	o := &object.Object{ID: h.ID, CreationTimeUnix: h.Created, LastUpdateTimeUnix: h.Updated, Properties: h.Properties}
+	if o.Properties == nil {
+		o.Properties = map[string]any{}
+	}
+	if len(h.Vectors) > 0 {
+		o.Vectors = make(map[string][]float32, len(h.Vectors))
+		var b [4]byte
+		for _, v := range h.Vectors {
+			if v.Dims < 0 || v.Dims > 1<<20 {
+				return nil, fmt.Errorf("object %s: vector %q with %d dimensions: the chunk is corrupt", h.ID, v.Name, v.Dims)
+			}
+			vec := make([]float32, v.Dims)
+			for i := range vec {
+				if _, err := io.ReadFull(rr.r, b[:]); err != nil {
+					return nil, truncated(err)
+				}
+				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[:]))
+			}
+			o.Vectors[v.Name] = vec
+		}
+	}
+	return o, nil
+}
+
+func truncated(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("record cut short: the chunk is truncated")
+	}
+	return err
+}

@@ -1,0 +1,233 @@
+package snapshot
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/colstate/colstate/internal/fsutil"
+	"github.com/colstate/colstate/internal/object"
+)
+
+// Writer writes one snapshot. Objects stream through it into chunk files;
+// only the current chunk's compressor state is held in memory.
+type Writer struct {
+	tmp, final string
+	m          Manifest
+
+	// A chunk is closed after ChunkObjects objects or ChunkBytes compressed
+	// bytes, whichever comes first.
+	ChunkObjects int64
+	ChunkBytes   int64
+
+	enc     *zstd.Encoder
+	cur     *chunkFile
+	digests map[string]*object.Digest
+	buf     bytes.Buffer
+	done    bool
+}
+
+func newWriter(tmp, final string, m Manifest) *Writer {
+	return &Writer{tmp: tmp, final: final, m: m, ChunkObjects: 50_000, ChunkBytes: 64 << 20, digests: map[string]*object.Digest{}}
+}
+
+// ID is the snapshot's id.
+func (w *Writer) ID() string { return w.m.ID }
+
+// AddCollection records a collection's schema (the class JSON exactly as
+// Weaviate returned it) and tenants. Objects of it may follow.
+func (w *Writer) AddCollection(name string, schema []byte, tenants []Tenant) error {
+	if w.m.Collection(name) != nil {
+		return fmt.Errorf("collection %s is already in the snapshot", name)
+	}
+	file := filepath.ToSlash(filepath.Join("schema", name+".json"))
+	if err := writeFile(filepath.Join(w.tmp, file), schema); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(schema)
+	w.m.Collections = append(w.m.Collections, Collection{
+		Name: name, Schema: file, SchemaSHA256: hex.EncodeToString(sum[:]), Tenants: tenants, Chunks: []Chunk{},
+	})
+	w.digests[name] = &object.Digest{}
+	return nil
+}
+
+// Write appends one object of collection (and tenant) to the snapshot.
+func (w *Writer) Write(collection, tenant string, o *object.Object) error {
+	col := w.m.Collection(collection)
+	if col == nil {
+		return fmt.Errorf("collection %s was not added to the snapshot", collection)
+	}
+	if w.cur != nil && (w.cur.collection != collection || w.cur.tenant != tenant ||
+		w.cur.objects >= w.ChunkObjects || w.cur.count.n >= w.ChunkBytes) {
+		if err := w.closeChunk(); err != nil {
+			return err
+		}
+	}
+	if w.cur == nil {
+		if err := w.openChunk(col, tenant); err != nil {
+			return err
+		}
+	}
+	w.buf.Reset()
+	if err := encodeRecord(&w.buf, o); err != nil {
+		return err
+	}
+	if _, err := w.enc.Write(w.buf.Bytes()); err != nil {
+		return fmt.Errorf("write %s: %w", w.cur.path, err)
+	}
+	w.cur.objects++
+	w.digests[collection].Add(o.Hash())
+	return nil
+}
+
+type chunkFile struct {
+	collection, tenant string
+	path, rel          string
+	f                  *os.File
+	sum                hash.Hash
+	count              countWriter
+	objects            int64
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+func (w *Writer) openChunk(col *Collection, tenant string) error {
+	rel := filepath.ToSlash(filepath.Join("chunks", col.Name, fmt.Sprintf("%06d.zst", len(col.Chunks)+1)))
+	path := filepath.Join(w.tmp, rel)
+	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fsutil.FileMode)
+	if err != nil {
+		return err
+	}
+	c := &chunkFile{collection: col.Name, tenant: tenant, path: path, rel: rel, f: f, sum: sha256.New()}
+	out := io.MultiWriter(f, c.sum, &c.count)
+	if w.enc == nil {
+		w.enc, err = zstd.NewWriter(out, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			f.Close()
+			return err
+		}
+	} else {
+		w.enc.Reset(out)
+	}
+	w.cur = c
+	return nil
+}
+
+func (w *Writer) closeChunk() error {
+	c := w.cur
+	w.cur = nil
+	if err := w.enc.Close(); err != nil {
+		c.f.Close()
+		return fmt.Errorf("compress %s: %w", c.path, err)
+	}
+	if err := c.f.Sync(); err != nil {
+		c.f.Close()
+		return err
+	}
+	if err := c.f.Close(); err != nil {
+		return err
+	}
+	col := w.m.Collection(c.collection)
+	col.Chunks = append(col.Chunks, Chunk{
+		File: c.rel, Tenant: c.tenant, Objects: c.objects, Size: c.count.n, SHA256: hex.EncodeToString(c.sum.Sum(nil)),
+	})
+	col.Objects += c.objects
+	return nil
+}
+
+// Commit closes the last chunk, writes the manifest and moves the snapshot
+// under its id: from this moment it exists.
+func (w *Writer) Commit() (*Manifest, error) {
+	if w.done {
+		return nil, fmt.Errorf("snapshot %s already finished", w.m.ID)
+	}
+	if w.cur != nil {
+		if err := w.closeChunk(); err != nil {
+			return nil, err
+		}
+	}
+	for i := range w.m.Collections {
+		c := &w.m.Collections[i]
+		c.Digest = w.digests[c.Name].String()
+	}
+	data, err := json.MarshalIndent(w.m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	// Every chunk and schema file is already synced; sync their directories
+	// so that the manifest cannot outlive them after a crash.
+	if err := syncTree(w.tmp); err != nil {
+		return nil, err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(w.tmp, ManifestFile), append(data, '\n')); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(w.tmp, w.final); err != nil {
+		return nil, err
+	}
+	w.done = true
+	if err := fsutil.SyncDir(filepath.Dir(w.final)); err != nil {
+		return nil, err
+	}
+	m := w.m
+	return &m, nil
+}
+
+// Abort discards an unfinished snapshot. It is safe to call after Commit.
+func (w *Writer) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	if w.cur != nil {
+		w.enc.Close()
+		w.cur.f.Close()
+		w.cur = nil
+	}
+	os.RemoveAll(w.tmp)
+}
+
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fsutil.FileMode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncTree(root string) error {
+	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return fsutil.SyncDir(path)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,316 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/colstate/colstate/internal/apply"
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// StoreDir resolves the snapshot store directory of a command: the --store
+// flag (a directory, or the name of a snapshot_store block), else the one
+// snapshot_store the configuration declares, else the default store.
+// Relative paths are relative to the configuration directory.
+func StoreDir(configDir, flag string) string {
+	dir := flag
+	if cfg, err := LoadConfig(configDir); err == nil {
+		for _, st := range cfg.Stores {
+			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
+				dir = st.Path
+			}
+		}
+	}
+	if dir == "" {
+		dir = snapshot.DefaultStore
+	}
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(configDir, dir)
+}
+
+// DataRunner returns the engine that carries out data plans.
+func (ws *Workspace) DataRunner(out, progress io.Writer, terminal bool) *apply.Data {
+	src := snapshot.Source{URL: ws.Client.URL(), Tool: "colstate"}
+	return &apply.Data{Client: ws.Client, Out: out, Err: progress, Terminal: terminal, Source: src}
+}
+
+// BackupOptions are the choices of `colstate backup`.
+type BackupOptions struct {
+	Store      string
+	ID         string // snapshot id; a fresh one when empty
+	SchemaOnly bool
+	NoVectors  bool
+}
+
+// BackupPlan plans one snapshot of the named collections, or of every
+// collection colstate manages when names is empty.
+func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []string, o BackupOptions) (*plan.Plan, error) {
+	if len(names) == 0 {
+		names = st.Names()
+		if len(names) == 0 {
+			return nil, errors.New("colstate manages no collections yet: name the collections to back up")
+		}
+	}
+	id := o.ID
+	if id == "" {
+		id = snapshot.NewID(time.Now())
+	}
+	store := StoreDir(ws.Dir, o.Store)
+	p := &plan.Plan{}
+	for _, name := range names {
+		n, tenants, err := ws.liveSize(ctx, name, !o.SchemaOnly)
+		if err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
+			Store: store, Snapshot: id, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, Objects: n, Tenants: tenants,
+		}})
+	}
+	return p, nil
+}
+
+// liveSize counts a live collection's objects (when count) and tenants.
+func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (int64, int, error) {
+	cl, err := ws.Client.Class(ctx, name)
+	if errors.Is(err, live.ErrNotFound) {
+		return 0, 0, fmt.Errorf("collection %s does not exist in Weaviate (%w)", name, live.ErrNotFound)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	s := live.SchemaOf(cl)
+	tenants := []string{""}
+	if s.MultiTenant {
+		ts, err := ws.Client.Tenants(ctx, name)
+		if err != nil {
+			return 0, 0, err
+		}
+		tenants = tenants[:0]
+		for _, t := range ts {
+			tenants = append(tenants, t.Name)
+		}
+	}
+	var total int64
+	if count {
+		for _, t := range tenants {
+			n, err := ws.Client.Count(ctx, name, t)
+			if err != nil {
+				return 0, 0, err
+			}
+			total += n
+		}
+	}
+	nt := 0
+	if s.MultiTenant {
+		nt = len(tenants)
+	}
+	return total, nt, nil
+}
+
+// destroyGuard refuses destructive data changes to collections declared
+// with lifecycle { prevent_destroy = true }, and reports whether one should
+// be backed up first (lifecycle.backup_before_destroy, true by default).
+func (ws *Workspace) destroyGuard(name, what string) (backup bool, err error) {
+	d := ws.Config.Collection(name)
+	if d == nil {
+		return true, nil
+	}
+	if d.Lifecycle.PreventDestroy {
+		return false, fmt.Errorf("collection %s has lifecycle { prevent_destroy = true }: colstate refuses to %s it", name, what)
+	}
+	return d.Lifecycle.BackupBeforeDestroy, nil
+}
+
+// Restore modes.
+const (
+	ModeCreate  = "create"
+	ModeMerge   = "merge"
+	ModeReplace = "replace"
+)
+
+// RestoreOptions are the choices of `colstate restore`.
+type RestoreOptions struct {
+	Store       string
+	Snapshot    string
+	Collections []string // default: every collection in the snapshot
+	As          string   // restore the one selected collection under this name
+	Mode        string   // create (default), merge, replace
+	NoBackup    bool     // replace: do not back the cleared collections up first
+}
+
+// RestorePlan plans loading collections of a snapshot. Collections created
+// from the snapshot come after the collections they refer to.
+func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.Plan, error) {
+	store := &snapshot.Store{Dir: StoreDir(ws.Dir, o.Store)}
+	r, err := store.Open(o.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	m := r.Manifest()
+	names := o.Collections
+	if len(names) == 0 {
+		names = m.Names()
+	}
+	for _, n := range names {
+		if m.Collection(n) == nil {
+			return nil, fmt.Errorf("snapshot %s has no collection %s (it has %v)", o.Snapshot, n, m.Names())
+		}
+	}
+	if o.As != "" && len(names) != 1 {
+		return nil, fmt.Errorf("--as renames one collection: choose it with --collection (the snapshot has %v)", m.Names())
+	}
+	mode := o.Mode
+	if mode == "" {
+		mode = ModeCreate
+	}
+	if mode != ModeCreate && mode != ModeMerge && mode != ModeReplace {
+		return nil, fmt.Errorf("--mode=%s: use create, merge or replace", mode)
+	}
+	names, err = refOrder(r, names)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan.Plan{}
+	var backups, clears []plan.Change
+	backupID := snapshot.NewID(time.Now())
+	for _, src := range names {
+		sc := m.Collection(src)
+		target := src
+		if o.As != "" {
+			target = o.As
+		}
+		dc := &plan.DataChange{Store: store.Dir, Snapshot: m.ID, Objects: sc.Objects, Tenants: len(sc.Tenants), NoVectors: m.NoVectors}
+		if target != src {
+			dc.Source = src
+		}
+		liveN, _, err := ws.liveSize(ctx, target, true)
+		exists := err == nil
+		if err != nil && !errors.Is(err, live.ErrNotFound) {
+			return nil, err
+		}
+		action := plan.Restore
+		switch mode {
+		case ModeCreate:
+			dc.CreateSchema = !exists
+		case ModeMerge:
+			if !exists {
+				return nil, fmt.Errorf("collection %s does not exist: --mode=merge needs a live collection (restore without --mode creates it)", target)
+			}
+			action = plan.Merge
+		case ModeReplace:
+			dc.CreateSchema = !exists
+			if exists {
+				backup, err := ws.destroyGuard(target, "clear and replace")
+				if err != nil {
+					return nil, err
+				}
+				if backup && !o.NoBackup && liveN > 0 {
+					backups = append(backups, plan.Change{Collection: target, Action: plan.Backup, Data: &plan.DataChange{
+						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: dc.Tenants,
+					}})
+				}
+				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN}})
+			}
+		}
+		p.Changes = append(p.Changes, plan.Change{Collection: target, Action: action, Data: dc})
+	}
+	// Replace backs up and clears everything first, so that
+	// cross-references written by the restores are never cleared again.
+	p.Changes = append(append(backups, clears...), p.Changes...)
+	return p, nil
+}
+
+// refOrder sorts names so that a collection comes after those it refers
+// to; a reference cycle keeps the remaining order.
+func refOrder(r *snapshot.Reader, names []string) ([]string, error) {
+	refs := map[string]map[string]bool{}
+	for _, n := range names {
+		raw, err := r.Schema(n)
+		if err != nil {
+			return nil, err
+		}
+		var cl live.Class
+		if err := jsonUnmarshal(raw, &cl); err != nil {
+			return nil, fmt.Errorf("snapshot schema of %s: %w", n, err)
+		}
+		refs[n] = map[string]bool{}
+		for _, p := range live.SchemaOf(cl).Properties {
+			if live.IsReference(p.DataType) {
+				for _, t := range p.DataType {
+					if t != n {
+						refs[n][t] = true
+					}
+				}
+			}
+		}
+	}
+	sorted := names
+	var out []string
+	placed := map[string]bool{}
+	for len(out) < len(sorted) {
+		progress := false
+		for _, n := range sorted {
+			if placed[n] {
+				continue
+			}
+			ready := true
+			for _, m := range sorted {
+				if !placed[m] && m != n && refs[n][m] {
+					ready = false
+				}
+			}
+			if ready {
+				out, placed[n], progress = append(out, n), true, true
+			}
+		}
+		if !progress {
+			for _, n := range sorted {
+				if !placed[n] {
+					out, placed[n] = append(out, n), true
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// ClearPlan plans deleting every object of the named collections, after a
+// snapshot of them unless noBackup.
+func (ws *Workspace) ClearPlan(ctx context.Context, names []string, noBackup bool, storeDir string) (*plan.Plan, error) {
+	if len(names) == 0 {
+		return nil, errors.New("name the collections to clear")
+	}
+	p := &plan.Plan{}
+	var clears []plan.Change
+	id := snapshot.NewID(time.Now())
+	for _, name := range names {
+		n, tenants, err := ws.liveSize(ctx, name, true)
+		if err != nil {
+			return nil, err
+		}
+		backup, err := ws.destroyGuard(name, "clear")
+		if err != nil {
+			return nil, err
+		}
+		if backup && !noBackup {
+			p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
+				Store: StoreDir(ws.Dir, storeDir), Snapshot: id, Objects: n, Tenants: tenants,
+			}})
+		}
+		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: n, Tenants: tenants}})
+	}
+	p.Changes = append(p.Changes, clears...)
+	return p, nil
+}
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
