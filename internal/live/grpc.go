@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
@@ -43,6 +45,7 @@ func (c *Client) grpcClient() (pb.WeaviateClient, error) {
 		}
 		conn, err := grpc.NewClient(addr,
 			grpc.WithTransportCredentials(creds),
+			grpc.WithConnectParams(c.connectParams()),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage)),
 		)
 		if err != nil {
@@ -52,6 +55,22 @@ func (c *Client) grpcClient() (pb.WeaviateClient, error) {
 		c.rpc.conn, c.rpc.wv = conn, pb.NewWeaviateClient(conn)
 	})
 	return c.rpc.wv, c.rpc.err
+}
+
+// connectParams keep grpc-go's reconnect backoff within the client's own
+// retry budget. grpc-go's default waits 1s after a dropped connection and
+// up to 2 minutes after repeated ones, failing every call meanwhile, so a
+// few connection resets used up all of Retry's attempts while the channel
+// was still backing off.
+func (c *Client) connectParams() grpc.ConnectParams {
+	b := backoff.DefaultConfig
+	if c.Retry.Initial > 0 {
+		b.BaseDelay = c.Retry.Initial
+	}
+	if c.Retry.Max > 0 {
+		b.MaxDelay = max(c.Retry.Max, b.BaseDelay)
+	}
+	return grpc.ConnectParams{Backoff: b, MinConnectTimeout: 20 * time.Second}
 }
 
 // grpcTarget turns the configured gRPC address into a dial target: host:port
