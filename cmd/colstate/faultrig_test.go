@@ -116,11 +116,19 @@ func (w lockedBuf) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-// start runs colstate ARGS in the background.
+// start runs colstate ARGS in the background, with no standard input.
 func (r *rig) start(args ...string) *proc {
+	r.t.Helper()
+	return r.startCmd(nil, args...)
+}
+
+func (r *rig) startCmd(stdin *os.File, args ...string) *proc {
 	r.t.Helper()
 	p := &proc{done: make(chan struct{})}
 	p.cmd = exec.Command("colstate", args...)
+	if stdin != nil {
+		p.cmd.Stdin = stdin
+	}
 	p.cmd.Dir = r.dir
 	p.cmd.Env = r.env()
 	p.cmd.Stdout = lockedBuf{&p.mu, &p.stdout}

@@ -19,7 +19,7 @@ import (
 const DefaultStore = ".colstate/snapshots"
 
 // Store is a local directory of snapshots, one sub-directory each, named by
-// the snapshot id. Snapshots being written live in ".tmp-<id>" directories
+// the snapshot id. Snapshots being written live in ".tmp-<id>-*" directories
 // that List ignores; a snapshot appears under its id only once its manifest
 // is complete.
 type Store struct{ Dir string }
@@ -60,8 +60,10 @@ func (s *Store) Create(m Manifest) (*Writer, error) {
 	if err := os.MkdirAll(s.Dir, fsutil.DirMode); err != nil {
 		return nil, err
 	}
-	tmp := filepath.Join(s.Dir, ".tmp-"+m.ID)
-	if err := os.Mkdir(tmp, fsutil.DirMode); err != nil {
+	// A fresh directory each time: one left by a backup that was killed
+	// (".tmp-<id>-*", never listed) must not stop a new backup of the id.
+	tmp, err := os.MkdirTemp(s.Dir, ".tmp-"+m.ID+"-")
+	if err != nil {
 		return nil, err
 	}
 	if m.CreatedAt.IsZero() {
