@@ -21,7 +21,8 @@ import (
 // clear.
 //
 // Restore and merge verify every chunk of every collection they will read
-// (SHA-256 and size against the manifest) before they write anything to
+// (SHA-256 and size against the manifest, every record decoded, object
+// count and content digest) before they write anything to
 // Weaviate, so a damaged snapshot is refused while the collections are
 // still untouched. Chunks are hashed again while they are streamed, which
 // catches a file that changes in between.
@@ -97,7 +98,7 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 		if err != nil {
 			return err
 		}
-		if err := r.VerifyCollection(c.SourceName()); err != nil {
+		if err := r.VerifyContent(ctx, c.SourceName()); err != nil {
 			return fmt.Errorf("%w\nnothing was written to Weaviate", err)
 		}
 		// A live collection the snapshot does not fit is refused now, not

@@ -140,6 +140,9 @@ func DecodeManifest(data []byte, id string) (*Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("snapshot %s: manifest: %w", id, err)
 	}
+	if err := m.check(id); err != nil {
+		return nil, err
+	}
 	return &m, nil
 }
 

@@ -99,6 +99,10 @@ func (rr *recordReader) next() (*object.Object, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("record header: %w", err)
 	}
+	if h.ID == "" {
+		// Weaviate would give such an object a new random UUID.
+		return nil, fmt.Errorf("record without an object UUID: the chunk is corrupt")
+	}
 	o := &object.Object{ID: h.ID, CreationTimeUnix: h.Created, LastUpdateTimeUnix: h.Updated, Properties: h.Properties}
 	if o.Properties == nil {
 		o.Properties = map[string]any{}
