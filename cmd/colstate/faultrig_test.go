@@ -69,6 +69,7 @@ type rig struct {
 	grpcAddr string
 	apiKey   string
 	extraEnv []string
+	procs    []*proc // every colstate run, for tests that scan all output
 }
 
 const rigHCL = `weaviate {
@@ -134,6 +135,7 @@ func (r *rig) startCmd(stdin *os.File, args ...string) *proc {
 	p.cmd.Stdout = lockedBuf{&p.mu, &p.stdout}
 	p.cmd.Stderr = lockedBuf{&p.mu, &p.stderr}
 	p.started = time.Now()
+	r.procs = append(r.procs, p)
 	if err := p.cmd.Start(); err != nil {
 		r.t.Fatalf("start colstate: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 // data, raft): a restart, not a new server.
 type restartable struct {
 	t    *testing.T
+	dir  string // data and server.log
 	opts weaviateproc.Options
 	srv  *weaviateproc.Server
 }
@@ -45,7 +46,7 @@ func newRestartable(t *testing.T, env map[string]string) *restartable {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logf.Close() })
-	r := &restartable{t: t, opts: weaviateproc.Options{
+	r := &restartable{t: t, dir: dir, opts: weaviateproc.Options{
 		DataDir: filepath.Join(dir, "data"), Env: all, Log: logf,
 		HTTPPort: ports[0], GRPCPort: ports[1],
 	}}

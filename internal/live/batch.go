@@ -202,7 +202,7 @@ func (c *Client) writeBatch(ctx context.Context, batch []*pb.BatchObject) ([]Obj
 		return err
 	})
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, rpcHint(ctxErr(ctx, err))
 	}
 	var out []ObjectError
 	for _, e := range reply.GetErrors() {

@@ -42,7 +42,7 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), ctxErr(ctx, err))
+			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, err)))
 		}
 		for _, r := range reply.Results {
 			o, err := fromResult(s, r, opts)

@@ -83,7 +83,7 @@ func (ws *Workspace) startEmbedded(ctx context.Context) (*weaviateproc.Server, e
 	}
 	dataDir := filepath.Join(base, "weaviate")
 	start := time.Now()
-	srv, err := weaviateproc.Start(ctx, weaviateproc.Options{DataDir: dataDir, Log: logf})
+	srv, err := weaviateproc.Start(ctx, weaviateproc.Options{DataDir: dataDir, Log: logf, Env: embeddedAuth(ws.Config.Weaviate.APIKey)})
 	if err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("embedded Weaviate: %w (server log: %s)", err, logf.Name())
@@ -91,6 +91,22 @@ func (ws *Workspace) startEmbedded(ctx context.Context) (*weaviateproc.Server, e
 	fmt.Fprintf(ws.log, "Started embedded Weaviate %s at %s in %.1fs (data in %s)\n",
 		weaviateproc.Version, srv.URL, time.Since(start).Seconds(), dataDir)
 	return srv, nil
+}
+
+// embeddedAuth makes an embedded server require the configured API key.
+// Without it the server, which allows anonymous access, refused the key
+// colstate sent ("401 oidc auth is not configured"): a WEAVIATE_API_KEY
+// meant for another cluster broke embedded mode.
+func embeddedAuth(key string) map[string]string {
+	if key == "" {
+		return nil
+	}
+	return map[string]string{
+		"AUTHENTICATION_APIKEY_ENABLED":           "true",
+		"AUTHENTICATION_APIKEY_ALLOWED_KEYS":      key,
+		"AUTHENTICATION_APIKEY_USERS":             "colstate",
+		"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false",
+	}
 }
 
 // Close closes the connection and stops an embedded server.
@@ -164,7 +180,10 @@ func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[s
 func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.State) error {
 	b := p.Binding
 	again := "; run colstate plan again and review the new plan"
-	if b.StateLineage != st.Lineage {
+	// Serial 0 on both sides: the plan was made before any state was
+	// written, and none has been since (a missing state file gets a new
+	// random lineage each time it is read).
+	if b.StateLineage != st.Lineage && (b.StateSerial != 0 || st.Serial != 0) {
 		return fmt.Errorf("saved plan is stale: it was made for state lineage %s, but %s has lineage %s%s", b.StateLineage, ws.StatePath(), st.Lineage, again)
 	}
 	if b.StateSerial != st.Serial {
