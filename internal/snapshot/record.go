@@ -131,5 +131,5 @@ func truncated(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("record cut short: the chunk is truncated")
 	}
-	return err
+	return fmt.Errorf("record: %w: the chunk is corrupt", err)
 }
