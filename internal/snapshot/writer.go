@@ -177,6 +177,9 @@ func (w *Writer) Commit() (*Manifest, error) {
 		return nil, err
 	}
 	if err := os.Rename(w.tmp, w.final); err != nil {
+		if _, serr := os.Stat(w.final); serr == nil {
+			return nil, fmt.Errorf("snapshot %s already exists in %s: another backup committed it meanwhile; this one was discarded", w.m.ID, filepath.Dir(w.final))
+		}
 		return nil, err
 	}
 	w.done = true
