@@ -299,6 +299,14 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 		}
 	case err != nil:
 		return err
+	case c.Data.Reshape:
+		// A replace created the collection with its new schema: the objects
+		// are fitted to it (see fitTo), nothing is added to the schema.
+		n, err := d.liveCount(ctx, live.SchemaOf(liveClass))
+		if err != nil {
+			return err
+		}
+		resume = n > 0
 	default:
 		if _, _, err := schemaDiff(target, snapClass, liveClass); err != nil {
 			return err
@@ -337,7 +345,11 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	if err := d.ensureTenants(ctx, target, s, sc.Tenants); err != nil {
 		return err
 	}
-	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors)
+	var fit func(*object.Object)
+	if c.Data.Reshape {
+		fit = fitTo(s)
+	}
+	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
 	if err != nil {
 		return err
 	}
@@ -351,12 +363,34 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 
 type writeStats struct {
 	written, identical int64
+	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
+}
+
+// fitTo returns what a replace does to each restored object: properties
+// and named vectors the new schema no longer has are dropped.
+func fitTo(s *live.ObjectSchema) func(*object.Object) {
+	named := map[string]bool{}
+	for _, n := range s.Named {
+		named[n] = true
+	}
+	return func(o *object.Object) {
+		for name := range o.Properties {
+			if s.Property(name) == nil {
+				delete(o.Properties, name)
+			}
+		}
+		for name := range o.Vectors {
+			if (name == "" && !s.Legacy) || (name != "" && !named[name]) {
+				delete(o.Vectors, name)
+			}
+		}
+	}
 }
 
 // writeObjects streams the snapshot's objects into target. For a merge it
 // walks the live collection alongside (both are in UUID order per tenant)
 // and skips objects whose content is already identical.
-func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool) (writeStats, error) {
+func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool, fit func(*object.Object)) (writeStats, error) {
 	var st writeStats
 	sc := r.Manifest().Collection(src)
 	pr := d.newProgress("restore "+target, sc.Objects)
@@ -370,6 +404,10 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 		}
 	}()
 	err := r.Objects(ctx, src, func(o *object.Object) error {
+		if fit != nil {
+			fit(o)
+			st.fitted.Add(o.Hash())
+		}
 		if merge {
 			if cmp == nil || cmp.tenant != o.Tenant {
 				if cmp != nil {
@@ -657,9 +695,13 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			return fmt.Errorf("verify: %w", err)
 		}
 	}
-	if got.Count != sc.Objects || got.String() != sc.Digest {
+	wantCount, wantDigest := sc.Objects, sc.Digest
+	if c.Data.Reshape {
+		wantCount, wantDigest = st.fitted.Count, st.fitted.String()
+	}
+	if got.Count != wantCount || got.String() != wantDigest {
 		return fmt.Errorf("verify: %s holds %d objects with digest %.16s…, the snapshot has %d with digest %.16s…",
-			c.Collection, got.Count, got.String(), sc.Objects, sc.Digest)
+			c.Collection, got.Count, got.String(), wantCount, wantDigest)
 	}
 	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s…).\n",
 		c.Collection, got.Count, got.String())
