@@ -226,6 +226,13 @@ func Diff(in Input) (*Plan, error) {
 					want.Name, strings.Join(c.Reasons(), "; ")))
 				continue
 			}
+			if action == Replace && in.Counts[want.Name] > 0 && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
+				problems = append(problems, fmt.Sprintf(
+					"collection %s holds %d objects and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
+						"empty it first (colstate clear %s), or create a new collection and restore into it",
+					want.Name, in.Counts[want.Name], have.MultiTenancy.Enabled, want.MultiTenancy.Enabled, want.Name))
+				continue
+			}
 			have := have
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
