@@ -12,8 +12,8 @@ import (
 
 	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/collection"
-	"github.com/colstate/colstate/internal/content"
 	"github.com/colstate/colstate/internal/config"
+	"github.com/colstate/colstate/internal/content"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/workspace"
