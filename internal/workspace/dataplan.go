@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -118,7 +119,16 @@ func (ws *Workspace) ContentSource(st *state.State, collectionName string, from 
 // when it exists, else the declared one.
 func (ws *Workspace) objectSchema(ctx context.Context, d config.Declared, exists bool) (*live.ObjectSchema, error) {
 	if !exists {
-		return live.SchemaOf(live.ToClass(d.Collection)), nil
+		// As Weaviate will hold it: through JSON, like a class read back.
+		b, err := json.Marshal(live.ToClass(d.Collection))
+		if err != nil {
+			return nil, err
+		}
+		var cl live.Class
+		if err := json.Unmarshal(b, &cl); err != nil {
+			return nil, err
+		}
+		return live.SchemaOf(cl), nil
 	}
 	cl, err := ws.Client.Class(ctx, d.Name)
 	if err != nil {
