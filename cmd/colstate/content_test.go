@@ -49,10 +49,11 @@ func TestContentScripts(t *testing.T) {
 // wvContentCmd adds to the data wv command:
 //
 //	wv digest NAME    print NAME's object count and content digest (every property and vector)
+//	wv delone NAME    delete one object of NAME by hand
 func wvContentCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
 	data := wvDataCmd(url, grpcAddr)
 	return func(ts *testscript.TestScript, neg bool, args []string) {
-		if len(args) != 2 || args[0] != "digest" {
+		if len(args) != 2 || (args[0] != "digest" && args[0] != "delone") {
 			data(ts, neg, args)
 			return
 		}
@@ -62,6 +63,21 @@ func wvContentCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool
 		ctx := context.Background()
 		cl, err := c.Class(ctx, args[1])
 		ts.Check(err)
+		if args[0] == "delone" {
+			var id string
+			ts.Check(c.ReadObjects(ctx, live.SchemaOf(cl), live.ReadOptions{NoVectors: true}, func(o *object.Object) error {
+				if id == "" {
+					id = o.ID
+				}
+				return nil
+			}))
+			n, err := c.DeleteObjects(ctx, args[1], "", []string{id})
+			ts.Check(err)
+			if n != 1 {
+				ts.Fatalf("deleted %d objects", n)
+			}
+			return
+		}
 		var d object.Digest
 		ts.Check(c.ReadObjects(ctx, live.SchemaOf(cl), live.ReadOptions{}, func(o *object.Object) error {
 			d.Add(o.Hash())

@@ -208,6 +208,10 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 		{"delete", func() error { return r.delete(ctx, c.Collection) }},
 		{"create", func() error { return r.create(ctx, *c.After) }},
 		{"restore", func() error {
+			if r.Journal != nil {
+				r.Data.OnWritten = func(n int) { r.Journal.Progress(key("restore"), int64(n)) }
+				defer func() { r.Data.OnWritten = nil }()
+			}
 			return r.Data.Restore(ctx, plan.Change{Collection: c.Collection, Action: plan.Restore,
 				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true}})
 		}},

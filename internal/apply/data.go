@@ -36,6 +36,9 @@ type Data struct {
 	BatchSize     int // objects per gRPC batch (default 200)
 	InFlight      int // batches in flight (default 4)
 	PageSize      int // objects per cursor page (default 500)
+	// OnWritten, when set, is told of objects a restore has written (the
+	// apply journal records progress with it).
+	OnWritten func(n int)
 	Source        snapshot.Source
 }
 
@@ -306,7 +309,9 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 		if err != nil {
 			return err
 		}
-		resume = n > 0
+		if resume = n > 0; resume {
+			fmt.Fprintf(d.Out, "Collection %s already holds %d objects: completing an interrupted restore (identical objects are skipped).\n", target, n)
+		}
 	default:
 		if _, _, err := schemaDiff(target, snapClass, liveClass); err != nil {
 			return err
@@ -397,6 +402,9 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
+	if d.OnWritten != nil {
+		bw.OnWritten = func(n int) { pr.Add(n); d.OnWritten(n) }
+	}
 	var cmp *liveWalker
 	defer func() {
 		if cmp != nil {

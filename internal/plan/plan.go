@@ -148,7 +148,16 @@ type DueSnapshot struct {
 	Collections []string
 	Store       string
 	SchemaOnly  bool
-	Reason      string // "no snapshot yet", "newest is 30h old (max_age 24h)", "data changed"
+	Reason      string // "no snapshot yet", "newest is 30h old (max_age 24h)", "data changed"; "" when not due
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Input is what the differ compares.
@@ -257,6 +266,17 @@ func Diff(in Input) (*Plan, error) {
 		p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Merge, Data: dc})
 	}
 	for _, due := range in.Due {
+		if due.Reason == "" {
+			for _, c := range p.Changes {
+				if (c.Action == Merge || c.Action == Replace || c.Action == Create) && contains(due.Collections, c.Collection) {
+					due.Reason = fmt.Sprintf("data of %s changes in this apply", c.Collection)
+					break
+				}
+			}
+		}
+		if due.Reason == "" {
+			continue
+		}
 		id := in.newID()
 		for _, name := range due.Collections {
 			if !targeted(name) {

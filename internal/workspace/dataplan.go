@@ -212,11 +212,8 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 				}
 			}
 		}
-		if due.Reason == "" {
-			continue
-		}
-		// Collections that do not exist yet cannot be backed up now; they
-		// are created earlier in the same apply, so keep them.
+		// A policy with no reason yet is passed on too: the plan makes it
+		// due when the same apply changes the data of its collections.
 		out = append(out, due)
 	}
 	return out, nil
