@@ -39,7 +39,7 @@ type Data struct {
 	// OnWritten, when set, is told of objects a restore has written (the
 	// apply journal records progress with it).
 	OnWritten func(n int)
-	Source        snapshot.Source
+	Source    snapshot.Source
 }
 
 func (d *Data) store(c plan.Change) *snapshot.Store {
