@@ -282,8 +282,14 @@ func Diff(in Input) (*Plan, error) {
 			if !targeted(name) {
 				continue
 			}
+			objects := in.Counts[name]
+			for _, c := range p.Changes {
+				if c.Collection == name && (c.Action == Merge || c.Action == Replace || c.Action == Create) {
+					objects = -1 // known once the changes before it have run
+				}
+			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: in.Counts[name], Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Policy: due.Policy, Reason: due.Reason}})
 		}
 	}
 	noBackup := map[string]bool{}

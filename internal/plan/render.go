@@ -148,6 +148,9 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 	case Backup:
 		d := c.Data
 		what := plural64(d.Objects, "object", "objects")
+		if d.Objects < 0 {
+			what = "its objects as the changes above leave them"
+		}
 		if d.SchemaOnly {
 			what = "schema only"
 		}
