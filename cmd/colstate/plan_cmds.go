@@ -15,7 +15,6 @@ import (
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/content"
 	"github.com/colstate/colstate/internal/plan"
-	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/workspace"
 )
 
@@ -152,16 +151,11 @@ func applyCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
+	ws, done, err := openLocked(c, "apply")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
-	lock, err := state.Acquire(c.Context, ws.StatePath(), "apply", c.Duration("lock-timeout"))
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
+	defer done()
 
 	st, err := ws.ReadState()
 	if err != nil {
@@ -260,16 +254,11 @@ func importCmd(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return fmt.Errorf("name at least one collection to import, e.g. colstate import Article")
 	}
-	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
+	ws, done, err := openLocked(c, "import")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
-	lock, err := state.Acquire(c.Context, ws.StatePath(), "import", c.Duration("lock-timeout"))
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
+	defer done()
 	st, err := ws.ReadState()
 	if err != nil {
 		return err

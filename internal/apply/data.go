@@ -146,7 +146,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), byteSize(m.Size()))
+	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), snapshot.ByteSize(m.Size()))
 	return m, nil
 }
 
@@ -714,18 +714,6 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s…).\n",
 		c.Collection, got.Count, got.String())
 	return nil
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // onlySnapshotObjects reports whether every object of the live collection
