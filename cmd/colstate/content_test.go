@@ -20,29 +20,16 @@ import (
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/state"
-	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
 // TestContentScripts runs testdata/script/content: data in the plan —
 // content sources, replace that keeps the data, snapshot policies, and
 // resuming an apply killed mid-restore — against the real weaviate-server.
 func TestContentScripts(t *testing.T) {
-	srv := weaviatetest.Server(t)
-	testscript.Run(t, testscript.Params{
-		Dir:                 "../../testdata/script/content",
-		RequireExplicitExec: true,
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("WEAVIATE_URL", srv.URL)
-			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
-			env.Setenv("NO_COLOR", "")
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"wv":          wvContentCmd(srv.URL, srv.GRPCAddr),
-			"genjsonl":    genJSONLCmd,
-			"crash":       crashCmd,
-			"unlockstale": unlockStaleCmd,
-		},
+	runScripts(t, "../../testdata/script/content", func(url, grpcAddr string) map[string]scriptCmd {
+		return map[string]scriptCmd{
+			"wv": wvContentCmd(url, grpcAddr), "genjsonl": genJSONLCmd, "crash": crashCmd, "unlockstale": unlockStaleCmd,
+		}
 	})
 }
 
@@ -207,5 +194,3 @@ func unlockStaleCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("force-unlock: %v", err)
 	}
 }
-
-var _ = testing.Short
