@@ -13,27 +13,14 @@ import (
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/live/livetest"
 	"github.com/colstate/colstate/internal/object"
-	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
 // TestDataScripts runs the snapshot scripts in testdata/script/data: the
 // real colstate binary backing up, restoring, merging and clearing data of
 // the real weaviate-server.
 func TestDataScripts(t *testing.T) {
-	srv := weaviatetest.Server(t)
-	testscript.Run(t, testscript.Params{
-		Dir:                 "../../testdata/script/data",
-		RequireExplicitExec: true,
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("WEAVIATE_URL", srv.URL)
-			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
-			env.Setenv("NO_COLOR", "")
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"wv":      wvDataCmd(srv.URL, srv.GRPCAddr),
-			"corrupt": corruptCmd,
-		},
+	runScripts(t, "../../testdata/script/data", func(url, grpcAddr string) map[string]scriptCmd {
+		return map[string]scriptCmd{"wv": wvDataCmd(url, grpcAddr), "corrupt": corruptCmd}
 	})
 }
 

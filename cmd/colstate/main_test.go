@@ -25,12 +25,15 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the end-to-end scripts in testdata/script: the real
-// colstate binary against the real weaviate-server.
-func TestScripts(t *testing.T) {
+// scriptCmd is a custom testscript command.
+type scriptCmd = func(ts *testscript.TestScript, neg bool, args []string)
+
+// runScripts runs the scripts in dir against the package's weaviate-server,
+// with the real colstate binary and the given extra commands.
+func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[string]scriptCmd) {
 	srv := weaviatetest.Server(t)
 	testscript.Run(t, testscript.Params{
-		Dir:                 "../../testdata/script",
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("WEAVIATE_URL", srv.URL)
@@ -38,12 +41,15 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"wv":   wvCmd(srv.URL),
-			"hold": holdCmd,
+		Cmds: cmds(srv.URL, srv.GRPCAddr),
+	})
+}
 
-			"plantlock": plantLockCmd,
-		},
+// TestScripts runs the end-to-end scripts in testdata/script: the real
+// colstate binary against the real weaviate-server.
+func TestScripts(t *testing.T) {
+	runScripts(t, "../../testdata/script", func(url, _ string) map[string]scriptCmd {
+		return map[string]scriptCmd{"wv": wvCmd(url), "hold": holdCmd, "plantlock": plantLockCmd}
 	})
 }
 

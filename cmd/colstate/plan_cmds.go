@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +13,8 @@ import (
 	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/config"
+	"github.com/colstate/colstate/internal/content"
 	"github.com/colstate/colstate/internal/plan"
-	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/workspace"
 )
 
@@ -150,29 +151,35 @@ func applyCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
+	ws, done, err := openLocked(c, "apply")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
-	lock, err := state.Acquire(c.Context, ws.StatePath(), "apply", c.Duration("lock-timeout"))
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
+	defer done()
 
 	st, err := ws.ReadState()
 	if err != nil {
 		return err
 	}
 	out := c.App.Writer
-	p := saved
-	if p != nil {
-		if err := ws.CheckFresh(c.Context, p, st); err != nil {
+	journalPath := apply.JournalPath(ws.StatePath())
+	journal, p, err := resumable(journalPath, saved, out)
+	if err != nil {
+		return err
+	}
+	switch {
+	case journal != nil:
+		// Resuming: the plan was approved and has partly run, so it is no
+		// longer expected to match the state or the live schema.
+	case saved != nil:
+		if err := ws.CheckFresh(c.Context, saved, st); err != nil {
 			return err
 		}
-	} else if p, err = ws.Plan(c.Context, st, tgts); err != nil {
-		return err
+		p = saved
+	default:
+		if p, err = ws.Plan(c.Context, st, tgts); err != nil {
+			return err
+		}
 	}
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if p.Empty() {
@@ -181,14 +188,48 @@ func applyCmd(c *cli.Context) error {
 	if err := apply.Check(p); err != nil {
 		return err
 	}
-	if saved == nil && !c.Bool("auto-approve") {
+	if journal == nil && saved == nil && !c.Bool("auto-approve") {
 		if err := confirm(c.App.Reader, out); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintln(out)
-	r := &apply.Runner{Schema: ws.Client, State: st, Save: ws.WriteState, Out: out}
+	if journal == nil {
+		if journal, err = apply.NewJournal(journalPath, p); err != nil {
+			return fmt.Errorf("start the apply journal: %w", err)
+		}
+	}
+	data := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
+	r := &apply.Runner{
+		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Out: out,
+		Content: func(ch plan.Change) (content.Source, error) { return ws.ContentSource(st, ch.Collection, ch.Data.From) },
+	}
 	return r.Run(c.Context, p)
+}
+
+// resumable looks for the journal of an interrupted apply. With one, it
+// returns the journal and its plan (refusing a different saved plan);
+// without, nil.
+func resumable(path string, saved *plan.Plan, out io.Writer) (*apply.Journal, *plan.Plan, error) {
+	j, err := apply.LoadJournal(path)
+	if err != nil || j == nil {
+		return nil, nil, err
+	}
+	p, err := j.SavedPlan()
+	if err != nil {
+		return nil, nil, err
+	}
+	if saved != nil {
+		id, _, err := apply.PlanID(saved)
+		if err != nil {
+			return nil, nil, err
+		}
+		if id != j.PlanID {
+			return nil, nil, fmt.Errorf("an interrupted apply of another plan (started %s) is recorded in %s: run colstate apply without a plan file to resume it first, or remove that file to abandon it", j.StartedAt.Format(time.RFC3339), path)
+		}
+	}
+	fmt.Fprintf(out, "Resuming the apply interrupted after %d finished steps (started %s, journal %s).\n\n", j.Finished(), j.StartedAt.Format(time.RFC3339), path)
+	return j, p, nil
 }
 
 func importCommand() *cli.Command {
@@ -213,16 +254,11 @@ func importCmd(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return fmt.Errorf("name at least one collection to import, e.g. colstate import Article")
 	}
-	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
+	ws, done, err := openLocked(c, "import")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
-	lock, err := state.Acquire(c.Context, ws.StatePath(), "import", c.Duration("lock-timeout"))
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
+	defer done()
 	st, err := ws.ReadState()
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.BoolFlag{Name: "schema-only", Usage: "keep only the schema (and tenants), no objects"},
 				&cli.BoolFlag{Name: "no-vectors", Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
-				storeFlag, dryRun, autoApprove, noColor,
+				storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag,
 			},
 			Action: backupCmd,
 		},
@@ -52,7 +52,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "create, merge or replace"},
 				&cli.BoolFlag{Name: "no-backup", Usage: "replace: do not back up the collections it clears"},
-				storeFlag, dryRun, autoApprove, noColor,
+				storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag,
 			},
 			Action: restoreCmd,
 		},
@@ -63,7 +63,7 @@ colstate manages when none are named — and prints its id.`,
 			Description: `clear deletes every object of the named collections and keeps their schema.
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name.`,
-			Flags:  []cli.Flag{&cli.BoolFlag{Name: "no-backup", Usage: "do not take a snapshot first"}, storeFlag, dryRun, autoApprove, noColor},
+			Flags:  []cli.Flag{&cli.BoolFlag{Name: "no-backup", Usage: "do not take a snapshot first"}, storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
@@ -117,11 +117,11 @@ func openWorkspace(c *cli.Context) (*workspace.Workspace, error) {
 }
 
 func backupCmd(c *cli.Context) error {
-	ws, err := openWorkspace(c)
+	ws, done, err := openLocked(c, "backup")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
+	defer done()
 	st, err := ws.ReadState()
 	if err != nil {
 		return err
@@ -144,11 +144,11 @@ func restoreCmd(c *cli.Context) error {
 		}
 		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
 	}
-	ws, err := openWorkspace(c)
+	ws, done, err := openLocked(c, "restore")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
+	defer done()
 	p, err := ws.RestorePlan(c.Context, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
 		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
@@ -164,11 +164,11 @@ func clearCmd(c *cli.Context) error {
 	if len(names) == 0 {
 		return fmt.Errorf("name the collections to clear")
 	}
-	ws, err := openWorkspace(c)
+	ws, done, err := openLocked(c, "clear")
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
+	defer done()
 	p, err := ws.ClearPlan(c.Context, names, c.Bool("no-backup"), c.String("store"))
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func snapshotListCmd(c *cli.Context) error {
 			kind = "no-vectors"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
-			strings.Join(m.Names(), ","), m.Objects(), sizeString(m.Size()), kind)
+			strings.Join(m.Names(), ","), m.Objects(), snapshot.ByteSize(m.Size()), kind)
 	}
 	return tw.Flush()
 }
@@ -239,7 +239,7 @@ func snapshotShowCmd(c *cli.Context) error {
 	m := r.Manifest()
 	out := c.App.Writer
 	fmt.Fprintf(out, "Snapshot %s\n  format:   %s\n  created:  %s\n  source:   %s\n  objects:  %d\n  size:     %s\n",
-		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.Source.URL, m.Objects(), sizeString(m.Size()))
+		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.Source.URL, m.Objects(), snapshot.ByteSize(m.Size()))
 	if m.SchemaOnly {
 		fmt.Fprintln(out, "  schema only")
 	}
@@ -311,16 +311,4 @@ func snapshotRmCmd(c *cli.Context) error {
 		fmt.Fprintf(c.App.Writer, "Removed snapshot %s.\n", id)
 	}
 	return nil
-}
-
-func sizeString(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -14,6 +14,18 @@ state {
   path = ".colstate/state.json"
 }
 
+# What Article should contain: one object a line; ids derive from slug.
+data "jsonl" "articles" {
+  path = "articles.jsonl"
+  key  = ["slug"]
+}
+
+# Keep a snapshot of the articles at most a day old (and after every change).
+snapshot "daily" {
+  collections = [collection.Article]
+  max_age     = "24h"
+}
+
 collection "Article" {
   description = "News articles"
   vectorizer  = "none"
@@ -23,6 +35,10 @@ collection "Article" {
     ef       = 128
   }
 
+  property "slug" {
+    data_type    = "text"
+    tokenization = "field"
+  }
   property "title" {
     data_type    = "text"
     tokenization = "word"
@@ -43,6 +59,11 @@ collection "Article" {
 
   replication {
     factor = 1
+  }
+
+  content {
+    from = data.jsonl.articles
+    mode = "exact" # also delete objects the file does not hold (after a snapshot)
   }
 }
 

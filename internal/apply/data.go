@@ -37,7 +37,10 @@ type Data struct {
 	BatchSize     int // objects per gRPC batch (default 200)
 	InFlight      int // batches in flight (default 4)
 	PageSize      int // objects per cursor page (default 500)
-	Source        snapshot.Source
+	// OnWritten, when set, is told of objects a restore has written (the
+	// apply journal records progress with it).
+	OnWritten func(n int)
+	Source    snapshot.Source
 }
 
 func (d *Data) store(c plan.Change) *snapshot.Store {
@@ -144,7 +147,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), byteSize(m.Size()))
+	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), snapshot.ByteSize(m.Size()))
 	return m, nil
 }
 
@@ -300,6 +303,16 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 		}
 	case err != nil:
 		return err
+	case c.Data.Reshape:
+		// A replace created the collection with its new schema: the objects
+		// are fitted to it (see fitTo), nothing is added to the schema.
+		n, err := d.liveCount(ctx, live.SchemaOf(liveClass))
+		if err != nil {
+			return err
+		}
+		if resume = n > 0; resume {
+			fmt.Fprintf(d.Out, "Collection %s already holds %d objects: completing an interrupted restore (identical objects are skipped).\n", target, n)
+		}
 	default:
 		if _, _, err := schemaDiff(target, snapClass, liveClass); err != nil {
 			return err
@@ -338,7 +351,11 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	if err := d.ensureTenants(ctx, target, s, sc.Tenants); err != nil {
 		return err
 	}
-	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors)
+	var fit func(*object.Object)
+	if c.Data.Reshape {
+		fit = fitTo(s)
+	}
+	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
 	if err != nil {
 		return err
 	}
@@ -352,18 +369,43 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 
 type writeStats struct {
 	written, identical int64
+	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
+}
+
+// fitTo returns what a replace does to each restored object: properties
+// and named vectors the new schema no longer has are dropped.
+func fitTo(s *live.ObjectSchema) func(*object.Object) {
+	named := map[string]bool{}
+	for _, n := range s.Named {
+		named[n] = true
+	}
+	return func(o *object.Object) {
+		for name := range o.Properties {
+			if s.Property(name) == nil {
+				delete(o.Properties, name)
+			}
+		}
+		for name := range o.Vectors {
+			if (name == "" && !s.Legacy) || (name != "" && !named[name]) {
+				delete(o.Vectors, name)
+			}
+		}
+	}
 }
 
 // writeObjects streams the snapshot's objects into target. For a merge it
 // walks the live collection alongside (both are in UUID order per tenant)
 // and skips objects whose content is already identical.
-func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool) (writeStats, error) {
+func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool, fit func(*object.Object)) (writeStats, error) {
 	var st writeStats
 	sc := r.Manifest().Collection(src)
 	pr := d.newProgress("restore "+target, sc.Objects)
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
+	if d.OnWritten != nil {
+		bw.OnWritten = func(n int) { pr.Add(n); d.OnWritten(n) }
+	}
 	var cmp *liveWalker
 	defer func() {
 		if cmp != nil {
@@ -371,6 +413,10 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 		}
 	}()
 	err := r.Objects(ctx, src, func(o *object.Object) error {
+		if fit != nil {
+			fit(o)
+			st.fitted.Add(o.Hash())
+		}
 		if merge {
 			if cmp == nil || cmp.tenant != o.Tenant {
 				if cmp != nil {
@@ -658,25 +704,17 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			return fmt.Errorf("verify: %w", err)
 		}
 	}
-	if got.Count != sc.Objects || got.String() != sc.Digest {
+	wantCount, wantDigest := sc.Objects, sc.Digest
+	if c.Data.Reshape {
+		wantCount, wantDigest = st.fitted.Count, st.fitted.String()
+	}
+	if got.Count != wantCount || got.String() != wantDigest {
 		return fmt.Errorf("verify: %s holds %d objects with digest %.16s…, the snapshot has %d with digest %.16s…",
-			c.Collection, got.Count, got.String(), sc.Objects, sc.Digest)
+			c.Collection, got.Count, got.String(), wantCount, wantDigest)
 	}
 	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s…).\n",
 		c.Collection, got.Count, got.String())
 	return nil
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // onlySnapshotObjects reports whether every object of the live collection

@@ -132,7 +132,7 @@ var rootSchema = &hcl.BodySchema{
 
 func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 	cfg := &Config{
-		Weaviate: Weaviate{URL: DefaultURL, GRPCURL: DefaultGRPCURL},
+		Weaviate: Weaviate{URL: envOr("WEAVIATE_URL", DefaultURL), GRPCURL: envOr("WEAVIATE_GRPC_URL", DefaultGRPCURL)},
 		State:    State{Path: DefaultStatePath},
 	}
 	var diags hcl.Diagnostics
@@ -259,4 +259,13 @@ func attrError(attr *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
 		Detail:   detail,
 		Subject:  attr.Expr.Range().Ptr(),
 	}
+}
+
+// envOr returns the environment variable, or def when it is unset or empty:
+// WEAVIATE_URL and WEAVIATE_GRPC_URL fill in what the weaviate block leaves out.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

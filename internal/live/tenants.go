@@ -127,33 +127,15 @@ func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string
 		if len(ids) == 0 {
 			return total, nil
 		}
-		del := &pb.BatchDeleteRequest{
-			Collection: collection,
-			Filters: &pb.Filters{
-				Operator:  pb.Filters_OPERATOR_CONTAINS_ANY,
-				Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
-				TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: ids}},
-			},
+		n, err := c.DeleteObjects(ctx, collection, tenant, ids)
+		if err != nil {
+			return total, err
 		}
-		if tenant != "" {
-			del.Tenant = &tenant
-		}
-		var dr *pb.BatchDeleteReply
-		if err := c.retry(ctx, "delete objects of "+collection, func() error {
-			var err error
-			dr, err = wv.BatchDelete(c.rpcContext(ctx), del)
-			return err
-		}); err != nil {
-			return total, fmt.Errorf("delete objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
-		}
-		if dr.GetFailed() > 0 {
-			return total, fmt.Errorf("delete objects of %s%s: %d of %d deletions failed", collection, tenantSuffix(tenant), dr.GetFailed(), len(ids))
-		}
-		total += dr.GetSuccessful()
+		total += n
 		if progress != nil {
-			progress(int(dr.GetSuccessful()))
+			progress(int(n))
 		}
-		if dr.GetSuccessful() == 0 {
+		if n == 0 {
 			return total, fmt.Errorf("delete objects of %s%s: Weaviate deleted none of %d objects", collection, tenantSuffix(tenant), len(ids))
 		}
 	}
@@ -163,4 +145,36 @@ func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string
 // schema), so that every setting of it is kept.
 func (c *Client) AddRawProperty(ctx context.Context, collection string, prop any) error {
 	return c.do(ctx, http.MethodPost, "/v1/schema/"+url.PathEscape(collection)+"/properties", prop, nil)
+}
+
+// DeleteObjects deletes the objects with the given ids (of one tenant) and
+// returns how many Weaviate deleted. Any failed deletion is an error.
+func (c *Client) DeleteObjects(ctx context.Context, collection, tenant string, ids []string) (int64, error) {
+	wv, err := c.grpcClient()
+	if err != nil {
+		return 0, err
+	}
+	del := &pb.BatchDeleteRequest{
+		Collection: collection,
+		Filters: &pb.Filters{
+			Operator:  pb.Filters_OPERATOR_CONTAINS_ANY,
+			Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
+			TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: ids}},
+		},
+	}
+	if tenant != "" {
+		del.Tenant = &tenant
+	}
+	var dr *pb.BatchDeleteReply
+	if err := c.retry(ctx, "delete objects of "+collection, func() error {
+		var err error
+		dr, err = wv.BatchDelete(c.rpcContext(ctx), del)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("delete objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
+	}
+	if dr.GetFailed() > 0 {
+		return dr.GetSuccessful(), fmt.Errorf("delete objects of %s%s: %d of %d deletions failed", collection, tenantSuffix(tenant), dr.GetFailed(), len(ids))
+	}
+	return dr.GetSuccessful(), nil
 }

@@ -23,6 +23,23 @@ type DataChange struct {
 	NoVectors  bool   `json:"no_vectors,omitempty"`
 	Source     string `json:"source,omitempty"` // collection name inside the snapshot when restoring under another name
 
+	// Reshape: a replace restores into the collection it just created with
+	// its new schema; properties and named vectors it lacks are dropped.
+	Reshape        bool     `json:"reshape,omitempty"`
+	DropProperties []string `json:"drop_properties,omitempty"` // shown in the plan
+
+	// Content changes (a collection's content block).
+	From     string              `json:"from,omitempty"` // source address, e.g. data.jsonl.items
+	Mode     string              `json:"mode,omitempty"` // merge, exact or seed
+	Add      int64               `json:"add,omitempty"`
+	Update   int64               `json:"update,omitempty"`
+	Delete   int64               `json:"delete,omitempty"`
+	Examples map[string][]string `json:"examples,omitempty"` // a few ids by "add", "update", "delete"
+
+	// Why a backup is planned: "before replace", "snapshot nightly: none yet", ...
+	Reason string `json:"reason,omitempty"`
+	Policy string `json:"policy,omitempty"` // the snapshot block a backup is taken for
+
 	Objects      int64 `json:"objects"`                 // objects the change reads or writes
 	Tenants      int   `json:"tenants,omitempty"`       // tenants of a multi-tenant collection
 	CreateSchema bool  `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema

@@ -38,6 +38,10 @@ type Binding struct {
 	// Live holds a fingerprint of the live schema of every collection the
 	// plan changes ("" for a collection that was absent).
 	Live map[string]string `json:"live"`
+	// Data holds the object count and digest of every live collection a
+	// data-moving change touches ("collection NAME") and the fingerprint of
+	// every content source ("source data.jsonl.items").
+	Data map[string]string `json:"data,omitempty"`
 }
 
 // document is the JSON form of a Plan.
@@ -99,6 +103,9 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// Marshal encodes a plan with its binding, as Save writes it.
+func Marshal(p *Plan) ([]byte, error) { return marshal(p) }
 
 // Save writes a plan for a later `apply FILE`, atomically and private.
 func Save(path string, p *Plan) error {

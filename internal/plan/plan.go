@@ -125,6 +125,39 @@ type Desired struct {
 	collection.Collection
 	PreventDestroy bool     // refuse any plan that deletes or replaces it
 	IgnoreChanges  []string // attribute paths whose live value is kept
+	// NoBackupBeforeDestroy turns off the automatic snapshot before a
+	// delete or exact-mode deletes (lifecycle.backup_before_destroy = false).
+	NoBackupBeforeDestroy bool
+}
+
+// ContentPlan is the object-level difference between a collection's
+// content source and the live collection, computed by the caller.
+type ContentPlan struct {
+	From                string // source address, e.g. data.jsonl.items
+	Mode                string // merge, exact or seed
+	Add, Update, Delete int64
+	Examples            map[string][]string // a few ids by "add", "update", "delete"
+	// Skip, when set, says why nothing is planned (seed into a non-empty
+	// collection).
+	Skip string
+}
+
+// DueSnapshot is a snapshot block whose snapshot is due.
+type DueSnapshot struct {
+	Policy      string
+	Collections []string
+	Store       string
+	SchemaOnly  bool
+	Reason      string // "no snapshot yet", "newest is 30h old (max_age 24h)", "data changed"; "" when not due
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Input is what the differ compares.
@@ -134,6 +167,13 @@ type Input struct {
 	Managed map[string]collection.Collection // from the state: what colstate applied last
 	// Targets limits the plan to these collections (-target); empty means all.
 	Targets []string
+
+	// Data planning; all optional.
+	Content map[string]ContentPlan // by collection
+	Counts  map[string]int64       // live object counts of collections a plan may destroy
+	Due     []DueSnapshot
+	Store   string        // snapshot store for automatic backups
+	NewID   func() string // ids of planned snapshots
 }
 
 // Error lists every reason a plan cannot be made.
@@ -195,9 +235,66 @@ func Diff(in Input) (*Plan, error) {
 					want.Name, strings.Join(c.Reasons(), "; ")))
 				continue
 			}
+			if action == Replace && in.Counts[want.Name] > 0 && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
+				problems = append(problems, fmt.Sprintf(
+					"collection %s holds %d objects and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
+						"empty it first (colstate clear %s), or create a new collection and restore into it",
+					want.Name, in.Counts[want.Name], have.MultiTenancy.Enabled, want.MultiTenancy.Enabled, want.Name))
+				continue
+			}
 			have := have
-			p.Changes = append(p.Changes, Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields})
+			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
+			if action == Replace {
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Reshape: true, DropProperties: removedProperties(fields)}
+			}
+			p.Changes = append(p.Changes, c)
 		}
+	}
+	for _, d := range in.Desired {
+		cp, ok := in.Content[d.Name]
+		if !ok || !targeted(d.Name) || cp.Skip != "" || (cp.Add == 0 && cp.Update == 0 && (cp.Mode != "exact" || cp.Delete == 0)) {
+			continue
+		}
+		dc := &DataChange{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples, Objects: cp.Add + cp.Update}
+		if cp.Mode == "exact" {
+			dc.Delete = cp.Delete
+			if cp.Delete > 0 && !d.NoBackupBeforeDestroy {
+				p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Backup, Data: &DataChange{
+					Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[d.Name], Reason: "before exact-mode deletes"}})
+			}
+		}
+		p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Merge, Data: dc})
+	}
+	for _, due := range in.Due {
+		if due.Reason == "" {
+			for _, c := range p.Changes {
+				if (c.Action == Merge || c.Action == Replace || c.Action == Create) && contains(due.Collections, c.Collection) {
+					due.Reason = fmt.Sprintf("data of %s changes in this apply", c.Collection)
+					break
+				}
+			}
+		}
+		if due.Reason == "" {
+			continue
+		}
+		id := in.newID()
+		for _, name := range due.Collections {
+			if !targeted(name) {
+				continue
+			}
+			objects := in.Counts[name]
+			for _, c := range p.Changes {
+				if c.Collection == name && (c.Action == Merge || c.Action == Replace || c.Action == Create) {
+					objects = -1 // known once the changes before it have run
+				}
+			}
+			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Policy: due.Policy, Reason: due.Reason}})
+		}
+	}
+	noBackup := map[string]bool{}
+	for _, d := range in.Desired {
+		noBackup[d.Name] = d.NoBackupBeforeDestroy
 	}
 	for _, name := range sortedKeys(in.Managed) {
 		if declared[name] || !targeted(name) {
@@ -205,7 +302,11 @@ func Diff(in Input) (*Plan, error) {
 		}
 		if have, live := in.Live[name]; live {
 			have := have
-			p.Changes = append(p.Changes, Change{Collection: name, Action: Delete, Before: &have})
+			c := Change{Collection: name, Action: Delete, Before: &have}
+			if in.NewID != nil && !noBackup[name] {
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Reason: "before delete"}
+			}
+			p.Changes = append(p.Changes, c)
 		} else {
 			p.Forget = append(p.Forget, name)
 		}
@@ -227,11 +328,20 @@ func Diff(in Input) (*Plan, error) {
 	return p, nil
 }
 
-// orderChanges puts creations first, targets of cross-references before the
-// collections that point at them, and deletions last, referrers first.
+// orderChanges puts the changes in the order apply runs them: creations
+// (targets of cross-references first), updates, replacements, content
+// changes (each after its own backup), snapshot backups, and deletions last
+// (referrers first).
 func orderChanges(changes []Change) {
-	rank := map[Action]int{Create: 0, Replace: 1, Update: 2, Delete: 3}
-	sort.SliceStable(changes, func(i, j int) bool { return rank[changes[i].Action] < rank[changes[j].Action] })
+	rank := map[Action]int{Create: 0, Update: 1, Replace: 2, Merge: 3, Backup: 4, Delete: 5}
+	phase := func(i int) int {
+		c := changes[i]
+		if c.Action == Backup && c.Data != nil && c.Data.Policy == "" {
+			return rank[Merge] // an automatic backup stays with the change it guards
+		}
+		return rank[c.Action]
+	}
+	sort.SliceStable(changes, func(i, j int) bool { return phase(i) < phase(j) })
 	lo := 0
 	for lo < len(changes) {
 		hi := lo
@@ -246,6 +356,24 @@ func orderChanges(changes []Change) {
 		}
 		lo = hi
 	}
+}
+
+// removedProperties names the properties a replace drops.
+func removedProperties(fields []collection.FieldChange) []string {
+	var out []string
+	for _, f := range fields {
+		if f.After == nil && strings.HasPrefix(f.Path, "property.") && strings.Count(f.Path, ".") == 1 {
+			out = append(out, strings.TrimPrefix(f.Path, "property."))
+		}
+	}
+	return out
+}
+
+func (in Input) newID() string {
+	if in.NewID == nil {
+		return ""
+	}
+	return in.NewID()
 }
 
 // topo orders group so each collection comes after the collections of the

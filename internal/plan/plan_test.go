@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,10 +125,20 @@ func TestHumanGolden(t *testing.T) {
 	old := col("Article", "News articles from the wire services, deduplicated and cleaned every night", collection.NewProperty("title", "text"))
 	newer := col("Article", "News articles from the wire services, deduplicated and enriched every hour", collection.NewProperty("title", "text"), collection.NewProperty("views", "int"))
 	tok := col("Tagged", "", collection.Property{Name: "tag", DataType: "text", Tokenization: "field", IndexFilterable: true, IndexSearchable: true})
+	ids := 0
+	item := col("Item", "")
 	p, err := Diff(Input{
-		Desired: des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok),
-		Live:    set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text")), col("Theirs", "")),
-		Managed: set(old, col("Old", ""), col("Tagged", "")),
+		Desired: append(des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok, item),
+			Desired{Collection: col("Removed", "", collection.NewProperty("keep", "int"))}),
+		Live: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text"), collection.NewProperty("gone", "int")), col("Theirs", ""), item,
+			col("Removed", "", collection.NewProperty("keep", "int"))),
+		Managed: set(old, col("Old", ""), col("Tagged", ""), item, col("Removed", "")),
+		Content: map[string]ContentPlan{"Item": {From: "data.jsonl.items", Mode: "exact", Add: 1204, Update: 37, Delete: 12,
+			Examples: map[string][]string{"add": {"0f0e…", "1a2b…"}, "update": {"3c4d…"}, "delete": {"5e6f…"}}}},
+		Counts: map[string]int64{"Tagged": 2500, "Old": 10, "Item": 4000},
+		Due:    []DueSnapshot{{Policy: "nightly", Collections: []string{"Item", "Article"}, Store: "snaps", Reason: "newest is 30h old (max_age 24h)"}},
+		Store:  ".colstate/snapshots",
+		NewID:  func() string { ids++; return fmt.Sprintf("20261126T120000Z-%06d", ids) },
 	})
 	if err != nil {
 		t.Fatal(err)

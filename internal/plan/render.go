@@ -42,6 +42,29 @@ func actionColor(a Action) string {
 	}
 }
 
+// DataSummaryLine tallies the data side of a plan, or "" when it has none.
+func dataSummaryLine(p *Plan) string {
+	var parts []string
+	if n := p.Count(Backup); n > 0 {
+		parts = append(parts, plural(n, "backup", "backups"))
+	}
+	var add, upd, del int64
+	merges := 0
+	for _, c := range p.Changes {
+		if c.Action == Merge && c.Data != nil && c.Data.From != "" {
+			merges++
+			add, upd, del = add+c.Data.Add, upd+c.Data.Update, del+c.Data.Delete
+		}
+	}
+	if merges > 0 {
+		parts = append(parts, fmt.Sprintf("objects: +%s to add, ~%s to update, -%s to delete", thousands(add), thousands(upd), thousands(del)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Data: " + strings.Join(parts, "; ") + "."
+}
+
 var actionPhrase = map[Action]string{
 	Create:  "will be created",
 	Update:  "will be updated in place",
@@ -49,7 +72,7 @@ var actionPhrase = map[Action]string{
 	Delete:  "will be deleted",
 	Backup:  "will be backed up",
 	Restore: "will be restored",
-	Merge:   "will be merged into",
+	Merge:   "content will change",
 	Clear:   "will be cleared",
 }
 
@@ -72,6 +95,9 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 		fmt.Fprintf(w, "  collection %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", p.Summary())
+	if line := dataSummaryLine(p); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	writeUnmanaged(w, p)
 }
 
@@ -102,18 +128,90 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			fmt.Fprintf(w, "        (%d more settings at Weaviate's defaults)\n", n)
 		}
 	case Delete:
-		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), plural(len(c.Before.Properties), "property", "properties"))
+		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), objectsPhrase(c))
+		if d := c.Data; d != nil && d.Snapshot != "" {
+			fmt.Fprintf(w, "      %s first: backed up to snapshot %s in %s\n", Backup.Symbol(), d.Snapshot, d.Store)
+		}
 	case Update, Replace:
 		for _, f := range c.Fields {
 			writeField(w, o, f)
 		}
-		if c.Action == Replace {
-			fmt.Fprintf(w, "      %s\n", "replacing deletes the collection and creates it again")
+		if d := c.Data; c.Action == Replace && d != nil {
+			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
+				Backup.Symbol(), plural64(d.Objects, "object", "objects"), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			for _, p := range d.DropProperties {
+				fmt.Fprintf(w, "      property %s is removed: its values are dropped from the restored objects (they stay in the snapshot)\n", p)
+			}
+		}
+	case Merge:
+		writeContent(w, c, o)
+	case Backup:
+		d := c.Data
+		what := plural64(d.Objects, "object", "objects")
+		if d.Objects < 0 {
+			what = "its objects as the changes above leave them"
+		}
+		if d.SchemaOnly {
+			what = "schema only"
+		}
+		why := ""
+		if d.Reason != "" {
+			why = " — " + d.Reason
+			if d.Policy != "" {
+				why = fmt.Sprintf(" — snapshot %q: %s", d.Policy, d.Reason)
+			}
+		}
+		fmt.Fprintf(w, "      %s to snapshot %s in %s%s\n", what, d.Snapshot, d.Store, why)
+	default:
+		if d := c.Data; d != nil {
+			writeData(w, d)
 		}
 	}
-	if d := c.Data; d != nil {
-		writeData(w, d)
+}
+
+func objectsPhrase(c Change) string {
+	if c.Data != nil && c.Data.Objects > 0 {
+		return plural64(c.Data.Objects, "object", "objects")
 	}
+	return plural(len(c.Before.Properties), "property", "properties")
+}
+
+// writeContent shows a content change: counts and a few example ids.
+func writeContent(w io.Writer, c Change, o RenderOptions) {
+	d := c.Data
+	if d.From == "" { // a merge from a snapshot (colstate restore --mode=merge)
+		writeData(w, d)
+		return
+	}
+	counts := []string{o.paint(ansiGreen, "+"+thousands(d.Add)+" to add"), o.paint(ansiYellow, "~"+thousands(d.Update)+" to update")}
+	if d.Mode == "exact" {
+		counts = append(counts, o.paint(ansiRed, "-"+thousands(d.Delete)+" to delete"))
+	}
+	fmt.Fprintf(w, "      content from %s (mode %s): %s\n", d.From, d.Mode, strings.Join(counts, ", "))
+	for _, k := range []struct{ key, sym string }{{"add", "+"}, {"update", "~"}, {"delete", "-"}} {
+		if ids := d.Examples[k.key]; len(ids) > 0 && (k.key != "delete" || d.Mode == "exact") {
+			fmt.Fprintf(w, "        e.g. %s %s\n", k.sym, strings.Join(ids, ", "))
+		}
+	}
+}
+
+// thousands formats n with thousands separators: 1,204.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func plural64(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }
 
 func countGroupLeaves(c collection.Collection) int {
@@ -213,6 +311,9 @@ func Markdown(w io.Writer, p *Plan) {
 		return
 	}
 	fmt.Fprintf(w, "#### colstate plan: %s\n\n", p.Summary())
+	if line := dataSummaryLine(p); line != "" {
+		fmt.Fprintf(w, "%s\n\n", line)
+	}
 	if len(p.Changes) > 0 {
 		fmt.Fprintln(w, "| | collection | action | details |")
 		fmt.Fprintln(w, "|---|---|---|---|")
@@ -249,6 +350,14 @@ func changeDetail(c Change) string {
 		return strings.Join(paths, ", ")
 	case Delete:
 		return "deletes every object"
+	case Merge:
+		if d := c.Data; d != nil && d.From != "" {
+			return fmt.Sprintf("%s (%s): +%s, ~%s, -%s", d.From, d.Mode, thousands(d.Add), thousands(d.Update), thousands(d.Delete))
+		}
+	case Backup:
+		if d := c.Data; d != nil && d.Reason != "" {
+			return "snapshot " + d.Snapshot + ": " + d.Reason
+		}
 	}
 	if c.Data != nil && c.Data.Snapshot != "" {
 		return "snapshot " + c.Data.Snapshot

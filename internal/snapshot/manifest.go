@@ -151,3 +151,16 @@ func parseMajor(v string) (int, bool) {
 	n, err := strconv.Atoi(major)
 	return n, err == nil
 }
+
+// ByteSize renders a size for people: 36.9 KiB.
+func ByteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

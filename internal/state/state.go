@@ -28,6 +28,36 @@ type State struct {
 	Serial      int64                            `json:"serial"`
 	UpdatedAt   time.Time                        `json:"updated_at,omitzero"`
 	Collections map[string]collection.Collection `json:"collections"`
+	// Snapshots is the catalogue of snapshots apply has taken, oldest first.
+	Snapshots []SnapshotRecord `json:"snapshots,omitempty"`
+}
+
+// SnapshotRecord is one snapshot apply took.
+type SnapshotRecord struct {
+	ID      string    `json:"id"`
+	Store   string    `json:"store"`
+	Policy  string    `json:"policy,omitempty"` // the snapshot block it was taken for
+	Reason  string    `json:"reason,omitempty"`
+	TakenAt time.Time `json:"taken_at"`
+	// Collections maps each collection in the snapshot to its object count
+	// and content digest when it was taken.
+	Collections map[string]DataMark `json:"collections"`
+}
+
+// DataMark is a collection's object count and content digest.
+type DataMark struct {
+	Objects int64  `json:"objects"`
+	Digest  string `json:"digest"`
+}
+
+// Newest returns the newest snapshot taken for the policy, or nil.
+func (s *State) Newest(policy string) *SnapshotRecord {
+	for i := len(s.Snapshots) - 1; i >= 0; i-- {
+		if s.Snapshots[i].Policy == policy {
+			return &s.Snapshots[i]
+		}
+	}
+	return nil
 }
 
 // New returns an empty state with a fresh lineage.

@@ -151,14 +151,24 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			Collection:     d.Collection,
 			PreventDestroy: d.Lifecycle.PreventDestroy,
 			IgnoreChanges:  d.Lifecycle.IgnoreChanges,
+
+			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
 		})
 	}
-	p, err := plan.Diff(plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets})
+	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets}
+	if err := ws.dataInput(ctx, st, liveCols, &in); err != nil {
+		return nil, err
+	}
+	p, err := plan.Diff(in)
 	if err != nil {
 		return nil, err
 	}
 	p.CreatedAt = time.Now().UTC()
-	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols)}
+	data, err := ws.bindData(ctx, st, p, liveCols)
+	if err != nil {
+		return nil, err
+	}
+	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
 	return p, nil
 }
 
@@ -199,7 +209,23 @@ func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.Sta
 			return fmt.Errorf("saved plan is stale: the live schema of collection %s changed since the plan was made%s", name, again)
 		}
 	}
+	data, err := ws.bindData(ctx, st, p, liveCols)
+	if err != nil {
+		return err
+	}
+	for _, key := range sortedNames(b.Data) {
+		if data[key] != b.Data[key] {
+			return fmt.Errorf("saved plan is stale: the data of %s changed since the plan was made (then %s, now %s)%s", key, b.Data[key], orNone(data[key]), again)
+		}
+	}
 	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func sortedNames(m map[string]string) []string {

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/colstate/colstate/internal/state"
+	"github.com/colstate/colstate/internal/workspace"
+)
+
+// openLocked opens the workspace and takes the state lock for operation,
+// waiting up to -lock-timeout. The returned close releases both.
+func openLocked(c *cli.Context, operation string) (*workspace.Workspace, func(), error) {
+	ws, err := openWorkspace(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	lock, err := state.Acquire(c.Context, ws.StatePath(), operation, c.Duration("lock-timeout"))
+	if err != nil {
+		ws.Close()
+		return nil, nil, err
+	}
+	return ws, func() { lock.Unlock(); ws.Close() }, nil
+}

@@ -1,0 +1,225 @@
+package content
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+)
+
+// Modes of a content block.
+const (
+	Merge = "merge" // upsert the source's objects; leave others alone
+	Exact = "exact" // also delete live objects the source lacks
+	Seed  = "seed"  // load only into an empty collection
+)
+
+// entry is one object of the source: its id and content hash. A source is
+// held as a sorted slice of these (48 bytes an object), never as objects.
+type entry struct {
+	id   string
+	hash [16]byte
+}
+
+// Index is a source's objects by id, sorted in the order Weaviate's cursor
+// returns them (UUID order).
+type Index struct {
+	entries []entry
+	Digest  object.Digest
+}
+
+// Len is the number of objects in the source.
+func (x *Index) Len() int { return len(x.entries) }
+
+func (x *Index) find(id string) (int, bool) {
+	i := sort.Search(len(x.entries), func(i int) bool { return x.entries[i].id >= id })
+	return i, i < len(x.entries) && x.entries[i].id == id
+}
+
+// BuildIndex reads the whole source once and indexes it. Two objects with
+// the same id are an error naming the id.
+func BuildIndex(ctx context.Context, src Source, s *live.ObjectSchema) (*Index, error) {
+	x := &Index{}
+	err := src.Scan(ctx, s, func(o *object.Object) error {
+		h := Hash(s, o)
+		x.entries = append(x.entries, entry{id: o.ID, hash: h})
+		var full [32]byte
+		copy(full[:], h[:])
+		x.Digest.Add(full)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(x.entries, func(i, j int) bool { return x.entries[i].id < x.entries[j].id })
+	for i := 1; i < len(x.entries); i++ {
+		if x.entries[i].id == x.entries[i-1].id {
+			return nil, fmt.Errorf("%s holds object %s more than once", src.Describe(), x.entries[i].id)
+		}
+	}
+	return x, nil
+}
+
+// Result is the object-level difference between a source and a live
+// collection.
+type Result struct {
+	Add, Update, Delete, Same int64
+	// A few example ids of each kind, for the plan.
+	AddIDs, UpdateIDs, DeleteIDs []string
+	LiveDigest                   string // digest of the live collection as read
+}
+
+// Empty reports whether the live collection already holds the source
+// (ignoring deletes when the mode keeps extra objects).
+func (r Result) Empty(mode string) bool {
+	return r.Add == 0 && r.Update == 0 && (mode != Exact || r.Delete == 0)
+}
+
+const examples = 3
+
+// Compare walks the live collection (in UUID order, as the cursor returns
+// it) against the index.
+func Compare(ctx context.Context, x *Index, liveObjects func(fn func(*object.Object) error) error, s *live.ObjectSchema) (Result, error) {
+	var r Result
+	seen := make([]bool, len(x.entries))
+	var digest object.Digest
+	err := liveObjects(func(o *object.Object) error {
+		h := Hash(s, o)
+		var full [32]byte
+		copy(full[:], h[:])
+		digest.Add(full)
+		i, ok := x.find(o.ID)
+		switch {
+		case !ok:
+			r.Delete++
+			if len(r.DeleteIDs) < examples {
+				r.DeleteIDs = append(r.DeleteIDs, o.ID)
+			}
+		case x.entries[i].hash == h:
+			seen[i] = true
+			r.Same++
+		default:
+			seen[i] = true
+			r.Update++
+			if len(r.UpdateIDs) < examples {
+				r.UpdateIDs = append(r.UpdateIDs, o.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	for i, ok := range seen {
+		if !ok {
+			r.Add++
+			if len(r.AddIDs) < examples {
+				r.AddIDs = append(r.AddIDs, x.entries[i].id)
+			}
+		}
+	}
+	r.LiveDigest = digest.String()
+	return r, nil
+}
+
+// LiveReader reads a live collection's objects in cursor order.
+type LiveReader interface {
+	ReadObjects(ctx context.Context, s *live.ObjectSchema, opts live.ReadOptions, fn func(*object.Object) error) error
+}
+
+// ReadLive returns the function Compare walks for one (single-tenant)
+// collection.
+func ReadLive(ctx context.Context, c LiveReader, s *live.ObjectSchema) func(fn func(*object.Object) error) error {
+	return func(fn func(*object.Object) error) error {
+		return c.ReadObjects(ctx, s, live.ReadOptions{}, fn)
+	}
+}
+
+// Writer is where Apply sends objects and deletions.
+type Writer interface {
+	Add(o *object.Object) error
+	Close() error
+}
+
+// Deleter deletes objects by id.
+type Deleter func(ctx context.Context, ids []string) (int64, error)
+
+// Stats is what Apply did.
+type Stats struct {
+	Written, Skipped, Deleted int64
+}
+
+// Apply makes the live collection hold the source: objects missing or
+// different are written, identical ones skipped, and in exact mode objects
+// the source lacks are deleted. Writes are upserts by id, so running Apply
+// again after an interruption converges on the same content.
+func Apply(ctx context.Context, src Source, s *live.ObjectSchema, mode string,
+	liveObjects func(fn func(*object.Object) error) error, w Writer, del Deleter, progress func(int)) (Stats, error) {
+	var st Stats
+	// What is live now, by id and hash: the same bounded form as the source.
+	have := &Index{}
+	if err := liveObjects(func(o *object.Object) error {
+		have.entries = append(have.entries, entry{id: o.ID, hash: Hash(s, o)})
+		return nil
+	}); err != nil {
+		return st, err
+	}
+	sort.Slice(have.entries, func(i, j int) bool { return have.entries[i].id < have.entries[j].id })
+	if mode == Seed && have.Len() > 0 {
+		return st, fmt.Errorf("collection %s is not empty (%d objects): seed loads only into an empty collection", s.Collection, have.Len())
+	}
+	inSource := make([]bool, have.Len())
+	err := src.Scan(ctx, s, func(o *object.Object) error {
+		if i, ok := have.find(o.ID); ok {
+			inSource[i] = true
+			if have.entries[i].hash == Hash(s, o) {
+				st.Skipped++
+				if progress != nil {
+					progress(1)
+				}
+				return nil
+			}
+		}
+		if err := w.Add(o); err != nil {
+			return err
+		}
+		st.Written++
+		if progress != nil {
+			progress(1)
+		}
+		return nil
+	})
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return st, err
+	}
+	if mode != Exact {
+		return st, nil
+	}
+	var ids []string
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		n, err := del(ctx, ids)
+		st.Deleted += n
+		ids = ids[:0]
+		return err
+	}
+	for i, e := range have.entries {
+		if inSource[i] {
+			continue
+		}
+		ids = append(ids, e.id)
+		if len(ids) == 1000 {
+			if err := flush(); err != nil {
+				return st, err
+			}
+		}
+	}
+	return st, flush()
+}

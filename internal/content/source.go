@@ -1,0 +1,211 @@
+package content
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/snapshot"
+)
+
+// Source is where a collection's content comes from.
+type Source interface {
+	// Scan calls fn with every object of the source, in the source's order,
+	// normalised against s.
+	Scan(ctx context.Context, s *live.ObjectSchema, fn func(*object.Object) error) error
+	// Describe names the source for plans and errors.
+	Describe() string
+	// Fingerprint identifies the source's bytes, for binding a saved plan.
+	Fingerprint() (string, error)
+}
+
+// idNamespace is the UUID namespace of ids colstate derives from keys.
+var idNamespace = uuid.MustParse("7f0b4c8e-5d1a-4c36-9e57-3c1f0b9d2a61")
+
+// DeriveID returns the deterministic UUID (version 5) of an object of
+// collection whose key properties have the given values.
+func DeriveID(collection string, key []string, props map[string]any) (string, error) {
+	var b bytes.Buffer
+	b.WriteString(collection)
+	for _, k := range key {
+		v, ok := props[k]
+		if !ok || v == nil {
+			return "", fmt.Errorf("key property %q is missing, so no id can be derived", k)
+		}
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(0)
+		b.Write(enc)
+	}
+	return uuid.NewSHA1(idNamespace, b.Bytes()).String(), nil
+}
+
+// JSONL is a file with one object a line:
+//
+//	{"id": "...", "properties": {...}, "vector": [...], "vectors": {"name": [...]}}
+//
+// id may be left out when Key names the properties it is derived from.
+type JSONL struct {
+	Path string
+	Key  []string
+}
+
+// Describe names the file.
+func (j JSONL) Describe() string { return j.Path }
+
+// Fingerprint is the SHA-256 of the file.
+func (j JSONL) Fingerprint() (string, error) {
+	f, err := os.Open(j.Path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type jsonlLine struct {
+	ID         string               `json:"id"`
+	Properties map[string]any       `json:"properties"`
+	Vector     []float32            `json:"vector"`
+	Vectors    map[string][]float32 `json:"vectors"`
+}
+
+// Scan reads the file line by line.
+func (j JSONL) Scan(ctx context.Context, s *live.ObjectSchema, fn func(*object.Object) error) error {
+	f, err := os.Open(j.Path)
+	if err != nil {
+		return fmt.Errorf("content source: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	for n := 1; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			o, perr := j.parse(s, line)
+			if perr != nil {
+				return fmt.Errorf("%s:%d: %w", j.Path, n, perr)
+			}
+			if ferr := fn(o); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", j.Path, n, err)
+		}
+	}
+}
+
+func (j JSONL) parse(s *live.ObjectSchema, line []byte) (*object.Object, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	var l jsonlLine
+	if err := dec.Decode(&l); err != nil {
+		return nil, fmt.Errorf("not a JSON object with id, properties, vector, vectors: %v", err)
+	}
+	props, err := Normalize(s, l.Properties)
+	if err != nil {
+		return nil, err
+	}
+	o := &object.Object{ID: l.ID, Properties: props}
+	switch {
+	case o.ID != "":
+		u, err := uuid.Parse(o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("id %q is not a UUID", o.ID)
+		}
+		o.ID = u.String()
+	case len(j.Key) > 0:
+		if o.ID, err = DeriveID(s.Collection, j.Key, props); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("the object has no id; give one, or declare key = [\"property\"] on the data block to derive it")
+	}
+	if len(l.Vector) > 0 || len(l.Vectors) > 0 {
+		o.Vectors = map[string][]float32{}
+		if len(l.Vector) > 0 {
+			if !s.Legacy {
+				return nil, fmt.Errorf("vector given, but collection %s has named vectors (%s): use \"vectors\": {\"name\": [...]}", s.Collection, strings.Join(s.Named, ", "))
+			}
+			o.Vectors[""] = l.Vector
+		}
+		for name, v := range l.Vectors {
+			if !contains(s.Named, name) {
+				return nil, fmt.Errorf("vector %q is not a named vector of collection %s", name, s.Collection)
+			}
+			o.Vectors[name] = v
+		}
+	}
+	return o, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Snapshot is a collection inside a snapshot used as content.
+type Snapshot struct {
+	Store      string
+	ID         string
+	Collection string // name inside the snapshot
+}
+
+// Describe names the snapshot.
+func (s Snapshot) Describe() string { return "snapshot " + s.ID }
+
+// Fingerprint is the snapshot's content digest of the collection.
+func (s Snapshot) Fingerprint() (string, error) {
+	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	if err != nil {
+		return "", err
+	}
+	c := r.Manifest().Collection(s.Collection)
+	if c == nil {
+		return "", fmt.Errorf("snapshot %s has no collection %s", s.ID, s.Collection)
+	}
+	return "snapshot:" + s.ID + ":" + c.Digest, nil
+}
+
+// Scan streams the collection's objects out of the snapshot, verifying
+// every chunk as it goes.
+func (s Snapshot) Scan(ctx context.Context, _ *live.ObjectSchema, fn func(*object.Object) error) error {
+	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	if err != nil {
+		return err
+	}
+	return r.Objects(ctx, s.Collection, func(o *object.Object) error {
+		o.Tenant = ""
+		return fn(o)
+	})
+}

@@ -1,0 +1,292 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/config"
+	"github.com/colstate/colstate/internal/content"
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// storeDir resolves a snapshot store name ("" is the default store) to a
+// directory, relative paths against the configuration directory.
+func (ws *Workspace) storeDir(name string) string {
+	dir := ws.Config.StorePath(name)
+	if name == "" && len(ws.Config.Stores) == 1 {
+		dir = ws.Config.Stores[0].Path
+	}
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(ws.Dir, dir)
+}
+
+// dataInput fills the data half of a plan's input: live object counts,
+// content diffs, due snapshots, and where planned snapshots go.
+func (ws *Workspace) dataInput(ctx context.Context, st *state.State, liveCols map[string]collection.Collection, in *plan.Input) error {
+	in.Store = ws.storeDir("")
+	in.NewID = func() string { return snapshot.NewID(time.Now()) }
+	in.Counts = map[string]int64{}
+	for name := range st.Collections {
+		if _, ok := liveCols[name]; !ok {
+			continue
+		}
+		n, _, err := ws.liveSize(ctx, name, true)
+		if err != nil {
+			return err
+		}
+		in.Counts[name] = n
+	}
+	in.Content = map[string]plan.ContentPlan{}
+	for _, d := range ws.Config.Collections {
+		if d.Content == nil || !targeted(in.Targets, d.Name) {
+			continue
+		}
+		cp, err := ws.contentPlan(ctx, st, d, liveCols)
+		if err != nil {
+			return fmt.Errorf("collection %s content: %w", d.Name, err)
+		}
+		in.Content[d.Name] = cp
+	}
+	due, err := ws.dueSnapshots(ctx, st, liveCols)
+	if err != nil {
+		return err
+	}
+	in.Due = due
+	return nil
+}
+
+func targeted(targets []string, name string) bool {
+	if len(targets) == 0 {
+		return true
+	}
+	for _, t := range targets {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ContentSource resolves a content block's source.
+func (ws *Workspace) ContentSource(st *state.State, collectionName string, from string) (content.Source, error) {
+	if name, ok := strings.CutPrefix(from, "snapshot."); ok {
+		rec := st.Newest(name)
+		if rec == nil {
+			return nil, fmt.Errorf("snapshot %q has not been taken yet: apply once to take it, then it can be used as content", name)
+		}
+		return content.Snapshot{Store: rec.Store, ID: rec.ID, Collection: collectionName}, nil
+	}
+	src := ws.Config.Source(from)
+	if src == nil {
+		return nil, fmt.Errorf("%s is not declared", from)
+	}
+	switch src.Kind {
+	case "jsonl":
+		path := src.Path
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(ws.Dir, path)
+		}
+		return content.JSONL{Path: path, Key: src.Key}, nil
+	case "snapshot":
+		id := src.ID
+		store := ws.storeDir(src.Store)
+		if src.Latest != "" {
+			rec := st.Newest(src.Latest)
+			if rec == nil {
+				return nil, fmt.Errorf("%s: snapshot %q has not been taken yet", from, src.Latest)
+			}
+			id, store = rec.ID, rec.Store
+		}
+		return content.Snapshot{Store: store, ID: id, Collection: collectionName}, nil
+	}
+	return nil, fmt.Errorf("%s: unsupported source kind %q", from, src.Kind)
+}
+
+// objectSchema is what content needs of a collection's schema: the live one
+// when it exists, else the declared one.
+func (ws *Workspace) objectSchema(ctx context.Context, d config.Declared, exists bool) (*live.ObjectSchema, error) {
+	if !exists {
+		// As Weaviate will hold it: through JSON, like a class read back.
+		b, err := json.Marshal(live.ToClass(d.Collection))
+		if err != nil {
+			return nil, err
+		}
+		var cl live.Class
+		if err := json.Unmarshal(b, &cl); err != nil {
+			return nil, err
+		}
+		return live.SchemaOf(cl), nil
+	}
+	cl, err := ws.Client.Class(ctx, d.Name)
+	if err != nil {
+		return nil, err
+	}
+	return live.SchemaOf(cl), nil
+}
+
+func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.Declared, liveCols map[string]collection.Collection) (plan.ContentPlan, error) {
+	cp := plan.ContentPlan{From: d.Content.From, Mode: d.Content.Mode, Examples: map[string][]string{}}
+	if d.MultiTenancy.Enabled {
+		return cp, errors.New("content blocks on multi-tenant collections are not supported yet; use colstate restore per snapshot instead")
+	}
+	src, err := ws.ContentSource(st, d.Name, d.Content.From)
+	if err != nil {
+		return cp, err
+	}
+	_, exists := liveCols[d.Name]
+	s, err := ws.objectSchema(ctx, d, exists)
+	if err != nil {
+		return cp, err
+	}
+	idx, err := content.BuildIndex(ctx, src, s)
+	if err != nil {
+		return cp, err
+	}
+	if !exists {
+		cp.Add = int64(idx.Len())
+		return cp, nil
+	}
+	if d.Content.Mode == content.Seed {
+		n, _, err := ws.liveSize(ctx, d.Name, true)
+		if err != nil {
+			return cp, err
+		}
+		if n > 0 {
+			cp.Skip = fmt.Sprintf("collection holds %d objects: seed loads only into an empty collection", n)
+			return cp, nil
+		}
+	}
+	r, err := content.Compare(ctx, idx, content.ReadLive(ctx, ws.Client, s), s)
+	if err != nil {
+		return cp, err
+	}
+	cp.Add, cp.Update, cp.Delete = r.Add, r.Update, r.Delete
+	cp.Examples["add"], cp.Examples["update"], cp.Examples["delete"] = r.AddIDs, r.UpdateIDs, r.DeleteIDs
+	return cp, nil
+}
+
+// dueSnapshots lists the snapshot blocks whose snapshot is due: none taken
+// yet, the newest older than max_age, or the data changed since.
+func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols map[string]collection.Collection) ([]plan.DueSnapshot, error) {
+	var out []plan.DueSnapshot
+	for _, p := range ws.Config.Snapshots {
+		due := plan.DueSnapshot{Policy: p.Name, Collections: p.Collections, Store: ws.storeDir(p.Store), SchemaOnly: p.SchemaOnly}
+		rec := st.Newest(p.Name)
+		switch {
+		case rec == nil:
+			due.Reason = "no snapshot taken yet"
+		case p.MaxAge > 0 && time.Since(rec.TakenAt) > p.MaxAge:
+			due.Reason = fmt.Sprintf("newest (%s) is %s old, max_age %s", rec.ID, roundAge(time.Since(rec.TakenAt)), p.MaxAge)
+		default:
+			if _, err := (&snapshot.Store{Dir: rec.Store}).Open(rec.ID); err != nil {
+				due.Reason = fmt.Sprintf("newest (%s) is gone from the store", rec.ID)
+				break
+			}
+			if p.SchemaOnly {
+				break
+			}
+			for _, name := range p.Collections {
+				if _, ok := liveCols[name]; !ok {
+					continue
+				}
+				mark, err := ws.DataMark(ctx, name)
+				if err != nil {
+					return nil, err
+				}
+				if was, ok := rec.Collections[name]; !ok || was != mark {
+					due.Reason = fmt.Sprintf("data of %s changed since %s", name, rec.ID)
+					break
+				}
+			}
+		}
+		// A policy with no reason yet is passed on too: the plan makes it
+		// due when the same apply changes the data of its collections.
+		out = append(out, due)
+	}
+	return out, nil
+}
+
+func roundAge(d time.Duration) time.Duration {
+	if d > time.Hour {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}
+
+// DataMark reads a collection (every tenant) and returns its object count
+// and content digest, as a snapshot's manifest records them.
+func (ws *Workspace) DataMark(ctx context.Context, name string) (state.DataMark, error) {
+	cl, err := ws.Client.Class(ctx, name)
+	if err != nil {
+		return state.DataMark{}, err
+	}
+	s := live.SchemaOf(cl)
+	tenants := []string{""}
+	if s.MultiTenant {
+		ts, err := ws.Client.Tenants(ctx, name)
+		if err != nil {
+			return state.DataMark{}, err
+		}
+		tenants = tenants[:0]
+		for _, t := range ts {
+			tenants = append(tenants, t.Name)
+		}
+		sort.Strings(tenants)
+	}
+	var d object.Digest
+	for _, t := range tenants {
+		if err := ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t}, func(o *object.Object) error {
+			d.Add(o.Hash())
+			return nil
+		}); err != nil {
+			return state.DataMark{}, err
+		}
+	}
+	return state.DataMark{Objects: d.Count, Digest: d.String()}, nil
+}
+
+// bindData records, for a saved plan, the data it was computed from: the
+// count and digest of every live collection a data-moving change touches,
+// and the fingerprint of every content source.
+func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan, liveCols map[string]collection.Collection) (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		if c.Action == plan.Create || c.Action == plan.Update {
+			continue
+		}
+		if _, ok := liveCols[c.Collection]; ok {
+			if _, done := out["collection "+c.Collection]; !done {
+				m, err := ws.DataMark(ctx, c.Collection)
+				if err != nil {
+					return nil, err
+				}
+				out["collection "+c.Collection] = fmt.Sprintf("%d objects, digest %s", m.Objects, m.Digest)
+			}
+		}
+		if c.Action == plan.Merge && c.Data != nil && c.Data.From != "" {
+			src, err := ws.ContentSource(st, c.Collection, c.Data.From)
+			if err != nil {
+				return nil, err
+			}
+			fp, err := src.Fingerprint()
+			if err != nil {
+				return nil, err
+			}
+			out["source "+c.Data.From] = fp
+		}
+	}
+	return out, nil
+}
