@@ -7,14 +7,16 @@ import (
 )
 
 // TestConcurrentBackupSameID: two backups under the same snapshot id at
-// once. Exactly one commits; the other fails saying the snapshot exists,
+// once, from two working directories (two state files, so no common state
+// lock) into one shared snapshot store. Exactly one commits; the other fails saying the snapshot exists,
 // and the committed snapshot is whole (it verifies and has the source's
 // digest): neither run overwrote or mixed into the other.
 func TestConcurrentBackupSameID(t *testing.T) {
 	srv, source, want := faultSource(t)
-	r := newRig(t, srv.URL, srv.GRPCAddr)
-	a := r.start("backup", "-auto-approve", "--id", "same", source)
-	b := r.start("backup", "-auto-approve", "--id", "same", source)
+	r, r2 := newRig(t, srv.URL, srv.GRPCAddr), newRig(t, srv.URL, srv.GRPCAddr)
+	shared := t.TempDir()
+	a := r.start("backup", "-auto-approve", "--store", shared, "--id", "same", source)
+	b := r2.start("backup", "-auto-approve", "--store", shared, "--id", "same", source)
 	codes := []int{a.wait(t, 2*time.Minute), b.wait(t, 2*time.Minute)}
 	ok, failed := a, b
 	if codes[0] != 0 {
@@ -29,8 +31,8 @@ func TestConcurrentBackupSameID(t *testing.T) {
 	if !strings.Contains(ok.stdoutString(), "Snapshot same written") {
 		t.Fatalf("the winning backup:\n%s", ok.output())
 	}
-	r.mustRun("snapshot", "verify", "same")
-	if m := manifest(t, r.store(), "same"); m.Collection(source).Digest != want.String() {
+	r.mustRun("snapshot", "verify", "--store", shared, "same")
+	if m := manifest(t, shared, "same"); m.Collection(source).Digest != want.String() {
 		t.Fatalf("digest %s, want %s", m.Collection(source).Digest, want.String())
 	}
 }
