@@ -24,7 +24,7 @@ func TestNetworkFaults(t *testing.T) {
 		// toxics are added before the runs; disrupt, when set, runs
 		// alongside each command and returns how many faults it injected.
 		toxics  func(t *testing.T, px *proxies)
-		disrupt func(t *testing.T, px *proxies, p *proc) int
+		disrupt func(t *testing.T, px *proxies, p *proc, streaming func() bool) int
 	}{
 		{name: "slow", toxics: func(t *testing.T, px *proxies) {
 			// 25±15ms each way and about 1.5 MB/s each way, on both ports.
@@ -55,9 +55,13 @@ func TestNetworkFaults(t *testing.T) {
 				{"restore", "-auto-approve", "--as", target, tc.name},
 			} {
 				p := r.start(args...)
+				streaming := func() bool { return r.tmpSnapshotFile(t, "chunks") > 0 }
+				if args[0] == "restore" {
+					streaming = func() bool { return liveCount(direct, target) > 0 }
+				}
 				faults := 0
 				if tc.disrupt != nil {
-					faults = tc.disrupt(t, px, p)
+					faults = tc.disrupt(t, px, p, streaming)
 				}
 				if code := p.wait(t, 4*time.Minute); code != 0 {
 					t.Fatalf("colstate %v under %s: exit %d\n%s", args, tc.name, code, p.output())
@@ -79,12 +83,15 @@ func TestNetworkFaults(t *testing.T) {
 }
 
 // resetRepeatedly resets every connection through the proxies six times,
-// 700ms apart, while p runs, alternating between a reset_peer toxic (TCP RST on the
+// 700ms apart, once objects stream (not while a restore creates its
+// collection, a write colstate does not repeat) and while p runs, alternating between a reset_peer toxic (TCP RST on the
 // next data) held for 100ms and closing every proxied connection. It
 // returns how many resets it injected while p was still running.
-func resetRepeatedly(t *testing.T, px *proxies, p *proc) int {
+func resetRepeatedly(t *testing.T, px *proxies, p *proc, streaming func() bool) int {
 	var n atomic.Int32
-	time.Sleep(300 * time.Millisecond)
+	for p.running() && !streaming() {
+		time.Sleep(20 * time.Millisecond)
+	}
 	for i := 0; i < 6 && p.running(); i++ {
 		if i%2 == 0 {
 			for _, pr := range px.all() {

@@ -18,7 +18,10 @@ func (c *Client) Collections(ctx context.Context) (map[string]collection.Collect
 	var schema struct {
 		Classes []Class `json:"classes"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/v1/schema", nil, &schema); err != nil {
+	err := c.retry(ctx, "read the schema", func() error {
+		return c.do(ctx, http.MethodGet, "/v1/schema", nil, &schema)
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]collection.Collection, len(schema.Classes))
@@ -32,7 +35,12 @@ func (c *Client) Collections(ctx context.Context) (map[string]collection.Collect
 // Class returns the raw class, or ErrNotFound.
 func (c *Client) Class(ctx context.Context, name string) (Class, error) {
 	var cl Class
-	err := c.do(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(name), nil, &cl)
+	// A read is safe to repeat: a connection reset must not fail a restore
+	// that would otherwise ride it out.
+	err := c.retry(ctx, "read schema of "+name, func() error {
+		cl = nil
+		return c.do(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(name), nil, &cl)
+	})
 	return cl, err
 }
 
