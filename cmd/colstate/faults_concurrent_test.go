@@ -12,6 +12,7 @@ import (
 // and the committed snapshot is whole (it verifies and has the source's
 // digest): neither run overwrote or mixed into the other.
 func TestConcurrentBackupSameID(t *testing.T) {
+	t.Parallel() // with the other fault tests: much of their time is throttled streams and server restarts
 	srv, source, want := faultSource(t)
 	r, r2 := newRig(t, srv.URL, srv.GRPCAddr), newRig(t, srv.URL, srv.GRPCAddr)
 	shared := t.TempDir()

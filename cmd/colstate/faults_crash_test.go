@@ -17,6 +17,7 @@ import (
 // is called stale with the force-unlock command that clears it, and a
 // re-run completes with content identical to the source.
 func TestClientCrash(t *testing.T) {
+	t.Parallel() // with the other fault tests: much of their time is throttled streams and server restarts
 	srv, source, want := faultSource(t)
 	direct := directClient(t, srv.URL, srv.GRPCAddr, "")
 

@@ -17,6 +17,7 @@ import (
 // bandwidth limit, once with every connection reset six times mid-stream. Every run must
 // end with the restored collection's content digest equal to the source's.
 func TestNetworkFaults(t *testing.T) {
+	t.Parallel() // with the other fault tests: much of their time is throttled streams and server restarts
 	srv, source, want := faultSource(t)
 	direct := directClient(t, srv.URL, srv.GRPCAddr, "")
 	cases := []struct {
@@ -128,6 +129,7 @@ func manifest(t *testing.T, store, id string) *snapshot.Manifest {
 // non-zero exit; the backup leaves no snapshot, and the restore, run again
 // once the server is back, completes with identical content.
 func TestServerUnreachable(t *testing.T) {
+	t.Parallel() // with the other fault tests: much of their time is throttled streams and server restarts
 	srv, source, want := faultSource(t)
 	direct := directClient(t, srv.URL, srv.GRPCAddr, "")
 	px := newProxies(t, srv)

@@ -99,6 +99,7 @@ func freeTCPPorts(t *testing.T, n int) []int {
 // with a clear error once its retry budget is spent; run again, it
 // completes the collection, and the content digest equals the source's.
 func TestServerRestartDuringRestore(t *testing.T) {
+	t.Parallel() // with the other fault tests: much of their time is throttled streams and server restarts
 	ws := newRestartable(t, nil)
 	srv := ws.srv
 	direct := directClient(t, srv.URL, srv.GRPCAddr, "")

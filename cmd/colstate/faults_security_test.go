@@ -24,6 +24,7 @@ import (
 // server's log, and in no output. Every file colstate wrote is 0600 and
 // every directory 0700.
 func TestAPIKeySecurity(t *testing.T) {
+	t.Parallel() // with the other fault tests: much of their time is throttled streams and server restarts
 	key := "csk-" + randomHex(t, 16)
 	wrong := "csk-" + randomHex(t, 16)
 	ws := newRestartable(t, map[string]string{
