@@ -30,7 +30,10 @@ type Source struct {
 	ID    string   // snapshot: a snapshot id
 	// Latest names a snapshot block; the newest snapshot it took is used.
 	Latest string
-	Range  hcl.Range
+	// Collection is the collection inside the snapshot; by default the one
+	// with the name of the collection taking the content.
+	Collection string
+	Range      hcl.Range
 }
 
 // Address is how configuration refers to the source: data.jsonl.items.
@@ -81,12 +84,13 @@ func decodeSource(b *hcl.Block) (Source, hcl.Diagnostics) {
 			diags = append(diags, decodeStrings(a, &s.Key)...)
 		}
 	case "snapshot":
-		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "id"}, {Name: "latest"}}})
+		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "store"}, {Name: "id"}, {Name: "latest"}, {Name: "collection"}}})
 		diags = append(diags, d...)
 		if a := content.Attributes["store"]; a != nil {
 			diags = append(diags, decodeRef(a, "snapshot_store", &s.Store)...)
 		}
 		diags = append(diags, decodeAttr(content.Attributes["id"], &s.ID)...)
+		diags = append(diags, decodeAttr(content.Attributes["collection"], &s.Collection)...)
 		if a := content.Attributes["latest"]; a != nil {
 			diags = append(diags, decodeRef(a, "snapshot", &s.Latest)...)
 		}

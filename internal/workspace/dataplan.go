@@ -110,6 +110,9 @@ func (ws *Workspace) ContentSource(st *state.State, collectionName string, from 
 			}
 			id, store = rec.ID, rec.Store
 		}
+		if src.Collection != "" {
+			collectionName = src.Collection
+		}
 		return content.Snapshot{Store: store, ID: id, Collection: collectionName}, nil
 	}
 	return nil, fmt.Errorf("%s: unsupported source kind %q", from, src.Kind)
