@@ -31,6 +31,9 @@ type options struct {
 	page                int
 	only                string
 	collections         int
+	data                string
+	restoreCount        int
+	compare             string
 }
 
 func main() {
@@ -48,6 +51,9 @@ func main() {
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
 	flag.StringVar(&o.only, "only", "backup,diff,restore,plan", "sections to run")
 	flag.IntVar(&o.collections, "collections", 200, "declared collections for the plan figure")
+	flag.IntVar(&o.restoreCount, "restore-count", 0, "objects for the restore section (default -count); restores are bound by the server's HNSW indexing, a few hundred objects/s on 2 cores")
+	flag.StringVar(&o.compare, "compare", "", "also time this other colstate `BINARY` (e.g. a build before an optimisation) in the backup section")
+	flag.StringVar(&o.data, "data", "", "keep the server's data (and native backups) in `DIR` and reuse a loaded dataset from an earlier run (default: a temporary directory)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the harness (in-process content diff and plan) to `FILE`")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -108,8 +114,7 @@ type bench struct {
 	res     *Results
 	logf    *os.File
 	snapIDs []string
-	// natBackups: the backup section took native backups restore can use.
-	natBackups bool
+	runID   string // native backup ids are unique per run: -data keeps them
 }
 
 func (b *bench) logln(format string, args ...any) {
@@ -136,9 +141,16 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	b.logln("starting weaviate-server %s with backup-filesystem", weaviateproc.Version)
+	dataDir := b.work
+	if o.data != "" {
+		if dataDir, err = filepath.Abs(o.data); err != nil {
+			return err
+		}
+	}
+	b.runID = time.Now().UTC().Format("150405")
 	b.srv, err = weaviateproc.Start(ctx, weaviateproc.Options{
-		DataDir: filepath.Join(b.work, "data"), Log: b.logf,
-		Env: map[string]string{"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": filepath.Join(b.work, "native")},
+		DataDir: filepath.Join(dataDir, "data"), Log: b.logf,
+		Env: map[string]string{"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": filepath.Join(dataDir, "native")},
 	})
 	if err != nil {
 		return err
@@ -158,10 +170,15 @@ func run(ctx context.Context, o options) error {
 	if err := writeConfig(b.cfgDir, b.srv.URL, b.srv.GRPCAddr, 0); err != nil {
 		return err
 	}
+	if o.restoreCount == 0 {
+		b.o.restoreCount = o.count
+	}
+	if err := b.cleanup(ctx); err != nil {
+		return err
+	}
 	sections := strings.Split(o.only, ",")
-	needData := slices.Contains(sections, "backup") || slices.Contains(sections, "restore") || slices.Contains(sections, "diff")
-	if needData {
-		if err := b.load(ctx); err != nil {
+	if slices.Contains(sections, "backup") || slices.Contains(sections, "diff") || (slices.Contains(sections, "restore") && b.o.restoreCount == o.count) {
+		if err := b.load(ctx, "Bench", b.d); err != nil {
 			return err
 		}
 	}
@@ -172,11 +189,6 @@ func run(ctx context.Context, o options) error {
 	for _, s := range steps {
 		if !slices.Contains(sections, s.name) {
 			continue
-		}
-		if s.name == "restore" && len(b.snapIDs) == 0 {
-			if err := b.backupOnce(ctx); err != nil {
-				return err
-			}
 		}
 		if err := s.fn(ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -207,18 +219,43 @@ func machine() map[string]string {
 	return m
 }
 
-// load creates the source collection and fills it with the dataset.
-func (b *bench) load(ctx context.Context) error {
-	b.logln("loading %d objects × %d dims into Bench", b.o.count, b.o.dims)
-	if err := b.c.CreateRaw(ctx, b.d.class("Bench", "hnsw")); err != nil {
+// cleanup deletes collections an interrupted run left behind (with
+// -data): they would slow this one.
+func (b *bench) cleanup(ctx context.Context) error {
+	cols, err := b.c.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	for name := range cols {
+		if name != "Bench" && name != "BenchS" {
+			if err := b.c.Delete(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// load creates a source collection and fills it with the dataset d, or
+// reuses it from an earlier run with -data.
+func (b *bench) load(ctx context.Context, name string, d dataset) error {
+	if _, err := b.c.Class(ctx, name); err == nil && b.o.data != "" {
+		if err := b.checkCount(ctx, name, d.count); err != nil {
+			return fmt.Errorf("%w: remove %s or change -count", err, b.o.data)
+		}
+		b.logln("reusing %s from %s", name, b.o.data)
+		return nil
+	}
+	b.logln("loading %d objects × %d dims into %s", d.count, d.dims, name)
+	if err := b.c.CreateRaw(ctx, d.class(name, "hnsw")); err != nil {
 		return err
 	}
 	start := time.Now()
-	if err := b.raw.importAll(ctx, b.d, "Bench", b.o.rawBatch, b.o.rawFlight); err != nil {
+	if err := b.raw.importAll(ctx, d, name, b.o.rawBatch, b.o.rawFlight); err != nil {
 		return err
 	}
-	b.logln("loaded in %.1fs (%.0f objects/s)", time.Since(start).Seconds(), float64(b.o.count)/time.Since(start).Seconds())
-	return b.checkCount(ctx, "Bench", b.o.count)
+	b.logln("loaded in %.1fs (%.0f objects/s)", time.Since(start).Seconds(), float64(d.count)/time.Since(start).Seconds())
+	return b.checkCount(ctx, name, d.count)
 }
 
 func (b *bench) checkCount(ctx context.Context, name string, want int) error {
@@ -287,17 +324,8 @@ func (b *bench) addRows(cs Row, baselines ...Row) {
 	}
 }
 
-func (b *bench) backupOnce(ctx context.Context) error {
-	id := "snap-once"
-	if _, _, err := b.colstate("", "backup", "-auto-approve", "-store", b.store, "-id", id, "Bench"); err != nil {
-		return err
-	}
-	b.snapIDs = append(b.snapIDs, id)
-	return nil
-}
-
 func (b *bench) backup(ctx context.Context) error {
-	var cs, raw, natDef, natFast series
+	var cs, raw, natDef, natFast, cmp series
 	for r := 1; r <= b.o.runs; r++ {
 		b.logln("backup run %d/%d", r, b.o.runs)
 		start := time.Now()
@@ -317,45 +345,75 @@ func (b *bench) backup(ctx context.Context) error {
 		}
 		cs.add(el, rss)
 		b.snapIDs = append(b.snapIDs, id)
+		if b.o.compare != "" {
+			el, rss, err := runColstate(b.o.compare, nil, "-chdir", b.cfgDir, "backup", "-auto-approve", "-store", b.store, "-id", id+"-cmp", "Bench")
+			if err != nil {
+				return err
+			}
+			cmp.add(el, rss)
+			b.logln("  %s: %.2fs (%.0f MiB)", b.o.compare, el.Seconds(), float64(rss)/(1<<20))
+		}
 
 		start = time.Now()
-		if err := b.nat.backup(ctx, fmt.Sprintf("nat-fast-%d", r), "Bench", fastest); err != nil {
+		if err := b.nat.backup(ctx, fmt.Sprintf("nat-fast-%s-%d", b.runID, r), "Bench", fastest); err != nil {
 			return err
 		}
 		natFast.add(time.Since(start), 0)
 
 		start = time.Now()
-		if err := b.nat.backup(ctx, fmt.Sprintf("nat-default-%d", r), "Bench", nil); err != nil {
+		if err := b.nat.backup(ctx, fmt.Sprintf("nat-default-%s-%d", b.runID, r), "Bench", nil); err != nil {
 			return err
 		}
 		natDef.add(time.Since(start), 0)
 		b.logln("  raw read %.2fs, colstate %.2fs (%.0f MiB), native fastest %.2fs, native default %.2fs",
 			raw.secs[r-1], cs.secs[r-1], float64(rss)/(1<<20), natFast.secs[r-1], natDef.secs[r-1])
 	}
-	b.natBackups = true
 	n := b.o.count
-	b.addRows(cs.row("backup", "colstate backup", n),
+	rows := []Row{
 		raw.row("backup", "raw gRPC cursor read (read limit)", n),
 		natFast.row("backup", "native backup-filesystem, ZstdBestSpeed 80% CPU", n),
-		natDef.row("backup", "native backup-filesystem, defaults (gzip)", n))
+		natDef.row("backup", "native backup-filesystem, defaults (gzip)", n),
+	}
+	if b.o.compare != "" {
+		rows = append(rows, with(cmp.row("backup", "colstate backup, "+filepath.Base(b.o.compare), n), "comparison build"))
+	}
+	b.addRows(cs.row("backup", "colstate backup", n), rows...)
 	return nil
 }
 
 func (b *bench) restore(ctx context.Context) error {
 	var cs, raw, natFast, natDef series
-	snap := b.snapIDs[len(b.snapIDs)-1]
+	src, d := "Bench", b.d
+	if b.o.restoreCount != b.o.count {
+		src, d = "BenchS", dataset{count: b.o.restoreCount, dims: b.o.dims}
+		if err := b.load(ctx, src, d); err != nil {
+			return err
+		}
+	}
+	snap := "snap-restore"
+	if _, _, err := b.colstate("", "backup", "-auto-approve", "-store", b.store, "-id", snap, src); err != nil {
+		return err
+	}
+	for _, v := range []struct {
+		id  string
+		cfg map[string]any
+	}{{"nat-fast", fastest}, {"nat-default", nil}} {
+		if err := b.nat.backup(ctx, v.id+"-"+b.runID, src, v.cfg); err != nil {
+			return err
+		}
+	}
 	for r := 1; r <= b.o.runs; r++ {
 		b.logln("restore run %d/%d", r, b.o.runs)
 		name := fmt.Sprintf("BenchW%d", r)
-		if err := b.c.CreateRaw(ctx, b.d.class(name, "hnsw")); err != nil {
+		if err := b.c.CreateRaw(ctx, d.class(name, "hnsw")); err != nil {
 			return err
 		}
 		start := time.Now()
-		if err := b.raw.importAll(ctx, b.d, name, b.o.rawBatch, b.o.rawFlight); err != nil {
+		if err := b.raw.importAll(ctx, d, name, b.o.rawBatch, b.o.rawFlight); err != nil {
 			return err
 		}
 		raw.add(time.Since(start), 0)
-		if err := b.checkCount(ctx, name, b.o.count); err != nil {
+		if err := b.checkCount(ctx, name, d.count); err != nil {
 			return err
 		}
 		if err := b.c.Delete(ctx, name); err != nil {
@@ -368,7 +426,7 @@ func (b *bench) restore(ctx context.Context) error {
 			return err
 		}
 		cs.add(el, rss)
-		if err := b.checkCount(ctx, name, b.o.count); err != nil {
+		if err := b.checkCount(ctx, name, d.count); err != nil {
 			return err
 		}
 		if err := b.c.Delete(ctx, name); err != nil {
@@ -380,35 +438,23 @@ func (b *bench) restore(ctx context.Context) error {
 			id string
 			s  *series
 		}{{"nat-fast", &natFast}, {"nat-default", &natDef}} {
-			id := fmt.Sprintf("%s-%d", v.id, r)
-			if !b.natBackups {
-				id = v.id + "-r"
-				if r == 1 {
-					cfg := map[string]any(nil)
-					if v.id == "nat-fast" {
-						cfg = fastest
-					}
-					if err := b.nat.backup(ctx, id, "Bench", cfg); err != nil {
-						return err
-					}
-				}
-			}
-			if err := b.c.Delete(ctx, "Bench"); err != nil {
+			id := v.id + "-" + b.runID
+			if err := b.c.Delete(ctx, src); err != nil {
 				return err
 			}
 			start = time.Now()
-			if err := b.nat.restore(ctx, id, "Bench"); err != nil {
+			if err := b.nat.restore(ctx, id, src); err != nil {
 				return err
 			}
 			v.s.add(time.Since(start), 0)
-			if err := b.checkCount(ctx, "Bench", b.o.count); err != nil {
+			if err := b.checkCount(ctx, src, d.count); err != nil {
 				return err
 			}
 		}
 		b.logln("  raw import %.2fs, colstate %.2fs (%.0f MiB), native fastest %.2fs, native default %.2fs",
 			raw.secs[r-1], cs.secs[r-1], float64(rss)/(1<<20), natFast.secs[r-1], natDef.secs[r-1])
 	}
-	n := b.o.count
+	n := d.count
 	rawRow := raw.row("restore", fmt.Sprintf("raw gRPC batch import, %d × %d in flight (write limit)", b.o.rawBatch, b.o.rawFlight), n)
 	b.addRows(cs.row("restore", "colstate restore (into an absent collection, incl. verify)", n),
 		rawRow,
