@@ -46,7 +46,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for the JSON results")
 	flag.StringVar(&o.bin, "colstate", "", "colstate binary (default: build ./cmd/colstate)")
 	flag.StringVar(&o.profile, "profile", "", "write CPU profiles of colstate's runs to `DIR`")
-	flag.IntVar(&o.rawBatch, "raw-batch", 500, "objects per batch of the raw import loop")
+	flag.IntVar(&o.rawBatch, "raw-batch", 200, "objects per batch of the raw import loop (200 × 4 beat 500 × 4 here)")
 	flag.IntVar(&o.rawFlight, "raw-inflight", 4, "batches in flight in the raw import loop")
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
 	flag.StringVar(&o.only, "only", "backup,diff,restore,plan", "sections to run")
