@@ -40,5 +40,12 @@ vet:
 test: deps weaviate vet
 	go test -count=1 ./...
 
+# make bench: colstate against Weaviate's own backups and raw gRPC loops
+# (see README "Benchmarks"). Not part of make test. Pass flags with
+# BENCHFLAGS, e.g. make bench BENCHFLAGS="-count 20000 -runs 1" or "-large".
+BENCHFLAGS ?=
+bench: build weaviate
+	go run ./bench/cmd/colbench -colstate bin/colstate $(BENCHFLAGS)
+
 clean:
 	rm -rf bin examples/quickstart/.colstate

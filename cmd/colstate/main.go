@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/colstate/colstate/internal/config"
@@ -32,6 +33,12 @@ func main() { os.Exit(run(os.Args)) }
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// COLSTATE_CPUPROFILE=FILE writes a CPU profile (for make bench).
+	if path := os.Getenv("COLSTATE_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	err := newApp().RunContext(ctx, args)
 	return report(ctx, err)
 }

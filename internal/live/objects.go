@@ -23,6 +23,10 @@ type ReadOptions struct {
 // UUID order, with the gRPC Search cursor. Properties are asked for by name
 // from the schema, because "all properties" leaves out blobs and
 // cross-references.
+//
+// The next page is requested as soon as a page arrives, so the server
+// finds and serialises it while fn consumes this one: one page (at most
+// two) is held ahead.
 func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOptions, fn func(*object.Object) error) error {
 	wv, err := c.grpcClient()
 	if err != nil {
@@ -34,17 +38,19 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 	}
 	req := searchRequest(s, opts)
 	req.Limit = uint32(page)
-	for {
-		var reply *pb.SearchReply
-		err := c.retry(ctx, "read objects of "+s.Collection, func() error {
-			var err error
-			reply, err = wv.Search(c.rpcContext(ctx), req)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, err)))
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan pageReply, 1)
+	go c.fetchPages(ctx, wv, req, page, pages)
+	defer func() {
+		cancel()
+		for range pages { // let the fetcher finish
 		}
-		for _, r := range reply.Results {
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)))
+		}
+		for _, r := range p.reply.Results {
 			o, err := fromResult(s, r, opts)
 			if err != nil {
 				return fmt.Errorf("read objects of %s: %w", s.Collection, err)
@@ -52,11 +58,43 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 			if err := fn(o); err != nil {
 				return err
 			}
-			req.After = o.ID
 		}
-		if len(reply.Results) < page {
-			return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), err)
+	}
+	return nil
+}
+
+type pageReply struct {
+	reply *pb.SearchReply
+	err   error
+}
+
+// fetchPages sends the cursor's pages to out, in order, until a short page,
+// an error (sent as the last page) or the end of ctx; then closes out.
+func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.SearchRequest, page int, out chan<- pageReply) {
+	defer close(out)
+	for {
+		var reply *pb.SearchReply
+		err := c.retry(ctx, "read objects of "+req.Collection, func() error {
+			var err error
+			reply, err = wv.Search(c.rpcContext(ctx), req)
+			return err
+		})
+		select {
+		case out <- pageReply{reply, err}:
+		case <-ctx.Done():
+			return
 		}
+		if err != nil || len(reply.Results) < page {
+			return
+		}
+		last := reply.Results[len(reply.Results)-1].GetMetadata().GetId()
+		if last == "" {
+			return // the consumer reports the object without a UUID
+		}
+		req.After = last
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
+	"sync"
 )
 
 // Object is one object of a collection.
@@ -51,30 +52,42 @@ func (o *Object) VectorNames() []string {
 // vectors. Tenant and timestamps are left out: the same object restored
 // elsewhere has new timestamps but the same content.
 func (o *Object) Hash() [32]byte {
-	h := sha256.New()
-	h.Write([]byte(o.ID))
-	h.Write([]byte{0})
 	props, err := json.Marshal(o.Properties) // map keys are sorted
 	if err != nil {
 		// Properties hold only JSON-encodable values; make a broken one
 		// differ from everything rather than collide.
 		props = []byte(err.Error())
 	}
-	h.Write(props)
-	var b [4]byte
+	return o.HashWithProperties(props)
+}
+
+// HashWithProperties is Hash for a caller that already holds
+// json.Marshal(o.Properties), as the snapshot writer does: the JSON
+// encoding is most of the cost of a hash.
+func (o *Object) HashWithProperties(props []byte) [32]byte {
+	bp := hashBufs.Get().(*[]byte)
+	b := append((*bp)[:0], o.ID...)
+	b = append(b, 0)
+	b = append(b, props...)
 	for _, name := range o.VectorNames() {
-		h.Write([]byte{0})
-		h.Write([]byte(name))
-		h.Write([]byte{0})
+		b = append(b, 0)
+		b = append(b, name...)
+		b = append(b, 0)
 		for _, f := range o.Vectors[name] {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(f))
-			h.Write(b[:])
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 		}
 	}
-	var sum [32]byte
-	h.Sum(sum[:0])
+	// One call over one buffer: the same bytes as writing the parts to a
+	// hash.Hash one by one, without a call per vector component.
+	sum := sha256.Sum256(b)
+	if cap(b) <= 1<<20 { // do not keep an outsized buffer alive
+		*bp = b
+		hashBufs.Put(bp)
+	}
 	return sum
 }
+
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Digest summarises a set of objects independently of their order: the
 // count and the lane-wise sum (mod 2^64) of their content hashes. Two

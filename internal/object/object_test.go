@@ -1,7 +1,10 @@
 package object
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -59,5 +62,36 @@ func TestDigestIgnoresOrder(t *testing.T) {
 	d3.Merge(half)
 	if d3.String() != d1.String() || d3.Count != 3 {
 		t.Error("Merge differs from adding")
+	}
+}
+
+// TestHashIsStable pins the hash's byte layout: snapshots written by
+// earlier versions record digests made with it.
+func TestHashIsStable(t *testing.T) {
+	o := &Object{
+		ID:         "6f1c1d9e-1c5b-4c7e-9d59-3c1a2f0f6b11",
+		Properties: map[string]any{"title": "a <b> & c", "n": int64(7), "x": 1.5, "tags": []any{"p", "q"}},
+		Vectors:    map[string][]float32{"": {0.25, -1, 3.5}, "img": {1, 2}},
+	}
+	h := sha256.New()
+	h.Write([]byte(o.ID))
+	h.Write([]byte{0})
+	props, _ := json.Marshal(o.Properties)
+	h.Write(props)
+	for _, name := range []string{"", "img"} {
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		for _, f := range o.Vectors[name] {
+			h.Write(binary.LittleEndian.AppendUint32(nil, math.Float32bits(f)))
+		}
+	}
+	var want [32]byte
+	h.Sum(want[:0])
+	if got := o.Hash(); got != want {
+		t.Fatalf("Hash() = %x, want %x", got, want)
+	}
+	if got := o.HashWithProperties(props); got != want {
+		t.Fatalf("HashWithProperties() = %x, want %x", got, want)
 	}
 }

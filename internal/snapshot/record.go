@@ -40,9 +40,24 @@ type vectorHeader struct {
 // the reader allocate without limit.
 const maxHeader = 256 << 20
 
-// encodeRecord appends one object's record to buf.
-func encodeRecord(buf *bytes.Buffer, o *object.Object) error {
-	h := recordHeader{ID: o.ID, Created: o.CreationTimeUnix, Updated: o.LastUpdateTimeUnix, Properties: o.Properties}
+// recordHeaderOut is recordHeader as the writer encodes it: the
+// properties arrive already encoded, since the object's hash needs the
+// same JSON.
+type recordHeaderOut struct {
+	ID         string          `json:"id"`
+	Created    int64           `json:"created,omitempty"`
+	Updated    int64           `json:"updated,omitempty"`
+	Properties json.RawMessage `json:"properties,omitempty"`
+	Vectors    []vectorHeader  `json:"vectors,omitempty"`
+}
+
+// encodeRecord appends one object's record to buf. props is
+// json.Marshal(o.Properties).
+func encodeRecord(buf *bytes.Buffer, o *object.Object, props []byte) error {
+	h := recordHeaderOut{ID: o.ID, Created: o.CreationTimeUnix, Updated: o.LastUpdateTimeUnix}
+	if len(o.Properties) > 0 {
+		h.Properties = props
+	}
 	names := o.VectorNames()
 	for _, n := range names {
 		h.Vectors = append(h.Vectors, vectorHeader{Name: n, Dims: len(o.Vectors[n])})
@@ -54,20 +69,21 @@ func encodeRecord(buf *bytes.Buffer, o *object.Object) error {
 	var lenBuf [binary.MaxVarintLen64]byte
 	buf.Write(lenBuf[:binary.PutUvarint(lenBuf[:], uint64(len(js)))])
 	buf.Write(js)
-	var b [4]byte
 	for _, n := range names {
+		b := buf.AvailableBuffer()
 		for _, f := range o.Vectors[n] {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(f))
-			buf.Write(b[:])
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 		}
+		buf.Write(b)
 	}
 	return nil
 }
 
 // recordReader decodes records from a decompressed chunk.
 type recordReader struct {
-	r   *bufio.Reader
-	buf []byte
+	r    *bufio.Reader
+	buf  []byte
+	vbuf []byte // one vector's bytes
 }
 
 func newRecordReader(r io.Reader) *recordReader {
@@ -109,17 +125,20 @@ func (rr *recordReader) next() (*object.Object, error) {
 	}
 	if len(h.Vectors) > 0 {
 		o.Vectors = make(map[string][]float32, len(h.Vectors))
-		var b [4]byte
 		for _, v := range h.Vectors {
 			if v.Dims < 0 || v.Dims > 1<<20 {
 				return nil, fmt.Errorf("object %s: vector %q with %d dimensions: the chunk is corrupt", h.ID, v.Name, v.Dims)
 			}
+			if cap(rr.vbuf) < 4*v.Dims {
+				rr.vbuf = make([]byte, 4*v.Dims)
+			}
+			raw := rr.vbuf[:4*v.Dims]
+			if _, err := io.ReadFull(rr.r, raw); err != nil {
+				return nil, truncated(err)
+			}
 			vec := make([]float32, v.Dims)
 			for i := range vec {
-				if _, err := io.ReadFull(rr.r, b[:]); err != nil {
-					return nil, truncated(err)
-				}
-				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[:]))
+				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
 			}
 			o.Vectors[v.Name] = vec
 		}
