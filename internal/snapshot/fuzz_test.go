@@ -72,7 +72,7 @@ func FuzzDecodeManifest(f *testing.F) {
 func FuzzRecordReader(f *testing.F) {
 	var buf bytes.Buffer
 	for _, o := range testObjects(3) {
-		if err := encodeRecord(&buf, o); err != nil {
+		if err := encodeRecord(&buf, o, mustJSON(f, o.Properties)); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ func FuzzRecordReader(f *testing.F) {
 func FuzzChunk(f *testing.F) {
 	var raw bytes.Buffer
 	for _, o := range testObjects(4) {
-		if err := encodeRecord(&raw, o); err != nil {
+		if err := encodeRecord(&raw, o, mustJSON(f, o.Properties)); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -229,4 +229,14 @@ func goodManifest(tb testing.TB) []byte {
 		tb.Fatal(err)
 	}
 	return data
+}
+
+// mustJSON encodes properties as the writer does before encodeRecord.
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
