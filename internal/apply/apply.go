@@ -100,7 +100,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 			if ctx.Err() != nil {
 				return r.interrupted(done, len(p.Changes), err)
 			}
-			return fmt.Errorf("%s collection %s: %w (%d of %d changes were applied and recorded in the state)", c.Action, c.Collection, err, done, len(p.Changes))
+			return fmt.Errorf("%s collection %s: %w (%d of %d changes were applied and recorded in the state%s)", c.Action, c.Collection, err, done, len(p.Changes), r.journalHint())
 		}
 		done += n
 		i += n - 1
@@ -117,11 +117,15 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 }
 
 func (r *Runner) interrupted(done, total int, err error) error {
-	hint := ""
-	if r.Journal != nil {
-		hint = "; run colstate apply again to resume where it stopped"
+	return fmt.Errorf("interrupted after %d of %d changes%s: %w", done, total, r.journalHint(), err)
+}
+
+// journalHint tells what the journal left behind means for the next run.
+func (r *Runner) journalHint() string {
+	if r.Journal == nil {
+		return ""
 	}
-	return fmt.Errorf("interrupted after %d of %d changes%s: %w", done, total, hint, err)
+	return fmt.Sprintf("; colstate apply resumes this plan where it stopped; to abandon it instead and plan afresh, remove %s (snapshots it took are kept)", r.Journal.path)
 }
 
 // step runs fn unless the journal says it already ran, and records it.
