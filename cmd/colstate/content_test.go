@@ -150,7 +150,7 @@ func crashCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(cmd.Start())
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	journal := ts.MkAbs(".colstate/apply-journal.json")
+	journal := ts.MkAbs(".colstate/state.json.journal")
 	deadline := time.Now().Add(2 * time.Minute)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

@@ -167,6 +167,14 @@ func applyCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if journal != nil {
+		if len(tgts) > 0 {
+			return fmt.Errorf("-target cannot be used while an interrupted apply is pending: run colstate apply to resume it, or remove %s to abandon it", journalPath)
+		}
+		if !journal.SameState(st.Lineage, st.Serial) {
+			return fmt.Errorf("the interrupted apply recorded in %s ran against state lineage %s, but %s has lineage %s: it belongs to another state; remove that file to abandon it", journalPath, journal.StateLineage, ws.StatePath(), st.Lineage)
+		}
+	}
 	switch {
 	case journal != nil:
 		// Resuming: the plan was approved and has partly run, so it is no
@@ -188,14 +196,14 @@ func applyCmd(c *cli.Context) error {
 	if err := apply.Check(p); err != nil {
 		return err
 	}
-	if journal == nil && saved == nil && !c.Bool("auto-approve") {
+	if saved == nil && !c.Bool("auto-approve") {
 		if err := confirm(c.App.Reader, out); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintln(out)
 	if journal == nil {
-		if journal, err = apply.NewJournal(journalPath, p); err != nil {
+		if journal, err = apply.NewJournal(journalPath, p, st.Lineage, st.Serial); err != nil {
 			return fmt.Errorf("start the apply journal: %w", err)
 		}
 	}

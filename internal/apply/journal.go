@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -24,18 +23,20 @@ type Journal struct {
 	path string
 	mu   sync.Mutex
 
-	PlanID    string           `json:"plan_id"`
-	Plan      json.RawMessage  `json:"plan"`
-	StartedAt time.Time        `json:"started_at"`
-	Steps     map[string]bool  `json:"steps"`             // "3 Article backup" → done
-	Objects   map[string]int64 `json:"objects,omitempty"` // objects written by an unfinished data step
-	lastWrite time.Time
+	PlanID string `json:"plan_id"`
+	// The state the plan was applied to: a resume against another state
+	// (another environment) is refused.
+	StateLineage string           `json:"state_lineage"`
+	StateSerial  int64            `json:"state_serial"`
+	Plan         json.RawMessage  `json:"plan"`
+	StartedAt    time.Time        `json:"started_at"`
+	Steps        map[string]bool  `json:"steps"`             // "3 Article backup" → done
+	Objects      map[string]int64 `json:"objects,omitempty"` // objects written by an unfinished data step
+	lastWrite    time.Time
 }
 
-// JournalPath is the journal beside a state file.
-func JournalPath(statePath string) string {
-	return filepath.Join(filepath.Dir(statePath), "apply-journal.json")
-}
+// JournalPath is the journal of a state file: one per state, like its lock.
+func JournalPath(statePath string) string { return statePath + ".journal" }
 
 // PlanID identifies a plan by the hash of its saved form.
 func PlanID(p *plan.Plan) (string, []byte, error) {
@@ -47,14 +48,26 @@ func PlanID(p *plan.Plan) (string, []byte, error) {
 	return hex.EncodeToString(sum[:8]), b, nil
 }
 
-// NewJournal starts the journal of applying p.
-func NewJournal(path string, p *plan.Plan) (*Journal, error) {
+// NewJournal starts the journal of applying p to the state with the given
+// lineage and serial.
+func NewJournal(path string, p *plan.Plan, lineage string, serial int64) (*Journal, error) {
 	id, b, err := PlanID(p)
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, PlanID: id, Plan: b, StartedAt: time.Now().UTC(), Steps: map[string]bool{}, Objects: map[string]int64{}}
+	j := &Journal{path: path, PlanID: id, Plan: b, StateLineage: lineage, StateSerial: serial,
+		StartedAt: time.Now().UTC(), Steps: map[string]bool{}, Objects: map[string]int64{}}
 	return j, j.save()
+}
+
+// Path is where the journal lives.
+func (j *Journal) Path() string { return j.path }
+
+// SameState reports whether a state is the one the journal's apply ran
+// against. A state that did not exist yet (serial 0) gets a new lineage
+// each time it is read, so two serial-0 states count as the same.
+func (j *Journal) SameState(lineage string, serial int64) bool {
+	return j.StateLineage == lineage || (j.StateSerial == 0 && serial == 0)
 }
 
 // LoadJournal reads the journal at path; nil when there is none.

@@ -52,9 +52,15 @@ func Diff(before, after Collection) []FieldChange {
 		default:
 			b, ok := bVals[a.Path]
 			if !ok {
-				// A leaf that exists on one side only (an hnsw setting when
-				// the index type changes, a quantization parameter): the
-				// change that made it appear is shown instead.
+				if nested, ok := nestedProperty(a.Path); ok && !emitted[nested] {
+					// A nested property added: Weaviate cannot change an
+					// object property's fields in place.
+					emitted[nested] = true
+					out = append(out, FieldChange{Path: nested, After: "added", Replace: true})
+				}
+				// Otherwise a leaf that exists on one side only (an hnsw
+				// setting when the index type changes, a quantization
+				// parameter): the change that made it appear is shown.
 				continue
 			}
 			if !sameValue(a.Path, b, a.Value) {
@@ -62,7 +68,14 @@ func Diff(before, after Collection) []FieldChange {
 			}
 		}
 	}
+	aVals, _ := index(aAttrs)
 	for _, b := range bAttrs {
+		if nested, ok := nestedProperty(b.Path); ok && aGroups[b.Group] && !emitted[nested] {
+			if _, inAfter := aVals[b.Path]; !inAfter {
+				emitted[nested] = true
+				out = append(out, FieldChange{Path: nested, Before: "present", Replace: true})
+			}
+		}
 		if b.Group != "" && !aGroups[b.Group] {
 			if !emitted[b.Group] {
 				emitted[b.Group] = true
@@ -242,4 +255,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// nestedProperty returns the nested property a leaf path belongs to
+// ("property.meta.nested.source.data_type" → "property.meta.nested.source").
+func nestedProperty(path string) (string, bool) {
+	i := strings.LastIndex(path, ".nested.")
+	if i < 0 {
+		return "", false
+	}
+	rest := path[i+len(".nested."):]
+	name, _, _ := strings.Cut(rest, ".")
+	return path[:i] + ".nested." + name, true
 }

@@ -90,3 +90,22 @@ func TestNormalizeFillsDefaults(t *testing.T) {
 		t.Fatalf("flat index keeps hnsw settings: %+v", flat.VectorIndex)
 	}
 }
+
+func TestDiffNestedPropertyAddedOrRemovedForcesReplace(t *testing.T) {
+	obj := func(nested ...Property) Collection {
+		c := Collection{Name: "A", Properties: []Property{{Name: "meta", DataType: "object", IndexFilterable: true, Nested: nested}}}
+		Normalize(&c)
+		return c
+	}
+	one := obj(NewProperty("a", "int"))
+	two := obj(NewProperty("a", "int"), NewProperty("b", "text"))
+	for _, tt := range []struct {
+		before, after Collection
+		want          string
+	}{{one, two, "property.meta.nested.b: added"}, {two, one, "property.meta.nested.b: removed"}} {
+		got := Diff(tt.before, tt.after)
+		if len(got) != 1 || got[0].Reason() != tt.want || !got[0].Replace {
+			t.Fatalf("diff = %+v, want %s (replace)", got, tt.want)
+		}
+	}
+}

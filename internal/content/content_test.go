@@ -188,3 +188,27 @@ func TestSourceErrors(t *testing.T) {
 		t.Errorf("duplicate: %v", err)
 	}
 }
+
+// A source without vectors (a vectorizer makes them) matches a live copy
+// that has them: the plan does not rewrite every object on every run.
+func TestSourceWithoutVectorsMatchesVectorizedLive(t *testing.T) {
+	ctx := context.Background()
+	src := JSONL{Path: writeJSONL(t, `{"id": "00000000-0000-0000-0000-000000000001", "properties": {"sku": "a"}}`)}
+	idx, err := BuildIndex(ctx, src, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := memLive{{ID: "00000000-0000-0000-0000-000000000001", Properties: map[string]any{"sku": "a"}, Vectors: map[string][]float32{"": {0.1, 0.2}}}}
+	r, err := Compare(ctx, idx, live.each, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Same != 1 || !r.Empty(Exact) {
+		t.Fatalf("result %+v", r)
+	}
+	w := &memWriter{}
+	st, err := Apply(ctx, src, schema, Exact, live.each, w, nil, nil)
+	if err != nil || st.Written != 0 || st.Skipped != 1 {
+		t.Fatalf("apply %+v %v", st, err)
+	}
+}

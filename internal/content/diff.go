@@ -21,6 +21,19 @@ const (
 type entry struct {
 	id   string
 	hash [16]byte
+	// noVectors: the source object carries no vectors (a vectorizer makes
+	// them), so the live copy is compared without its vectors.
+	noVectors bool
+}
+
+// liveHash hashes a live object the way its source entry was hashed.
+func liveHash(s *live.ObjectSchema, o *object.Object, noVectors bool) [16]byte {
+	if !noVectors || len(o.Vectors) == 0 {
+		return Hash(s, o)
+	}
+	bare := *o
+	bare.Vectors = nil
+	return Hash(s, &bare)
 }
 
 // Index is a source's objects by id, sorted in the order Weaviate's cursor
@@ -44,7 +57,7 @@ func BuildIndex(ctx context.Context, src Source, s *live.ObjectSchema) (*Index, 
 	x := &Index{}
 	err := src.Scan(ctx, s, func(o *object.Object) error {
 		h := Hash(s, o)
-		x.entries = append(x.entries, entry{id: o.ID, hash: h})
+		x.entries = append(x.entries, entry{id: o.ID, hash: h, noVectors: len(o.Vectors) == 0})
 		var full [32]byte
 		copy(full[:], h[:])
 		x.Digest.Add(full)
@@ -91,6 +104,9 @@ func Compare(ctx context.Context, x *Index, liveObjects func(fn func(*object.Obj
 		copy(full[:], h[:])
 		digest.Add(full)
 		i, ok := x.find(o.ID)
+		if ok && x.entries[i].noVectors {
+			h = liveHash(s, o, true)
+		}
 		switch {
 		case !ok:
 			r.Delete++
@@ -159,9 +175,15 @@ func Apply(ctx context.Context, src Source, s *live.ObjectSchema, mode string,
 	liveObjects func(fn func(*object.Object) error) error, w Writer, del Deleter, progress func(int)) (Stats, error) {
 	var st Stats
 	// What is live now, by id and hash: the same bounded form as the source.
+	// Both hashes of each live object: with its vectors, and without them
+	// for source objects that carry none.
 	have := &Index{}
+	bare := map[string][16]byte{}
 	if err := liveObjects(func(o *object.Object) error {
 		have.entries = append(have.entries, entry{id: o.ID, hash: Hash(s, o)})
+		if len(o.Vectors) > 0 {
+			bare[o.ID] = liveHash(s, o, true)
+		}
 		return nil
 	}); err != nil {
 		return st, err
@@ -174,7 +196,11 @@ func Apply(ctx context.Context, src Source, s *live.ObjectSchema, mode string,
 	err := src.Scan(ctx, s, func(o *object.Object) error {
 		if i, ok := have.find(o.ID); ok {
 			inSource[i] = true
-			if have.entries[i].hash == Hash(s, o) {
+			want := have.entries[i].hash
+			if b, ok := bare[o.ID]; ok && len(o.Vectors) == 0 {
+				want = b
+			}
+			if want == Hash(s, o) {
 				st.Skipped++
 				if progress != nil {
 					progress(1)

@@ -77,7 +77,12 @@ func (j JSONL) Fingerprint() (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	fp := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	if len(j.Key) > 0 {
+		// The key decides the ids: changing it changes the content.
+		fp += " key=" + strings.Join(j.Key, ",")
+	}
+	return fp, nil
 }
 
 type jsonlLine struct {

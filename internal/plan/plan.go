@@ -235,6 +235,21 @@ func Diff(in Input) (*Plan, error) {
 					want.Name, strings.Join(c.Reasons(), "; ")))
 				continue
 			}
+			if action == Replace && in.Counts[want.Name] > 0 {
+				var retyped []string
+				for _, f := range fields {
+					if strings.HasSuffix(f.Path, ".data_type") && f.Before != nil && f.After != nil {
+						retyped = append(retyped, f.Reason())
+					}
+				}
+				if len(retyped) > 0 {
+					problems = append(problems, fmt.Sprintf(
+						"collection %s holds %d objects and a property changes its data type (%s): colstate does not convert values, so the restore after the replace would fail; "+
+							"add a new property instead, or empty the collection first (colstate clear %s)",
+						want.Name, in.Counts[want.Name], strings.Join(retyped, "; "), want.Name))
+					continue
+				}
+			}
 			if action == Replace && in.Counts[want.Name] > 0 && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
 				problems = append(problems, fmt.Sprintf(
 					"collection %s holds %d objects and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
@@ -276,6 +291,13 @@ func Diff(in Input) (*Plan, error) {
 		}
 		if due.Reason == "" {
 			continue
+		}
+		partial := false
+		for _, name := range due.Collections {
+			partial = partial || !targeted(name)
+		}
+		if partial {
+			continue // a policy's snapshot holds all its collections, or is not taken
 		}
 		id := in.newID()
 		for _, name := range due.Collections {

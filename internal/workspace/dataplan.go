@@ -27,10 +27,15 @@ func (ws *Workspace) storeDir(name string) string {
 	if name == "" && len(ws.Config.Stores) == 1 {
 		dir = ws.Config.Stores[0].Path
 	}
-	if filepath.IsAbs(dir) {
-		return dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(ws.Dir, dir)
 	}
-	return filepath.Join(ws.Dir, dir)
+	// Absolute: the state, saved plans and the journal record it, and they
+	// must mean the same store whichever directory colstate runs from.
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // dataInput fills the data half of a plan's input: live object counts,
