@@ -202,6 +202,7 @@ func applyCmd(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintln(out)
+	resumed := journal != nil
 	if journal == nil {
 		if journal, err = apply.NewJournal(journalPath, p, st.Lineage, st.Serial); err != nil {
 			return fmt.Errorf("start the apply journal: %w", err)
@@ -209,7 +210,7 @@ func applyCmd(c *cli.Context) error {
 	}
 	data := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
 	r := &apply.Runner{
-		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Out: out,
+		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Resumed: resumed, Out: out,
 		Content: func(ch plan.Change) (content.Source, error) { return ws.ContentSource(st, ch.Collection, ch.Data.From) },
 	}
 	return r.Run(c.Context, p)

@@ -38,8 +38,9 @@ type Runner struct {
 	// Save persists the state; it is called after every finished change.
 	Save func(*state.State) error
 	// Journal, when set, records finished steps; steps it already holds
-	// are skipped (a resumed apply).
+	// are skipped. Resumed says the journal comes from an interrupted run.
 	Journal *Journal
+	Resumed bool
 	Out     io.Writer
 }
 
@@ -298,7 +299,7 @@ func (r *Runner) existingSnapshot(store, id string, changes []plan.Change) (*sna
 
 func (r *Runner) create(ctx context.Context, c collection.Collection) error {
 	err := r.Schema.Create(ctx, c)
-	if err != nil && r.Journal != nil && r.exists(ctx, c.Name) == nil {
+	if err != nil && r.Resumed && r.exists(ctx, c.Name) == nil {
 		// A resumed apply: the collection was created before the crash.
 		return nil
 	}

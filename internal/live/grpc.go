@@ -91,6 +91,12 @@ func grpcTarget(addr string, rest *url.URL) (string, bool, error) {
 			return "", false, fmt.Errorf("weaviate grpc_url %q: unknown scheme %q (use host:port)", addr, scheme)
 		}
 		addr = strings.TrimSuffix(rest, "/")
+		return addr, useTLS, nil
+	}
+	// A bare host:port: port 443 means TLS whatever the REST scheme, so an
+	// API key never goes out in clear text to a TLS endpoint.
+	if strings.HasSuffix(addr, ":443") {
+		useTLS = true
 	}
 	return addr, useTLS, nil
 }
