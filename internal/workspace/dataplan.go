@@ -237,6 +237,17 @@ func roundAge(d time.Duration) time.Duration {
 // DataMark reads a collection (every tenant) and returns its object count
 // and content digest, as a snapshot's manifest records them.
 func (ws *Workspace) DataMark(ctx context.Context, name string) (state.DataMark, error) {
+	if m, ok := ws.marks[name]; ok {
+		return m, nil // read once per plan: due snapshots and the binding both need it
+	}
+	m, err := ws.readMark(ctx, name)
+	if err == nil && ws.marks != nil {
+		ws.marks[name] = m
+	}
+	return m, err
+}
+
+func (ws *Workspace) readMark(ctx context.Context, name string) (state.DataMark, error) {
 	cl, err := ws.Client.Class(ctx, name)
 	if err != nil {
 		return state.DataMark{}, err

@@ -44,6 +44,8 @@ type Workspace struct {
 	Client   *live.Client
 	embedded *weaviateproc.Server
 	log      io.Writer
+	// marks caches DataMark within one Plan or CheckFresh call.
+	marks map[string]state.DataMark
 }
 
 // Open loads the configuration and connects to Weaviate. Diagnostics go to
@@ -141,6 +143,8 @@ func (ws *Workspace) WriteState(s *state.State) error { return state.Write(ws.St
 // schema of every collection it changes, so it can be saved and checked
 // for staleness.
 func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string) (*plan.Plan, error) {
+	ws.marks = map[string]state.DataMark{}
+	defer func() { ws.marks = nil }()
 	liveCols, err := ws.Client.Collections(ctx)
 	if err != nil {
 		return nil, err
