@@ -3,7 +3,9 @@ package collection
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +28,7 @@ func Attributes(c Collection) []Attr {
 	if len(c.Vectors) == 0 {
 		add("", "vectorizer", c.Vectorizer)
 	}
-	for _, m := range sortedKeys(c.ModuleConfig) {
+	for _, m := range slices.Sorted(maps.Keys(c.ModuleConfig)) {
 		add("", "module_config."+m, c.ModuleConfig[m])
 	}
 	if c.VectorIndex != nil && len(c.Vectors) == 0 {

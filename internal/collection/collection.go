@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -176,7 +177,7 @@ func IsText(dataType string) bool { return dataType == "text" || dataType == "te
 func IsObject(dataType string) bool { return dataType == "object" || dataType == "object[]" }
 
 // IsPrimitive reports whether dataType is a built-in type (not a cross-reference).
-func IsPrimitive(dataType string) bool { return contains(PrimitiveTypes, dataType) }
+func IsPrimitive(dataType string) bool { return slices.Contains(PrimitiveTypes, dataType) }
 
 // IsReference reports whether dataType names collections (a cross-reference).
 func IsReference(dataType string) bool { return dataType != "" && !IsPrimitive(dataType) }
@@ -372,18 +373,9 @@ func (c *Collection) References() []string {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // OneOf returns an error naming the allowed values when s is not one of them.
 func OneOf(what, s string, allowed []string) error {
-	if contains(allowed, s) {
+	if slices.Contains(allowed, s) {
 		return nil
 	}
 	return fmt.Errorf("%s %q is not one of %s", what, s, strings.Join(allowed, ", "))

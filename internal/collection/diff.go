@@ -3,7 +3,6 @@ package collection
 import (
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 )
 
@@ -246,15 +245,6 @@ func underAny(path string, prefixes []string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // nestedProperty returns the nested property a leaf path belongs to

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -161,22 +162,13 @@ func (j JSONL) parse(s *live.ObjectSchema, line []byte) (*object.Object, error) 
 			o.Vectors[""] = l.Vector
 		}
 		for name, v := range l.Vectors {
-			if !contains(s.Named, name) {
+			if !slices.Contains(s.Named, name) {
 				return nil, fmt.Errorf("vector %q is not a named vector of collection %s", name, s.Collection)
 			}
 			o.Vectors[name] = v
 		}
 	}
 	return o, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Snapshot is a collection inside a snapshot used as content.

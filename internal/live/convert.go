@@ -2,7 +2,8 @@ package live
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/colstate/colstate/internal/collection"
@@ -155,11 +156,11 @@ func FromClass(cl Class) collection.Collection {
 		col.VectorIndex = &vi
 	}
 	vcs := objOf(cl["vectorConfig"])
-	for _, name := range sortedKeys(vcs) {
+	for _, name := range slices.Sorted(maps.Keys(vcs)) {
 		vc := objOf(vcs[name])
 		nv := collection.NamedVector{Name: name}
 		vz := objOf(vc["vectorizer"])
-		for _, mod := range sortedKeys(vz) {
+		for _, mod := range slices.Sorted(maps.Keys(vz)) {
 			nv.Vectorizer = mod
 			nv.VectorizerConfig = jsonMap(vz[mod])
 		}
@@ -366,15 +367,6 @@ func fnum(v any) float64 {
 		return f
 	}
 	return 0
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func str(v any) string {

@@ -6,6 +6,8 @@ package plan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -151,15 +153,6 @@ type DueSnapshot struct {
 	Reason      string // "no snapshot yet", "newest is 30h old (max_age 24h)", "data changed"; "" when not due
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Input is what the differ compares.
 type Input struct {
 	Desired []Desired                        // from the configuration, normalised
@@ -283,7 +276,7 @@ func Diff(in Input) (*Plan, error) {
 	for _, due := range in.Due {
 		if due.Reason == "" {
 			for _, c := range p.Changes {
-				if (c.Action == Merge || c.Action == Replace || c.Action == Create) && contains(due.Collections, c.Collection) {
+				if (c.Action == Merge || c.Action == Replace || c.Action == Create) && slices.Contains(due.Collections, c.Collection) {
 					due.Reason = fmt.Sprintf("data of %s changes in this apply", c.Collection)
 					break
 				}
@@ -318,7 +311,7 @@ func Diff(in Input) (*Plan, error) {
 	for _, d := range in.Desired {
 		noBackup[d.Name] = d.NoBackupBeforeDestroy
 	}
-	for _, name := range sortedKeys(in.Managed) {
+	for _, name := range slices.Sorted(maps.Keys(in.Managed)) {
 		if declared[name] || !targeted(name) {
 			continue
 		}
@@ -333,7 +326,7 @@ func Diff(in Input) (*Plan, error) {
 			p.Forget = append(p.Forget, name)
 		}
 	}
-	for _, name := range sortedKeys(in.Live) {
+	for _, name := range slices.Sorted(maps.Keys(in.Live)) {
 		if _, managed := in.Managed[name]; !managed && !declared[name] {
 			p.Unmanaged = append(p.Unmanaged, name)
 		}
@@ -448,13 +441,4 @@ func refersTo(c *collection.Collection, target string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,9 +8,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -208,7 +209,7 @@ func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.Sta
 		return err
 	}
 	now := fingerprints(p, liveCols)
-	for _, name := range sortedNames(b.Live) {
+	for _, name := range slices.Sorted(maps.Keys(b.Live)) {
 		if now[name] != b.Live[name] {
 			return fmt.Errorf("saved plan is stale: the live schema of collection %s changed since the plan was made%s", name, again)
 		}
@@ -217,7 +218,7 @@ func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.Sta
 	if err != nil {
 		return err
 	}
-	for _, key := range sortedNames(b.Data) {
+	for _, key := range slices.Sorted(maps.Keys(b.Data)) {
 		if data[key] != b.Data[key] {
 			return fmt.Errorf("saved plan is stale: the data of %s changed since the plan was made (then %s, now %s)%s", key, b.Data[key], orNone(data[key]), again)
 		}
@@ -230,13 +231,4 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-func sortedNames(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
