@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -282,7 +284,7 @@ func importCmd(c *cli.Context) error {
 		col, ok := liveCols[name]
 		switch {
 		case !ok:
-			return fmt.Errorf("collection %s does not exist in Weaviate at %s; names are case-sensitive (live: %s)", name, ws.Client.URL(), strings.Join(config.SortedNames(liveCols), ", "))
+			return fmt.Errorf("collection %s does not exist in Weaviate at %s; names are case-sensitive (live: %s)", name, ws.Client.URL(), strings.Join(slices.Sorted(maps.Keys(liveCols)), ", "))
 		case st.Managed(name):
 			return fmt.Errorf("collection %s is already managed by colstate", name)
 		}

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -155,14 +154,4 @@ func ctyValue(v any) (cty.Value, error) {
 		return ctyjson.Unmarshal(b, t)
 	}
 	return cty.NilVal, fmt.Errorf("cannot write %T as HCL", v)
-}
-
-// SortedNames returns the names of the collections, sorted.
-func SortedNames(cols map[string]collection.Collection) []string {
-	out := make([]string, 0, len(cols))
-	for n := range cols {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }
