@@ -433,12 +433,5 @@ func refersTo(c *collection.Collection, target string) bool {
 	if c == nil {
 		return false
 	}
-	for _, p := range c.Properties {
-		for _, t := range strings.Split(p.DataType, "|") {
-			if t == target {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.Contains(c.References(), target)
 }
