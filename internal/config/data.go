@@ -59,9 +59,6 @@ type Content struct {
 // ContentModes are the accepted content.mode values.
 var ContentModes = []string{"merge", "exact", "seed"}
 
-// DefaultStorePath is where snapshots go when no snapshot_store is declared.
-const DefaultStorePath = ".colstate/snapshots"
-
 func decodeStore(b *hcl.Block) (Store, hcl.Diagnostics) {
 	s := Store{Name: b.Labels[0], Range: b.DefRange}
 	_, diags := decodeBlock(b.Body, []field{{name: "path", target: &s.Path}})
@@ -241,14 +238,6 @@ func (c *Config) Store(name string) *Store {
 		}
 	}
 	return nil
-}
-
-// StorePath returns the directory of the named store ("" is the default).
-func (c *Config) StorePath(name string) string {
-	if s := c.Store(name); s != nil {
-		return s.Path
-	}
-	return DefaultStorePath
 }
 
 // Source returns the data source at an address like data.jsonl.items, or nil.

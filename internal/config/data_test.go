@@ -66,7 +66,7 @@ collection "Other" {
 	if other.Content.Mode != "merge" || !other.Lifecycle.BackupBeforeDestroy {
 		t.Fatalf("defaults: %+v %+v", other.Content, other.Lifecycle)
 	}
-	if cfg.StorePath("local") != "snaps" || cfg.StorePath("") != DefaultStorePath {
+	if s := cfg.Store("local"); s == nil || s.Path != "snaps" || cfg.Store("") != nil {
 		t.Fatal("store paths")
 	}
 }

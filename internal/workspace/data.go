@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/colstate/colstate/internal/apply"
+	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
@@ -21,8 +22,19 @@ import (
 // snapshot_store the configuration declares, else the default store.
 // Relative paths are relative to the configuration directory.
 func StoreDir(configDir, flag string) string {
+	cfg, err := LoadConfig(configDir)
+	if err != nil {
+		cfg = nil // a command on the store alone works without a valid configuration
+	}
+	return resolveStore(cfg, configDir, flag)
+}
+
+// resolveStore is StoreDir with the configuration at hand (cfg may be nil).
+// The result is absolute: the state, saved plans and the apply journal
+// record it, and it must mean the same store from any working directory.
+func resolveStore(cfg *config.Config, configDir, flag string) string {
 	dir := flag
-	if cfg, err := LoadConfig(configDir); err == nil {
+	if cfg != nil {
 		for _, st := range cfg.Stores {
 			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
 				dir = st.Path
@@ -32,10 +44,13 @@ func StoreDir(configDir, flag string) string {
 	if dir == "" {
 		dir = snapshot.DefaultStore
 	}
-	if filepath.IsAbs(dir) {
-		return dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(configDir, dir)
 	}
-	return filepath.Join(configDir, dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // DataRunner returns the engine that carries out data plans.
@@ -65,7 +80,7 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	if id == "" {
 		id = snapshot.NewID(time.Now())
 	}
-	store := StoreDir(ws.Dir, o.Store)
+	store := ws.storeDir(o.Store)
 	p := &plan.Plan{}
 	for _, name := range names {
 		n, tenants, err := ws.liveSize(ctx, name, !o.SchemaOnly)
@@ -151,7 +166,7 @@ type RestoreOptions struct {
 // RestorePlan plans loading collections of a snapshot. Collections created
 // from the snapshot come after the collections they refer to.
 func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.Plan, error) {
-	store := &snapshot.Store{Dir: StoreDir(ws.Dir, o.Store)}
+	store := &snapshot.Store{Dir: ws.storeDir(o.Store)}
 	r, err := store.Open(o.Snapshot)
 	if err != nil {
 		return nil, err
@@ -304,7 +319,7 @@ func (ws *Workspace) ClearPlan(ctx context.Context, names []string, noBackup boo
 		}
 		if backup && !noBackup {
 			p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
-				Store: StoreDir(ws.Dir, storeDir), Snapshot: id, Objects: n, Tenants: tenants,
+				Store: ws.storeDir(storeDir), Snapshot: id, Objects: n, Tenants: tenants,
 			}})
 		}
 		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: n, Tenants: tenants}})

@@ -20,22 +20,10 @@ import (
 	"github.com/colstate/colstate/internal/state"
 )
 
-// storeDir resolves a snapshot store name ("" is the default store) to a
-// directory, relative paths against the configuration directory.
-func (ws *Workspace) storeDir(name string) string {
-	dir := ws.Config.StorePath(name)
-	if name == "" && len(ws.Config.Stores) == 1 {
-		dir = ws.Config.Stores[0].Path
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(ws.Dir, dir)
-	}
-	// Absolute: the state, saved plans and the journal record it, and they
-	// must mean the same store whichever directory colstate runs from.
-	if abs, err := filepath.Abs(dir); err == nil {
-		return abs
-	}
-	return dir
+// storeDir resolves a snapshot store name or directory ("" is the default
+// store) against the workspace's configuration.
+func (ws *Workspace) storeDir(nameOrDir string) string {
+	return resolveStore(ws.Config, ws.Dir, nameOrDir)
 }
 
 // dataInput fills the data half of a plan's input: live object counts,
