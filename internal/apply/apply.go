@@ -24,6 +24,8 @@ type Schema interface {
 	Create(ctx context.Context, c collection.Collection) error
 	Update(ctx context.Context, c collection.Collection) error
 	Delete(ctx context.Context, name string) error
+	// AddProperties adds the properties the collection lacks, in order.
+	AddProperties(ctx context.Context, name string, props []collection.Property) error
 }
 
 // Runner executes plans.
@@ -42,6 +44,12 @@ type Runner struct {
 	Journal *Journal
 	Resumed bool
 	Out     io.Writer
+
+	// deferred holds, by change index, the properties a create holds back
+	// until the collections created after it exist (a reference cycle);
+	// pending those of collections created so far.
+	deferred map[int][]collection.Property
+	pending  []pendingProperties
 }
 
 // Refusal explains why apply will not run a plan at all.
@@ -80,11 +88,17 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 			return fmt.Errorf("save state: %w", err)
 		}
 	}
+	r.deferred, r.pending = deferredProperties(p), nil
 	done := 0
 	for i := 0; i < len(p.Changes); i++ {
 		c := p.Changes[i]
 		if err := ctx.Err(); err != nil {
 			return r.interrupted(done, len(p.Changes), err)
+		}
+		if c.Action != plan.Create && len(r.pending) > 0 {
+			if err := r.addDeferred(ctx); err != nil {
+				return r.failed(ctx, done, len(p.Changes), err)
+			}
 		}
 		n := 1
 		var err error
@@ -106,6 +120,9 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 		done += n
 		i += n - 1
 	}
+	if err := r.addDeferred(ctx); err != nil {
+		return r.failed(ctx, done, len(p.Changes), err)
+	}
 	fmt.Fprintf(r.Out, "\nApply complete: %d created, %d updated, %d replaced, %d deleted", p.Count(plan.Create), p.Count(plan.Update), p.Count(plan.Replace), p.Count(plan.Delete))
 	if n := p.Count(plan.Backup) + p.Count(plan.Merge) + p.Count(plan.Restore) + p.Count(plan.Clear); n > 0 {
 		fmt.Fprintf(r.Out, ", %d data changes", n)
@@ -115,6 +132,13 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 		return r.Journal.Remove()
 	}
 	return nil
+}
+
+func (r *Runner) failed(ctx context.Context, done, total int, err error) error {
+	if ctx.Err() != nil {
+		return r.interrupted(done, total, err)
+	}
+	return fmt.Errorf("%w (%d of %d changes were applied and recorded in the state%s)", err, done, total, r.journalHint())
 }
 
 func (r *Runner) interrupted(done, total int, err error) error {
@@ -154,7 +178,11 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	var err error
 	switch c.Action {
 	case plan.Create:
-		err = r.step(key("create"), func() error { return r.create(ctx, *c.After) })
+		tail := r.deferred[i]
+		err = r.step(key("create"), func() error { return r.create(ctx, withoutTail(*c.After, len(tail))) })
+		if err == nil && len(tail) > 0 {
+			r.pending = append(r.pending, pendingProperties{index: i, change: c, props: tail})
+		}
 	case plan.Update:
 		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, *c.After) })
 	case plan.Delete:

@@ -72,7 +72,17 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 			_, err = d.Backup(ctx, p.Changes[i:j])
 			i = j - 1
 		case plan.Restore, plan.Merge:
-			err = d.Restore(ctx, c)
+			// Consecutive restores and merges run together, so references
+			// between their collections find their targets.
+			j := i + 1
+			for j < len(p.Changes) && (p.Changes[j].Action == plan.Restore || p.Changes[j].Action == plan.Merge) {
+				j++
+			}
+			if err := d.restoreAll(ctx, p.Changes[i:j]); err != nil {
+				return err
+			}
+			i = j - 1
+			continue
 		case plan.Clear:
 			err = d.Clear(ctx, c.Collection)
 		}
@@ -270,14 +280,93 @@ func (d *Data) tenantNames(ctx context.Context, s *live.ObjectSchema) ([]string,
 // Restore loads one collection of a snapshot: into an absent (or empty)
 // collection for a restore, into a live one for a merge.
 func (d *Data) Restore(ctx context.Context, c plan.Change) error {
-	r, err := d.store(c).Open(c.Data.Snapshot)
+	return d.restoreAll(ctx, []plan.Change{c})
+}
+
+// restoreJob is one collection of a restore or merge.
+type restoreJob struct {
+	c         plan.Change
+	r         *snapshot.Reader
+	sc        *snapshot.Collection
+	snapClass live.Class
+	s         *live.ObjectSchema // the target's schema, once it exists
+	created   bool               // created by this restore
+	resume    bool               // completing an interrupted restore
+	fit       func(*object.Object)
+	stats     writeStats
+	// withRefs counts the objects holding references: the second pass
+	// writes them whole, once every object they can point at exists.
+	withRefs int64
+}
+
+func (j *restoreJob) wrap(err error) error {
+	return fmt.Errorf("%s %s: %w", j.c.Action, j.c.Collection, err)
+}
+
+// merge reports whether objects already live are compared and identical
+// ones skipped.
+func (j *restoreJob) merge() bool { return j.c.Action == plan.Merge || j.resume }
+
+func (j *restoreJob) noVectors() bool { return j.c.Data.NoVectors || j.r.Manifest().NoVectors }
+
+// restoreAll loads collections of snapshots together, so that references
+// between them (in either direction, or within one collection) find their
+// targets: absent collections are created first, reference properties of
+// a cycle added once all exist; then every collection's objects are written
+// without their references, then the objects holding references are
+// written whole; then each collection is verified.
+func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) error {
+	jobs := make([]*restoreJob, 0, len(changes))
+	for _, c := range changes {
+		j := &restoreJob{c: c}
+		if err := d.openRestore(j); err != nil {
+			return j.wrap(err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := d.createCollections(ctx, jobs); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if err := d.prepareRestore(ctx, j); err != nil {
+			return j.wrap(err)
+		}
+	}
+	for _, j := range jobs {
+		if err := d.writeObjects(ctx, j); err != nil {
+			return j.wrap(err)
+		}
+	}
+	for _, j := range jobs {
+		if j.withRefs == 0 {
+			continue
+		}
+		if err := d.writeReferences(ctx, j); err != nil {
+			return j.wrap(err)
+		}
+	}
+	for _, j := range jobs {
+		// Verify while every tenant is still active, then put back the
+		// statuses the snapshot recorded.
+		if err := d.verifyRestore(ctx, j.c, j.r, j.sc, j.s, j.stats); err != nil {
+			return j.wrap(err)
+		}
+		if err := d.restoreTenantStatus(ctx, j.c.Collection, j.sc.Tenants); err != nil {
+			return j.wrap(err)
+		}
+	}
+	return nil
+}
+
+func (d *Data) openRestore(j *restoreJob) error {
+	r, err := d.store(j.c).Open(j.c.Data.Snapshot)
 	if err != nil {
 		return err
 	}
-	src, target := c.SourceName(), c.Collection
+	src := j.c.SourceName()
 	sc := r.Manifest().Collection(src)
 	if sc == nil {
-		return fmt.Errorf("snapshot %s has no collection %s", c.Data.Snapshot, src)
+		return fmt.Errorf("snapshot %s has no collection %s", j.c.Data.Snapshot, src)
 	}
 	raw, err := r.Schema(src)
 	if err != nil {
@@ -287,22 +376,76 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return err
 	}
-	resume := false
+	j.r, j.sc, j.snapClass = r, sc, snapClass
+	return nil
+}
+
+// createCollections creates the absent targets of restores from the
+// snapshots' schemas, in order. A reference property to a collection
+// created after it (a cycle) is held back, with the properties after it,
+// and added once every collection exists.
+func (d *Data) createCollections(ctx context.Context, jobs []*restoreJob) error {
+	var create []*restoreJob
+	for _, j := range jobs {
+		if j.c.Action != plan.Restore {
+			continue
+		}
+		_, err := d.Client.Class(ctx, j.c.Collection)
+		if errors.Is(err, live.ErrNotFound) {
+			create = append(create, j)
+			continue
+		}
+		if err != nil {
+			return j.wrap(err)
+		}
+	}
+	tails := make([][]any, len(create))
+	for i, j := range create {
+		later := map[string]bool{}
+		for _, k := range create[i+1:] {
+			later[k.c.Collection] = true
+		}
+		cl := classForCreate(j.snapClass, j.c.Collection)
+		props, _ := cl["properties"].([]any)
+		var types [][]string
+		for _, p := range live.SchemaOf(cl).Properties {
+			types = append(types, p.DataType)
+		}
+		if k := splitAtReference(types, func(t string) bool { return later[t] }); k < len(props) && len(types) == len(props) {
+			cl["properties"], tails[i] = props[:k], props[k:]
+		}
+		if err := d.Client.CreateRaw(ctx, cl); err != nil {
+			return j.wrap(fmt.Errorf("create collection %s from the snapshot's schema: %w", j.c.Collection, err))
+		}
+		j.created = true
+		fmt.Fprintf(d.Out, "Created collection %s from the snapshot's schema.\n", j.c.Collection)
+	}
+	for i, j := range create {
+		for _, p := range tails[i] {
+			name, _ := p.(map[string]any)["name"].(string)
+			if err := d.Client.AddRawProperty(ctx, j.c.Collection, p); err != nil {
+				return j.wrap(fmt.Errorf("add property %s to %s once the collections it refers to exist: %w", name, j.c.Collection, err))
+			}
+		}
+	}
+	return nil
+}
+
+// prepareRestore checks that the snapshot fits the target collection (and
+// makes it fit by adding properties), and finds out whether an interrupted
+// restore is being completed.
+func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
+	c, target := j.c, j.c.Collection
 	liveClass, err := d.Client.Class(ctx, target)
 	switch {
 	case errors.Is(err, live.ErrNotFound):
 		if c.Action == plan.Merge {
 			return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", target)
 		}
-		if err := d.Client.CreateRaw(ctx, classForCreate(snapClass, target)); err != nil {
-			return fmt.Errorf("create collection %s from the snapshot's schema: %w", target, err)
-		}
-		fmt.Fprintf(d.Out, "Created collection %s from the snapshot's schema.\n", target)
-		if liveClass, err = d.Client.Class(ctx, target); err != nil {
-			return err
-		}
+		return err
 	case err != nil:
 		return err
+	case j.created:
 	case c.Data.Reshape:
 		// A replace created the collection with its new schema: the objects
 		// are fitted to it (see fitTo), nothing is added to the schema.
@@ -310,11 +453,11 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 		if err != nil {
 			return err
 		}
-		if resume = n > 0; resume {
+		if j.resume = n > 0; j.resume {
 			fmt.Fprintf(d.Out, "Collection %s already holds %d objects: completing an interrupted restore (identical objects are skipped).\n", target, n)
 		}
 	default:
-		if _, _, err := schemaDiff(target, snapClass, liveClass); err != nil {
+		if _, _, err := schemaDiff(target, j.snapClass, liveClass); err != nil {
 			return err
 		}
 		if c.Action == plan.Restore {
@@ -325,7 +468,7 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 			if n > 0 {
 				// A restore that was interrupted left some of the snapshot's
 				// objects: running it again completes it, skipping those.
-				partial, err := d.onlySnapshotObjects(ctx, r, src, live.SchemaOf(liveClass))
+				partial, err := d.onlySnapshotObjects(ctx, j.r, c.SourceName(), live.SchemaOf(liveClass))
 				if err != nil {
 					return err
 				}
@@ -333,10 +476,10 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 					return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
 				}
 				fmt.Fprintf(d.Out, "Collection %s holds %d objects, all from this snapshot: completing an interrupted restore.\n", target, n)
-				resume = true
+				j.resume = true
 			}
 		}
-		added, err := d.reconcileSchema(ctx, target, snapClass, liveClass)
+		added, err := d.reconcileSchema(ctx, target, j.snapClass, liveClass)
 		if err != nil {
 			return err
 		}
@@ -347,24 +490,11 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 			}
 		}
 	}
-	s := live.SchemaOf(liveClass)
-	if err := d.ensureTenants(ctx, target, s, sc.Tenants); err != nil {
-		return err
-	}
-	var fit func(*object.Object)
+	j.s = live.SchemaOf(liveClass)
 	if c.Data.Reshape {
-		fit = fitTo(s)
+		j.fit = fitTo(j.s)
 	}
-	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
-	if err != nil {
-		return err
-	}
-	// Verify while every tenant is still active, then put back the
-	// statuses the snapshot recorded.
-	if err := d.verifyRestore(ctx, c, r, sc, s, stats); err != nil {
-		return err
-	}
-	return d.restoreTenantStatus(ctx, target, sc.Tenants)
+	return d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
 }
 
 type writeStats struct {
@@ -393,38 +523,82 @@ func fitTo(s *live.ObjectSchema) func(*object.Object) {
 	}
 }
 
-// writeObjects streams the snapshot's objects into target. For a merge it
-// walks the live collection alongside (both are in UUID order per tenant)
-// and skips objects whose content is already identical.
-func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool, fit func(*object.Object)) (writeStats, error) {
-	var st writeStats
-	sc := r.Manifest().Collection(src)
-	pr := d.newProgress("restore "+target, sc.Objects)
+// writeObjects streams the snapshot's objects into the target: the first
+// pass. For a merge (or a resumed restore) it walks the live collection
+// alongside (both are in UUID order per tenant) and skips objects whose
+// content is already identical. An object holding references is written
+// without them when it is new, and left for writeReferences when it is
+// live already (so it keeps its references until then).
+func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
+	st := &j.stats
+	src, target, s, merge := j.sc.Name, j.c.Collection, j.s, j.merge()
+	refs := schemaHasReferences(s)
+	pr := d.newProgress("restore "+target, j.sc.Objects)
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
 	if d.OnWritten != nil {
 		bw.OnWritten = func(n int) { pr.Add(n); d.OnWritten(n) }
 	}
-	var cmp *liveWalker
-	defer func() {
-		if cmp != nil {
-			cmp.close()
-		}
-	}()
-	err := r.Objects(ctx, src, func(o *object.Object) error {
-		if fit != nil {
-			fit(o)
+	walk := d.walker(ctx, s, j.noVectors())
+	defer walk.close()
+	err := j.r.Objects(ctx, src, func(o *object.Object) error {
+		if j.fit != nil {
+			j.fit(o)
 			st.fitted.Add(o.Hash())
 		}
+		var have *object.Object
 		if merge {
-			if cmp == nil || cmp.tenant != o.Tenant {
-				if cmp != nil {
-					cmp.close()
-				}
-				cmp = d.walkLive(ctx, s, o.Tenant, noVectors)
+			h, same, err := walk.lookup(o)
+			if err != nil {
+				return err
 			}
-			same, err := cmp.identical(o)
+			if same {
+				st.identical++
+				pr.Add(1)
+				return nil
+			}
+			have = h
+		}
+		if refs && hasReferences(s, o) {
+			j.withRefs++
+			if have != nil {
+				pr.Add(1)
+				return nil
+			}
+			return bw.Add(withoutReferences(s, o))
+		}
+		st.written++
+		return bw.Add(o)
+	})
+	if cerr := bw.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeReferences is the second pass: every object holding references is
+// written whole, now that the objects it points at exist. For a merge or
+// a resumed restore, objects already identical are skipped, so running it
+// again after an interruption finishes the job.
+func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
+	st := &j.stats
+	s, merge := j.s, j.merge()
+	pr := d.newProgress("references "+j.c.Collection, j.withRefs)
+	defer pr.Done()
+	bw := d.Client.NewBatchWriter(ctx, s, j.c.Collection, d.BatchSize, d.InFlight)
+	bw.OnWritten = pr.Add
+	walk := d.walker(ctx, s, j.noVectors())
+	defer walk.close()
+	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
+		if j.fit != nil {
+			j.fit(o)
+		}
+		if !hasReferences(s, o) {
+			return nil
+		}
+		if merge {
+			_, same, err := walk.lookup(o)
 			if err != nil {
 				return err
 			}
@@ -440,7 +614,38 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 	if cerr := bw.Close(); err == nil {
 		err = cerr
 	}
-	return st, err
+	return err
+}
+
+// tenantWalker walks the live collection next to a snapshot stream, one
+// tenant at a time.
+type tenantWalker struct {
+	d         *Data
+	ctx       context.Context
+	s         *live.ObjectSchema
+	noVectors bool
+	w         *liveWalker
+}
+
+func (d *Data) walker(ctx context.Context, s *live.ObjectSchema, noVectors bool) *tenantWalker {
+	return &tenantWalker{d: d, ctx: ctx, s: s, noVectors: noVectors}
+}
+
+// lookup returns the live object with o's UUID (nil when there is none)
+// and whether it is identical to o.
+func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+	if t.w == nil || t.w.tenant != o.Tenant {
+		t.close()
+		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
+	}
+	return t.w.lookup(o)
+}
+
+func (t *tenantWalker) close() {
+	if t.w != nil {
+		t.w.close()
+		t.w = nil
+	}
 }
 
 // liveWalker reads a live collection (one tenant) in UUID order next to a
@@ -507,14 +712,21 @@ func (w *liveWalker) close() {
 // identical reports whether the live collection holds o with the same
 // content. Snapshot objects out of UUID order are never skipped.
 func (w *liveWalker) identical(o *object.Object) (bool, error) {
+	_, same, err := w.lookup(o)
+	return same, err
+}
+
+// lookup returns the live object with o's UUID, nil when there is none (or
+// o is out of UUID order), and whether its content is identical to o's.
+func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
 	if o.ID < w.last {
-		return false, nil
+		return nil, false, nil
 	}
 	w.last = o.ID
 	for {
 		h, err := w.peek()
 		if err != nil || h == nil {
-			return false, err
+			return nil, false, err
 		}
 		if h.ID >= o.ID {
 			break
@@ -523,7 +735,7 @@ func (w *liveWalker) identical(o *object.Object) (bool, error) {
 	}
 	h, _ := w.peek()
 	if h.ID != o.ID {
-		return false, nil
+		return nil, false, nil
 	}
 	w.pop()
 	cmp := o
@@ -532,7 +744,7 @@ func (w *liveWalker) identical(o *object.Object) (bool, error) {
 		cp.Vectors = nil
 		cmp = &cp
 	}
-	return h.Hash() == cmp.Hash(), nil
+	return h, h.Hash() == cmp.Hash(), nil
 }
 
 func (d *Data) liveCount(ctx context.Context, s *live.ObjectSchema) (int64, error) {

@@ -59,6 +59,25 @@ func (c *Client) AddProperty(ctx context.Context, name string, p collection.Prop
 	return c.do(ctx, http.MethodPost, "/v1/schema/"+url.PathEscape(name)+"/properties", toProperty(p), nil)
 }
 
+// AddProperties adds, in order, the properties of props the collection
+// lacks; those it already has (added before an interruption) are skipped.
+func (c *Client) AddProperties(ctx context.Context, name string, props []collection.Property) error {
+	cl, err := c.Class(ctx, name)
+	if err != nil {
+		return err
+	}
+	current := FromClass(cl)
+	for _, p := range props {
+		if current.Property(p.Name) != nil {
+			continue
+		}
+		if err := c.AddProperty(ctx, name, p); err != nil {
+			return fmt.Errorf("add property %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
 // Update changes the mutable settings of an existing collection to those of
 // col: properties are added, everything else is patched into the class as
 // Weaviate returned it, so unmodelled settings are sent back unchanged.

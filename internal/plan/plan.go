@@ -395,37 +395,63 @@ func (in Input) newID() string {
 // group it refers to (or before them, when reverse). A cycle keeps the
 // remaining changes in their original order.
 func topo(group []Change, schema func(Change) *collection.Collection, reverse bool) {
-	out := make([]Change, 0, len(group))
-	placed := make([]bool, len(group))
-	for len(out) < len(group) {
+	order := referenceOrder(len(group), func(i, j int) bool {
+		if reverse {
+			i, j = j, i
+		}
+		return refersTo(schema(group[i]), group[j].Collection)
+	})
+	out := make([]Change, len(group))
+	for k, i := range order {
+		out[k] = group[i]
+	}
+	copy(group, out)
+}
+
+// OrderByReferences returns names so that each comes after the names it
+// refers to (refers(a, b): a has a cross-reference to b). Names in a
+// reference cycle keep their original order; apply and restore create such
+// collections without the cycle's reference properties and add them once
+// every target exists.
+func OrderByReferences(names []string, refers func(from, to string) bool) []string {
+	out := make([]string, 0, len(names))
+	for _, i := range referenceOrder(len(names), func(i, j int) bool { return refers(names[i], names[j]) }) {
+		out = append(out, names[i])
+	}
+	return out
+}
+
+// referenceOrder orders 0..n-1 so that i comes after every j it refers to
+// (i != j); what a cycle leaves keeps its order.
+func referenceOrder(n int, refers func(i, j int) bool) []int {
+	out := make([]int, 0, n)
+	placed := make([]bool, n)
+	for len(out) < n {
 		progress := false
-		for i, c := range group {
+		for i := range n {
 			if placed[i] {
 				continue
 			}
 			ready := true
-			for j, d := range group {
-				if i == j || placed[j] {
-					continue
-				}
-				if (!reverse && refersTo(schema(c), d.Collection)) || (reverse && refersTo(schema(d), c.Collection)) {
+			for j := range n {
+				if i != j && !placed[j] && refers(i, j) {
 					ready = false
 					break
 				}
 			}
 			if ready {
-				out, placed[i], progress = append(out, c), true, true
+				out, placed[i], progress = append(out, i), true, true
 			}
 		}
 		if !progress { // a reference cycle
-			for i, c := range group {
+			for i := range n {
 				if !placed[i] {
-					out, placed[i] = append(out, c), true
+					out, placed[i] = append(out, i), true
 				}
 			}
 		}
 	}
-	copy(group, out)
+	return out
 }
 
 // refersTo reports whether c has a cross-reference property to target.

@@ -246,7 +246,7 @@ func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.P
 }
 
 // refOrder sorts names so that a collection comes after those it refers
-// to; a reference cycle keeps the remaining order.
+// to (plan.OrderByReferences); a reference cycle keeps the remaining order.
 func refOrder(r *snapshot.Reader, names []string) ([]string, error) {
 	refs := map[string]map[string]bool{}
 	for _, n := range names {
@@ -262,41 +262,12 @@ func refOrder(r *snapshot.Reader, names []string) ([]string, error) {
 		for _, p := range live.SchemaOf(cl).Properties {
 			if live.IsReference(p.DataType) {
 				for _, t := range p.DataType {
-					if t != n {
-						refs[n][t] = true
-					}
+					refs[n][t] = true
 				}
 			}
 		}
 	}
-	sorted := names
-	var out []string
-	placed := map[string]bool{}
-	for len(out) < len(sorted) {
-		progress := false
-		for _, n := range sorted {
-			if placed[n] {
-				continue
-			}
-			ready := true
-			for _, m := range sorted {
-				if !placed[m] && m != n && refs[n][m] {
-					ready = false
-				}
-			}
-			if ready {
-				out, placed[n], progress = append(out, n), true, true
-			}
-		}
-		if !progress {
-			for _, n := range sorted {
-				if !placed[n] {
-					out, placed[n] = append(out, n), true
-				}
-			}
-		}
-	}
-	return out, nil
+	return plan.OrderByReferences(names, func(from, to string) bool { return refs[from][to] }), nil
 }
 
 // ClearPlan plans deleting every object of the named collections, after a
