@@ -293,6 +293,17 @@ func importCmd(c *cli.Context) error {
 			toWrite = append(toWrite, name)
 		}
 	}
+	// A reference needs its target declared (colstate validate says so):
+	// import the targets together rather than write a configuration that
+	// does not load.
+	for _, name := range c.Args().Slice() {
+		col := liveCols[name]
+		for _, t := range col.References() {
+			if ws.Config.Collection(t) == nil && !slices.Contains(c.Args().Slice(), t) {
+				return fmt.Errorf("collection %s refers to collection %s, which the configuration does not declare: import both (colstate import %s %s) or declare %s first; nothing was imported", name, t, strings.Join(c.Args().Slice(), " "), t, t)
+			}
+		}
+	}
 	var hclPath string
 	if len(toWrite) > 0 {
 		hclPath = filepath.Join(ws.Dir, c.String("generate-config-out"))

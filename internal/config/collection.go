@@ -161,6 +161,12 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			col.Vectors = append(col.Vectors, v)
 		case "property":
+			if attrs, _ := blk.Body.JustAttributes(); attrs["data_type"] != nil {
+				if decl.dataTypes == nil {
+					decl.dataTypes = map[string]hcl.Range{}
+				}
+				decl.dataTypes[blk.Labels[0]] = attrs["data_type"].Expr.Range()
+			}
 		case "inverted_index":
 			diags = append(diags, decodeInverted(blk, &col.InvertedIndex)...)
 		case "multi_tenancy":

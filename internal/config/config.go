@@ -45,6 +45,9 @@ type Declared struct {
 	Lifecycle Lifecycle
 	Content   *Content  // nil: colstate manages the schema only
 	Range     hcl.Range // the collection block's header, for diagnostics
+	// dataTypes holds where each property's data_type is written, by
+	// property name, for diagnostics about reference targets.
+	dataTypes map[string]hcl.Range
 }
 
 // Defaults used when the configuration leaves them out.

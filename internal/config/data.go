@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/colstate/colstate/internal/collection"
 )
 
 // Store is a snapshot_store block: where snapshots live.
@@ -220,6 +222,9 @@ func (c *Config) resolve() hcl.Diagnostics {
 		}
 	}
 	for _, d := range c.Collections {
+		diags = append(diags, c.checkReferences(d)...)
+	}
+	for _, d := range c.Collections {
 		if d.Content == nil {
 			continue
 		}
@@ -258,4 +263,43 @@ func (c *Config) SnapshotPolicy(name string) *SnapshotPolicy {
 		}
 	}
 	return nil
+}
+
+// checkReferences reports reference properties whose target collection is
+// not declared. colstate creates, backs up and restores only the
+// collections it manages; a reference to any other could not be created in
+// an empty Weaviate, nor restored, so it is an error here rather than in
+// the middle of an apply.
+func (c *Config) checkReferences(d Declared) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, p := range d.Properties {
+		if !collection.IsReference(p.DataType) {
+			continue
+		}
+		for _, t := range strings.Split(p.DataType, "|") {
+			if c.Collection(t) != nil {
+				continue
+			}
+			hint := ""
+			for _, o := range c.Collections {
+				if strings.EqualFold(o.Name, t) {
+					hint = fmt.Sprintf(" Did you mean %s? Collection names are case-sensitive.", o.Name)
+				}
+			}
+			r, ok := d.dataTypes[p.Name]
+			if !ok {
+				r = d.Range
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Reference to an undeclared collection",
+				Detail: fmt.Sprintf("Property %s of collection %s refers to collection %s, which this configuration does not declare.%s "+
+					"Declare it with a collection %q block, or, when it already exists in Weaviate, adopt it with `colstate import %s`: "+
+					"colstate creates and restores only the collections it manages, and a reference needs its target.",
+					p.Name, d.Name, t, hint, t, t),
+				Subject: r.Ptr(),
+			})
+		}
+	}
+	return diags
 }

@@ -47,6 +47,11 @@ func TestGenerateRoundTrip(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "gen.hcl"), src, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// The targets of Gen's reference.
+		targets := "collection \"Other\" {}\ncollection \"Third\" {}\n"
+		if err := os.WriteFile(filepath.Join(dir, "targets.hcl"), []byte(targets), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		cfg, diags := NewLoader().LoadDir(dir)
 		if diags.HasErrors() {
 			t.Fatalf("%s\n%s", diags, src)
@@ -66,6 +71,8 @@ func TestCollectionBlockErrors(t *testing.T) {
 		{"pq param on bq", "collection \"A\" {\n  vector_index \"hnsw\" {\n    quantization \"bq\" { segments = 4 }\n  }\n}\n", "x.hcl:3:25: Unsupported argument: segments applies to pq quantization, not bq"},
 		{"range on text", "collection \"A\" {\n  property \"p\" {\n    data_type = \"text\"\n    index_range_filters = true\n  }\n}\n", "x.hcl:4:27: Range index needs int, number or date"},
 		{"bad stopwords", "collection \"A\" {\n  inverted_index { stopwords_preset = \"fr\" }\n}\n", "x.hcl:2:39: Invalid stopwords preset"},
+		{"undeclared reference target", "collection \"A\" {\n  property \"p\" { data_type = \"B\" }\n}\n", "x.hcl:2:30: Reference to an undeclared collection: Property p of collection A refers to collection B, which this configuration does not declare"},
+		{"reference target in other case", "collection \"A\" {\n  property \"p\" {\n    data_type = \"A|Bb\"\n  }\n}\ncollection \"BB\" {}\n", "x.hcl:3:17: Reference to an undeclared collection: Property p of collection A refers to collection Bb, which this configuration does not declare. Did you mean BB?"},
 		{"bad ignore entry", "collection \"A\" {\n  lifecycle { ignore_changes = [1] }\n}\n", "x.hcl:2:33: Invalid ignore_changes entry"},
 	}
 	for _, tt := range tests {

@@ -331,6 +331,7 @@ func Diff(in Input) (*Plan, error) {
 			p.Unmanaged = append(p.Unmanaged, name)
 		}
 	}
+	problems = append(problems, missingTargets(p.Changes, in.Live)...)
 	for _, t := range in.Targets {
 		if !declared[t] && in.Managed[t].Name == "" {
 			problems = append(problems, fmt.Sprintf("-target=%s names no declared or managed collection", t))
@@ -371,6 +372,32 @@ func orderChanges(changes []Change) {
 		}
 		lo = hi
 	}
+}
+
+// missingTargets reports collections the plan creates or changes whose
+// references point at a collection that neither exists in Weaviate nor is
+// created by the plan (one -target leaves out): apply would fail there.
+func missingTargets(changes []Change, liveCols map[string]collection.Collection) []string {
+	created := map[string]bool{}
+	for _, c := range changes {
+		if c.Action == Create {
+			created[c.Collection] = true
+		}
+	}
+	var out []string
+	for _, c := range changes {
+		if c.After == nil || (c.Action != Create && c.Action != Update && c.Action != Replace) {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, t := range c.After.References() {
+			if _, live := liveCols[t]; !live && !created[t] && t != c.Collection && !seen[t] {
+				seen[t] = true
+				out = append(out, fmt.Sprintf("collection %s refers to collection %s, which does not exist in Weaviate and is not created by this plan: add -target=collection.%s", c.Collection, t, t))
+			}
+		}
+	}
+	return out
 }
 
 // removedProperties names the properties a replace drops.

@@ -264,3 +264,41 @@ func TestTargetLimitsPlan(t *testing.T) {
 		t.Fatal("unknown target accepted")
 	}
 }
+
+// A -target that leaves out the target of a reference the plan creates is
+// refused at plan time, not in the middle of apply.
+func TestTargetLeavesOutReferenceTarget(t *testing.T) {
+	a := col("A", "", collection.NewProperty("b", "B"), collection.NewProperty("self", "A"))
+	b := col("B", "", collection.NewProperty("a", "A"))
+	_, err := Diff(Input{Desired: des(a, b), Targets: []string{"A"}})
+	if err == nil || !strings.Contains(err.Error(), "collection A refers to collection B, which does not exist in Weaviate and is not created by this plan: add -target=collection.B") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Diff(Input{Desired: des(a, b), Targets: []string{"A"}, Live: set(col("B", "")), Managed: set(col("B", ""))}); err != nil {
+		t.Fatalf("target live: %v", err)
+	}
+	p, err := Diff(Input{Desired: des(a, b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(p) != "A,B" && names(p) != "B,A" {
+		t.Fatalf("changes = %s", names(p))
+	}
+}
+
+func TestOrderByReferences(t *testing.T) {
+	refs := map[string][]string{"A": {"B"}, "B": {"C"}, "D": {"E"}, "E": {"D"}, "S": {"S"}}
+	got := OrderByReferences([]string{"A", "D", "B", "S", "E", "C"}, func(from, to string) bool {
+		for _, t := range refs[from] {
+			if t == to {
+				return true
+			}
+		}
+		return false
+	})
+	// C before B before A; the D/E cycle keeps its order; a self-reference
+	// does not hold S back.
+	if strings.Join(got, ",") != "S,C,B,A,D,E" {
+		t.Fatalf("order = %v", got)
+	}
+}
