@@ -31,6 +31,8 @@ func TestDataScripts(t *testing.T) {
 //	wv same alltypes THING AUTHOR N    succeed when both hold exactly the seeded objects
 //	wv same tenants NAME TENANTS N     likewise for a seeded multi-tenant collection
 //	wv count NAME N                    succeed when NAME holds N objects (all tenants)
+//	wv seed refs A B TREE N            A and B referring to each other, TREE to itself (children before parents), N objects each
+//	wv same refs A B TREE N            succeed when all three hold exactly the seeded objects and references
 //
 // Other subcommands go to the plain wv command.
 func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
@@ -77,6 +79,13 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 				ts.Check(livetest.Insert(ctx, c, thing, things))
 			} else {
 				opErr = same(ctx, c, map[string][]*object.Object{author: authors, thing: things})
+			}
+		case len(args) == 6 && args[1] == "refs":
+			f := refFixture{a: args[2], b: args[3], tree: args[4], n: num(args[5])}
+			if args[0] == "seed" {
+				ts.Check(f.seed(ctx, c))
+			} else {
+				opErr = same(ctx, c, f.objects())
 			}
 		case len(args) == 5 && args[1] == "tenants":
 			name, tenants, n := args[2], num(args[3]), num(args[4])

@@ -14,6 +14,7 @@ import (
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/content"
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
 	"github.com/colstate/colstate/internal/state"
@@ -50,6 +51,10 @@ type Runner struct {
 	// pending those of collections created so far.
 	deferred map[int][]collection.Property
 	pending  []pendingProperties
+	// contentDone holds content changes whose objects are written but
+	// whose references and verification wait for the other content
+	// changes next to them (references between their collections).
+	contentDone []pendingContent
 }
 
 // Refusal explains why apply will not run a plan at all.
@@ -100,6 +105,11 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 				return r.failed(ctx, done, len(p.Changes), err)
 			}
 		}
+		if !isContent(c) && !isAutomaticBackup(c) && len(r.contentDone) > 0 {
+			if err := r.finishContent(ctx); err != nil {
+				return r.failed(ctx, done, len(p.Changes), err)
+			}
+		}
 		n := 1
 		var err error
 		if c.Action == plan.Backup {
@@ -121,6 +131,9 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 		i += n - 1
 	}
 	if err := r.addDeferred(ctx); err != nil {
+		return r.failed(ctx, done, len(p.Changes), err)
+	}
+	if err := r.finishContent(ctx); err != nil {
 		return r.failed(ctx, done, len(p.Changes), err)
 	}
 	fmt.Fprintf(r.Out, "\nApply complete: %d created, %d updated, %d replaced, %d deleted", p.Count(plan.Create), p.Count(plan.Update), p.Count(plan.Replace), p.Count(plan.Delete))
@@ -195,8 +208,16 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	case plan.Replace:
 		err = r.replace(ctx, c, key)
 	case plan.Merge:
-		if c.Data != nil && c.Data.From != "" {
-			err = r.step(key("content"), func() error { return r.content(ctx, key("content"), c) })
+		if isContent(c) {
+			pc := pendingContent{index: i, change: c}
+			err = r.step(key("content"), func() error {
+				st, err := r.content(ctx, key("content"), c)
+				pc.stats = &st
+				return err
+			})
+			if err == nil {
+				r.contentDone = append(r.contentDone, pc)
+			}
 			break
 		}
 		fallthrough
@@ -350,11 +371,91 @@ func (r *Runner) delete(ctx context.Context, name string) error {
 	return err
 }
 
-// content makes a collection hold its content source.
-func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
+// isContent reports whether c loads a collection's content source.
+func isContent(c plan.Change) bool {
+	return c.Action == plan.Merge && c.Data != nil && c.Data.From != ""
+}
+
+// isAutomaticBackup reports whether c is the backup guarding a change next
+// to it (not a snapshot policy's).
+func isAutomaticBackup(c plan.Change) bool {
+	return c.Action == plan.Backup && c.Data != nil && c.Data.Policy == ""
+}
+
+// pendingContent is a content change whose first pass is done.
+type pendingContent struct {
+	index  int
+	change plan.Change
+	stats  *content.Stats // of the first pass; nil when it ran before an interruption
+}
+
+// content makes a collection hold its content source: the first pass.
+// Objects holding references are written without them when they are new,
+// and left as they are when they are live already; finishContent writes
+// them whole once every content change next to this one has written its
+// objects, so references between them (or within one collection) find
+// their targets.
+func (r *Runner) content(ctx context.Context, key string, c plan.Change) (content.Stats, error) {
 	if r.Data == nil || r.Content == nil {
-		return fmt.Errorf("no data engine")
+		return content.Stats{}, fmt.Errorf("no data engine")
 	}
+	src, err := r.Content(c)
+	if err != nil {
+		return content.Stats{}, err
+	}
+	d := r.Data
+	cl, err := d.Client.Class(ctx, c.Collection)
+	if err != nil {
+		return content.Stats{}, err
+	}
+	s := live.SchemaOf(cl)
+	var w content.Writer
+	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
+	bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
+	bw.OnWritten = func(n int) {
+		pr.Add(n)
+		if r.Journal != nil {
+			r.Journal.Progress(key, int64(n))
+		}
+	}
+	w = bw
+	if schemaHasReferences(s) {
+		ids, err := d.liveIDs(ctx, s)
+		if err != nil {
+			bw.Close()
+			return content.Stats{}, err
+		}
+		w = &referenceDeferrer{w: bw, s: s, live: ids}
+	}
+	del := func(ctx context.Context, ids []string) (int64, error) {
+		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
+	}
+	st, err := content.Apply(ctx, src, s, c.Data.Mode, content.ReadLive(ctx, d.Client, s), w, del, nil)
+	pr.Done()
+	return st, err
+}
+
+// finishContent writes the references of the content changes whose first
+// pass is done, and verifies each collection holds its source.
+func (r *Runner) finishContent(ctx context.Context) error {
+	pending := r.contentDone
+	r.contentDone = nil
+	for _, pc := range pending {
+		c := pc.change
+		key := stepKey(pc.index, c, "content references")
+		if err := r.step(key, func() error { return r.contentReferences(ctx, key, pc) }); err != nil {
+			return fmt.Errorf("%s collection %s: %w", c.Action, c.Collection, err)
+		}
+	}
+	return nil
+}
+
+// contentReferences is the second pass of a content change: objects whose
+// references were held back are written whole (every object differing from
+// the source is, so a resumed apply converges too); then the collection is
+// compared with its source.
+func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingContent) error {
+	c := pc.change
 	src, err := r.Content(c)
 	if err != nil {
 		return err
@@ -365,21 +466,25 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 		return err
 	}
 	s := live.SchemaOf(cl)
-	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
-	bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
-	bw.OnWritten = func(n int) {
-		pr.Add(n)
-		if r.Journal != nil {
-			r.Journal.Progress(key, int64(n))
+	if schemaHasReferences(s) {
+		pr := d.newProgress("references "+c.Collection, 0)
+		bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
+		bw.OnWritten = func(n int) {
+			pr.Add(n)
+			if r.Journal != nil {
+				r.Journal.Progress(key, int64(n))
+			}
 		}
-	}
-	del := func(ctx context.Context, ids []string) (int64, error) {
-		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
-	}
-	st, err := content.Apply(ctx, src, s, c.Data.Mode, content.ReadLive(ctx, d.Client, s), bw, del, nil)
-	pr.Done()
-	if err != nil {
-		return err
+		// Merge: the first pass already deleted what exact mode deletes,
+		// and a seed load is no longer into an empty collection.
+		st, err := content.Apply(ctx, src, s, content.Merge, content.ReadLive(ctx, d.Client, s), bw, nil, nil)
+		pr.Done()
+		if err != nil {
+			return err
+		}
+		if st.Written > 0 {
+			fmt.Fprintf(r.Out, "Content of %s: %d objects written again with their references.\n", c.Collection, st.Written)
+		}
 	}
 	// Verify: the collection now holds the source.
 	idx, err := content.BuildIndex(ctx, src, s)
@@ -393,7 +498,42 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	if !res.Empty(c.Data.Mode) {
 		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
 	}
-	fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",
-		c.Collection, st.Written, st.Skipped, st.Deleted, idx.Len())
+	if st := pc.stats; st != nil {
+		fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",
+			c.Collection, st.Written, st.Skipped, st.Deleted, idx.Len())
+	} else {
+		fmt.Fprintf(r.Out, "Content of %s: verified: all %d source objects present and identical.\n", c.Collection, idx.Len())
+	}
 	return nil
+}
+
+// referenceDeferrer is the first pass's writer: an object holding
+// references is written without them when it is new, and not at all when
+// it is live already (it keeps its references until the second pass).
+type referenceDeferrer struct {
+	w    content.Writer
+	s    *live.ObjectSchema
+	live map[string]bool
+}
+
+func (rd *referenceDeferrer) Add(o *object.Object) error {
+	if !hasReferences(rd.s, o) {
+		return rd.w.Add(o)
+	}
+	if rd.live[o.ID] {
+		return nil
+	}
+	return rd.w.Add(withoutReferences(rd.s, o))
+}
+
+func (rd *referenceDeferrer) Close() error { return rd.w.Close() }
+
+// liveIDs reads the UUIDs of a (single-tenant) collection's objects.
+func (d *Data) liveIDs(ctx context.Context, s *live.ObjectSchema) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := d.Client.ReadObjects(ctx, s, live.ReadOptions{IDsOnly: true, PageSize: d.PageSize}, func(o *object.Object) error {
+		ids[o.ID] = true
+		return nil
+	})
+	return ids, err
 }

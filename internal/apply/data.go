@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -399,6 +400,23 @@ func (d *Data) createCollections(ctx context.Context, jobs []*restoreJob) error 
 			return j.wrap(err)
 		}
 	}
+	creating := map[string]bool{}
+	for _, j := range create {
+		creating[j.c.Collection] = true
+	}
+	for _, j := range create {
+		for _, t := range referenceTargets(j.snapClass) {
+			if creating[t] {
+				continue
+			}
+			if _, err := d.Client.Class(ctx, t); errors.Is(err, live.ErrNotFound) {
+				return j.wrap(fmt.Errorf("the snapshot's schema of %s refers to collection %s, which does not exist and is not restored with it: restore both (--collection %s --collection %s), or create %s first; nothing was written",
+					j.c.SourceName(), t, j.c.SourceName(), t, t))
+			} else if err != nil {
+				return j.wrap(err)
+			}
+		}
+	}
 	tails := make([][]any, len(create))
 	for i, j := range create {
 		later := map[string]bool{}
@@ -429,6 +447,21 @@ func (d *Data) createCollections(ctx context.Context, jobs []*restoreJob) error 
 		}
 	}
 	return nil
+}
+
+// referenceTargets lists the collections a class's references point at.
+func referenceTargets(cl live.Class) []string {
+	var out []string
+	for _, p := range live.SchemaOf(cl).Properties {
+		if live.IsReference(p.DataType) {
+			for _, t := range p.DataType {
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // prepareRestore checks that the snapshot fits the target collection (and
