@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -104,6 +105,10 @@ func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
 // the plan will read and that the snapshot's schema fits every live
 // collection it will write into.
 func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
+	// Collections the plan creates from a snapshot's schema, and the
+	// targets of their references, which must exist or be created too.
+	creating := map[string]bool{}
+	wanted := map[string][]string{} // reference target → the changes' sources needing it
 	for _, c := range p.Changes {
 		if c.Action != plan.Restore && c.Action != plan.Merge {
 			continue
@@ -117,13 +122,6 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 		}
 		// A live collection the snapshot does not fit is refused now, not
 		// after a replace has cleared it.
-		liveClass, err := d.Client.Class(ctx, c.Collection)
-		if errors.Is(err, live.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
 		raw, err := r.Schema(c.SourceName())
 		if err != nil {
 			return err
@@ -132,7 +130,34 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 		if err != nil {
 			return err
 		}
+		liveClass, err := d.Client.Class(ctx, c.Collection)
+		if errors.Is(err, live.ErrNotFound) {
+			if c.Action == plan.Restore {
+				creating[c.Collection] = true
+				for _, t := range referenceTargets(snapClass) {
+					wanted[t] = append(wanted[t], c.SourceName())
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
 		if _, _, err := schemaDiff(c.Collection, snapClass, liveClass); err != nil {
+			return err
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(wanted)) {
+		if creating[t] {
+			continue
+		}
+		_, err := d.Client.Class(ctx, t)
+		if errors.Is(err, live.ErrNotFound) {
+			src := wanted[t][0]
+			return fmt.Errorf("the snapshot's schema of %s refers to collection %s, which does not exist and is not restored with it: restore both (--collection %s --collection %s), or create %s first; nothing was written",
+				src, t, src, t, t)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -398,23 +423,6 @@ func (d *Data) createCollections(ctx context.Context, jobs []*restoreJob) error 
 		}
 		if err != nil {
 			return j.wrap(err)
-		}
-	}
-	creating := map[string]bool{}
-	for _, j := range create {
-		creating[j.c.Collection] = true
-	}
-	for _, j := range create {
-		for _, t := range referenceTargets(j.snapClass) {
-			if creating[t] {
-				continue
-			}
-			if _, err := d.Client.Class(ctx, t); errors.Is(err, live.ErrNotFound) {
-				return j.wrap(fmt.Errorf("the snapshot's schema of %s refers to collection %s, which does not exist and is not restored with it: restore both (--collection %s --collection %s), or create %s first; nothing was written",
-					j.c.SourceName(), t, j.c.SourceName(), t, t))
-			} else if err != nil {
-				return j.wrap(err)
-			}
 		}
 	}
 	tails := make([][]any, len(create))
