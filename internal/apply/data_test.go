@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -418,4 +419,85 @@ func TestInterruptedBackupLeavesNothing(t *testing.T) {
 	if len(list) != 0 {
 		t.Errorf("an interrupted backup is listed: %v", list)
 	}
+}
+
+// treeClass is a collection whose objects refer to their parent in the
+// same collection.
+func treeClass(name string) live.Class {
+	return live.Class{"class": name, "vectorizer": "none", "properties": []any{
+		map[string]any{"name": "label", "dataType": []any{"text"}},
+		map[string]any{"name": "parent", "dataType": []any{name}},
+	}}
+}
+
+// treeNodes are n nodes whose parents sort (and stream) after them.
+func treeNodes(name string, n int, label string) []*object.Object {
+	var out []*object.Object
+	for i := range n {
+		o := &object.Object{ID: livetest.UUID(77, i), Properties: map[string]any{"label": fmt.Sprintf("%s%d", label, i)},
+			Vectors: map[string][]float32{"": {float32(i), 1, 0.5}}}
+		if i < n-1 {
+			o.Properties["parent"] = []any{map[string]any{"beacon": live.Beacon(name, livetest.UUID(77, i+1))}}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func withoutRefs(objs []*object.Object) []*object.Object {
+	var out []*object.Object
+	for _, o := range objs {
+		cp := *o
+		cp.Properties = map[string]any{"label": o.Properties["label"]}
+		out = append(out, &cp)
+	}
+	return out
+}
+
+// A restore interrupted after its first pass (every object written, none
+// with its references yet) is completed by running it again, and a merge
+// into a collection whose objects lack or hold other references ends with
+// the snapshot's references.
+func TestRestoreCompletesReferences(t *testing.T) {
+	e := newEnv(t)
+	name := weaviatetest.Name(t, "Tree")
+	nodes := treeNodes(name, 120, "node")
+	e.create(treeClass(name), withoutRefs(nodes))
+	if err := livetest.Insert(e.ctx, e.c, name, nodes); err != nil {
+		t.Fatal(err)
+	}
+	schema := e.schema(name)
+	e.backup("tree", false, name)
+
+	// The state an interrupted first pass leaves.
+	if err := e.c.Delete(e.ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	e.create(schema, withoutRefs(nodes[:70]))
+	if err := e.run(e.restore("tree", name, name, plan.Restore)); err != nil {
+		t.Fatalf("%v\n%s", err, e.out.String())
+	}
+	if !strings.Contains(e.out.String(), "completing an interrupted restore") {
+		t.Fatalf("not resumed:\n%s", e.out.String())
+	}
+	e.same(name, nodes)
+
+	// A merge: other labels and other parents live, the snapshot's win.
+	other := treeNodes(name, 120, "other")
+	for i, o := range other {
+		if i%2 == 0 && i+2 < len(other) {
+			o.Properties["parent"] = []any{map[string]any{"beacon": live.Beacon(name, livetest.UUID(77, i+2))}}
+		}
+	}
+	if err := livetest.Insert(e.ctx, e.c, name, other); err != nil {
+		t.Fatal(err)
+	}
+	e.out.Reset()
+	if err := e.run(e.restore("tree", name, name, plan.Merge)); err != nil {
+		t.Fatalf("%v\n%s", err, e.out.String())
+	}
+	if !strings.Contains(e.out.String(), "Merged "+name+": 120 objects written, 0 already identical") {
+		t.Fatalf("merge:\n%s", e.out.String())
+	}
+	e.same(name, nodes)
 }
