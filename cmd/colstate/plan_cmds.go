@@ -199,7 +199,7 @@ func applyCmd(c *cli.Context) error {
 		return err
 	}
 	if saved == nil && !c.Bool("auto-approve") {
-		if err := confirm(c.App.Reader, out); err != nil {
+		if err := confirm(c); err != nil {
 			return err
 		}
 	}

@@ -83,6 +83,67 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 	return nil
 }
 
+// Check runs, without writing anything, every check RunData makes before
+// it writes: what a --dry-run must report so that it never shows a plan
+// the real run refuses.
+func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
+	if err := d.verifySources(ctx, p); err != nil {
+		return err
+	}
+	cleared := map[string]bool{}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case plan.Clear:
+			cleared[c.Collection] = true
+		case plan.Merge:
+			if _, err := d.Client.Class(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
+				return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", c.Collection)
+			}
+		case plan.Restore:
+			if cleared[c.Collection] || c.Data.Reshape {
+				continue
+			}
+			if err := d.checkRestoreTarget(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkRestoreTarget refuses a restore into a live collection that holds
+// objects other than the snapshot's (Restore makes the same check).
+func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
+	liveClass, err := d.Client.Class(ctx, c.Collection)
+	if errors.Is(err, live.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s := live.SchemaOf(liveClass)
+	n, err := d.liveCount(ctx, s)
+	if err != nil || n == 0 {
+		return err
+	}
+	r, err := d.store(c).Open(c.Data.Snapshot)
+	if err != nil {
+		return err
+	}
+	partial, err := d.onlySnapshotObjects(ctx, r, c.SourceName(), s)
+	if err != nil {
+		return err
+	}
+	if !partial {
+		return errNotOnlySnapshot(c.Collection, n)
+	}
+	return nil
+}
+
+func errNotOnlySnapshot(target string, n int64) error {
+	return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+}
+
 // RunChange carries out one data change: what apply.Runner delegates
 // backup, restore, merge and clear changes to.
 func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
@@ -330,7 +391,7 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 					return err
 				}
 				if !partial {
-					return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+					return errNotOnlySnapshot(target, n)
 				}
 				fmt.Fprintf(d.Out, "Collection %s holds %d objects, all from this snapshot: completing an interrupted restore.\n", target, n)
 				resume = true
