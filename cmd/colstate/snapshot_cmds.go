@@ -161,7 +161,11 @@ func restoreCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	p, err := ws.RestorePlan(c.Context, workspace.RestoreOptions{
+	st, err := ws.ReadState()
+	if err != nil {
+		return err
+	}
+	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
 		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
 	})
@@ -181,7 +185,11 @@ func clearCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	p, err := ws.ClearPlan(c.Context, names, c.Bool("no-backup"), c.String("store"))
+	st, err := ws.ReadState()
+	if err != nil {
+		return err
+	}
+	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"))
 	if err != nil {
 		return err
 	}

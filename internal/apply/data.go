@@ -416,7 +416,7 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	if c.Data.Reshape {
 		fit = fitTo(s)
 	}
-	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
+	stats, err := d.writeObjects(ctx, r, c.Action.String()+" "+target, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
 	if err != nil {
 		return err
 	}
@@ -457,10 +457,10 @@ func fitTo(s *live.ObjectSchema) func(*object.Object) {
 // writeObjects streams the snapshot's objects into target. For a merge it
 // walks the live collection alongside (both are in UUID order per tenant)
 // and skips objects whose content is already identical.
-func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool, fit func(*object.Object)) (writeStats, error) {
+func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, label, src, target string, s *live.ObjectSchema, merge, noVectors bool, fit func(*object.Object)) (writeStats, error) {
 	var st writeStats
 	sc := r.Manifest().Collection(src)
-	pr := d.newProgress("restore "+target, sc.Objects)
+	pr := d.newProgress(label, sc.Objects)
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
@@ -491,7 +491,7 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 			}
 			if same {
 				st.identical++
-				pr.Add(1)
+				pr.Skip(1)
 				return nil
 			}
 		}
