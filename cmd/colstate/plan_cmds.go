@@ -88,6 +88,9 @@ func targets(c *cli.Context) ([]string, error) {
 func planCmd(c *cli.Context) error {
 	format := c.String("format")
 	if c.Bool("json") {
+		if c.IsSet("format") && format != "json" {
+			return fmt.Errorf("-json and -format=%s ask for two different outputs: use one of them (-json is -format=json)", format)
+		}
 		format = "json"
 	}
 	if format != "human" && format != "markdown" && format != "json" {
