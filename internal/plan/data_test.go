@@ -118,3 +118,22 @@ func TestContentChangeJSONHasEveryCount(t *testing.T) {
 		}
 	}
 }
+
+// In merge mode nothing is deleted, so the plan lists no delete examples
+// even when the source lacks live objects.
+func TestMergeModeListsNoDeletes(t *testing.T) {
+	item := col("Item", "")
+	p, err := Diff(Input{Desired: des(item), Live: set(item), Managed: set(item),
+		Content: map[string]ContentPlan{"Item": {From: "data.jsonl.items", Mode: "merge", Add: 1, Delete: 3,
+			Examples: map[string][]string{"add": {"a"}, "delete": {"x", "y", "z"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	if out := js.String(); !strings.Contains(out, `"delete": []`) || !strings.Contains(out, `"delete": 0`) || strings.Contains(out, `"x"`) {
+		t.Errorf("merge-mode JSON lists deletes:\n%s", out)
+	}
+}

@@ -287,6 +287,11 @@ func Diff(in Input) (*Plan, error) {
 			continue
 		}
 		dc := &DataChange{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples, Objects: cp.Add + cp.Update}
+		if cp.Mode != "exact" && len(cp.Examples["delete"]) > 0 {
+			// Only exact mode deletes: live objects absent from the source stay.
+			dc.Examples = maps.Clone(cp.Examples)
+			delete(dc.Examples, "delete")
+		}
 		if cp.Mode == "exact" {
 			dc.Delete = cp.Delete
 			if cp.Delete > 0 && !d.NoBackupBeforeDestroy {
