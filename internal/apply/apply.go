@@ -221,6 +221,13 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 			// Never restore into a collection colstate did not create: a
 			// writer with auto-schema can create it between the delete and
 			// the create, and a resumed apply would otherwise take it.
+			// Gone since the create (deleted by hand after such a refusal):
+			// create it again.
+			if err := r.exists(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
+				if err := r.Schema.Create(ctx, *c.After); err != nil {
+					return err
+				}
+			}
 			if err := r.ownCollection(ctx, *c.After); err != nil {
 				return err
 			}

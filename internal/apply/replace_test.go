@@ -110,6 +110,19 @@ func TestReplaceNeverAdoptsACollectionItDidNotCreate(t *testing.T) {
 			if len(got) != 1 || got[writer[0].ID] == nil {
 				t.Fatalf("the collection holds %d objects, want only the writer's", len(got))
 			}
+
+			// As the error says: with the collection out of the way, the
+			// resumed replace completes from its snapshot.
+			if err := e.c.Delete(e.ctx, name); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.runner(j, true).Run(e.ctx, p); err != nil {
+				t.Fatalf("resume after the foreign collection was removed: %v\n%s", err, e.out.String())
+			}
+			e.same(name, livetest.Authors(1, 7))
+			if fields := collection.Diff(*p.Changes[0].After, live.FromClass(e.schema(name))); len(fields) > 0 {
+				t.Fatalf("the replaced collection differs from the plan: %v", fields)
+			}
 		})
 	}
 }
