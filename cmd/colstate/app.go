@@ -78,15 +78,26 @@ func useColor(c *cli.Context, w io.Writer) bool {
 
 var errCancelled = errors.New("cancelled")
 
+// commandPath is the command as typed after "colstate": "snapshot rm".
+func commandPath(c *cli.Context) string {
+	var names []string
+	for _, cc := range c.Lineage() {
+		if cc.Command != nil && cc.Command.Name != "" && cc.Command.Name != c.App.Name {
+			names = append([]string{cc.Command.Name}, names...)
+		}
+	}
+	return strings.Join(names, " ")
+}
+
 // cancelled is the error of a confirmation that was refused or could not
 // be asked: it names the command, and how to run it where nobody answers.
 func cancelled(c *cli.Context, why string) error {
-	return fmt.Errorf("%s %w: %s", c.Command.FullName(), errCancelled, why)
+	return fmt.Errorf("%s %w: %s", commandPath(c), errCancelled, why)
 }
 
 // noAnswer says how to run the command without a prompt.
 func noAnswer(c *cli.Context) string {
-	return fmt.Sprintf("no answer on standard input; where nobody can answer (CI), run colstate %s -auto-approve", c.Command.FullName())
+	return fmt.Sprintf("no answer on standard input; where nobody can answer (CI), run colstate %s -auto-approve", commandPath(c))
 }
 
 // confirm asks for "yes" before the command changes anything.
