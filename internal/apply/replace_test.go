@@ -107,7 +107,7 @@ func TestReplaceNeverAdoptsACollectionItDidNotCreate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != 1 || got[writer[0].ID] == nil {
+			if len(got) != 1 || got["/"+writer[0].ID] == nil {
 				t.Fatalf("the collection holds %d objects, want only the writer's", len(got))
 			}
 
