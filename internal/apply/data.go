@@ -765,16 +765,23 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			return fmt.Errorf("verify: %w", err)
 		}
 	}
-	wantCount, wantDigest := sc.Objects, sc.Digest
+	wantCount, wantDigest, what := sc.Objects, sc.Digest, "the snapshot"
 	if c.Data.Reshape {
-		wantCount, wantDigest = st.fitted.Count, st.fitted.String()
+		// A replace: the objects as they were backed up before the delete,
+		// fitted to the new schema — everything the change did not mean
+		// to drop.
+		wantCount, wantDigest, what = st.fitted.Count, st.fitted.String(), "the snapshot taken before the delete, fitted to the new schema"
 	}
 	if got.Count != wantCount || got.String() != wantDigest {
-		return fmt.Errorf("verify: %s holds %d objects with digest %.16s…, the snapshot has %d with digest %.16s…",
-			c.Collection, got.Count, got.String(), wantCount, wantDigest)
+		err := fmt.Errorf("verify: %s holds %d objects with digest %.16s…, %s has %d with digest %.16s…",
+			c.Collection, got.Count, got.String(), what, wantCount, wantDigest)
+		if c.Data.Reshape {
+			err = fmt.Errorf("%w; if an application wrote to %s while it was replaced, its objects are the difference: stop it, then run colstate apply again", err, c.Collection)
+		}
+		return err
 	}
-	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s…).\n",
-		c.Collection, got.Count, got.String())
+	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match %s (%.16s…).\n",
+		c.Collection, got.Count, what, got.String())
 	return nil
 }
 
