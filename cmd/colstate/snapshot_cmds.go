@@ -327,19 +327,26 @@ func snapshotRmCmd(c *cli.Context) error {
 	}
 	s := store(c)
 	out := c.App.Writer
-	// Every id is checked before anything is removed.
-	var ms []*snapshot.Manifest
-	for _, id := range c.Args().Slice() {
+	// Every id is checked before anything is removed. A snapshot whose
+	// manifest cannot be read can still be removed: it is listed as such.
+	ids := c.Args().Slice()
+	var lines []string
+	for _, id := range ids {
 		r, err := s.Open(id)
-		if err != nil {
+		switch {
+		case errors.Is(err, snapshot.ErrNotFound) || (err != nil && !dirExists(s.Path(id))):
 			return fmt.Errorf("%w; nothing was removed", err)
+		case err != nil:
+			lines = append(lines, fmt.Sprintf("snapshot %s (unreadable: %v)", id, err))
+		default:
+			m := r.Manifest()
+			lines = append(lines, fmt.Sprintf("snapshot %s (taken %s): %s, %d objects, %s", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
+				strings.Join(m.Names(), ", "), m.Objects(), snapshot.ByteSize(m.Size())))
 		}
-		ms = append(ms, r.Manifest())
 	}
 	fmt.Fprintf(out, "colstate will remove these snapshots from %s:\n\n", s.Dir)
-	for _, m := range ms {
-		fmt.Fprintf(out, "  - snapshot %s (taken %s): %s, %d objects, %s\n", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
-			strings.Join(m.Names(), ", "), m.Objects(), snapshot.ByteSize(m.Size()))
+	for _, l := range lines {
+		fmt.Fprintf(out, "  - %s\n", l)
 	}
 	if c.Bool("dry-run") {
 		fmt.Fprintln(out, "\nDry run: nothing was removed.")
@@ -351,11 +358,16 @@ func snapshotRmCmd(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintln(out)
-	for _, m := range ms {
-		if err := s.Remove(m.ID); err != nil {
+	for _, id := range ids {
+		if err := s.Remove(id); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "Removed snapshot %s.\n", m.ID)
+		fmt.Fprintf(out, "Removed snapshot %s.\n", id)
 	}
 	return nil
+}
+
+func dirExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
