@@ -89,7 +89,7 @@ func TestUnmanagedMarkedInEveryFormat(t *testing.T) {
 	}
 	for _, c := range doc.Changes {
 		want := c.Collection == "Theirs" && c.Action == "clear"
-		said := len(c.Warnings) == 1 && strings.Contains(c.Warnings[0], "Theirs is not managed by colstate")
+		said := len(c.Warnings) == 1 && strings.Contains(c.Warnings[0], "Theirs "+UnmanagedNote+": it is changed only because the command line named it")
 		if c.Unmanaged != want || said != want {
 			t.Errorf("JSON change %s %s: unmanaged %v, warnings %q", c.Action, c.Collection, c.Unmanaged, c.Warnings)
 		}

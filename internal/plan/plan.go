@@ -90,7 +90,7 @@ const UnmanagedNote = "(not managed by colstate)"
 func (c Change) Warnings() []string {
 	var out []string
 	if c.Unmanaged {
-		out = append(out, fmt.Sprintf("%s is not managed by colstate: it is changed only because it was named on the command line", c.Collection))
+		out = append(out, fmt.Sprintf("%s %s: it is changed only because the command line named it", c.Collection, UnmanagedNote))
 	}
 	if c.Action == Replace {
 		out = append(out, fmt.Sprintf("writes to %s while this replace runs are at risk: objects written after the backup are lost with the delete, "+
