@@ -23,9 +23,8 @@ type progress struct {
 	// they are part of n, but nothing was written for them.
 	skipped atomic.Int64
 
-	bar       *progressbar.ProgressBar
-	mu        sync.Mutex
-	described time.Time // when the bar's description last got a new rate
+	bar  *progressbar.ProgressBar
+	mu   sync.Mutex
 	stop chan struct{}
 	done chan struct{}
 }
@@ -37,10 +36,9 @@ func (d *Data) newProgress(label string, total int64) *progress {
 			progressbar.OptionSetWriter(d.Err),
 			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowCount(),
-			// No OptionShowIts or OptionSetPredictTime: the bar computes
-			// them from its first Add, microseconds after it started
-			// ("285225328 objects/s"); the description carries ours.
-			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("objects"),
+			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetWidth(30),
@@ -72,28 +70,9 @@ func (p *progress) Add(n int) {
 	p.n.Add(int64(n))
 	if p.bar != nil {
 		p.mu.Lock()
-		if time.Since(p.described) >= 500*time.Millisecond {
-			if s := p.rateText(); s != "" {
-				p.described = time.Now()
-				p.bar.Describe(p.label + " (" + s + ")")
-			}
-		}
 		_ = p.bar.Add(n)
 		p.mu.Unlock()
 	}
-}
-
-// rateText is "N objects/s, ETA D" once a rate means something, else "".
-func (p *progress) rateText() string {
-	r, ok := p.rate()
-	if !ok {
-		return ""
-	}
-	s := fmt.Sprintf("%.0f objects/s", r)
-	if n := p.n.Load(); r > 0 && p.total > n {
-		s += fmt.Sprintf(", ETA %s", time.Duration(float64(p.total-n)/r*float64(time.Second)).Round(time.Second))
-	}
-	return s
 }
 
 // Skip counts n objects passed over because they are already identical.
@@ -123,8 +102,11 @@ func (p *progress) line() {
 	} else {
 		s += " objects"
 	}
-	if rt := p.rateText(); rt != "" {
-		s += ", " + rt
+	if r, ok := p.rate(); ok {
+		s += fmt.Sprintf(", %.0f objects/s", r)
+		if r > 0 && p.total > n {
+			s += fmt.Sprintf(", ETA %s", time.Duration(float64(p.total-n)/r*float64(time.Second)).Round(time.Second))
+		}
 	}
 	fmt.Fprintln(p.out, s)
 }

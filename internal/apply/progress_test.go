@@ -37,19 +37,3 @@ func TestProgressNoRateBeforeTimePasses(t *testing.T) {
 		t.Errorf("final line after 2 s lacks the rate:\n%s", buf.String())
 	}
 }
-
-// The terminal bar, too, shows no rate before time has passed (the
-// progress bar library divides by the microseconds since it started).
-func TestProgressBarNoRateBeforeTimePasses(t *testing.T) {
-	var buf bytes.Buffer
-	d := &Data{Err: &buf, Terminal: true}
-	p := d.newProgress("restore X", 7)
-	p.Add(7)
-	p.Done()
-	if strings.Contains(buf.String(), "/s") {
-		t.Errorf("a rate before any time passed:\n%q", buf.String())
-	}
-	if !strings.Contains(buf.String(), "restore X: 7 objects in ") {
-		t.Errorf("final line:\n%q", buf.String())
-	}
-}
