@@ -27,6 +27,7 @@ file, and shows a plan. apply carries the plan out.
 Collections colstate does not manage (absent from its state) are never touched.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Value: ".", Usage: "read configuration from `DIR` instead of the working directory"},
+			&cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours (every command)"},
 		},
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
@@ -56,8 +57,16 @@ func validateCmd(c *cli.Context) error {
 }
 
 func useColor(c *cli.Context, w io.Writer) bool {
-	if c.Bool("no-color") || os.Getenv("NO_COLOR") != "" {
+	if os.Getenv("NO_COLOR") != "" {
 		return false
+	}
+	// -no-color is both global (colstate -no-color plan) and a flag of the
+	// commands that print plans (colstate plan -no-color); a command's own
+	// definition shadows the global one, so ask every level.
+	for _, cc := range c.Lineage() {
+		if cc.Bool("no-color") {
+			return false
+		}
 	}
 	f, ok := w.(*os.File)
 	if !ok {
@@ -67,17 +76,41 @@ func useColor(c *cli.Context, w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-var errCancelled = errors.New("apply cancelled")
+var errCancelled = errors.New("cancelled")
 
-func confirm(in io.Reader, out io.Writer) error {
+// commandPath is the command as typed after "colstate": "snapshot rm".
+func commandPath(c *cli.Context) string {
+	var names []string
+	for _, cc := range c.Lineage() {
+		if cc.Command != nil && cc.Command.Name != "" && cc.Command.Name != c.App.Name {
+			names = append([]string{cc.Command.Name}, names...)
+		}
+	}
+	return strings.Join(names, " ")
+}
+
+// cancelled is the error of a confirmation that was refused or could not
+// be asked: it names the command, and how to run it where nobody answers.
+func cancelled(c *cli.Context, why string) error {
+	return fmt.Errorf("%s %w: %s", commandPath(c), errCancelled, why)
+}
+
+// noAnswer says how to run the command without a prompt.
+func noAnswer(c *cli.Context) string {
+	return fmt.Sprintf("no answer on standard input; where nobody can answer (CI), run colstate %s -auto-approve", commandPath(c))
+}
+
+// confirm asks for "yes" before the command changes anything.
+func confirm(c *cli.Context) error {
+	out := c.App.Writer
 	fmt.Fprint(out, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(in).ReadString('\n')
+	line, err := bufio.NewReader(c.App.Reader).ReadString('\n')
 	if err != nil && line == "" {
 		fmt.Fprintln(out)
-		return fmt.Errorf("%w: no answer on standard input; run apply -auto-approve where nobody can answer (CI)", errCancelled)
+		return cancelled(c, noAnswer(c))
 	}
 	if strings.TrimSpace(line) != "yes" {
-		return fmt.Errorf("%w: nothing was changed", errCancelled)
+		return cancelled(c, "nothing was changed")
 	}
 	return nil
 }

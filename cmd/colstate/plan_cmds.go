@@ -88,6 +88,9 @@ func targets(c *cli.Context) ([]string, error) {
 func planCmd(c *cli.Context) error {
 	format := c.String("format")
 	if c.Bool("json") {
+		if c.IsSet("format") && format != "json" {
+			return fmt.Errorf("-json and -format=%s ask for two different outputs: use one of them (-json is -format=json)", format)
+		}
 		format = "json"
 	}
 	if format != "human" && format != "markdown" && format != "json" {
@@ -199,7 +202,7 @@ func applyCmd(c *cli.Context) error {
 		return err
 	}
 	if saved == nil && !c.Bool("auto-approve") {
-		if err := confirm(c.App.Reader, out); err != nil {
+		if err := confirm(c); err != nil {
 			return err
 		}
 	}

@@ -73,7 +73,14 @@ by typing each collection's name.`,
 				{Name: "list", Usage: "list the snapshots in the store", ArgsUsage: " ", Flags: []cli.Flag{storeFlag}, Action: snapshotListCmd},
 				{Name: "show", Usage: "show what a snapshot holds", ArgsUsage: "SNAPSHOT", Flags: []cli.Flag{storeFlag}, Action: snapshotShowCmd},
 				{Name: "verify", Usage: "re-hash and decode every chunk of snapshots (all when none are named)", ArgsUsage: "[SNAPSHOT...]", Flags: []cli.Flag{storeFlag}, Action: snapshotVerifyCmd},
-				{Name: "rm", Usage: "remove snapshots", ArgsUsage: "SNAPSHOT...", Flags: []cli.Flag{storeFlag}, Action: snapshotRmCmd},
+				{
+					Name: "rm", Usage: "remove snapshots", ArgsUsage: "SNAPSHOT...",
+					Description: `rm lists the snapshots it would remove and asks for "yes" (-auto-approve or
+--force: do not ask). With --dry-run it only lists them.`,
+					Flags: []cli.Flag{storeFlag, dryRun,
+						&cli.BoolFlag{Name: "auto-approve", Aliases: []string{"force"}, Usage: "remove without asking for confirmation (for CI)"}},
+					Action: snapshotRmCmd,
+				},
 			},
 		},
 	}
@@ -89,10 +96,15 @@ func isTerminal(w io.Writer) bool {
 }
 
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
-func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(io.Reader, io.Writer) error) error {
+func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) error {
 	out := c.App.Writer
 	plan.HumanData(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
+		// The same checks the real run makes before it writes: a dry run
+		// never shows a plan the real run refuses.
+		if err := ws.DataRunner(out, c.App.ErrWriter, false).Check(c.Context, p); err != nil {
+			return fmt.Errorf("dry run: the real run would refuse this plan: %w", err)
+		}
 		fmt.Fprintln(out, "\nDry run: nothing was changed. The plan would:")
 		for _, t := range plan.Touches(p) {
 			fmt.Fprintf(out, "  - %s\n", t)
@@ -103,7 +115,7 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 		return nil
 	}
 	if !c.Bool("auto-approve") {
-		if err := confirmFn(c.App.Reader, out); err != nil {
+		if err := confirmFn(c); err != nil {
 			return err
 		}
 	}
@@ -149,7 +161,11 @@ func restoreCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	p, err := ws.RestorePlan(c.Context, workspace.RestoreOptions{
+	st, err := ws.ReadState()
+	if err != nil {
+		return err
+	}
+	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
 		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
 	})
@@ -169,26 +185,31 @@ func clearCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	p, err := ws.ClearPlan(c.Context, names, c.Bool("no-backup"), c.String("store"))
+	st, err := ws.ReadState()
 	if err != nil {
 		return err
 	}
-	return runData(c, ws, p, func(in io.Reader, out io.Writer) error { return confirmNames(in, out, names) })
+	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"))
+	if err != nil {
+		return err
+	}
+	return runData(c, ws, p, func(c *cli.Context) error { return confirmNames(c, names) })
 }
 
 // confirmNames asks the user to type each collection's name: clearing is
 // too destructive for a plain "yes".
-func confirmNames(in io.Reader, out io.Writer, names []string) error {
-	rd := bufio.NewReader(in)
+func confirmNames(c *cli.Context, names []string) error {
+	out := c.App.Writer
+	rd := bufio.NewReader(c.App.Reader)
 	for _, name := range names {
 		fmt.Fprintf(out, "\nEvery object of %s will be deleted.\n  Type the collection name to confirm: ", name)
 		line, err := rd.ReadString('\n')
 		if err != nil && line == "" {
 			fmt.Fprintln(out)
-			return fmt.Errorf("%w: no answer on standard input; run with -auto-approve where nobody can answer (CI)", errCancelled)
+			return cancelled(c, noAnswer(c))
 		}
 		if strings.TrimSpace(line) != name {
-			return fmt.Errorf("%w: %q is not %q; nothing was changed", errCancelled, strings.TrimSpace(line), name)
+			return cancelled(c, fmt.Sprintf("%q is not %q; nothing was changed", strings.TrimSpace(line), name))
 		}
 	}
 	return nil
@@ -302,13 +323,51 @@ func snapshotVerifyCmd(c *cli.Context) error {
 
 func snapshotRmCmd(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return fmt.Errorf("snapshot rm takes snapshot ids")
+		return fmt.Errorf("snapshot rm takes snapshot ids (see colstate snapshot list)")
 	}
-	for _, id := range c.Args().Slice() {
-		if err := store(c).Remove(id); err != nil {
+	s := store(c)
+	out := c.App.Writer
+	// Every id is checked before anything is removed. A snapshot whose
+	// manifest cannot be read can still be removed: it is listed as such.
+	ids := c.Args().Slice()
+	var lines []string
+	for _, id := range ids {
+		r, err := s.Open(id)
+		switch {
+		case errors.Is(err, snapshot.ErrNotFound) || (err != nil && !dirExists(s.Path(id))):
+			return fmt.Errorf("%w; nothing was removed", err)
+		case err != nil:
+			lines = append(lines, fmt.Sprintf("snapshot %s (unreadable: %v)", id, err))
+		default:
+			m := r.Manifest()
+			lines = append(lines, fmt.Sprintf("snapshot %s (taken %s): %s, %d objects, %s", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
+				strings.Join(m.Names(), ", "), m.Objects(), snapshot.ByteSize(m.Size())))
+		}
+	}
+	fmt.Fprintf(out, "colstate will remove these snapshots from %s:\n\n", s.Dir)
+	for _, l := range lines {
+		fmt.Fprintf(out, "  - %s\n", l)
+	}
+	if c.Bool("dry-run") {
+		fmt.Fprintln(out, "\nDry run: nothing was removed.")
+		return nil
+	}
+	if !c.Bool("auto-approve") {
+		if err := confirm(c); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.Writer, "Removed snapshot %s.\n", id)
+	}
+	fmt.Fprintln(out)
+	for _, id := range ids {
+		if err := s.Remove(id); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Removed snapshot %s.\n", id)
 	}
 	return nil
+}
+
+func dirExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }

@@ -95,6 +95,67 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 	return nil
 }
 
+// Check runs, without writing anything, every check RunData makes before
+// it writes: what a --dry-run must report so that it never shows a plan
+// the real run refuses.
+func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
+	if err := d.verifySources(ctx, p); err != nil {
+		return err
+	}
+	cleared := map[string]bool{}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case plan.Clear:
+			cleared[c.Collection] = true
+		case plan.Merge:
+			if _, err := d.Client.Class(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
+				return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", c.Collection)
+			}
+		case plan.Restore:
+			if cleared[c.Collection] || c.Data.Reshape {
+				continue
+			}
+			if err := d.checkRestoreTarget(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkRestoreTarget refuses a restore into a live collection that holds
+// objects other than the snapshot's (Restore makes the same check).
+func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
+	liveClass, err := d.Client.Class(ctx, c.Collection)
+	if errors.Is(err, live.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s := live.SchemaOf(liveClass)
+	n, err := d.liveCount(ctx, s)
+	if err != nil || n == 0 {
+		return err
+	}
+	r, err := d.store(c).Open(c.Data.Snapshot)
+	if err != nil {
+		return err
+	}
+	partial, err := d.onlySnapshotObjects(ctx, r, c.SourceName(), s)
+	if err != nil {
+		return err
+	}
+	if !partial {
+		return errNotOnlySnapshot(c.Collection, n)
+	}
+	return nil
+}
+
+func errNotOnlySnapshot(target string, n int64) error {
+	return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+}
+
 // RunChange carries out one data change: what apply.Runner delegates
 // backup, restore, merge and clear changes to.
 func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
@@ -514,7 +575,7 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 					return err
 				}
 				if !partial {
-					return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+					return errNotOnlySnapshot(target, n)
 				}
 				fmt.Fprintf(d.Out, "Collection %s holds %d objects, all from this snapshot: completing an interrupted restore.\n", target, n)
 				j.resume = true
@@ -574,7 +635,7 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 	st := &j.stats
 	src, target, s, merge := j.sc.Name, j.c.Collection, j.s, j.merge()
 	refs := schemaHasReferences(s)
-	pr := d.newProgress("restore "+target, j.sc.Objects)
+	pr := d.newProgress(j.c.Action.String()+" "+target, j.sc.Objects)
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
@@ -596,7 +657,7 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 			}
 			if same {
 				st.identical++
-				pr.Add(1)
+				pr.Skip(1)
 				return nil
 			}
 			have = h
@@ -645,7 +706,7 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 			}
 			if same {
 				st.identical++
-				pr.Add(1)
+				pr.Skip(1)
 				return nil
 			}
 		}
@@ -957,16 +1018,23 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			return fmt.Errorf("verify: %w", err)
 		}
 	}
-	wantCount, wantDigest := sc.Objects, sc.Digest
+	wantCount, wantDigest, what := sc.Objects, sc.Digest, "the snapshot"
 	if c.Data.Reshape {
-		wantCount, wantDigest = st.fitted.Count, st.fitted.String()
+		// A replace: the objects as they were backed up before the delete,
+		// fitted to the new schema — everything the change did not mean
+		// to drop.
+		wantCount, wantDigest, what = st.fitted.Count, st.fitted.String(), "the snapshot taken before the delete, fitted to the new schema"
 	}
 	if got.Count != wantCount || got.String() != wantDigest {
-		return fmt.Errorf("verify: %s holds %d objects with digest %.16s…, the snapshot has %d with digest %.16s…",
-			c.Collection, got.Count, got.String(), wantCount, wantDigest)
+		err := fmt.Errorf("verify: %s holds %d objects with digest %.16s…, %s has %d with digest %.16s…",
+			c.Collection, got.Count, got.String(), what, wantCount, wantDigest)
+		if c.Data.Reshape {
+			err = fmt.Errorf("%w; if an application wrote to %s while it was replaced, its objects are the difference: stop it, then run colstate apply again", err, c.Collection)
+		}
+		return err
 	}
-	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s…).\n",
-		c.Collection, got.Count, got.String())
+	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match %s (%.16s…).\n",
+		c.Collection, got.Count, what, got.String())
 	return nil
 }
 

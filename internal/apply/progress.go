@@ -19,6 +19,9 @@ type progress struct {
 	start time.Time
 	out   io.Writer
 	n     atomic.Int64
+	// skipped counts objects passed over as already identical (a merge):
+	// they are part of n, but nothing was written for them.
+	skipped atomic.Int64
 
 	bar  *progressbar.ProgressBar
 	mu   sync.Mutex
@@ -72,26 +75,38 @@ func (p *progress) Add(n int) {
 	}
 }
 
-func (p *progress) rate() float64 {
-	el := time.Since(p.start).Seconds()
-	if el <= 0 {
-		return 0
+// Skip counts n objects passed over because they are already identical.
+func (p *progress) Skip(n int) {
+	p.skipped.Add(int64(n))
+	p.Add(n)
+}
+
+// minRateElapsed is how long objects must have moved before a rate means
+// anything: a handful of objects over microseconds is no throughput.
+const minRateElapsed = time.Second
+
+// rate is objects per second so far; ok is false before minRateElapsed.
+func (p *progress) rate() (r float64, ok bool) {
+	el := time.Since(p.start)
+	if el < minRateElapsed {
+		return 0, false
 	}
-	return float64(p.n.Load()) / el
+	return float64(p.n.Load()) / el.Seconds(), true
 }
 
 func (p *progress) line() {
 	n := p.n.Load()
-	r := p.rate()
 	s := fmt.Sprintf("%s: %d", p.label, n)
 	if p.total > 0 {
 		s += fmt.Sprintf("/%d objects (%d%%)", p.total, n*100/p.total)
 	} else {
 		s += " objects"
 	}
-	s += fmt.Sprintf(", %.0f objects/s", r)
-	if r > 0 && p.total > n {
-		s += fmt.Sprintf(", ETA %s", time.Duration(float64(p.total-n)/r*float64(time.Second)).Round(time.Second))
+	if r, ok := p.rate(); ok {
+		s += fmt.Sprintf(", %.0f objects/s", r)
+		if r > 0 && p.total > n {
+			s += fmt.Sprintf(", ETA %s", time.Duration(float64(p.total-n)/r*float64(time.Second)).Round(time.Second))
+		}
 	}
 	fmt.Fprintln(p.out, s)
 }
@@ -110,6 +125,14 @@ func (p *progress) Done() {
 		_ = p.bar.Finish()
 		p.mu.Unlock()
 	}
-	el := time.Since(p.start)
-	fmt.Fprintf(p.out, "%s: %d objects in %s (%.0f objects/s)\n", p.label, p.n.Load(), el.Round(time.Millisecond), p.rate())
+	el := time.Since(p.start).Round(time.Millisecond)
+	n, skipped := p.n.Load(), p.skipped.Load()
+	s := fmt.Sprintf("%s: %d objects in %s", p.label, n, el)
+	if skipped > 0 {
+		s = fmt.Sprintf("%s: %d objects compared, %d written, %d identical skipped in %s", p.label, n, n-skipped, skipped, el)
+	}
+	if r, ok := p.rate(); ok {
+		s += fmt.Sprintf(" (%.0f objects/s)", r)
+	}
+	fmt.Fprintln(p.out, s)
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -43,6 +44,27 @@ type DataChange struct {
 	Objects      int64 `json:"objects"`                 // objects the change reads or writes
 	Tenants      int   `json:"tenants,omitempty"`       // tenants of a multi-tenant collection
 	CreateSchema bool  `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+}
+
+// MarshalJSON writes a content change (one with From) with all its counts,
+// zeros included, and examples as arrays for add, update and delete, so a
+// reader never has to tell a missing count from zero or null from none.
+func (d DataChange) MarshalJSON() ([]byte, error) {
+	type plain DataChange
+	if d.From == "" {
+		return json.Marshal(plain(d))
+	}
+	ex := map[string][]string{}
+	for _, k := range []string{"add", "update", "delete"} {
+		ex[k] = nonNil(d.Examples[k])
+	}
+	return json.Marshal(struct {
+		plain
+		Add      int64               `json:"add"`
+		Update   int64               `json:"update"`
+		Delete   int64               `json:"delete"`
+		Examples map[string][]string `json:"examples"`
+	}{plain(d), d.Add, d.Update, d.Delete, ex})
 }
 
 // SourceName is the collection's name inside the snapshot.
@@ -88,6 +110,7 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 		if d.Tenants > 0 {
 			tenants = fmt.Sprintf(" in %d tenants", d.Tenants)
 		}
+		note := unmanagedSuffix(c)
 		switch c.Action {
 		case Backup:
 			what := fmt.Sprintf("schema and %d objects%s", d.Objects, tenants)
@@ -96,10 +119,10 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 			} else if d.NoVectors {
 				what += ", without vectors"
 			}
-			fmt.Fprintf(w, "  %s collection %s will be backed up\n", sym, name)
+			fmt.Fprintf(w, "  %s collection %s will be backed up%s\n", sym, name, note)
 			fmt.Fprintf(w, "      %s → snapshot %s in %s\n", what, d.Snapshot, d.Store)
 		case Restore:
-			fmt.Fprintf(w, "  %s collection %s will be restored\n", sym, name)
+			fmt.Fprintf(w, "  %s collection %s will be restored%s\n", sym, name, note)
 			from := d.Snapshot
 			if c.SourceName() != c.Collection {
 				from += " (collection " + c.SourceName() + ")"
@@ -109,15 +132,16 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 				fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 			}
 		case Merge:
-			fmt.Fprintf(w, "  %s collection %s will be merged into\n", sym, name)
+			fmt.Fprintf(w, "  %s collection %s will be merged into%s\n", sym, name, note)
 			fmt.Fprintf(w, "      from snapshot %s: %d objects%s upserted by UUID; identical objects are skipped,\n", d.Snapshot, d.Objects, tenants)
 			fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
 		case Clear:
-			fmt.Fprintf(w, "  %s collection %s will be cleared\n", sym, name)
+			fmt.Fprintf(w, "  %s collection %s will be cleared%s\n", sym, name, note)
 			fmt.Fprintf(w, "      %d objects%s are deleted; the schema stays\n", d.Objects, tenants)
 		default:
-			fmt.Fprintf(w, "  %s collection %s: %s\n", sym, name, c.Action)
+			fmt.Fprintf(w, "  %s collection %s: %s%s\n", sym, name, c.Action, note)
 		}
+		writeWarnings(w, c, o)
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", p.DataSummary())
@@ -148,6 +172,9 @@ func Touches(p *Plan) []string {
 			s = strings.Join(parts, "; ")
 		case Clear:
 			s = fmt.Sprintf("delete %d objects of %s", d.Objects, c.Collection)
+		}
+		if c.Unmanaged {
+			s += " " + UnmanagedNote
 		}
 		out = append(out, s)
 	}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -42,5 +43,97 @@ func TestHumanDataAndTouches(t *testing.T) {
 		if !strings.Contains(touches, want) {
 			t.Errorf("Touches lacks %q:\n%s", want, touches)
 		}
+	}
+}
+
+// A change to a collection colstate does not manage says so in every plan
+// format: human (both renderers), the dry-run report, markdown and JSON.
+func TestUnmanagedMarkedInEveryFormat(t *testing.T) {
+	p := &Plan{Changes: []Change{
+		{Collection: "Theirs", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "s1", Objects: 3}},
+		{Collection: "Theirs", Action: Clear, Data: &DataChange{Objects: 3}, Unmanaged: true},
+		{Collection: "Mine", Action: Clear, Data: &DataChange{Objects: 2}},
+	}}
+	var human, data, md, js bytes.Buffer
+	Human(&human, p, RenderOptions{})
+	HumanData(&data, p, RenderOptions{})
+	Markdown(&md, p)
+	if err := WriteJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"Human": human.String(), "HumanData": data.String(), "Markdown": md.String()} {
+		if !strings.Contains(out, "collection Theirs will be cleared "+UnmanagedNote) {
+			t.Errorf("%s does not mark the unmanaged clear:\n%s", name, out)
+		}
+		if strings.Contains(out, "Mine will be cleared "+UnmanagedNote) || strings.Contains(out, "Theirs will be backed up "+UnmanagedNote) {
+			t.Errorf("%s marks a change that is not to an unmanaged collection:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(md.String(), "| Theirs | clear | "+UnmanagedNote+" |") {
+		t.Errorf("markdown table does not mark the unmanaged clear:\n%s", md.String())
+	}
+	touches := strings.Join(Touches(p), "\n")
+	if !strings.Contains(touches, "delete 3 objects of Theirs "+UnmanagedNote) || strings.Contains(touches, "of Mine "+UnmanagedNote) {
+		t.Errorf("Touches:\n%s", touches)
+	}
+	var doc struct {
+		Changes []struct {
+			Collection string   `json:"collection"`
+			Action     string   `json:"action"`
+			Unmanaged  bool     `json:"unmanaged"`
+			Warnings   []string `json:"warnings"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Changes {
+		want := c.Collection == "Theirs" && c.Action == "clear"
+		said := len(c.Warnings) == 1 && strings.Contains(c.Warnings[0], "Theirs "+UnmanagedNote+": it is changed only because the command line named it")
+		if c.Unmanaged != want || said != want {
+			t.Errorf("JSON change %s %s: unmanaged %v, warnings %q", c.Action, c.Collection, c.Unmanaged, c.Warnings)
+		}
+	}
+}
+
+// The JSON of a content change carries every count, zeros included, and
+// its examples as arrays (never null or missing), as docs/plan-json.md says.
+func TestContentChangeJSONHasEveryCount(t *testing.T) {
+	p := &Plan{Changes: []Change{{Collection: "Item", Action: Merge, Data: &DataChange{From: "data.jsonl.items", Mode: "merge", Add: 5, Objects: 5,
+		Examples: map[string][]string{"add": {"a"}, "update": nil}}}}}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	out := js.String()
+	for _, want := range []string{`"add": 5`, `"update": 0`, `"delete": 0`, `"delete": []`, `"update": []`, `"replace_reasons": []`,
+		`"objects_to_add": 5`, `"objects_to_delete": 0`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("JSON lacks %s:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{`"update": null`, `"delete": null`, `"add": null`} {
+		if strings.Contains(out, bad) {
+			t.Errorf("JSON has %s:\n%s", bad, out)
+		}
+	}
+}
+
+// In merge mode nothing is deleted, so the plan lists no delete examples
+// even when the source lacks live objects.
+func TestMergeModeListsNoDeletes(t *testing.T) {
+	item := col("Item", "")
+	p, err := Diff(Input{Desired: des(item), Live: set(item), Managed: set(item),
+		Content: map[string]ContentPlan{"Item": {From: "data.jsonl.items", Mode: "merge", Add: 1, Delete: 3,
+			Examples: map[string][]string{"add": {"a"}, "delete": {"x", "y", "z"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	if out := js.String(); !strings.Contains(out, `"delete": []`) || !strings.Contains(out, `"delete": 0`) || strings.Contains(out, `"x"`) {
+		t.Errorf("merge-mode JSON lists deletes:\n%s", out)
 	}
 }

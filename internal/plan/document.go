@@ -14,7 +14,7 @@ import (
 // FormatVersion is the version of the plan JSON document (plan -json and
 // saved plan files). The major number changes when a field changes meaning;
 // readers refuse a major version they do not know. See docs/plan-json.md.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // MarshalText encodes an action by name ("create", "update", ...).
 func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
@@ -57,8 +57,9 @@ type document struct {
 
 type jsonChange struct {
 	Change
-	Action  Action   `json:"action"`
-	Reasons []string `json:"replace_reasons,omitempty"`
+	Action   Action   `json:"action"`
+	Reasons  []string `json:"replace_reasons"` // [] unless a replace
+	Warnings []string `json:"warnings"`        // [] when none
 }
 
 // WriteJSON writes the plan as the versioned JSON document. It leaves out
@@ -90,8 +91,10 @@ func marshal(p *Plan) ([]byte, error) {
 	for _, a := range []Action{Create, Update, Replace, Delete, Backup, Restore, Merge, Clear} {
 		doc.Summary[a.String()] = p.Count(a)
 	}
+	add, upd, del, _ := p.ObjectCounts()
+	doc.Summary["objects_to_add"], doc.Summary["objects_to_update"], doc.Summary["objects_to_delete"] = int(add), int(upd), int(del)
 	for _, c := range p.Changes {
-		doc.Changes = append(doc.Changes, jsonChange{Change: c, Action: c.Action, Reasons: c.Reasons()})
+		doc.Changes = append(doc.Changes, jsonChange{Change: c, Action: c.Action, Reasons: nonNil(c.Reasons()), Warnings: nonNil(c.Warnings())})
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	return append(b, '\n'), err

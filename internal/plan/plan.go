@@ -75,6 +75,29 @@ type Change struct {
 	After      *collection.Collection   `json:"after"`
 	Fields     []collection.FieldChange `json:"fields,omitempty"`
 	Data       *DataChange              `json:"data,omitempty"`
+	// Unmanaged marks a change to a live collection colstate does not
+	// manage: only the imperative data commands make one, and only for a
+	// collection named explicitly on their command line.
+	Unmanaged bool `json:"unmanaged,omitempty"`
+}
+
+// UnmanagedNote is how every plan format marks a change to a collection
+// colstate does not manage.
+const UnmanagedNote = "(not managed by colstate)"
+
+// Warnings are what a reviewer must know about a change beyond what it
+// does: the same sentences in every plan format.
+func (c Change) Warnings() []string {
+	var out []string
+	if c.Unmanaged {
+		out = append(out, fmt.Sprintf("%s %s: it is changed only because the command line named it", c.Collection, UnmanagedNote))
+	}
+	if c.Action == Replace {
+		out = append(out, fmt.Sprintf("writes to %s while this replace runs are at risk: objects written after the backup are lost with the delete, "+
+			"and a writer with auto-schema can create %s again before colstate does (apply then stops rather than restore into it); "+
+			"stop writers first (create_before_destroy, not available yet, will remove this risk)", c.Collection, c.Collection))
+	}
+	return out
 }
 
 // Reasons lists the differences that force a replacement.
@@ -264,6 +287,11 @@ func Diff(in Input) (*Plan, error) {
 			continue
 		}
 		dc := &DataChange{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples, Objects: cp.Add + cp.Update}
+		if cp.Mode != "exact" && len(cp.Examples["delete"]) > 0 {
+			// Only exact mode deletes: live objects absent from the source stay.
+			dc.Examples = maps.Clone(cp.Examples)
+			delete(dc.Examples, "delete")
+		}
 		if cp.Mode == "exact" {
 			dc.Delete = cp.Delete
 			if cp.Delete > 0 && !d.NoBackupBeforeDestroy {

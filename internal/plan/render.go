@@ -42,27 +42,48 @@ func actionColor(a Action) string {
 	}
 }
 
-// DataSummaryLine tallies the data side of a plan, or "" when it has none.
-func dataSummaryLine(p *Plan) string {
-	var parts []string
-	if n := p.Count(Backup); n > 0 {
-		parts = append(parts, plural(n, "backup", "backups"))
-	}
-	var add, upd, del int64
-	merges := 0
+// ObjectCounts tallies the objects a plan adds, updates and deletes:
+// content changes, plus the objects of collections it deletes or clears
+// (where the count is known). ok is false when the plan touches no objects
+// this way.
+func (p *Plan) ObjectCounts() (add, update, del int64, ok bool) {
 	for _, c := range p.Changes {
-		if c.Action == Merge && c.Data != nil && c.Data.From != "" {
-			merges++
-			add, upd, del = add+c.Data.Add, upd+c.Data.Update, del+c.Data.Delete
+		d := c.Data
+		if d == nil {
+			continue
+		}
+		switch {
+		case c.Action == Merge && d.From != "":
+			ok = true
+			add, update = add+d.Add, update+d.Update
+			if d.Mode == "exact" {
+				del += d.Delete
+			}
+		case (c.Action == Clear || c.Action == Delete) && d.Objects > 0:
+			ok = true
+			del += d.Objects
 		}
 	}
-	if merges > 0 {
-		parts = append(parts, fmt.Sprintf("objects: +%s to add, ~%s to update, -%s to delete", thousands(add), thousands(upd), thousands(del)))
+	return add, update, del, ok
+}
+
+// summaryLine is the "Plan:" line: collections, and objects when the plan
+// adds, changes or deletes any, so that "0 to delete" never stands alone
+// while objects are deleted.
+func summaryLine(p *Plan) string {
+	s := p.Summary()
+	if add, upd, del, ok := p.ObjectCounts(); ok {
+		s += fmt.Sprintf("; objects: +%s to add, ~%s to update, -%s to delete", thousands(add), thousands(upd), thousands(del))
 	}
-	if len(parts) == 0 {
-		return ""
+	return s
+}
+
+// dataSummaryLine tallies the snapshots a plan takes, or "" when none.
+func dataSummaryLine(p *Plan) string {
+	if n := p.Count(Backup); n > 0 {
+		return "Data: " + plural(n, "backup", "backups") + "."
 	}
-	return "Data: " + strings.Join(parts, "; ") + "."
+	return ""
 }
 
 var actionPhrase = map[Action]string{
@@ -94,7 +115,7 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 	for _, name := range p.Forget {
 		fmt.Fprintf(w, "  collection %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
 	}
-	fmt.Fprintf(w, "Plan: %s.\n", p.Summary())
+	fmt.Fprintf(w, "Plan: %s.\n", summaryLine(p))
 	if line := dataSummaryLine(p); line != "" {
 		fmt.Fprintln(w, line)
 	}
@@ -107,7 +128,8 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 	if phrase == "" {
 		phrase = "will be changed (" + c.Action.String() + ")"
 	}
-	fmt.Fprintf(w, "  %s collection %s %s\n", sym, o.paint(ansiBold, c.Collection), phrase)
+	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), phrase, unmanagedSuffix(c))
+	defer writeWarnings(w, c, o) // under the details, whichever case prints them
 	switch c.Action {
 	case Create:
 		attrs := collection.Chosen(*c.After)
@@ -166,6 +188,22 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if d := c.Data; d != nil {
 			writeData(w, d)
 		}
+	}
+}
+
+// unmanagedSuffix marks the heading of a change to a collection colstate
+// does not manage.
+func unmanagedSuffix(c Change) string {
+	if c.Unmanaged {
+		return " " + UnmanagedNote
+	}
+	return ""
+}
+
+// writeWarnings prints a change's warnings under it.
+func writeWarnings(w io.Writer, c Change, o RenderOptions) {
+	for _, s := range c.Warnings() {
+		fmt.Fprintf(w, "      %s %s\n", o.paint(ansiRed, "warning:"), s)
 	}
 }
 
@@ -310,7 +348,7 @@ func Markdown(w io.Writer, p *Plan) {
 		fmt.Fprintln(w, "Weaviate matches the configuration.")
 		return
 	}
-	fmt.Fprintf(w, "#### colstate plan: %s\n\n", p.Summary())
+	fmt.Fprintf(w, "#### colstate plan: %s\n\n", summaryLine(p))
 	if line := dataSummaryLine(p); line != "" {
 		fmt.Fprintf(w, "%s\n\n", line)
 	}
@@ -318,9 +356,23 @@ func Markdown(w io.Writer, p *Plan) {
 		fmt.Fprintln(w, "| | collection | action | details |")
 		fmt.Fprintln(w, "|---|---|---|---|")
 		for _, c := range p.Changes {
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", c.Action.Symbol(), mdEscape(c.Collection), c.Action, mdEscape(changeDetail(c)))
+			detail := changeDetail(c)
+			if c.Unmanaged {
+				detail = strings.TrimSpace(UnmanagedNote + " " + detail)
+			}
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", c.Action.Symbol(), mdEscape(c.Collection), c.Action, mdEscape(detail))
 		}
 		fmt.Fprintln(w)
+		warned := false
+		for _, c := range p.Changes {
+			for _, s := range c.Warnings() {
+				fmt.Fprintf(w, "> **Warning** (%s): %s\n", mdEscape(c.Collection), mdEscape(s))
+				warned = true
+			}
+		}
+		if warned {
+			fmt.Fprintln(w)
+		}
 	}
 	var human bytes.Buffer
 	Human(&human, p, RenderOptions{})

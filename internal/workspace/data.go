@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/colstate/colstate/internal/apply"
@@ -94,12 +95,42 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	return p, nil
 }
 
+// liveClass reads a collection's schema by its exact name. Weaviate
+// matches names loosely (it capitalises the first letter); colstate does
+// not: a name that is not exactly a live collection's is reported as
+// absent, with the live name that differs only in case, if any.
+func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, error) {
+	cl, err := ws.Client.Class(ctx, name)
+	if err != nil && !errors.Is(err, live.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		if got, _ := cl["class"].(string); got == name || got == "" {
+			return cl, nil
+		}
+	}
+	var hint string
+	if all, lerr := ws.Client.Collections(ctx); lerr == nil {
+		for n := range all {
+			if strings.EqualFold(n, name) {
+				hint = n
+			}
+		}
+	}
+	msg := fmt.Sprintf("collection %s does not exist in Weaviate at %s", name, ws.Client.URL())
+	if hint != "" {
+		msg += fmt.Sprintf("; names are case-sensitive: did you mean %s?", hint)
+	}
+	if err == nil {
+		// Weaviate answered for another name: it must not be taken as this one.
+		return nil, errors.New(msg)
+	}
+	return nil, fmt.Errorf("%s (%w)", msg, live.ErrNotFound)
+}
+
 // liveSize counts a live collection's objects (when count) and tenants.
 func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (int64, int, error) {
-	cl, err := ws.Client.Class(ctx, name)
-	if errors.Is(err, live.ErrNotFound) {
-		return 0, 0, fmt.Errorf("collection %s does not exist in Weaviate (%w)", name, live.ErrNotFound)
-	}
+	cl, err := ws.liveClass(ctx, name)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -165,7 +196,11 @@ type RestoreOptions struct {
 
 // RestorePlan plans loading collections of a snapshot. Collections created
 // from the snapshot come after the collections they refer to.
-func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.Plan, error) {
+//
+// A live collection colstate does not manage (absent from st) is written
+// into only when the command line names it (--collection or --as), and the
+// plan marks it; restoring a whole snapshot never changes one unasked.
+func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o RestoreOptions) (*plan.Plan, error) {
 	store := &snapshot.Store{Dir: ws.storeDir(o.Store)}
 	r, err := store.Open(o.Snapshot)
 	if err != nil {
@@ -213,6 +248,12 @@ func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.P
 		if err != nil && !errors.Is(err, live.ErrNotFound) {
 			return nil, err
 		}
+		unmanaged := exists && !st.Managed(target)
+		if unmanaged && len(o.Collections) == 0 && o.As == "" {
+			return nil, fmt.Errorf("restore --mode=%s would write into collection %s, which colstate does not manage; nothing was changed. "+
+				"colstate changes a collection it does not manage only when the command names it: add --collection %s "+
+				"(or restore it under another name with --collection %s --as NEW_NAME)", mode, target, src, src)
+		}
 		action := plan.Restore
 		switch mode {
 		case ModeCreate:
@@ -234,10 +275,10 @@ func (ws *Workspace) RestorePlan(ctx context.Context, o RestoreOptions) (*plan.P
 						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: dc.Tenants,
 					}})
 				}
-				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN}})
+				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN}, Unmanaged: unmanaged})
 			}
 		}
-		p.Changes = append(p.Changes, plan.Change{Collection: target, Action: action, Data: dc})
+		p.Changes = append(p.Changes, plan.Change{Collection: target, Action: action, Data: dc, Unmanaged: unmanaged})
 	}
 	// Replace backs up and clears everything first, so that
 	// cross-references written by the restores are never cleared again.
@@ -271,8 +312,9 @@ func refOrder(r *snapshot.Reader, names []string) ([]string, error) {
 }
 
 // ClearPlan plans deleting every object of the named collections, after a
-// snapshot of them unless noBackup.
-func (ws *Workspace) ClearPlan(ctx context.Context, names []string, noBackup bool, storeDir string) (*plan.Plan, error) {
+// snapshot of them unless noBackup. A collection colstate does not manage
+// is cleared too (the command line names it), and the plan marks it.
+func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string) (*plan.Plan, error) {
 	if len(names) == 0 {
 		return nil, errors.New("name the collections to clear")
 	}
@@ -293,7 +335,7 @@ func (ws *Workspace) ClearPlan(ctx context.Context, names []string, noBackup boo
 				Store: ws.storeDir(storeDir), Snapshot: id, Objects: n, Tenants: tenants,
 			}})
 		}
-		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: n, Tenants: tenants}})
+		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: n, Tenants: tenants}, Unmanaged: !st.Managed(name)})
 	}
 	p.Changes = append(p.Changes, clears...)
 	return p, nil
