@@ -38,9 +38,8 @@ type Runner struct {
 	// Save persists the state; it is called after every finished change.
 	Save func(*state.State) error
 	// Journal, when set, records finished steps; steps it already holds
-	// are skipped. Resumed says the journal comes from an interrupted run.
+	// (those an interrupted apply finished, for carried changes) are skipped.
 	Journal *Journal
-	Resumed bool
 	Out     io.Writer
 }
 
@@ -126,7 +125,7 @@ func (r *Runner) journalHint() string {
 	if r.Journal == nil {
 		return ""
 	}
-	return fmt.Sprintf("; colstate apply resumes this plan where it stopped; to abandon it instead and plan afresh, remove %s (snapshots it took are kept)", r.Journal.path)
+	return fmt.Sprintf("; its journal is %s: colstate plan shows what is left of it — apply finishes what cannot be left half done and plans the rest again from the configuration; to abandon it instead, run colstate apply -abandon (snapshots it took are kept)", r.Journal.path)
 }
 
 // step runs fn unless the journal says it already ran, and records it.
@@ -154,7 +153,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	var err error
 	switch c.Action {
 	case plan.Create:
-		err = r.step(key("create"), func() error { return r.create(ctx, *c.After) })
+		err = r.step(key("create"), func() error { return r.create(ctx, *c.After, c.Resumes != nil) })
 	case plan.Update:
 		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, *c.After) })
 	case plan.Delete:
@@ -188,6 +187,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 		r.State.Collections[c.Collection] = *c.After
 	case plan.Delete:
 		delete(r.State.Collections, c.Collection)
+		delete(r.State.Seeding, c.Collection)
 	default:
 		return nil
 	}
@@ -211,7 +211,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 	}{
 		{"backup", func() error { return r.takeSnapshot(ctx, []plan.Change{backupOf(c)}) }},
 		{"delete", func() error { return r.delete(ctx, c.Collection) }},
-		{"create", func() error { return r.create(ctx, *c.After) }},
+		{"create", func() error { return r.create(ctx, *c.After, c.Resumes != nil) }},
 		{"restore", func() error {
 			if r.Journal != nil {
 				r.Data.OnWritten = func(n int) { r.Journal.Progress(key("restore"), int64(n)) }
@@ -297,10 +297,10 @@ func (r *Runner) existingSnapshot(store, id string, changes []plan.Change) (*sna
 	return m, nil
 }
 
-func (r *Runner) create(ctx context.Context, c collection.Collection) error {
+func (r *Runner) create(ctx context.Context, c collection.Collection, resumed bool) error {
 	err := r.Schema.Create(ctx, c)
-	if err != nil && r.Resumed && r.exists(ctx, c.Name) == nil {
-		// A resumed apply: the collection was created before the crash.
+	if err != nil && resumed && r.exists(ctx, c.Name) == nil {
+		// A carried change: the interrupted apply created the collection.
 		return nil
 	}
 	return err
@@ -322,6 +322,23 @@ func (r *Runner) delete(ctx context.Context, name string) error {
 	return err
 }
 
+// setSeeding records in the state that a seed of name from source has begun
+// ("" : that it is over), durably.
+func (r *Runner) setSeeding(name, from string) error {
+	if from == "" {
+		if _, ok := r.State.Seeding[name]; !ok {
+			return nil
+		}
+		delete(r.State.Seeding, name)
+	} else {
+		if r.State.Seeding == nil {
+			r.State.Seeding = map[string]string{}
+		}
+		r.State.Seeding[name] = from
+	}
+	return r.Save(r.State)
+}
+
 // content makes a collection hold its content source.
 func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	if r.Data == nil || r.Content == nil {
@@ -337,6 +354,18 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 		return err
 	}
 	s := live.SchemaOf(cl)
+	// A seed records that it has begun before it writes, so a seed that is
+	// interrupted is completed as a merge instead of refused as non-empty.
+	mode, seeding := c.Data.Mode, false
+	if mode == content.Seed {
+		if _, begun := r.State.Seeding[c.Collection]; begun {
+			mode = content.Merge
+			fmt.Fprintf(r.Out, "  completing the interrupted seed of %s as a merge (identical objects are skipped)\n", c.Collection)
+		} else if err := r.setSeeding(c.Collection, c.Data.From); err != nil {
+			return err
+		}
+		seeding = true
+	}
 	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
 	bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
 	bw.OnWritten = func(n int) {
@@ -348,8 +377,14 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	del := func(ctx context.Context, ids []string) (int64, error) {
 		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
 	}
-	st, err := content.Apply(ctx, src, s, c.Data.Mode, content.ReadLive(ctx, d.Client, s), bw, del, nil)
+	st, err := content.Apply(ctx, src, s, mode, content.ReadLive(ctx, d.Client, s), bw, del, nil)
 	pr.Done()
+	if errors.Is(err, content.ErrNotEmpty) && st.Written == 0 {
+		// Not begun after all: someone else filled the collection.
+		if uerr := r.setSeeding(c.Collection, ""); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -364,6 +399,11 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	}
 	if !res.Empty(c.Data.Mode) {
 		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
+	}
+	if seeding {
+		if err := r.setSeeding(c.Collection, ""); err != nil {
+			return fmt.Errorf("the seed is complete, but saving the state failed: %w", err)
+		}
 	}
 	fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",
 		c.Collection, st.Written, st.Skipped, st.Deleted, idx.Len())
