@@ -356,7 +356,7 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	s := live.SchemaOf(cl)
 	// A seed records that it has begun before it writes, so a seed that is
 	// interrupted is completed as a merge instead of refused as non-empty.
-	mode, seeding := c.Data.Mode, false
+	mode := c.Data.Mode
 	if mode == content.Seed {
 		if _, begun := r.State.Seeding[c.Collection]; begun {
 			mode = content.Merge
@@ -364,7 +364,6 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 		} else if err := r.setSeeding(c.Collection, c.Data.From); err != nil {
 			return err
 		}
-		seeding = true
 	}
 	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
 	bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
@@ -400,10 +399,10 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	if !res.Empty(c.Data.Mode) {
 		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
 	}
-	if seeding {
-		if err := r.setSeeding(c.Collection, ""); err != nil {
-			return fmt.Errorf("the seed is complete, but saving the state failed: %w", err)
-		}
+	// The collection holds its source now: a seed begun before is over,
+	// whatever the mode.
+	if err := r.setSeeding(c.Collection, ""); err != nil {
+		return fmt.Errorf("the content is loaded, but saving the state failed: %w", err)
 	}
 	fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",
 		c.Collection, st.Written, st.Skipped, st.Deleted, idx.Len())

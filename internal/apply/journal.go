@@ -244,18 +244,14 @@ func (j *Journal) Pending(st *state.State, live map[string]collection.Collection
 }
 
 // DescribeDropped says what becomes of an unfinished change of an
-// interrupted apply that is not carried on; replanned says the new plan has
-// a change for the same collection.
-func DescribeDropped(c plan.Change, replanned bool) string {
+// interrupted apply that is not carried on: why is what the new plan does
+// about its collection.
+func DescribeDropped(c plan.Change, why string) string {
 	what := fmt.Sprintf("%s %s %s (its change %d", c.Action.Symbol(), c.Action, c.Collection, c.Resumes.Change)
 	if len(c.Resumes.Done) > 0 {
 		what += ", done: " + strings.Join(c.Resumes.Done, ", ")
 	}
-	what += ")"
-	if replanned {
-		return what + ": planned again below from the current configuration"
-	}
-	return what + ": the configuration and the live state no longer ask for it, so it is not run"
+	return what + "): " + why
 }
 
 // carry records the finished steps of carried changes (Resumes set) under

@@ -158,7 +158,7 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	var carried, dropped []plan.Change
 	if j != nil {
 		if carried, dropped, err = j.Pending(st, liveCols); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the pending apply journal %s: %w; run colstate apply -abandon to drop it", j.Path(), err)
 		}
 	}
 	desired := make([]plan.Desired, 0, len(ws.Config.Collections))
@@ -188,11 +188,14 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 		p.Changes = append(carried, p.Changes...)
 		p.Interrupted = &plan.Interrupted{Journal: j.Path(), PlanID: j.PlanID, StartedAt: j.StartedAt, Finished: j.Finished()}
 		for _, c := range dropped {
-			replanned := false
-			for _, n := range p.Changes {
-				replanned = replanned || (n.Resumes == nil && n.Collection == c.Collection)
+			why := "the configuration and the live state no longer ask for it, so it is not run"
+			switch {
+			case slices.ContainsFunc(p.Changes, func(n plan.Change) bool { return n.Resumes == nil && n.Collection == c.Collection }):
+				why = "planned again below from the current configuration"
+			case len(targets) > 0 && !slices.Contains(targets, c.Collection):
+				why = "left out by -target; an apply without -target plans it again if the configuration still asks for it"
 			}
-			p.Interrupted.Dropped = append(p.Interrupted.Dropped, apply.DescribeDropped(c, replanned))
+			p.Interrupted.Dropped = append(p.Interrupted.Dropped, apply.DescribeDropped(c, why))
 		}
 	}
 	p.CreatedAt = time.Now().UTC()
