@@ -122,6 +122,13 @@ func planCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Interrupted != nil {
+		// plan takes no lock: the journal may be that of an apply still running.
+		if info, _ := state.ReadLock(ws.StatePath()); info != nil {
+			fmt.Fprintf(c.App.ErrWriter, "warning: the state is locked by %s for %q since %s: the pending journal below may belong to an apply that is still running\n",
+				info.Who, info.Operation, info.Created.Format(time.RFC3339))
+		}
+	}
 	out := c.App.Writer
 	switch format {
 	case "json":
@@ -261,8 +268,12 @@ func abandonCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Abandoning the interrupted apply recorded in %s (started %s, %d steps finished).\n",
-		j.Path(), j.StartedAt.Format(time.RFC3339), j.Finished())
+	steps := "steps"
+	if j.Finished() == 1 {
+		steps = "step"
+	}
+	fmt.Fprintf(out, "Abandoning the interrupted apply recorded in %s (started %s, %d %s finished).\n",
+		j.Path(), j.StartedAt.Format(time.RFC3339), j.Finished(), steps)
 	liveCols, lerr := ws.Client.Collections(c.Context)
 	if lerr != nil {
 		fmt.Fprintf(c.App.ErrWriter, "warning: cannot read the live schema (%v); listing the journal's plan as it was\n", lerr)
