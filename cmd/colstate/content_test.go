@@ -129,12 +129,17 @@ func genJSONLCmd(ts *testscript.TestScript, neg bool, args []string) {
 
 // crashCmd starts `colstate apply -auto-approve [ARGS]`, waits until the
 // apply journal matches REGEX, kills colstate with SIGKILL and checks it
-// died:
+// died; with -sigint it presses Ctrl-C instead (SIGINT) and checks colstate
+// stopped with exit code 130:
 //
-//	crash JOURNAL_REGEX [ARGS...]
+//	crash [-sigint] JOURNAL_REGEX [ARGS...]
 func crashCmd(ts *testscript.TestScript, neg bool, args []string) {
+	sig := syscall.SIGKILL
+	if len(args) > 0 && args[0] == "-sigint" {
+		sig, args = syscall.SIGINT, args[1:]
+	}
 	if len(args) < 1 {
-		ts.Fatalf("usage: crash JOURNAL_REGEX [ARGS...]")
+		ts.Fatalf("usage: crash [-sigint] JOURNAL_REGEX [ARGS...]")
 	}
 	re, err := regexp.Compile(args[0])
 	ts.Check(err)
@@ -168,9 +173,17 @@ func crashCmd(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("journal never matched %q:\n%s", args[0], out.String())
 		}
 	}
-	ts.Check(cmd.Process.Signal(syscall.SIGKILL))
+	ts.Check(cmd.Process.Signal(sig))
 	err = <-done
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if sig == syscall.SIGINT {
+		if !ok || ws.Signaled() || ws.ExitStatus() != 130 {
+			ts.Fatalf("colstate did not stop with exit code 130 after SIGINT (%v):\n%s", err, out.String())
+		}
+		fmt.Fprintf(ts.Stdout(), "interrupted colstate apply (SIGINT) after the journal matched %q\n%s", args[0], out.String())
+		return
+	}
+	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		ts.Fatalf("colstate was not killed (%v):\n%s", err, out.String())
 	}
 	fmt.Fprintf(ts.Stdout(), "killed colstate apply after the journal matched %q\n", args[0])

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/content"
 	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/workspace"
 )
 
@@ -61,9 +61,21 @@ file. Given a plan saved with "plan -out=FILE", it runs exactly that plan
 without asking, and refuses it when the state or the live schema of a
 collection it changes has moved on since.
 
-apply holds a lock beside the state file while it runs.`,
+apply holds a lock beside the state file while it runs, and journals its
+progress beside it (STATE.journal). When an apply stops part-way (Ctrl-C,
+a crash, a failed step), plan and apply show the pending journal: apply
+finishes first what cannot be left half done (a replace whose collection is
+already deleted: its objects are restored from the snapshot the replace
+took) and plans everything else afresh from the configuration and the live
+state. A step the configuration no longer asks for (a delete, a replace,
+exact-mode deletes) is dropped and named, never run.
+
+  -abandon                drop the journal instead; it says what will not
+                          run and where the objects of a half-done replace
+                          are, and asks for confirmation unless -auto-approve`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation (for CI)"},
+			&cli.BoolFlag{Name: "abandon", Usage: "drop the journal of an interrupted apply instead of finishing it (says what will not run; asks unless -auto-approve)"},
 			noColorFlag,
 			targetFlag,
 			lockTimeoutFlag,
@@ -113,6 +125,13 @@ func planCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Interrupted != nil {
+		// plan takes no lock: the journal may be that of an apply still running.
+		if info, _ := state.ReadLock(ws.StatePath()); info != nil {
+			fmt.Fprintf(c.App.ErrWriter, "warning: the state is locked by %s for %q since %s: the pending journal below may belong to an apply that is still running\n",
+				info.Who, info.Operation, info.Created.Format(time.RFC3339))
+		}
+	}
 	out := c.App.Writer
 	switch format {
 	case "json":
@@ -139,6 +158,9 @@ func planCmd(c *cli.Context) error {
 }
 
 func applyCmd(c *cli.Context) error {
+	if c.Bool("abandon") {
+		return abandonCmd(c)
+	}
 	if c.NArg() > 1 {
 		return fmt.Errorf("apply takes at most one saved plan file, got %d arguments", c.NArg())
 	}
@@ -167,32 +189,17 @@ func applyCmd(c *cli.Context) error {
 		return err
 	}
 	out := c.App.Writer
-	journalPath := apply.JournalPath(ws.StatePath())
-	journal, p, err := resumable(journalPath, saved, out)
-	if err != nil {
-		return err
-	}
-	if journal != nil {
-		if len(tgts) > 0 {
-			return fmt.Errorf("-target cannot be used while an interrupted apply is pending: run colstate apply to resume it, or remove %s to abandon it", journalPath)
+	var p *plan.Plan
+	if saved != nil {
+		if err := checkSavedAgainstJournal(ws, st, saved); err != nil {
+			return err
 		}
-		if !journal.SameState(st.Lineage, st.Serial) {
-			return fmt.Errorf("the interrupted apply recorded in %s ran against state lineage %s, but %s has lineage %s: it belongs to another state; remove that file to abandon it", journalPath, journal.StateLineage, ws.StatePath(), st.Lineage)
-		}
-	}
-	switch {
-	case journal != nil:
-		// Resuming: the plan was approved and has partly run, so it is no
-		// longer expected to match the state or the live schema.
-	case saved != nil:
 		if err := ws.CheckFresh(c.Context, saved, st); err != nil {
 			return err
 		}
 		p = saved
-	default:
-		if p, err = ws.Plan(c.Context, st, tgts); err != nil {
-			return err
-		}
+	} else if p, err = ws.Plan(c.Context, st, tgts); err != nil {
+		return err // a pending journal is part of the plan: see workspace.Plan
 	}
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if p.Empty() {
@@ -207,43 +214,108 @@ func applyCmd(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintln(out)
-	resumed := journal != nil
-	if journal == nil {
-		if journal, err = apply.NewJournal(journalPath, p, st.Lineage, st.Serial); err != nil {
-			return fmt.Errorf("start the apply journal: %w", err)
-		}
+	// The new journal replaces an interrupted apply's: this plan settles it.
+	journal, err := apply.NewJournal(ws.JournalPath(), p, st.Lineage, st.Serial)
+	if err != nil {
+		return fmt.Errorf("start the apply journal: %w", err)
 	}
 	data := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
 	r := &apply.Runner{
-		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Resumed: resumed, Out: out,
+		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Out: out,
 		Content: func(ch plan.Change) (content.Source, error) { return ws.ContentSource(st, ch.Collection, ch.Data.From) },
 	}
 	return r.Run(c.Context, p)
 }
 
-// resumable looks for the journal of an interrupted apply. With one, it
-// returns the journal and its plan (refusing a different saved plan);
-// without, nil.
-func resumable(path string, saved *plan.Plan, out io.Writer) (*apply.Journal, *plan.Plan, error) {
-	j, err := apply.LoadJournal(path)
-	if err != nil || j == nil {
-		return nil, nil, err
-	}
-	p, err := j.SavedPlan()
+// checkSavedAgainstJournal refuses a saved plan that does not settle the
+// pending journal as it is now: one made before the interruption, or one
+// made for a journal that has moved on or is gone.
+func checkSavedAgainstJournal(ws *workspace.Workspace, st *state.State, saved *plan.Plan) error {
+	j, err := ws.PendingJournal(st)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	if saved != nil {
-		id, _, err := apply.PlanID(saved)
-		if err != nil {
-			return nil, nil, err
-		}
-		if id != j.PlanID {
-			return nil, nil, fmt.Errorf("an interrupted apply of another plan (started %s) is recorded in %s: run colstate apply without a plan file to resume it first, or remove that file to abandon it", j.StartedAt.Format(time.RFC3339), path)
+	again := "run colstate plan -out=FILE again: it shows what is left of the interrupted apply"
+	switch in := saved.Interrupted; {
+	case j != nil && in == nil:
+		return fmt.Errorf("an interrupted apply (started %s) is pending in %s, and the saved plan does not account for it; %s, or run colstate apply -abandon to drop it", j.StartedAt.Format(time.RFC3339), j.Path(), again)
+	case j == nil && in != nil:
+		return fmt.Errorf("saved plan is stale: it settles the interrupted apply %s, whose journal is gone; run colstate plan -out=FILE again", in.PlanID)
+	case j != nil && (j.PlanID != in.PlanID || j.Finished() != in.Finished):
+		return fmt.Errorf("saved plan is stale: the interrupted apply in %s is not the one it was made for (plan %s with %d finished steps, now %s with %d); %s", j.Path(), in.PlanID, in.Finished, j.PlanID, j.Finished(), again)
+	}
+	return nil
+}
+
+// abandonCmd drops the journal of an interrupted apply, after saying what
+// of it will never run and where the data of a half-done replace is.
+func abandonCmd(c *cli.Context) error {
+	if c.NArg() > 0 || len(c.StringSlice("target")) > 0 {
+		return fmt.Errorf("apply -abandon takes no saved plan and no -target: it drops the whole journal of the interrupted apply")
+	}
+	ws, done, err := openLocked(c, "apply -abandon")
+	if err != nil {
+		return err
+	}
+	defer done()
+	out := c.App.Writer
+	j, err := apply.LoadJournal(ws.JournalPath())
+	if err != nil {
+		return err
+	}
+	if j == nil {
+		fmt.Fprintf(out, "No interrupted apply is pending (there is no journal at %s): nothing to abandon.\n", ws.JournalPath())
+		return nil
+	}
+	st, err := ws.ReadState()
+	if err != nil {
+		return err
+	}
+	steps := "steps"
+	if j.Finished() == 1 {
+		steps = "step"
+	}
+	fmt.Fprintf(out, "Abandoning the interrupted apply recorded in %s (started %s, %d %s finished).\n",
+		j.Path(), j.StartedAt.Format(time.RFC3339), j.Finished(), steps)
+	liveCols, lerr := ws.Client.Collections(c.Context)
+	if lerr != nil {
+		fmt.Fprintf(c.App.ErrWriter, "warning: cannot read the live schema (%v); listing the journal's plan as it was\n", lerr)
+		liveCols = nil
+	}
+	carried, dropped, err := j.Pending(st, liveCols)
+	if err != nil {
+		return err
+	}
+	if lerr != nil {
+		// Without the live schema nothing can be told apart: list every
+		// unfinished change.
+		dropped, carried = append(carried, dropped...), nil
+	}
+	for _, ch := range carried {
+		switch {
+		case ch.Action == plan.Replace:
+			fmt.Fprintf(out, "  ! collection %s was deleted by the interrupted replace and its objects are not restored; they are in snapshot %s (store %s): restore them with colstate restore --collection %s %s\n",
+				ch.Collection, ch.Data.Snapshot, ch.Data.Store, ch.Collection, ch.Data.Snapshot)
+		case ch.Action == plan.Create:
+			fmt.Fprintf(out, "  ! collection %s was created by the interrupted apply but is not recorded in the state: adopt it with colstate import %s, or delete it\n", ch.Collection, ch.Collection)
+		default:
+			fmt.Fprintf(out, "  ! %s %s of collection %s is half done in Weaviate and will not be recorded in the state\n", ch.Action.Symbol(), ch.Action, ch.Collection)
 		}
 	}
-	fmt.Fprintf(out, "Resuming the apply interrupted after %d finished steps (started %s, journal %s).\n\n", j.Finished(), j.StartedAt.Format(time.RFC3339), path)
-	return j, p, nil
+	for _, ch := range dropped {
+		fmt.Fprintf(out, "  not run: %s %s %s (its change %d)\n", ch.Action.Symbol(), ch.Action, ch.Collection, ch.Resumes.Change)
+	}
+	fmt.Fprintln(out, "Snapshots it took are kept. The next plan is made from the configuration and the live state alone.")
+	if !c.Bool("auto-approve") {
+		if err := confirm(c); err != nil {
+			return err
+		}
+	}
+	if err := j.Remove(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Removed %s. Run colstate plan to see what the configuration asks for now.\n", j.Path())
+	return nil
 }
 
 func importCommand() *cli.Command {

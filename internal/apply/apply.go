@@ -41,9 +41,8 @@ type Runner struct {
 	// Save persists the state; it is called after every finished change.
 	Save func(*state.State) error
 	// Journal, when set, records finished steps; steps it already holds
-	// are skipped. Resumed says the journal comes from an interrupted run.
+	// (those an interrupted apply finished, for carried changes) are skipped.
 	Journal *Journal
-	Resumed bool
 	Out     io.Writer
 
 	// deferred holds, by change index, the properties a create holds back
@@ -163,7 +162,7 @@ func (r *Runner) journalHint() string {
 	if r.Journal == nil {
 		return ""
 	}
-	return fmt.Sprintf("; colstate apply resumes this plan where it stopped; to abandon it instead and plan afresh, remove %s (snapshots it took are kept)", r.Journal.path)
+	return fmt.Sprintf("; its journal is %s: colstate plan shows what is left of it — apply finishes what cannot be left half done and plans the rest again from the configuration; to abandon it instead, run colstate apply -abandon (snapshots it took are kept)", r.Journal.path)
 }
 
 // step runs fn unless the journal says it already ran, and records it.
@@ -192,7 +191,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	switch c.Action {
 	case plan.Create:
 		tail := r.deferred[i]
-		err = r.step(key("create"), func() error { return r.create(ctx, withoutTail(*c.After, len(tail))) })
+		err = r.step(key("create"), func() error { return r.create(ctx, withoutTail(*c.After, len(tail)), c.Resumes != nil) })
 		if err == nil && len(tail) > 0 {
 			r.pending = append(r.pending, pendingProperties{index: i, change: c, props: tail})
 		}
@@ -237,6 +236,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 		r.State.Collections[c.Collection] = *c.After
 	case plan.Delete:
 		delete(r.State.Collections, c.Collection)
+		delete(r.State.Seeding, c.Collection)
 	default:
 		return nil
 	}
@@ -265,7 +265,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 			}
 			return r.delete(ctx, c.Collection)
 		}},
-		{"create", func() error { return r.create(ctx, *c.After) }},
+		{"create", func() error { return r.create(ctx, *c.After, c.Resumes != nil) }},
 		{"restore", func() error {
 			// Never restore into a collection colstate did not create: a
 			// writer with auto-schema can create it between the delete and
@@ -369,7 +369,7 @@ func (r *Runner) existingSnapshot(store, id string, changes []plan.Change) (*sna
 	return m, nil
 }
 
-func (r *Runner) create(ctx context.Context, c collection.Collection) error {
+func (r *Runner) create(ctx context.Context, c collection.Collection, resumed bool) error {
 	err := r.Schema.Create(ctx, c)
 	if err == nil || r.exists(ctx, c.Name) != nil {
 		return err
@@ -380,7 +380,7 @@ func (r *Runner) create(ctx context.Context, c collection.Collection) error {
 	if ferr := r.ownCollection(ctx, c); ferr != nil {
 		return ferr
 	}
-	if r.Resumed {
+	if resumed {
 		return nil
 	}
 	return fmt.Errorf("%w; collection %s exists already although this apply has not created it: another client created it with the same schema, and it may hold that client's objects; colstate will not write into it", err, c.Name)
@@ -522,6 +522,17 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 		return content.Stats{}, err
 	}
 	s := live.SchemaOf(cl)
+	// A seed records that it has begun before it writes, so a seed that is
+	// interrupted is completed as a merge instead of refused as non-empty.
+	mode := c.Data.Mode
+	if mode == content.Seed {
+		if _, begun := r.State.Seeding[c.Collection]; begun {
+			mode = content.Merge
+			fmt.Fprintf(r.Out, "  completing the interrupted seed of %s as a merge (identical objects are skipped)\n", c.Collection)
+		} else if err := r.setSeeding(c.Collection, c.Data.From); err != nil {
+			return content.Stats{}, err
+		}
+	}
 	var w content.Writer
 	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
 	bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
@@ -543,9 +554,32 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 	del := func(ctx context.Context, ids []string) (int64, error) {
 		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
 	}
-	st, err := content.Apply(ctx, src, s, c.Data.Mode, content.ReadLive(ctx, d.Client, s), w, del, nil)
+	st, err := content.Apply(ctx, src, s, mode, content.ReadLive(ctx, d.Client, s), w, del, nil)
 	pr.Done()
+	if errors.Is(err, content.ErrNotEmpty) && st.Written == 0 {
+		// Not begun after all: someone else filled the collection.
+		if uerr := r.setSeeding(c.Collection, ""); uerr != nil {
+			return st, errors.Join(err, uerr)
+		}
+	}
 	return st, err
+}
+
+// setSeeding records in the state that a seed of name from source has begun
+// ("" : that it is over), durably.
+func (r *Runner) setSeeding(name, from string) error {
+	if from == "" {
+		if _, ok := r.State.Seeding[name]; !ok {
+			return nil
+		}
+		delete(r.State.Seeding, name)
+	} else {
+		if r.State.Seeding == nil {
+			r.State.Seeding = map[string]string{}
+		}
+		r.State.Seeding[name] = from
+	}
+	return r.Save(r.State)
 }
 
 // finishContent writes the references of the content changes whose first
@@ -610,6 +644,11 @@ func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingCo
 	}
 	if !res.Empty(c.Data.Mode) {
 		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
+	}
+	// The collection holds its source now: a seed begun before is over,
+	// whatever the mode.
+	if err := r.setSeeding(c.Collection, ""); err != nil {
+		return fmt.Errorf("the content is loaded, but saving the state failed: %w", err)
 	}
 	if st := pc.stats; st != nil {
 		fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",

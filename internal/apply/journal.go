@@ -7,11 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/fsutil"
 	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/state"
 )
 
 // Journal records an apply's progress — every finished step of every
@@ -49,7 +53,8 @@ func PlanID(p *plan.Plan) (string, []byte, error) {
 }
 
 // NewJournal starts the journal of applying p to the state with the given
-// lineage and serial.
+// lineage and serial. It replaces the journal of an interrupted apply that p
+// settles: the steps p's carried changes finished then are recorded again.
 func NewJournal(path string, p *plan.Plan, lineage string, serial int64) (*Journal, error) {
 	id, b, err := PlanID(p)
 	if err != nil {
@@ -57,6 +62,7 @@ func NewJournal(path string, p *plan.Plan, lineage string, serial int64) (*Journ
 	}
 	j := &Journal{path: path, PlanID: id, Plan: b, StateLineage: lineage, StateSerial: serial,
 		StartedAt: time.Now().UTC(), Steps: map[string]bool{}, Objects: map[string]int64{}}
+	j.carry(p)
 	return j, j.save()
 }
 
@@ -149,4 +155,114 @@ func (j *Journal) save() error {
 		return err
 	}
 	return fsutil.WriteFileAtomic(j.path, b)
+}
+
+// Steps lists the journal steps of change i of p, in the order they run.
+// A backup shares one step with the backups before it that write the same
+// snapshot; its key is that of the first.
+func Steps(p *plan.Plan, i int) []string {
+	c := p.Changes[i]
+	switch c.Action {
+	case plan.Create:
+		return []string{"create"}
+	case plan.Update:
+		return []string{"update"}
+	case plan.Replace:
+		return []string{"backup", "delete", "create", "restore"}
+	case plan.Delete:
+		if c.Data != nil && c.Data.Snapshot != "" {
+			return []string{"backup", "delete"}
+		}
+		return []string{"delete"}
+	case plan.Merge:
+		if c.Data != nil && c.Data.From != "" {
+			return []string{"content"}
+		}
+	}
+	return []string{c.Action.String()}
+}
+
+// stepKeyOf is the journal key of step s of change i of p.
+func stepKeyOf(p *plan.Plan, i int, s string) string {
+	if p.Changes[i].Action == plan.Backup {
+		first := i
+		for first > 0 && p.Changes[first-1].Action == plan.Backup && p.Changes[first-1].Data.Snapshot == p.Changes[i].Data.Snapshot {
+			first--
+		}
+		return stepKey(first, p.Changes[first], s)
+	}
+	return stepKey(i, p.Changes[i], s)
+}
+
+// Pending decides what becomes of the interrupted apply the journal
+// records, given the state and the live collections now. Changes that cannot
+// be left half done are carried on: a replace past its delete step (its
+// objects are only in the snapshot), a create or delete whose Weaviate half
+// is done but not yet recorded in the state. Each comes back with Resumes
+// set. Every other unfinished change is dropped: the next plan makes it
+// again from the configuration if the configuration still asks for it, so a
+// destructive step the configuration no longer wants never runs.
+func (j *Journal) Pending(st *state.State, live map[string]collection.Collection) (carried, dropped []plan.Change, err error) {
+	p, err := j.SavedPlan()
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, c := range p.Changes {
+		steps := Steps(p, i)
+		var done []string
+		for _, s := range steps {
+			if j.Done(stepKeyOf(p, i, s)) {
+				done = append(done, s)
+			}
+		}
+		c.Resumes = &plan.Resumes{Change: i + 1, Done: done, Steps: steps}
+		has := func(s string) bool { return slices.Contains(done, s) }
+		_, isLive := live[c.Collection]
+		managed, isManaged := st.Collections[c.Collection]
+		finished := len(done) == len(steps)
+		carry := false
+		switch c.Action {
+		case plan.Create:
+			finished = isManaged
+			carry = !isManaged && (has("create") || isLive)
+		case plan.Replace:
+			finished = finished && isManaged && collection.Fingerprint(managed) == collection.Fingerprint(*c.After)
+			carry = !finished && (has("delete") || has("create") || has("restore") || (has("backup") && !isLive))
+		case plan.Delete:
+			finished = !isManaged
+			backedUp := has("backup") || !slices.Contains(steps, "backup")
+			carry = isManaged && (has("delete") || (backedUp && !isLive))
+		}
+		switch {
+		case carry:
+			carried = append(carried, c)
+		case !finished:
+			dropped = append(dropped, c)
+		}
+	}
+	return carried, dropped, nil
+}
+
+// DescribeDropped says what becomes of an unfinished change of an
+// interrupted apply that is not carried on: why is what the new plan does
+// about its collection.
+func DescribeDropped(c plan.Change, why string) string {
+	what := fmt.Sprintf("%s %s %s (its change %d", c.Action.Symbol(), c.Action, c.Collection, c.Resumes.Change)
+	if len(c.Resumes.Done) > 0 {
+		what += ", done: " + strings.Join(c.Resumes.Done, ", ")
+	}
+	return what + "): " + why
+}
+
+// carry records the finished steps of carried changes (Resumes set) under
+// their keys in p, so the run skips them.
+func (j *Journal) carry(p *plan.Plan) {
+	for k, c := range p.Changes {
+		if c.Resumes == nil {
+			continue
+		}
+		for _, s := range c.Resumes.Done {
+			j.Steps[stepKeyOf(p, k, s)] = true
+		}
+	}
 }

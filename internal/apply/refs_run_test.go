@@ -60,7 +60,7 @@ func TestApplyReferenceCycleResumes(t *testing.T) {
 		t.Fatalf("journal: %v", err)
 	}
 	out.Reset()
-	r = &apply.Runner{Schema: e.c, Data: e.data(), State: state.New(), Journal: journal, Resumed: true, Out: &out,
+	r = &apply.Runner{Schema: e.c, Data: e.data(), State: state.New(), Journal: journal, Out: &out,
 		Save: func(*state.State) error { return nil }}
 	if err := r.Run(e.ctx, p); err != nil {
 		t.Fatalf("resume: %v\n%s", err, out.String())

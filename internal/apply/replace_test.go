@@ -35,9 +35,9 @@ func (e *env) replaceOf(name, id string, objects int64) *plan.Plan {
 		Data: &plan.DataChange{Store: e.store, Snapshot: id, Objects: objects, Reshape: true}}}}
 }
 
-func (e *env) runner(j *apply.Journal, resumed bool) *apply.Runner {
+func (e *env) runner(j *apply.Journal) *apply.Runner {
 	return &apply.Runner{Schema: e.c, Data: e.data(), State: state.New(), Save: func(*state.State) error { return nil },
-		Journal: j, Resumed: resumed, Out: &e.out}
+		Journal: j, Out: &e.out}
 }
 
 // autoSchemaClass is what Weaviate's auto-schema makes of a writer's
@@ -93,7 +93,9 @@ func TestReplaceNeverAdoptsACollectionItDidNotCreate(t *testing.T) {
 			writer := []*object.Object{{ID: livetest.UUID(9, 1), Properties: map[string]any{"name": "written meanwhile", "born": 2000.0}}}
 			e.create(autoSchemaClass(name), writer)
 
-			err = e.runner(j, true).Run(e.ctx, p)
+			// The next plan carries the half-done replace on (see Journal.Pending).
+			p.Changes[0].Resumes = &plan.Resumes{Change: 1, Steps: []string{"backup", "delete", "create", "restore"}, Done: steps}
+			err = e.runner(j).Run(e.ctx, p)
 			var foreign *apply.ForeignCollectionError
 			if !errors.As(err, &foreign) {
 				t.Fatalf("resumed replace into a collection it did not create: err = %v\n%s", err, e.out.String())
@@ -116,7 +118,7 @@ func TestReplaceNeverAdoptsACollectionItDidNotCreate(t *testing.T) {
 			if err := e.c.Delete(e.ctx, name); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.runner(j, true).Run(e.ctx, p); err != nil {
+			if err := e.runner(j).Run(e.ctx, p); err != nil {
 				t.Fatalf("resume after the foreign collection was removed: %v\n%s", err, e.out.String())
 			}
 			e.same(name, livetest.Authors(1, 7))
@@ -140,7 +142,7 @@ func TestReplaceRefusesToDeleteWhatChangedSinceTheBackup(t *testing.T) {
 	if err := livetest.Insert(e.ctx, e.c, name, late); err != nil {
 		t.Fatal(err)
 	}
-	err := e.runner(nil, false).Run(e.ctx, p)
+	err := e.runner(nil).Run(e.ctx, p)
 	if err == nil || !strings.Contains(err.Error(), "something wrote to it after the backup") || !strings.Contains(err.Error(), "nothing was deleted") {
 		t.Fatalf("replace after a late write: err = %v\n%s", err, e.out.String())
 	}

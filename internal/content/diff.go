@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -153,6 +154,10 @@ func ReadLive(ctx context.Context, c LiveReader, s *live.ObjectSchema) func(fn f
 	}
 }
 
+// ErrNotEmpty is a seed-mode load refused because the collection holds
+// objects; nothing was written.
+var ErrNotEmpty = errors.New("seed loads only into an empty collection")
+
 // Writer is where Apply sends objects and deletions.
 type Writer interface {
 	Add(o *object.Object) error
@@ -190,7 +195,7 @@ func Apply(ctx context.Context, src Source, s *live.ObjectSchema, mode string,
 	}
 	sort.Slice(have.entries, func(i, j int) bool { return have.entries[i].id < have.entries[j].id })
 	if mode == Seed && have.Len() > 0 {
-		return st, fmt.Errorf("collection %s is not empty (%d objects): seed loads only into an empty collection", s.Collection, have.Len())
+		return st, fmt.Errorf("collection %s is not empty (%d objects): %w", s.Collection, have.Len(), ErrNotEmpty)
 	}
 	inSource := make([]bool, have.Len())
 	err := src.Scan(ctx, s, func(o *object.Object) error {

@@ -52,6 +52,8 @@ type document struct {
 	Changes       []jsonChange   `json:"changes"`
 	Forget        []string       `json:"forget"`
 	Unmanaged     []string       `json:"unmanaged"`
+	Notes         []string       `json:"notes,omitempty"`
+	Interrupted   *Interrupted   `json:"interrupted,omitempty"`
 	Binding       *Binding       `json:"binding,omitempty"`
 }
 
@@ -83,6 +85,8 @@ func marshal(p *Plan) ([]byte, error) {
 		Changes:       []jsonChange{},
 		Forget:        nonNil(p.Forget),
 		Unmanaged:     nonNil(p.Unmanaged),
+		Notes:         p.Notes,
+		Interrupted:   p.Interrupted,
 		Binding:       p.Binding,
 	}
 	if doc.CreatedAt.IsZero() {
@@ -144,7 +148,7 @@ func Decode(data []byte, path string) (*Plan, error) {
 	if doc.Binding == nil {
 		return nil, fmt.Errorf("%s was written by plan -json, not plan -out: it is not bound to a state and cannot be applied; run colstate plan -out=FILE", path)
 	}
-	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, Unmanaged: doc.Unmanaged, Binding: doc.Binding}
+	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
 	for i, jc := range doc.Changes {
 		c := jc.Change
 		c.Action = jc.Action

@@ -79,6 +79,9 @@ type Change struct {
 	// manage: only the imperative data commands make one, and only for a
 	// collection named explicitly on their command line.
 	Unmanaged bool `json:"unmanaged,omitempty"`
+	// Resumes, when set, says the change finishes one an interrupted apply
+	// began and cannot leave half done (a replace past its delete step).
+	Resumes *Resumes `json:"resumes,omitempty"`
 }
 
 // UnmanagedNote is how every plan format marks a change to a collection
@@ -100,6 +103,27 @@ func (c Change) Warnings() []string {
 	return out
 }
 
+// Resumes ties a change to the interrupted apply it finishes.
+type Resumes struct {
+	Change int      `json:"change"` // its number in the interrupted plan, from 1
+	Done   []string `json:"done"`   // steps that finished before the interruption
+	Steps  []string `json:"steps"`  // all its steps, in order
+}
+
+// Interrupted describes an apply that stopped part-way, as the next plan
+// finds it in the journal: the changes it cannot leave half done are carried
+// on (marked Resumes); every other step it had not finished is dropped, and
+// planned again from the configuration only if the configuration still asks
+// for it.
+type Interrupted struct {
+	Journal   string    `json:"journal"`
+	PlanID    string    `json:"plan_id"`
+	StartedAt time.Time `json:"started_at"`
+	Finished  int       `json:"finished_steps"`
+	// Dropped describes each unfinished change that is not carried on.
+	Dropped []string `json:"dropped"`
+}
+
 // Reasons lists the differences that force a replacement.
 func (c Change) Reasons() []string {
 	var out []string
@@ -119,13 +143,21 @@ type Plan struct {
 	Forget []string
 	// Unmanaged lists live collections colstate does not manage and leaves alone.
 	Unmanaged []string
+	// Interrupted, when set, is the pending journal of an apply that
+	// stopped part-way: applying this plan settles it.
+	Interrupted *Interrupted
+	// Notes are said above the changes (e.g. what -target added).
+	Notes []string
 	// CreatedAt and Binding are set for plans that are saved or printed as JSON.
 	CreatedAt time.Time
 	Binding   *Binding
 }
 
-// Empty reports whether applying the plan would change nothing at all.
-func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Forget) == 0 }
+// Empty reports whether applying the plan would change nothing at all. A
+// pending journal is a change: apply removes it.
+func (p *Plan) Empty() bool {
+	return len(p.Changes) == 0 && len(p.Forget) == 0 && p.Interrupted == nil
+}
 
 // Count returns how many changes have the given action.
 func (p *Plan) Count(a Action) int {
@@ -165,6 +197,8 @@ type ContentPlan struct {
 	// Skip, when set, says why nothing is planned (seed into a non-empty
 	// collection).
 	Skip string
+	// Reason, when set, is said with the change (a seed being completed).
+	Reason string
 }
 
 // DueSnapshot is a snapshot block whose snapshot is due.
@@ -183,6 +217,9 @@ type Input struct {
 	Managed map[string]collection.Collection // from the state: what colstate applied last
 	// Targets limits the plan to these collections (-target); empty means all.
 	Targets []string
+	// Exclude leaves collections out of the plan: an interrupted apply's
+	// carried changes finish them first.
+	Exclude []string
 
 	// Data planning; all optional.
 	Content map[string]ContentPlan // by collection
@@ -203,6 +240,9 @@ func Diff(in Input) (*Plan, error) {
 	p := &Plan{}
 	var problems []string
 	targeted := func(name string) bool {
+		if slices.Contains(in.Exclude, name) {
+			return false
+		}
 		if len(in.Targets) == 0 {
 			return true
 		}
@@ -286,7 +326,7 @@ func Diff(in Input) (*Plan, error) {
 		if !ok || !targeted(d.Name) || cp.Skip != "" || (cp.Add == 0 && cp.Update == 0 && (cp.Mode != "exact" || cp.Delete == 0)) {
 			continue
 		}
-		dc := &DataChange{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples, Objects: cp.Add + cp.Update}
+		dc := &DataChange{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples, Objects: cp.Add + cp.Update, Reason: cp.Reason}
 		if cp.Mode != "exact" && len(cp.Examples["delete"]) > 0 {
 			// Only exact mode deletes: live objects absent from the source stay.
 			dc.Examples = maps.Clone(cp.Examples)
@@ -355,7 +395,7 @@ func Diff(in Input) (*Plan, error) {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Live)) {
-		if _, managed := in.Managed[name]; !managed && !declared[name] {
+		if _, managed := in.Managed[name]; !managed && !declared[name] && !slices.Contains(in.Exclude, name) {
 			p.Unmanaged = append(p.Unmanaged, name)
 		}
 	}
@@ -370,6 +410,37 @@ func Diff(in Input) (*Plan, error) {
 	}
 	orderChanges(p.Changes)
 	return p, nil
+}
+
+// WithDependencies adds to targets every declared collection a targeted one
+// refers to, directly or through others, as Terraform's -target includes
+// what a targeted resource depends on: a collection cannot be created before
+// the collections its references point to. It returns the targets and a note
+// for each collection added. No targets means all, and stays so.
+func WithDependencies(desired []Desired, targets []string) ([]string, []string) {
+	if len(targets) == 0 {
+		return targets, nil
+	}
+	byName := map[string]*collection.Collection{}
+	for i := range desired {
+		byName[desired[i].Name] = &desired[i].Collection
+	}
+	out := slices.Clone(targets)
+	var notes []string
+	for i := 0; i < len(out); i++ {
+		c := byName[out[i]]
+		if c == nil {
+			continue
+		}
+		for _, ref := range c.References() {
+			if byName[ref] == nil || slices.Contains(out, ref) {
+				continue
+			}
+			out = append(out, ref)
+			notes = append(notes, fmt.Sprintf("-target includes collection %s: collection %s refers to it", ref, out[i]))
+		}
+	}
+	return out, notes
 }
 
 // orderChanges puts the changes in the order apply runs them: creations

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
@@ -99,8 +101,19 @@ var actionPhrase = map[Action]string{
 
 // Human writes the plan as a reviewer reads it in a terminal or CI log.
 func Human(w io.Writer, p *Plan, o RenderOptions) {
-	if p.Empty() {
-		fmt.Fprintln(w, "No changes. Weaviate matches the configuration.")
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+	if len(p.Notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	writeInterrupted(w, p)
+	if len(p.Changes) == 0 && len(p.Forget) == 0 {
+		if p.Interrupted != nil {
+			fmt.Fprintln(w, "No changes. Weaviate matches the configuration; apply only removes the journal of the interrupted apply.")
+		} else {
+			fmt.Fprintln(w, "No changes. Weaviate matches the configuration.")
+		}
 		writeUnmanaged(w, p)
 		return
 	}
@@ -122,6 +135,32 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 	writeUnmanaged(w, p)
 }
 
+// writeInterrupted says what becomes of a pending journal: what is finished
+// first, what is dropped, and how to abandon it instead.
+func writeInterrupted(w io.Writer, p *Plan) {
+	in := p.Interrupted
+	if in == nil {
+		return
+	}
+	fmt.Fprintf(w, "An interrupted apply is pending (journal %s, started %s, %s finished).\n",
+		in.Journal, in.StartedAt.Format(time.RFC3339), plural(in.Finished, "step", "steps"))
+	carried := 0
+	for _, c := range p.Changes {
+		if c.Resumes != nil {
+			carried++
+		}
+	}
+	if carried > 0 {
+		fmt.Fprintf(w, "  %s cannot be left half done: finished first (marked \"finishes the interrupted apply\" below).\n", plural(carried, "change of it", "changes of it"))
+	}
+	for _, d := range in.Dropped {
+		fmt.Fprintf(w, "  not carried on: %s\n", d)
+	}
+	fmt.Fprintln(w, "  Everything else below is planned afresh from the configuration and the live state.")
+	fmt.Fprintln(w, "  To abandon the interrupted apply instead: colstate apply -abandon")
+	fmt.Fprintln(w)
+}
+
 func writeChange(w io.Writer, c Change, o RenderOptions) {
 	sym := o.paint(actionColor(c.Action), c.Action.Symbol())
 	phrase := actionPhrase[c.Action]
@@ -130,6 +169,16 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 	}
 	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), phrase, unmanagedSuffix(c))
 	defer writeWarnings(w, c, o) // under the details, whichever case prints them
+	if r := c.Resumes; r != nil {
+		var left []string
+		for _, s := range r.Steps {
+			if !slices.Contains(r.Done, s) {
+				left = append(left, s)
+			}
+		}
+		fmt.Fprintf(w, "      finishes the interrupted apply (its change %d): done %s; remaining %s\n",
+			r.Change, orNothing(r.Done), orNothing(left))
+	}
 	switch c.Action {
 	case Create:
 		attrs := collection.Chosen(*c.After)
@@ -226,11 +275,21 @@ func writeContent(w io.Writer, c Change, o RenderOptions) {
 		counts = append(counts, o.paint(ansiRed, "-"+thousands(d.Delete)+" to delete"))
 	}
 	fmt.Fprintf(w, "      content from %s (mode %s): %s\n", d.From, d.Mode, strings.Join(counts, ", "))
+	if d.Reason != "" {
+		fmt.Fprintf(w, "      %s\n", d.Reason)
+	}
 	for _, k := range []struct{ key, sym string }{{"add", "+"}, {"update", "~"}, {"delete", "-"}} {
 		if ids := d.Examples[k.key]; len(ids) > 0 && (k.key != "delete" || d.Mode == "exact") {
 			fmt.Fprintf(w, "        e.g. %s %s\n", k.sym, strings.Join(ids, ", "))
 		}
 	}
+}
+
+func orNothing(steps []string) string {
+	if len(steps) == 0 {
+		return "nothing"
+	}
+	return strings.Join(steps, ", ")
 }
 
 // thousands formats n with thousands separators: 1,204.
@@ -349,6 +408,9 @@ func Markdown(w io.Writer, p *Plan) {
 		return
 	}
 	fmt.Fprintf(w, "#### colstate plan: %s\n\n", summaryLine(p))
+	if in := p.Interrupted; in != nil {
+		fmt.Fprintf(w, "An interrupted apply is pending (journal `%s`): this plan settles it; see the full plan.\n\n", in.Journal)
+	}
 	if line := dataSummaryLine(p); line != "" {
 		fmt.Fprintf(w, "%s\n\n", line)
 	}

@@ -30,6 +30,11 @@ type State struct {
 	Collections map[string]collection.Collection `json:"collections"`
 	// Snapshots is the catalogue of snapshots apply has taken, oldest first.
 	Snapshots []SnapshotRecord `json:"snapshots,omitempty"`
+	// Seeding maps each collection whose seed-mode content load has begun
+	// but not finished to its content source. Such a collection is no
+	// longer empty, yet its seed is not done: the next plan and apply
+	// complete it as a merge.
+	Seeding map[string]string `json:"seeding,omitempty"`
 }
 
 // SnapshotRecord is one snapshot apply took.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,7 +45,7 @@ func (ws *Workspace) dataInput(ctx context.Context, st *state.State, liveCols ma
 	}
 	in.Content = map[string]plan.ContentPlan{}
 	for _, d := range ws.Config.Collections {
-		if d.Content == nil || !targeted(in.Targets, d.Name) {
+		if d.Content == nil || !targeted(in.Targets, d.Name) || slices.Contains(in.Exclude, d.Name) {
 			continue
 		}
 		cp, err := ws.contentPlan(ctx, st, d, liveCols)
@@ -160,7 +161,12 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		if err != nil {
 			return cp, err
 		}
-		if n > 0 {
+		_, begun := st.Seeding[d.Name]
+		switch {
+		case n > 0 && begun:
+			// A seed that was interrupted: apply completes it as a merge.
+			cp.Reason = fmt.Sprintf("completes the seed an interrupted apply began (the collection holds %d objects); identical objects are skipped", n)
+		case n > 0:
 			cp.Skip = fmt.Sprintf("collection holds %d objects: seed loads only into an empty collection", n)
 			return cp, nil
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/live"
@@ -150,6 +151,16 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
+	j, err := ws.PendingJournal(st)
+	if err != nil {
+		return nil, err
+	}
+	var carried, dropped []plan.Change
+	if j != nil {
+		if carried, dropped, err = j.Pending(st, liveCols); err != nil {
+			return nil, fmt.Errorf("the pending apply journal %s: %w; run colstate apply -abandon to drop it", j.Path(), err)
+		}
+	}
 	desired := make([]plan.Desired, 0, len(ws.Config.Collections))
 	for _, d := range ws.Config.Collections {
 		desired = append(desired, plan.Desired{
@@ -160,13 +171,32 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
 		})
 	}
+	targets, notes := plan.WithDependencies(desired, targets)
 	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets}
+	for _, c := range carried {
+		in.Exclude = append(in.Exclude, c.Collection)
+	}
 	if err := ws.dataInput(ctx, st, liveCols, &in); err != nil {
 		return nil, err
 	}
 	p, err := plan.Diff(in)
 	if err != nil {
 		return nil, err
+	}
+	p.Notes = notes
+	if j != nil {
+		p.Changes = append(carried, p.Changes...)
+		p.Interrupted = &plan.Interrupted{Journal: j.Path(), PlanID: j.PlanID, StartedAt: j.StartedAt, Finished: j.Finished()}
+		for _, c := range dropped {
+			why := "the configuration and the live state no longer ask for it, so it is not run"
+			switch {
+			case slices.ContainsFunc(p.Changes, func(n plan.Change) bool { return n.Resumes == nil && n.Collection == c.Collection }):
+				why = "planned again below from the current configuration"
+			case len(targets) > 0 && !slices.Contains(targets, c.Collection):
+				why = "left out by -target; an apply without -target plans it again if the configuration still asks for it"
+			}
+			p.Interrupted.Dropped = append(p.Interrupted.Dropped, apply.DescribeDropped(c, why))
+		}
 	}
 	p.CreatedAt = time.Now().UTC()
 	data, err := ws.bindData(ctx, st, p, liveCols)
@@ -175,6 +205,22 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	}
 	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
 	return p, nil
+}
+
+// JournalPath is where apply journals its progress for this workspace's state.
+func (ws *Workspace) JournalPath() string { return apply.JournalPath(ws.StatePath()) }
+
+// PendingJournal returns the journal of an interrupted apply of st, nil when
+// there is none, and an error when the journal belongs to another state.
+func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
+	j, err := apply.LoadJournal(ws.JournalPath())
+	if err != nil || j == nil {
+		return nil, err
+	}
+	if !j.SameState(st.Lineage, st.Serial) {
+		return nil, fmt.Errorf("the interrupted apply recorded in %s ran against state lineage %s, but %s has lineage %s: it belongs to another state; run colstate apply -abandon to drop it", j.Path(), j.StateLineage, ws.StatePath(), st.Lineage)
+	}
+	return j, nil
 }
 
 func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {
