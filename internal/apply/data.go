@@ -529,7 +529,7 @@ func (w *liveWalker) identical(o *object.Object) (bool, error) {
 	cmp := o
 	if w.noVectors {
 		cp := *o
-		cp.Vectors = nil
+		cp.Vectors, cp.Multi = nil, nil
 		cmp = &cp
 	}
 	return h.Hash() == cmp.Hash(), nil

@@ -96,6 +96,11 @@ func indexAttrs(vi VectorIndex) []Attr {
 	case "dynamic":
 		add("threshold", vi.Threshold)
 	}
+	if vi.MultiVector != nil {
+		add("multivector", vi.MultiVector.Aggregation)
+	} else {
+		add("multivector", "none")
+	}
 	if vi.Type == "dynamic" {
 		return out
 	}
@@ -183,6 +188,9 @@ func (v NamedVector) String() string {
 	s := fmt.Sprintf("%s, %s %s", v.Vectorizer, v.Index.Type, v.Index.Distance)
 	if q := v.Index.Quantization; q != nil {
 		s += ", " + q.Type
+	}
+	if v.Index.MultiVector != nil {
+		s += ", multi-vector"
 	}
 	return s
 }

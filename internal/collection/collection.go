@@ -59,6 +59,15 @@ type VectorIndex struct {
 	Threshold int64 `json:"threshold,omitempty"`
 
 	Quantization *Quantization `json:"quantization,omitempty"` // nil: none
+
+	// MultiVector: the index holds multi-vectors (ColBERT-style, several
+	// rows per object); nil: one vector per object. Named vectors only.
+	MultiVector *MultiVector `json:"multivector,omitempty"`
+}
+
+// MultiVector configures a multi-vector index.
+type MultiVector struct {
+	Aggregation string `json:"aggregation"` // maxSim
 }
 
 // Quantization compresses vectors in the index.
@@ -133,6 +142,7 @@ const (
 	DefaultTokenization     = "word"
 	DefaultDeletionStrategy = "NoAutomatedResolution"
 	DefaultStopwordsPreset  = "en"
+	DefaultAggregation      = "maxSim"
 )
 
 // hnswDefaults are Weaviate's defaults for an hnsw index.
@@ -152,6 +162,7 @@ var (
 	FilterStrategies   = []string{"sweeping", "acorn"}
 	StopwordsPresets   = []string{"en", "none"}
 	DeletionStrategies = []string{"NoAutomatedResolution", "DeleteOnConflict", "TimeBasedResolution"}
+	Aggregations       = []string{"maxSim"}
 	PrimitiveTypes     = []string{
 		"text", "text[]", "int", "int[]", "number", "number[]", "boolean", "boolean[]",
 		"date", "date[]", "uuid", "uuid[]", "geoCoordinates", "phoneNumber", "blob",
@@ -276,6 +287,9 @@ func normalizeIndex(vi *VectorIndex) {
 	if vi.Distance == "" {
 		vi.Distance = DefaultDistance
 	}
+	if vi.MultiVector != nil && vi.MultiVector.Aggregation == "" {
+		vi.MultiVector.Aggregation = DefaultAggregation
+	}
 	q := vi.Quantization
 	switch vi.Type {
 	case "hnsw":
@@ -308,7 +322,7 @@ func normalizeIndex(vi *VectorIndex) {
 			q.Cache = false
 		}
 	case "flat":
-		keep := VectorIndex{Type: vi.Type, Distance: vi.Distance, VectorCacheMaxObjects: vi.VectorCacheMaxObjects, Quantization: q}
+		keep := VectorIndex{Type: vi.Type, Distance: vi.Distance, VectorCacheMaxObjects: vi.VectorCacheMaxObjects, Quantization: q, MultiVector: vi.MultiVector}
 		*vi = keep
 		fill(&vi.VectorCacheMaxObjects, hnswDefaults.VectorCacheMaxObjects)
 		if q != nil {
@@ -318,7 +332,7 @@ func normalizeIndex(vi *VectorIndex) {
 			}
 		}
 	case "dynamic":
-		*vi = VectorIndex{Type: vi.Type, Distance: vi.Distance, Threshold: vi.Threshold}
+		*vi = VectorIndex{Type: vi.Type, Distance: vi.Distance, Threshold: vi.Threshold, MultiVector: vi.MultiVector}
 		fill(&vi.Threshold, 10000)
 	}
 }

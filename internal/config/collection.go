@@ -148,6 +148,10 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 			legacy = blk
 			vi := collection.VectorIndex{}
 			diags = append(diags, decodeVectorIndex(blk, &vi)...)
+			if vi.MultiVector != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Multi-vector class-level index",
+					Detail: "Weaviate keeps multi-vectors only in named vectors: move the index into a vector block.", Subject: blk.DefRange.Ptr()})
+			}
 			col.VectorIndex = &vi
 		case "vector":
 			named = blk
@@ -254,8 +258,10 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 			return atLeast(v, min)(a)
 		}
 	}
+	var multi string
 	blocks, d := decodeBlock(blk.Body, []field{
 		{name: "distance", target: &vi.Distance, check: oneOf("distance", &vi.Distance, collection.Distances)},
+		{name: "multivector", target: &multi, check: oneOf("multivector aggregation", &multi, append([]string{"none"}, collection.Aggregations...))},
 		{name: "ef", target: &vi.EF, check: hnswMin(&vi.EF, -1)},
 		{name: "ef_construction", target: &vi.EFConstruction, check: hnswMin(&vi.EFConstruction, 4)},
 		{name: "max_connections", target: &vi.MaxConnections, check: hnswMin(&vi.MaxConnections, 4)},
@@ -279,6 +285,9 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 		}},
 	}, indexBlock)
 	diags = append(diags, d...)
+	if multi != "" && multi != "none" {
+		vi.MultiVector = &collection.MultiVector{Aggregation: multi}
+	}
 	for i, qb := range blocks {
 		if i > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate quantization block",

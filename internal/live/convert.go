@@ -98,6 +98,9 @@ func toIndexConfig(vi collection.VectorIndex) map[string]any {
 	case "dynamic":
 		m["threshold"] = vi.Threshold
 	}
+	if mv := vi.MultiVector; mv != nil {
+		m["multivector"] = map[string]any{"enabled": true, "aggregation": mv.Aggregation}
+	}
 	if q := vi.Quantization; q != nil {
 		qm := map[string]any{"enabled": true}
 		switch q.Type {
@@ -218,6 +221,9 @@ func fromIndexConfig(typ string, m map[string]any) collection.VectorIndex {
 		FilterStrategy:         str(m["filterStrategy"]),
 		VectorCacheMaxObjects:  num(m["vectorCacheMaxObjects"]),
 		Threshold:              num(m["threshold"]),
+	}
+	if mv := objOf(m["multivector"]); boolOr(mv["enabled"], false) {
+		vi.MultiVector = &collection.MultiVector{Aggregation: str(mv["aggregation"])}
 	}
 	for _, qt := range collection.QuantizationTypes {
 		qm := objOf(m[qt])

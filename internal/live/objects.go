@@ -182,6 +182,18 @@ func fromResult(s *ObjectSchema, r *pb.SearchResult, opts ReadOptions) (*object.
 			o.Vectors[""] = md.GetVector()
 		}
 		for _, v := range md.GetVectors() {
+			t := vectorType(v)
+			if t == vectorTypeMulti || (t == 0 && s.Multi[v.GetName()]) {
+				rows, err := multiVector(v.GetVectorBytes())
+				if err != nil {
+					return nil, fmt.Errorf("object %s, vector %s: %w", o.ID, v.GetName(), err)
+				}
+				if o.Multi == nil {
+					o.Multi = map[string][][]float32{}
+				}
+				o.Multi[v.GetName()] = rows
+				continue
+			}
 			o.Vectors[v.GetName()] = floats32(v.GetVectorBytes())
 		}
 		if len(o.Vectors) == 0 {
