@@ -211,14 +211,14 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 	}{
 		{"backup", func() error { return r.takeSnapshot(ctx, []plan.Change{backupOf(c)}) }},
 		{"delete", func() error { return r.delete(ctx, c.Collection) }},
-		{"create", func() error { return r.create(ctx, *c.After) }},
+		{"create", func() error { return r.createReplacement(ctx, c) }},
 		{"restore", func() error {
 			if r.Journal != nil {
 				r.Data.OnWritten = func(n int) { r.Journal.Progress(key("restore"), int64(n)) }
 				defer func() { r.Data.OnWritten = nil }()
 			}
 			return r.Data.Restore(ctx, plan.Change{Collection: c.Collection, Action: plan.Restore,
-				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true}})
+				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true, VectorFrom: c.Data.VectorFrom}})
 		}},
 	}
 	for _, s := range steps {
@@ -302,6 +302,30 @@ func (r *Runner) create(ctx context.Context, c collection.Collection) error {
 	if err != nil && r.Resumed && r.exists(ctx, c.Name) == nil {
 		// A resumed apply: the collection was created before the crash.
 		return nil
+	}
+	return err
+}
+
+// createReplacement creates the collection of a replace from the class
+// JSON the snapshot holds (Weaviate's own, taken just before the delete)
+// with only the settings colstate models set from the configuration, so a
+// setting colstate does not model survives the replace.
+func (r *Runner) createReplacement(ctx context.Context, c plan.Change) error {
+	rd, err := r.Data.store(c).Open(c.Data.Snapshot)
+	if err != nil {
+		return err
+	}
+	raw, err := rd.Schema(c.Collection)
+	if err != nil {
+		return err
+	}
+	base, err := decodeClass(raw)
+	if err != nil {
+		return err
+	}
+	err = r.Data.Client.CreateRaw(ctx, classForCreate(live.ForReplace(base, *c.After), c.Collection))
+	if err != nil && r.Resumed && r.exists(ctx, c.Collection) == nil {
+		return nil // a resumed apply: created before the crash
 	}
 	return err
 }

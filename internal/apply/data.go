@@ -353,7 +353,7 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	}
 	var fit func(*object.Object)
 	if c.Data.Reshape {
-		fit = fitTo(s)
+		fit = fitTo(s, c.Data.VectorFrom)
 	}
 	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
 	if err != nil {
@@ -372,9 +372,11 @@ type writeStats struct {
 	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
 }
 
-// fitTo returns what a replace does to each restored object: properties
-// and named vectors the new schema no longer has are dropped.
-func fitTo(s *live.ObjectSchema) func(*object.Object) {
+// fitTo returns what a replace does to each restored object: vectors
+// mapped onto another (from: target → source, "" is the class-level
+// vector) are copied to it when the object has none there; then
+// properties and vectors the new schema no longer has are dropped.
+func fitTo(s *live.ObjectSchema, from map[string]string) func(*object.Object) {
 	named := map[string]bool{}
 	for _, n := range s.Named {
 		named[n] = true
@@ -385,9 +387,29 @@ func fitTo(s *live.ObjectSchema) func(*object.Object) {
 				delete(o.Properties, name)
 			}
 		}
+		for target, src := range from {
+			if !named[target] {
+				continue
+			}
+			if v, ok := o.Vectors[src]; ok && !s.Multi[target] {
+				if _, has := o.Vectors[target]; !has {
+					o.Vectors[target] = v
+				}
+			}
+			if v, ok := o.Multi[src]; ok && s.Multi[target] {
+				if _, has := o.Multi[target]; !has {
+					o.Multi[target] = v
+				}
+			}
+		}
 		for name := range o.Vectors {
-			if (name == "" && !s.Legacy) || (name != "" && !named[name]) {
+			if (name == "" && !s.Legacy) || (name != "" && (!named[name] || s.Multi[name])) {
 				delete(o.Vectors, name)
+			}
+		}
+		for name := range o.Multi {
+			if !s.Multi[name] {
+				delete(o.Multi, name)
 			}
 		}
 	}

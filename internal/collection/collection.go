@@ -21,9 +21,10 @@ import (
 type Collection struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
-	// Vectorizer and VectorIndex describe the legacy single (unnamed) vector.
-	// A collection has either those or named Vectors, never both: Weaviate
-	// refuses a class with both.
+	// Vectorizer and VectorIndex describe the class-level (legacy, unnamed)
+	// vector. Weaviate creates a class with either that or named Vectors,
+	// but adding named vectors to a class keeps its class-level vector, so a
+	// collection can have both.
 	Vectorizer   string         `json:"vectorizer,omitempty"`
 	ModuleConfig map[string]any `json:"module_config,omitempty"` // class-level module settings, by module
 	VectorIndex  *VectorIndex   `json:"vector_index,omitempty"`
@@ -201,14 +202,16 @@ func RangeFilterable(dataType string) bool {
 // Normalize fills every unset setting with Weaviate's default and puts
 // properties and vectors in a stable order, so equal collections compare equal.
 func Normalize(c *Collection) {
-	if len(c.Vectors) == 0 {
+	if len(c.Vectors) == 0 && c.VectorIndex == nil {
+		c.VectorIndex = &VectorIndex{}
+	}
+	if c.VectorIndex != nil {
 		if c.Vectorizer == "" {
 			c.Vectorizer = DefaultVectorizer
 		}
-		if c.VectorIndex == nil {
-			c.VectorIndex = &VectorIndex{}
-		}
 		normalizeIndex(c.VectorIndex)
+	} else {
+		c.Vectorizer = ""
 	}
 	for i := range c.Vectors {
 		v := &c.Vectors[i]

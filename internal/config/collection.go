@@ -161,9 +161,15 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 				continue
 			}
 			vectors[name] = blk.DefRange
-			v, d := decodeNamedVector(blk)
+			v, fromDefault, d := decodeNamedVector(blk)
 			diags = append(diags, d...)
 			col.Vectors = append(col.Vectors, v)
+			if fromDefault {
+				if decl.VectorFrom == nil {
+					decl.VectorFrom = map[string]string{}
+				}
+				decl.VectorFrom[name] = ""
+			}
 		case "property":
 		case "inverted_index":
 			diags = append(diags, decodeInverted(blk, &col.InvertedIndex)...)
@@ -198,15 +204,10 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 	props, d := decodeProperties(blocks)
 	diags = append(diags, d...)
 	col.Properties = props
-	if legacy != nil && named != nil {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Both vector_index and named vectors",
-			Detail:   fmt.Sprintf("Collection %s declares a vector_index block (the single default vector) and vector blocks (named vectors); Weaviate allows one or the other. Move the index into a vector block.", col.Name),
-			Subject:  named.DefRange.Ptr(),
-		})
-	}
-	if named != nil && col.Vectorizer != "" {
+	// A vector_index block next to vector blocks declares both a class-level
+	// vector and named ones: Weaviate keeps both when named vectors are
+	// added to a collection that has a class-level vector.
+	if named != nil && legacy == nil && col.Vectorizer != "" {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "vectorizer with named vectors",
@@ -327,9 +328,11 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 	return diags
 }
 
-func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics) {
-	v := collection.NamedVector{Name: blk.Labels[0]}
-	var diags hcl.Diagnostics
+// decodeNamedVector decodes a vector block; fromDefault is its
+// from_default, which is not a Weaviate setting but tells a replace to fill
+// this vector from the class-level one.
+func decodeNamedVector(blk *hcl.Block) (v collection.NamedVector, fromDefault bool, diags hcl.Diagnostics) {
+	v = collection.NamedVector{Name: blk.Labels[0]}
 	if !collection.ValidPropertyName(v.Name) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid vector name",
 			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", v.Name), Subject: blk.LabelRanges[0].Ptr()})
@@ -337,6 +340,7 @@ func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics)
 	blocks, d := decodeBlock(blk.Body, []field{
 		{name: "vectorizer", target: &v.Vectorizer},
 		{name: "vectorizer_config", target: &v.VectorizerConfig},
+		{name: "from_default", target: &fromDefault},
 	}, hcl.BlockHeaderSchema{Type: "index", LabelNames: []string{"type"}})
 	diags = append(diags, d...)
 	for i, ib := range blocks {
@@ -347,7 +351,7 @@ func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics)
 		}
 		diags = append(diags, decodeVectorIndex(ib, &v.Index)...)
 	}
-	return v, diags
+	return v, fromDefault, diags
 }
 
 func decodeInverted(blk *hcl.Block, ii *collection.InvertedIndex) hcl.Diagnostics {

@@ -45,6 +45,10 @@ type Declared struct {
 	Lifecycle Lifecycle
 	Content   *Content  // nil: colstate manages the schema only
 	Range     hcl.Range // the collection block's header, for diagnostics
+	// VectorFrom: named vectors that a replace fills from another vector
+	// of the old schema (target → source; "" is the class-level vector),
+	// from `from_default = true` in a vector block.
+	VectorFrom map[string]string
 }
 
 // Defaults used when the configuration leaves them out.

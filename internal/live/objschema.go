@@ -42,7 +42,7 @@ type ObjectSchema struct {
 	Properties  []PropertySchema
 	Named       []string        // named vectors, sorted
 	Multi       map[string]bool // named vectors whose index holds multi-vectors
-	Legacy      bool     // the collection has the single unnamed vector
+	Legacy      bool            // the collection has the single unnamed vector
 	MultiTenant bool
 }
 
