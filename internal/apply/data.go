@@ -642,9 +642,17 @@ func schemaDiff(target string, snapClass, liveClass live.Class) ([]any, []string
 		liveVectors[n] = true
 	}
 	for _, n := range snap.Named {
-		if !liveVectors[n] {
+		switch {
+		case !liveVectors[n]:
 			conflicts = append(conflicts, fmt.Sprintf("named vector %s: in the snapshot, not in the live collection", n))
+		case snap.Multi[n] && !lv.Multi[n]:
+			conflicts = append(conflicts, fmt.Sprintf("named vector %s: multi-vectors in the snapshot, single vectors in the live collection", n))
+		case !snap.Multi[n] && lv.Multi[n]:
+			conflicts = append(conflicts, fmt.Sprintf("named vector %s: single vectors in the snapshot, multi-vectors in the live collection", n))
 		}
+	}
+	if snap.Legacy && !lv.Legacy {
+		conflicts = append(conflicts, "class-level vector: in the snapshot, not in the live collection")
 	}
 	if len(conflicts) > 0 {
 		sort.Strings(conflicts)
