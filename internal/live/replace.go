@@ -14,6 +14,11 @@ import (
 func ForReplace(base Class, col collection.Collection) Class {
 	want := ToClass(col)
 	out := Class(copyMap(base))
+	if boolOr(objOf(base["multiTenancyConfig"])["enabled"], false) {
+		// A multi-tenant class reports a sharding config it cannot be
+		// created with; only a single-tenant one's carries anything.
+		delete(out, "shardingConfig")
+	}
 	for k, w := range want {
 		b := out[k]
 		switch k {

@@ -56,3 +56,17 @@ func TestForReplace(t *testing.T) {
 		t.Errorf("pq %v stays enabled", vic["pq"])
 	}
 }
+
+// TestForReplaceLeavesMultiTenancy: a multi-tenant class's reported
+// sharding config is not carried into the single-tenant replacement.
+func TestForReplaceLeavesMultiTenancy(t *testing.T) {
+	base := Class{"class": "C", "multiTenancyConfig": map[string]any{"enabled": true},
+		"shardingConfig": map[string]any{"key": "", "desiredCount": float64(0)}}
+	col := FromClass(base)
+	col.MultiTenancy.Enabled = false
+	col.Sharding.DesiredCount = 2
+	sc := objOf(ForReplace(base, col)["shardingConfig"])
+	if _, ok := sc["key"]; ok || num(sc["desiredCount"]) != 2 {
+		t.Errorf("sharding config %v", sc)
+	}
+}
