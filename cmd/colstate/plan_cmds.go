@@ -15,6 +15,7 @@ import (
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/content"
+	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/workspace"
@@ -407,6 +408,13 @@ func importCmd(c *cli.Context) error {
 	}
 	for _, name := range c.Args().Slice() {
 		fmt.Fprintf(out, "Imported collection %s.\n", name)
+		cl, err := ws.Client.Class(c.Context, name)
+		if err != nil {
+			return fmt.Errorf("imported %s, but reading its settings back failed: %w", name, err)
+		}
+		if extra := live.Unmodeled(cl); len(extra) > 0 {
+			fmt.Fprintf(out, "  %s has settings HCL cannot declare; updates and replaces keep them as they are:\n    %s\n", name, strings.Join(extra, "\n    "))
+		}
 	}
 	if hclPath != "" {
 		fmt.Fprintf(out, "Wrote the HCL declaring %s to %s.\n", strings.Join(toWrite, ", "), hclPath)

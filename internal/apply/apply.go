@@ -265,7 +265,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 			}
 			return r.delete(ctx, c.Collection)
 		}},
-		{"create", func() error { return r.create(ctx, *c.After, c.Resumes != nil) }},
+		{"create", func() error { return r.createReplacement(ctx, c) }},
 		{"restore", func() error {
 			// Never restore into a collection colstate did not create: a
 			// writer with auto-schema can create it between the delete and
@@ -273,7 +273,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 			// Gone since the create (deleted by hand after such a refusal):
 			// create it again.
 			if err := r.exists(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
-				if err := r.Schema.Create(ctx, *c.After); err != nil {
+				if err := r.createReplacement(ctx, c); err != nil {
 					return err
 				}
 			}
@@ -285,7 +285,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 				defer func() { r.Data.OnWritten = nil }()
 			}
 			return r.Data.Restore(ctx, plan.Change{Collection: c.Collection, Action: plan.Restore,
-				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true}})
+				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true, VectorFrom: c.Data.VectorFrom}})
 		}},
 	}
 	for _, s := range steps {
@@ -370,13 +370,17 @@ func (r *Runner) existingSnapshot(store, id string, changes []plan.Change) (*sna
 }
 
 func (r *Runner) create(ctx context.Context, c collection.Collection, resumed bool) error {
-	err := r.Schema.Create(ctx, c)
+	return r.adoptCreated(ctx, r.Schema.Create(ctx, c), c, resumed)
+}
+
+// adoptCreated settles a create that failed with err: when the collection
+// exists, a resumed apply may have created it before the interruption; it
+// is taken as colstate's own only when its schema is exactly the one
+// colstate asks for.
+func (r *Runner) adoptCreated(ctx context.Context, err error, c collection.Collection, resumed bool) error {
 	if err == nil || r.exists(ctx, c.Name) != nil {
 		return err
 	}
-	// The collection exists. A resumed apply may have created it before
-	// the interruption; it is taken as colstate's own only when its schema
-	// is exactly the one colstate asks for.
 	if ferr := r.ownCollection(ctx, c); ferr != nil {
 		return ferr
 	}
@@ -466,6 +470,27 @@ func (r *Runner) journalPath() string {
 		return "the apply journal"
 	}
 	return r.Journal.path
+}
+
+// createReplacement creates the collection of a replace from the class
+// JSON the snapshot holds (Weaviate's own, taken just before the delete)
+// with only the settings colstate models set from the configuration, so a
+// setting colstate does not model survives the replace.
+func (r *Runner) createReplacement(ctx context.Context, c plan.Change) error {
+	rd, err := r.Data.store(c).Open(c.Data.Snapshot)
+	if err != nil {
+		return err
+	}
+	raw, err := rd.Schema(c.Collection)
+	if err != nil {
+		return err
+	}
+	base, err := decodeClass(raw)
+	if err != nil {
+		return err
+	}
+	err = r.Data.Client.CreateRaw(ctx, classForCreate(live.ForReplace(base, *c.After), c.Collection))
+	return r.adoptCreated(ctx, err, *c.After, c.Resumes != nil)
 }
 
 func (r *Runner) exists(ctx context.Context, name string) error {

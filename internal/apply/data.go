@@ -594,7 +594,7 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 	}
 	j.s = live.SchemaOf(liveClass)
 	if c.Data.Reshape {
-		j.fit = fitTo(j.s)
+		j.fit = fitTo(j.s, c.Data.VectorFrom)
 	}
 	return d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
 }
@@ -604,9 +604,11 @@ type writeStats struct {
 	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
 }
 
-// fitTo returns what a replace does to each restored object: properties
-// and named vectors the new schema no longer has are dropped.
-func fitTo(s *live.ObjectSchema) func(*object.Object) {
+// fitTo returns what a replace does to each restored object: vectors
+// mapped onto another (from: target → source, "" is the class-level
+// vector) are copied to it when the object has none there; then
+// properties and vectors the new schema no longer has are dropped.
+func fitTo(s *live.ObjectSchema, from map[string]string) func(*object.Object) {
 	named := map[string]bool{}
 	for _, n := range s.Named {
 		named[n] = true
@@ -617,9 +619,29 @@ func fitTo(s *live.ObjectSchema) func(*object.Object) {
 				delete(o.Properties, name)
 			}
 		}
+		for target, src := range from {
+			if !named[target] {
+				continue
+			}
+			if v, ok := o.Vectors[src]; ok && !s.Multi[target] {
+				if _, has := o.Vectors[target]; !has {
+					o.Vectors[target] = v
+				}
+			}
+			if v, ok := o.Multi[src]; ok && s.Multi[target] {
+				if _, has := o.Multi[target]; !has {
+					o.Multi[target] = v
+				}
+			}
+		}
 		for name := range o.Vectors {
-			if (name == "" && !s.Legacy) || (name != "" && !named[name]) {
+			if (name == "" && !s.Legacy) || (name != "" && (!named[name] || s.Multi[name])) {
 				delete(o.Vectors, name)
+			}
+		}
+		for name := range o.Multi {
+			if !s.Multi[name] {
+				delete(o.Multi, name)
 			}
 		}
 	}
@@ -843,7 +865,7 @@ func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
 	cmp := o
 	if w.noVectors {
 		cp := *o
-		cp.Vectors = nil
+		cp.Vectors, cp.Multi = nil, nil
 		cmp = &cp
 	}
 	return h, h.Hash() == cmp.Hash(), nil
@@ -934,9 +956,17 @@ func schemaDiff(target string, snapClass, liveClass live.Class) ([]any, []string
 		liveVectors[n] = true
 	}
 	for _, n := range snap.Named {
-		if !liveVectors[n] {
+		switch {
+		case !liveVectors[n]:
 			conflicts = append(conflicts, fmt.Sprintf("named vector %s: in the snapshot, not in the live collection", n))
+		case snap.Multi[n] && !lv.Multi[n]:
+			conflicts = append(conflicts, fmt.Sprintf("named vector %s: multi-vectors in the snapshot, single vectors in the live collection", n))
+		case !snap.Multi[n] && lv.Multi[n]:
+			conflicts = append(conflicts, fmt.Sprintf("named vector %s: single vectors in the snapshot, multi-vectors in the live collection", n))
 		}
+	}
+	if snap.Legacy && !lv.Legacy {
+		conflicts = append(conflicts, "class-level vector: in the snapshot, not in the live collection")
 	}
 	if len(conflicts) > 0 {
 		sort.Strings(conflicts)

@@ -20,20 +20,24 @@ type Attr struct {
 	Group string
 }
 
+// ClassVector is the group of the class-level vector's settings
+// (vectorizer and vector_index): adding or removing it is one change.
+const ClassVector = "vector_index"
+
 // Attributes lists a collection's settings in display order.
 func Attributes(c Collection) []Attr {
 	var out []Attr
 	add := func(group, path string, v any) { out = append(out, Attr{Path: path, Value: v, Group: group}) }
 	add("", "description", c.Description)
-	if len(c.Vectors) == 0 {
-		add("", "vectorizer", c.Vectorizer)
+	if c.VectorIndex != nil {
+		add(ClassVector, "vectorizer", c.Vectorizer)
 	}
 	for _, m := range slices.Sorted(maps.Keys(c.ModuleConfig)) {
 		add("", "module_config."+m, c.ModuleConfig[m])
 	}
-	if c.VectorIndex != nil && len(c.Vectors) == 0 {
+	if c.VectorIndex != nil {
 		for _, a := range indexAttrs(*c.VectorIndex) {
-			add("", "vector_index."+a.Path, a.Value)
+			add(ClassVector, "vector_index."+a.Path, a.Value)
 		}
 	}
 	for _, v := range c.Vectors {
@@ -95,6 +99,11 @@ func indexAttrs(vi VectorIndex) []Attr {
 		add("vector_cache_max_objects", vi.VectorCacheMaxObjects)
 	case "dynamic":
 		add("threshold", vi.Threshold)
+	}
+	if vi.MultiVector != nil {
+		add("multivector", vi.MultiVector.Aggregation)
+	} else {
+		add("multivector", "none")
 	}
 	if vi.Type == "dynamic" {
 		return out
@@ -183,6 +192,9 @@ func (v NamedVector) String() string {
 	s := fmt.Sprintf("%s, %s %s", v.Vectorizer, v.Index.Type, v.Index.Distance)
 	if q := v.Index.Quantization; q != nil {
 		s += ", " + q.Type
+	}
+	if v.Index.MultiVector != nil {
+		s += ", multi-vector"
 	}
 	return s
 }

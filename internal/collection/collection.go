@@ -21,9 +21,10 @@ import (
 type Collection struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
-	// Vectorizer and VectorIndex describe the legacy single (unnamed) vector.
-	// A collection has either those or named Vectors, never both: Weaviate
-	// refuses a class with both.
+	// Vectorizer and VectorIndex describe the class-level (legacy, unnamed)
+	// vector. Weaviate creates a class with either that or named Vectors,
+	// but adding named vectors to a class keeps its class-level vector, so a
+	// collection can have both.
 	Vectorizer   string         `json:"vectorizer,omitempty"`
 	ModuleConfig map[string]any `json:"module_config,omitempty"` // class-level module settings, by module
 	VectorIndex  *VectorIndex   `json:"vector_index,omitempty"`
@@ -59,6 +60,15 @@ type VectorIndex struct {
 	Threshold int64 `json:"threshold,omitempty"`
 
 	Quantization *Quantization `json:"quantization,omitempty"` // nil: none
+
+	// MultiVector: the index holds multi-vectors (ColBERT-style, several
+	// rows per object); nil: one vector per object. Named vectors only.
+	MultiVector *MultiVector `json:"multivector,omitempty"`
+}
+
+// MultiVector configures a multi-vector index.
+type MultiVector struct {
+	Aggregation string `json:"aggregation"` // maxSim
 }
 
 // Quantization compresses vectors in the index.
@@ -133,6 +143,7 @@ const (
 	DefaultTokenization     = "word"
 	DefaultDeletionStrategy = "NoAutomatedResolution"
 	DefaultStopwordsPreset  = "en"
+	DefaultAggregation      = "maxSim"
 )
 
 // hnswDefaults are Weaviate's defaults for an hnsw index.
@@ -152,6 +163,7 @@ var (
 	FilterStrategies   = []string{"sweeping", "acorn"}
 	StopwordsPresets   = []string{"en", "none"}
 	DeletionStrategies = []string{"NoAutomatedResolution", "DeleteOnConflict", "TimeBasedResolution"}
+	Aggregations       = []string{"maxSim"}
 	PrimitiveTypes     = []string{
 		"text", "text[]", "int", "int[]", "number", "number[]", "boolean", "boolean[]",
 		"date", "date[]", "uuid", "uuid[]", "geoCoordinates", "phoneNumber", "blob",
@@ -190,14 +202,16 @@ func RangeFilterable(dataType string) bool {
 // Normalize fills every unset setting with Weaviate's default and puts
 // properties and vectors in a stable order, so equal collections compare equal.
 func Normalize(c *Collection) {
-	if len(c.Vectors) == 0 {
+	if len(c.Vectors) == 0 && c.VectorIndex == nil {
+		c.VectorIndex = &VectorIndex{}
+	}
+	if c.VectorIndex != nil {
 		if c.Vectorizer == "" {
 			c.Vectorizer = DefaultVectorizer
 		}
-		if c.VectorIndex == nil {
-			c.VectorIndex = &VectorIndex{}
-		}
 		normalizeIndex(c.VectorIndex)
+	} else {
+		c.Vectorizer = ""
 	}
 	for i := range c.Vectors {
 		v := &c.Vectors[i]
@@ -276,6 +290,9 @@ func normalizeIndex(vi *VectorIndex) {
 	if vi.Distance == "" {
 		vi.Distance = DefaultDistance
 	}
+	if vi.MultiVector != nil && vi.MultiVector.Aggregation == "" {
+		vi.MultiVector.Aggregation = DefaultAggregation
+	}
 	q := vi.Quantization
 	switch vi.Type {
 	case "hnsw":
@@ -308,7 +325,7 @@ func normalizeIndex(vi *VectorIndex) {
 			q.Cache = false
 		}
 	case "flat":
-		keep := VectorIndex{Type: vi.Type, Distance: vi.Distance, VectorCacheMaxObjects: vi.VectorCacheMaxObjects, Quantization: q}
+		keep := VectorIndex{Type: vi.Type, Distance: vi.Distance, VectorCacheMaxObjects: vi.VectorCacheMaxObjects, Quantization: q, MultiVector: vi.MultiVector}
 		*vi = keep
 		fill(&vi.VectorCacheMaxObjects, hnswDefaults.VectorCacheMaxObjects)
 		if q != nil {
@@ -318,7 +335,7 @@ func normalizeIndex(vi *VectorIndex) {
 			}
 		}
 	case "dynamic":
-		*vi = VectorIndex{Type: vi.Type, Distance: vi.Distance, Threshold: vi.Threshold}
+		*vi = VectorIndex{Type: vi.Type, Distance: vi.Distance, Threshold: vi.Threshold, MultiVector: vi.MultiVector}
 		fill(&vi.Threshold, 10000)
 	}
 }

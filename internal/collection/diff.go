@@ -78,7 +78,7 @@ func Diff(before, after Collection) []FieldChange {
 		if b.Group != "" && !aGroups[b.Group] {
 			if !emitted[b.Group] {
 				emitted[b.Group] = true
-				// Weaviate cannot drop a property or a named vector.
+				// Weaviate cannot drop a property or a vector.
 				out = append(out, FieldChange{Path: b.Group, Before: groupValue(before, b.Group), Replace: true})
 			}
 		}
@@ -99,6 +99,12 @@ func index(attrs []Attr) (map[string]any, map[string]bool) {
 }
 
 func groupValue(c Collection, group string) any {
+	if group == ClassVector {
+		if c.VectorIndex == nil {
+			return nil
+		}
+		return NamedVector{Name: "", Vectorizer: c.Vectorizer, Index: *c.VectorIndex}
+	}
 	kind, name, _ := strings.Cut(group, ".")
 	if kind == "vector" {
 		if v := c.Vector(name); v != nil {
@@ -111,8 +117,9 @@ func groupValue(c Collection, group string) any {
 	return nil
 }
 
-// groupAddForcesReplace: properties and named vectors can be added in place.
-func groupAddForcesReplace(string) bool { return false }
+// groupAddForcesReplace: properties and named vectors can be added in
+// place; a class-level vector cannot be added to a class with named vectors.
+func groupAddForcesReplace(group string) bool { return group == ClassVector }
 
 // sameValue compares two leaf values. Module and vectorizer configs compare
 // only the keys the configuration sets: Weaviate fills in the rest.

@@ -109,3 +109,47 @@ func TestDiffNestedPropertyAddedOrRemovedForcesReplace(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffVectorKinds: adding a named vector next to the class-level one is
+// in place; dropping the class-level vector, adding one to a collection of
+// named vectors, or switching a vector between single and multi-vector
+// forces a replace, each one change.
+func TestDiffVectorKinds(t *testing.T) {
+	legacy := base()
+	mixed := base()
+	mixed.Vectors = []NamedVector{{Name: "named"}}
+	Normalize(&mixed)
+	named := base()
+	named.VectorIndex, named.Vectorizer = nil, ""
+	named.Vectors = []NamedVector{{Name: "named"}}
+	Normalize(&named)
+	multi := named
+	multi.Vectors = []NamedVector{{Name: "named", Index: VectorIndex{MultiVector: &MultiVector{}}}}
+	Normalize(&multi)
+	if mixed.VectorIndex == nil || named.VectorIndex != nil {
+		t.Fatalf("normalised: mixed has class-level %v, named %v", mixed.VectorIndex, named.VectorIndex)
+	}
+	tests := []struct {
+		name          string
+		before, after Collection
+		want          string
+		replace       bool
+	}{
+		{"add named to class-level", legacy, mixed, "vector.named", false},
+		{"drop class-level", mixed, named, "vector_index", true},
+		{"add class-level", named, mixed, "vector_index", true},
+		{"single to multi", named, multi, "vector.named.index.multivector", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Diff(tt.before, tt.after)
+			var paths []string
+			for _, f := range got {
+				paths = append(paths, f.Path)
+			}
+			if strings.Join(paths, ",") != tt.want || NeedsReplace(got) != tt.replace {
+				t.Errorf("changes %v (replace %v), want %s (replace %v)", paths, NeedsReplace(got), tt.want, tt.replace)
+			}
+		})
+	}
+}

@@ -148,6 +148,10 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 			legacy = blk
 			vi := collection.VectorIndex{}
 			diags = append(diags, decodeVectorIndex(blk, &vi)...)
+			if vi.MultiVector != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Multi-vector class-level index",
+					Detail: "Weaviate keeps multi-vectors only in named vectors: move the index into a vector block.", Subject: blk.DefRange.Ptr()})
+			}
 			col.VectorIndex = &vi
 		case "vector":
 			named = blk
@@ -157,9 +161,15 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 				continue
 			}
 			vectors[name] = blk.DefRange
-			v, d := decodeNamedVector(blk)
+			v, fromDefault, d := decodeNamedVector(blk)
 			diags = append(diags, d...)
 			col.Vectors = append(col.Vectors, v)
+			if fromDefault {
+				if decl.VectorFrom == nil {
+					decl.VectorFrom = map[string]string{}
+				}
+				decl.VectorFrom[name] = ""
+			}
 		case "property":
 			if attrs, _ := blk.Body.JustAttributes(); attrs["data_type"] != nil {
 				if decl.dataTypes == nil {
@@ -200,15 +210,10 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 	props, d := decodeProperties(blocks)
 	diags = append(diags, d...)
 	col.Properties = props
-	if legacy != nil && named != nil {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Both vector_index and named vectors",
-			Detail:   fmt.Sprintf("Collection %s declares a vector_index block (the single default vector) and vector blocks (named vectors); Weaviate allows one or the other. Move the index into a vector block.", col.Name),
-			Subject:  named.DefRange.Ptr(),
-		})
-	}
-	if named != nil && col.Vectorizer != "" {
+	// A vector_index block next to vector blocks declares both a class-level
+	// vector and named ones: Weaviate keeps both when named vectors are
+	// added to a collection that has a class-level vector.
+	if named != nil && legacy == nil && col.Vectorizer != "" {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "vectorizer with named vectors",
@@ -260,8 +265,10 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 			return atLeast(v, min)(a)
 		}
 	}
+	var multi string
 	blocks, d := decodeBlock(blk.Body, []field{
 		{name: "distance", target: &vi.Distance, check: oneOf("distance", &vi.Distance, collection.Distances)},
+		{name: "multivector", target: &multi, check: oneOf("multivector aggregation", &multi, append([]string{"none"}, collection.Aggregations...))},
 		{name: "ef", target: &vi.EF, check: hnswMin(&vi.EF, -1)},
 		{name: "ef_construction", target: &vi.EFConstruction, check: hnswMin(&vi.EFConstruction, 4)},
 		{name: "max_connections", target: &vi.MaxConnections, check: hnswMin(&vi.MaxConnections, 4)},
@@ -285,6 +292,9 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 		}},
 	}, indexBlock)
 	diags = append(diags, d...)
+	if multi != "" && multi != "none" {
+		vi.MultiVector = &collection.MultiVector{Aggregation: multi}
+	}
 	for i, qb := range blocks {
 		if i > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate quantization block",
@@ -324,9 +334,11 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 	return diags
 }
 
-func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics) {
-	v := collection.NamedVector{Name: blk.Labels[0]}
-	var diags hcl.Diagnostics
+// decodeNamedVector decodes a vector block; fromDefault is its
+// from_default, which is not a Weaviate setting but tells a replace to fill
+// this vector from the class-level one.
+func decodeNamedVector(blk *hcl.Block) (v collection.NamedVector, fromDefault bool, diags hcl.Diagnostics) {
+	v = collection.NamedVector{Name: blk.Labels[0]}
 	if !collection.ValidPropertyName(v.Name) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid vector name",
 			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", v.Name), Subject: blk.LabelRanges[0].Ptr()})
@@ -334,6 +346,7 @@ func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics)
 	blocks, d := decodeBlock(blk.Body, []field{
 		{name: "vectorizer", target: &v.Vectorizer},
 		{name: "vectorizer_config", target: &v.VectorizerConfig},
+		{name: "from_default", target: &fromDefault},
 	}, hcl.BlockHeaderSchema{Type: "index", LabelNames: []string{"type"}})
 	diags = append(diags, d...)
 	for i, ib := range blocks {
@@ -344,7 +357,7 @@ func decodeNamedVector(blk *hcl.Block) (collection.NamedVector, hcl.Diagnostics)
 		}
 		diags = append(diags, decodeVectorIndex(ib, &v.Index)...)
 	}
-	return v, diags
+	return v, fromDefault, diags
 }
 
 func decodeInverted(blk *hcl.Block, ii *collection.InvertedIndex) hcl.Diagnostics {

@@ -48,6 +48,10 @@ type Declared struct {
 	// dataTypes holds where each property's data_type is written, by
 	// property name, for diagnostics about reference targets.
 	dataTypes map[string]hcl.Range
+	// VectorFrom: named vectors that a replace fills from another vector
+	// of the old schema (target → source; "" is the class-level vector),
+	// from `from_default = true` in a vector block.
+	VectorFrom map[string]string
 }
 
 // Defaults used when the configuration leaves them out.

@@ -65,7 +65,8 @@ func TestGenerateRoundTrip(t *testing.T) {
 
 func TestCollectionBlockErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
-		{"legacy and named", "collection \"A\" {\n  vector_index \"hnsw\" {}\n  vector \"v\" {}\n}\n", "x.hcl:3:3: Both vector_index and named vectors"},
+		{"multivector class-level", "collection \"A\" {\n  vector_index \"hnsw\" { multivector = \"maxSim\" }\n}\n", "x.hcl:2:3: Multi-vector class-level index"},
+		{"bad aggregation", "collection \"A\" {\n  vector \"v\" {\n    index \"hnsw\" { multivector = \"sum\" }\n  }\n}\n", "x.hcl:3:34: Invalid multivector aggregation"},
 		{"nested on int", "collection \"A\" {\n  property \"p\" {\n    data_type = \"int\"\n    property \"q\" { data_type = \"int\" }\n  }\n}\n", "x.hcl:4:5: Nested properties need an object type"},
 		{"object without nested", "collection \"A\" {\n  property \"p\" { data_type = \"object\" }\n}\n", "x.hcl:2:3: Object property without nested properties"},
 		{"pq param on bq", "collection \"A\" {\n  vector_index \"hnsw\" {\n    quantization \"bq\" { segments = 4 }\n  }\n}\n", "x.hcl:3:25: Unsupported argument: segments applies to pq quantization, not bq"},

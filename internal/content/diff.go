@@ -29,11 +29,11 @@ type entry struct {
 
 // liveHash hashes a live object the way its source entry was hashed.
 func liveHash(s *live.ObjectSchema, o *object.Object, noVectors bool) [16]byte {
-	if !noVectors || len(o.Vectors) == 0 {
+	if !noVectors || (len(o.Vectors) == 0 && len(o.Multi) == 0) {
 		return Hash(s, o)
 	}
 	bare := *o
-	bare.Vectors = nil
+	bare.Vectors, bare.Multi = nil, nil
 	return Hash(s, &bare)
 }
 
@@ -58,7 +58,7 @@ func BuildIndex(ctx context.Context, src Source, s *live.ObjectSchema) (*Index, 
 	x := &Index{}
 	err := src.Scan(ctx, s, func(o *object.Object) error {
 		h := Hash(s, o)
-		x.entries = append(x.entries, entry{id: o.ID, hash: h, noVectors: len(o.Vectors) == 0})
+		x.entries = append(x.entries, entry{id: o.ID, hash: h, noVectors: len(o.Vectors) == 0 && len(o.Multi) == 0})
 		var full [32]byte
 		copy(full[:], h[:])
 		x.Digest.Add(full)
@@ -186,7 +186,7 @@ func Apply(ctx context.Context, src Source, s *live.ObjectSchema, mode string,
 	bare := map[string][16]byte{}
 	if err := liveObjects(func(o *object.Object) error {
 		have.entries = append(have.entries, entry{id: o.ID, hash: Hash(s, o)})
-		if len(o.Vectors) > 0 {
+		if len(o.Vectors) > 0 || len(o.Multi) > 0 {
 			bare[o.ID] = liveHash(s, o, true)
 		}
 		return nil
@@ -202,7 +202,7 @@ func Apply(ctx context.Context, src Source, s *live.ObjectSchema, mode string,
 		if i, ok := have.find(o.ID); ok {
 			inSource[i] = true
 			want := have.entries[i].hash
-			if b, ok := bare[o.ID]; ok && len(o.Vectors) == 0 {
+			if b, ok := bare[o.ID]; ok && len(o.Vectors) == 0 && len(o.Multi) == 0 {
 				want = b
 			}
 			if want == Hash(s, o) {

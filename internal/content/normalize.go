@@ -255,6 +255,19 @@ func Hash(s *live.ObjectSchema, o *object.Object) [16]byte {
 			h.Write(buf[:])
 		}
 	}
+	for _, name := range o.MultiNames() {
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{1})
+		for _, row := range o.Multi[name] {
+			binary.LittleEndian.PutUint32(buf[:], uint32(len(row)))
+			h.Write(buf[:])
+			for _, f := range row {
+				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(f))
+				h.Write(buf[:])
+			}
+		}
+	}
 	var out [16]byte
 	copy(out[:], h.Sum(nil))
 	return out

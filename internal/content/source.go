@@ -165,6 +165,9 @@ func (j JSONL) parse(s *live.ObjectSchema, line []byte) (*object.Object, error) 
 			if !slices.Contains(s.Named, name) {
 				return nil, fmt.Errorf("vector %q is not a named vector of collection %s", name, s.Collection)
 			}
+			if s.Multi[name] {
+				return nil, fmt.Errorf("vector %q of collection %s holds multi-vectors, which a JSONL source cannot give yet", name, s.Collection)
+			}
 			o.Vectors[name] = v
 		}
 	}

@@ -224,9 +224,26 @@ func ToBatchObject(s *ObjectSchema, collection string, o *object.Object) (*pb.Ba
 		b := vectorBytes(o.Vectors[name])
 		if name == "" {
 			bo.VectorBytes = b
-		} else {
-			bo.Vectors = append(bo.Vectors, &pb.Vectors{Name: name, VectorBytes: b})
+			continue
 		}
+		if s.Multi[name] {
+			return nil, fmt.Errorf("vector %s holds multi-vectors in collection %s, but the object has a single vector for it", name, collection)
+		}
+		v := &pb.Vectors{Name: name, VectorBytes: b}
+		setVectorType(v, vectorTypeSingle)
+		bo.Vectors = append(bo.Vectors, v)
+	}
+	for _, name := range o.MultiNames() {
+		if !s.Multi[name] {
+			return nil, fmt.Errorf("the object has a multi-vector %s, but vector %s of collection %s is not a multi-vector index", name, name, collection)
+		}
+		b, err := multiVectorBytes(o.Multi[name])
+		if err != nil {
+			return nil, fmt.Errorf("vector %s: %w", name, err)
+		}
+		v := &pb.Vectors{Name: name, VectorBytes: b}
+		setVectorType(v, vectorTypeMulti)
+		bo.Vectors = append(bo.Vectors, v)
 	}
 	v, refs, err := buildProperties(s.Properties, o.Properties, true)
 	if err != nil {

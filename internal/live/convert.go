@@ -32,7 +32,7 @@ func ToClass(col collection.Collection) Class {
 	if col.ModuleConfig != nil {
 		cl["moduleConfig"] = col.ModuleConfig
 	}
-	if len(col.Vectors) == 0 && col.VectorIndex != nil {
+	if col.VectorIndex != nil {
 		cl["vectorizer"] = col.Vectorizer
 		cl["vectorIndexType"] = col.VectorIndex.Type
 		cl["vectorIndexConfig"] = toIndexConfig(*col.VectorIndex)
@@ -97,6 +97,9 @@ func toIndexConfig(vi collection.VectorIndex) map[string]any {
 		m["vectorCacheMaxObjects"] = vi.VectorCacheMaxObjects
 	case "dynamic":
 		m["threshold"] = vi.Threshold
+	}
+	if mv := vi.MultiVector; mv != nil {
+		m["multivector"] = map[string]any{"enabled": true, "aggregation": mv.Aggregation}
 	}
 	if q := vi.Quantization; q != nil {
 		qm := map[string]any{"enabled": true}
@@ -167,7 +170,8 @@ func FromClass(cl Class) collection.Collection {
 		nv.Index = fromIndexConfig(str(vc["vectorIndexType"]), objOf(vc["vectorIndexConfig"]))
 		col.Vectors = append(col.Vectors, nv)
 	}
-	if len(col.Vectors) > 0 {
+	if len(col.Vectors) > 0 && str(cl["vectorIndexType"]) == "" {
+		// Named vectors only: Weaviate may still report a vectorizer.
 		col.Vectorizer, col.VectorIndex = "", nil
 	}
 	col.Properties = fromProperties(cl["properties"])
@@ -218,6 +222,9 @@ func fromIndexConfig(typ string, m map[string]any) collection.VectorIndex {
 		FilterStrategy:         str(m["filterStrategy"]),
 		VectorCacheMaxObjects:  num(m["vectorCacheMaxObjects"]),
 		Threshold:              num(m["threshold"]),
+	}
+	if mv := objOf(m["multivector"]); boolOr(mv["enabled"], false) {
+		vi.MultiVector = &collection.MultiVector{Aggregation: str(mv["aggregation"])}
 	}
 	for _, qt := range collection.QuantizationTypes {
 		qm := objOf(m[qt])
@@ -275,7 +282,7 @@ func patchMutable(cl Class, col collection.Collection) {
 		}
 		cl["moduleConfig"] = mc
 	}
-	if col.VectorIndex != nil && len(col.Vectors) == 0 {
+	if col.VectorIndex != nil {
 		patchIndex(obj(cl, "vectorIndexConfig"), *col.VectorIndex)
 	}
 	vcs := objOf(cl["vectorConfig"])

@@ -182,6 +182,23 @@ func fromResult(s *ObjectSchema, r *pb.SearchResult, opts ReadOptions) (*object.
 			o.Vectors[""] = md.GetVector()
 		}
 		for _, v := range md.GetVectors() {
+			t := vectorType(v)
+			if t > vectorTypeMulti {
+				// A kind of vector newer than this colstate: refuse rather
+				// than keep bytes it would misread.
+				return nil, fmt.Errorf("object %s, vector %s: Weaviate sent vector type %d, which this colstate cannot read; nothing of it is kept: use a colstate release that supports it", o.ID, v.GetName(), t)
+			}
+			if t == vectorTypeMulti || (t == 0 && s.Multi[v.GetName()]) {
+				rows, err := multiVector(v.GetVectorBytes())
+				if err != nil {
+					return nil, fmt.Errorf("object %s, vector %s: %w", o.ID, v.GetName(), err)
+				}
+				if o.Multi == nil {
+					o.Multi = map[string][][]float32{}
+				}
+				o.Multi[v.GetName()] = rows
+				continue
+			}
 			o.Vectors[v.GetName()] = floats32(v.GetVectorBytes())
 		}
 		if len(o.Vectors) == 0 {

@@ -40,8 +40,9 @@ func IsReference(dataType []string) bool {
 type ObjectSchema struct {
 	Collection  string
 	Properties  []PropertySchema
-	Named       []string // named vectors, sorted
-	Legacy      bool     // the collection has the single unnamed vector
+	Named       []string        // named vectors, sorted
+	Multi       map[string]bool // named vectors whose index holds multi-vectors
+	Legacy      bool            // the collection has the single unnamed vector
 	MultiTenant bool
 }
 
@@ -61,8 +62,14 @@ func SchemaOf(cl Class) *ObjectSchema {
 	props, _ := cl["properties"].([]any)
 	s.Properties = propertySchemas(props)
 	if vc, ok := cl["vectorConfig"].(map[string]any); ok {
-		for name := range vc {
+		for name, cfg := range vc {
 			s.Named = append(s.Named, name)
+			if IsMultiVector(objOf(cfg)) {
+				if s.Multi == nil {
+					s.Multi = map[string]bool{}
+				}
+				s.Multi[name] = true
+			}
 		}
 		sort.Strings(s.Named)
 	}
@@ -73,6 +80,13 @@ func SchemaOf(cl Class) *ObjectSchema {
 		s.MultiTenant, _ = mt["enabled"].(bool)
 	}
 	return s
+}
+
+// IsMultiVector reports whether a named vector's config (an entry of a
+// class's vectorConfig) holds multi-vectors.
+func IsMultiVector(vc map[string]any) bool {
+	mv := objOf(objOf(vc["vectorIndexConfig"])["multivector"])
+	return boolOr(mv["enabled"], false)
 }
 
 func propertySchemas(props []any) []PropertySchema {

@@ -46,7 +46,7 @@ func (c *Client) Class(ctx context.Context, name string) (Class, error) {
 
 // Create creates the collection.
 func (c *Client) Create(ctx context.Context, col collection.Collection) error {
-	return c.do(ctx, http.MethodPost, "/v1/schema", ToClass(col), nil)
+	return c.CreateRaw(ctx, ToClass(col))
 }
 
 // Delete deletes the collection and every object in it.
@@ -102,10 +102,33 @@ func (c *Client) Update(ctx context.Context, col collection.Collection) error {
 	return c.PutRaw(ctx, cl)
 }
 
-// CreateRaw creates a collection from a raw class body, for tests and tools
-// that need settings colstate does not model.
+// CreateRaw creates a collection from a raw class body. Weaviate refuses to
+// create a class with both a class-level vector and named vectors, but keeps
+// both when named vectors are added later: such a class is created with its
+// class-level vector, then its named vectors are added.
 func (c *Client) CreateRaw(ctx context.Context, cl Class) error {
-	return c.do(ctx, http.MethodPost, "/v1/schema", cl, nil)
+	vc, named := cl["vectorConfig"].(map[string]any)
+	if !named || len(vc) == 0 || str(cl["vectorIndexType"]) == "" {
+		return c.do(ctx, http.MethodPost, "/v1/schema", cl, nil)
+	}
+	first := Class{}
+	for k, v := range cl {
+		if k != "vectorConfig" {
+			first[k] = v
+		}
+	}
+	if err := c.do(ctx, http.MethodPost, "/v1/schema", first, nil); err != nil {
+		return err
+	}
+	created, err := c.Class(ctx, str(cl["class"]))
+	if err != nil {
+		return err
+	}
+	created["vectorConfig"] = vc
+	if err := c.PutRaw(ctx, created); err != nil {
+		return fmt.Errorf("created %s with its class-level vector, but adding its named vectors failed: %w", str(cl["class"]), err)
+	}
+	return nil
 }
 
 // PutRaw replaces a collection's settings with a raw class body, as

@@ -36,6 +36,19 @@ type Object struct {
 	Properties         map[string]any
 	// Vectors by name; "" is the collection's single unnamed (legacy) vector.
 	Vectors map[string][]float32
+	// Multi holds the multi-vectors (ColBERT-style: several rows of the same
+	// length) of named vectors whose index has multivector enabled.
+	Multi map[string][][]float32
+}
+
+// MultiNames returns the names of the object's multi-vectors, sorted.
+func (o *Object) MultiNames() []string {
+	names := make([]string, 0, len(o.Multi))
+	for n := range o.Multi {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // VectorNames returns the object's vector names, sorted.
@@ -49,7 +62,7 @@ func (o *Object) VectorNames() []string {
 }
 
 // Hash is the SHA-256 of the object's content: UUID, properties and
-// vectors. Tenant and timestamps are left out: the same object restored
+// vectors (single and multi). Tenant and timestamps are left out: the same object restored
 // elsewhere has new timestamps but the same content.
 func (o *Object) Hash() [32]byte {
 	props, err := json.Marshal(o.Properties) // map keys are sorted
@@ -75,6 +88,21 @@ func (o *Object) HashWithProperties(props []byte) [32]byte {
 		b = append(b, 0)
 		for _, f := range o.Vectors[name] {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+		}
+	}
+	for _, name := range o.MultiNames() {
+		// A marker byte and the row count keep a multi-vector from hashing
+		// like a single vector holding the same floats.
+		rows := o.Multi[name]
+		b = append(b, 0)
+		b = append(b, name...)
+		b = append(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(rows)))
+		for _, row := range rows {
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(row)))
+			for _, f := range row {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+			}
 		}
 	}
 	// One call over one buffer: the same bytes as writing the parts to a

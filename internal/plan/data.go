@@ -28,6 +28,11 @@ type DataChange struct {
 	// its new schema; properties and named vectors it lacks are dropped.
 	Reshape        bool     `json:"reshape,omitempty"`
 	DropProperties []string `json:"drop_properties,omitempty"` // shown in the plan
+	// DropVectors names the vectors a replace drops ("" is the class-level
+	// vector); VectorFrom carries a vector onto a named vector of the new
+	// schema instead (target → source, "" is the class-level vector).
+	DropVectors []string          `json:"drop_vectors,omitempty"`
+	VectorFrom  map[string]string `json:"vector_from,omitempty"`
 
 	// Content changes (a collection's content block).
 	From     string              `json:"from,omitempty"` // source address, e.g. data.jsonl.items

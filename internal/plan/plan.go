@@ -182,6 +182,9 @@ type Desired struct {
 	collection.Collection
 	PreventDestroy bool     // refuse any plan that deletes or replaces it
 	IgnoreChanges  []string // attribute paths whose live value is kept
+	// VectorFrom: named vectors a replace fills from a vector the new
+	// schema drops (target → source, "" is the class-level vector).
+	VectorFrom map[string]string
 	// NoBackupBeforeDestroy turns off the automatic snapshot before a
 	// delete or exact-mode deletes (lifecycle.backup_before_destroy = false).
 	NoBackupBeforeDestroy bool
@@ -317,6 +320,7 @@ func Diff(in Input) (*Plan, error) {
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
 				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Reshape: true, DropProperties: removedProperties(fields)}
+				c.Data.DropVectors, c.Data.VectorFrom = droppedVectors(have, want, d.VectorFrom)
 			}
 			p.Changes = append(p.Changes, c)
 		}
@@ -508,6 +512,40 @@ func removedProperties(fields []collection.FieldChange) []string {
 		}
 	}
 	return out
+}
+
+// droppedVectors names the vectors of have that a replace into want drops
+// ("" is the class-level vector): gone from the schema, or turned from a
+// single vector into a multi-vector or back. A vector that from carries
+// onto a vector of want is listed in carried (target → source) instead.
+func droppedVectors(have, want collection.Collection, from map[string]string) (dropped []string, carried map[string]string) {
+	gone := map[string]bool{}
+	if have.VectorIndex != nil && want.VectorIndex == nil {
+		gone[""] = true
+	}
+	for _, v := range have.Vectors {
+		w := want.Vector(v.Name)
+		if w == nil || (w.Index.MultiVector == nil) != (v.Index.MultiVector == nil) {
+			gone[v.Name] = true
+		}
+	}
+	wasGone := maps.Clone(gone)
+	for target, src := range from {
+		w := want.Vector(target)
+		if !wasGone[src] || w == nil || (have.Vector(target) != nil && !gone[target]) {
+			continue // nothing to carry, or the target keeps its own vectors
+		}
+		srcMulti := src != "" && have.Vector(src) != nil && have.Vector(src).Index.MultiVector != nil
+		if srcMulti != (w.Index.MultiVector != nil) {
+			continue // a single vector cannot become a multi-vector
+		}
+		if carried == nil {
+			carried = map[string]string{}
+		}
+		carried[target] = src
+		delete(gone, src)
+	}
+	return slices.Sorted(maps.Keys(gone)), carried
 }
 
 func (in Input) newID() string {

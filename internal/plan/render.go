@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -212,6 +213,20 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 				Backup.Symbol(), plural64(d.Objects, "object", "objects"), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
 			for _, p := range d.DropProperties {
 				fmt.Fprintf(w, "      property %s is removed: its values are dropped from the restored objects (they stay in the snapshot)\n", p)
+			}
+			for _, v := range d.DropVectors {
+				if v == "" {
+					fmt.Fprintf(w, "      the class-level vector is removed: every object's class-level vector is dropped from the restored objects (it stays in the snapshot); to keep it, set from_default = true in the vector block that should receive it\n")
+					continue
+				}
+				fmt.Fprintf(w, "      vector %s is removed or changes kind: its values are dropped from the restored objects (they stay in the snapshot)\n", v)
+			}
+			for _, target := range slices.Sorted(maps.Keys(d.VectorFrom)) {
+				src := "the class-level vector"
+				if s := d.VectorFrom[target]; s != "" {
+					src = "vector " + s
+				}
+				fmt.Fprintf(w, "      %s is carried into vector %s of the restored objects (from_default)\n", src, target)
 			}
 		}
 	case Merge:

@@ -12,16 +12,22 @@ import (
 	"time"
 )
 
-// Format version this build writes. A reader accepts any minor version of
-// its major version (minor versions only add optional fields) and refuses
-// other majors.
+// Format versions. A reader accepts any minor version of the majors it
+// knows (minor versions only add optional fields) and refuses other majors.
+// Format 2 adds multi-vector records, which a format 1 reader would misread;
+// a snapshot without multi-vectors is still written as 1.0, so older
+// colstate releases keep reading it.
 const (
-	FormatMajor = 1
+	FormatMajor = 2
 	FormatMinor = 0
 )
 
-// FormatVersion is "MAJOR.MINOR".
-var FormatVersion = fmt.Sprintf("%d.%d", FormatMajor, FormatMinor)
+// FormatVersion is "MAJOR.MINOR" of a snapshot holding multi-vectors;
+// FormatVersion1 of one without.
+var (
+	FormatVersion  = fmt.Sprintf("%d.%d", FormatMajor, FormatMinor)
+	FormatVersion1 = "1.0"
+)
 
 // ManifestFile is the name of the manifest inside a snapshot directory. Its
 // presence is what makes the directory a snapshot.
@@ -120,7 +126,7 @@ type VersionError struct {
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("snapshot %s has format version %s; this colstate reads format %d.x: use a colstate release that supports format %s",
+	return fmt.Sprintf("snapshot %s has format version %s; this colstate reads formats 1.x and %d.x: use a colstate release that supports format %s",
 		e.ID, e.Format, FormatMajor, e.Format)
 }
 
@@ -133,7 +139,7 @@ func DecodeManifest(data []byte, id string) (*Manifest, error) {
 		return nil, fmt.Errorf("snapshot %s: manifest is not valid JSON: %w", id, err)
 	}
 	major, ok := parseMajor(head.Format)
-	if !ok || major != FormatMajor {
+	if !ok || major < 1 || major > FormatMajor {
 		return nil, &VersionError{ID: id, Format: head.Format}
 	}
 	var m Manifest

@@ -16,8 +16,9 @@ import (
 // A chunk, once decompressed, is a sequence of records:
 //
 //	uvarint  header length
-//	header   JSON: {"id","created","updated","properties","vectors":[{"name","dims"}]}
-//	vectors  for each header vector in order: dims little-endian float32
+//	header   JSON: {"id","created","updated","properties","vectors":[{"name","dims","rows"}]}
+//	vectors  for each header vector in order: dims little-endian float32,
+//	         or rows × dims for a multi-vector (one with "rows", format 2)
 //
 // Properties are JSON so that they stay readable with standard tools;
 // vectors are binary so that float32 values survive exactly and take four
@@ -34,6 +35,9 @@ type recordHeader struct {
 type vectorHeader struct {
 	Name string `json:"name"`
 	Dims int    `json:"dims"`
+	// Rows is set for a multi-vector: rows of dims values each. A
+	// multi-vector has at least one row.
+	Rows int `json:"rows,omitempty"`
 }
 
 // maxHeader bounds one record's JSON header, so a corrupt length cannot make
@@ -62,6 +66,19 @@ func encodeRecord(buf *bytes.Buffer, o *object.Object, props []byte) error {
 	for _, n := range names {
 		h.Vectors = append(h.Vectors, vectorHeader{Name: n, Dims: len(o.Vectors[n])})
 	}
+	multi := o.MultiNames()
+	for _, n := range multi {
+		rows := o.Multi[n]
+		if len(rows) == 0 {
+			continue // Weaviate holds no empty multi-vector
+		}
+		for _, r := range rows {
+			if len(r) != len(rows[0]) || len(r) == 0 {
+				return fmt.Errorf("object %s: multi-vector %q has rows of different lengths", o.ID, n)
+			}
+		}
+		h.Vectors = append(h.Vectors, vectorHeader{Name: n, Dims: len(rows[0]), Rows: len(rows)})
+	}
 	js, err := json.Marshal(h)
 	if err != nil {
 		return fmt.Errorf("object %s: %w", o.ID, err)
@@ -75,6 +92,15 @@ func encodeRecord(buf *bytes.Buffer, o *object.Object, props []byte) error {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 		}
 		buf.Write(b)
+	}
+	for _, n := range multi {
+		for _, r := range o.Multi[n] {
+			b := buf.AvailableBuffer()
+			for _, f := range r {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+			}
+			buf.Write(b)
+		}
 	}
 	return nil
 }
@@ -123,27 +149,51 @@ func (rr *recordReader) next() (*object.Object, error) {
 	if o.Properties == nil {
 		o.Properties = map[string]any{}
 	}
-	if len(h.Vectors) > 0 {
-		o.Vectors = make(map[string][]float32, len(h.Vectors))
-		for _, v := range h.Vectors {
-			if v.Dims < 0 || v.Dims > 1<<20 {
-				return nil, fmt.Errorf("object %s: vector %q with %d dimensions: the chunk is corrupt", h.ID, v.Name, v.Dims)
+	for _, v := range h.Vectors {
+		if v.Dims < 0 || v.Dims > 1<<20 || v.Rows < 0 || v.Rows > 1<<20 || (v.Rows > 0 && v.Dims == 0) {
+			return nil, fmt.Errorf("object %s: vector %q with %d dimensions and %d rows: the chunk is corrupt", h.ID, v.Name, v.Dims, v.Rows)
+		}
+		if v.Rows == 0 {
+			vec, err := rr.vector(v.Dims)
+			if err != nil {
+				return nil, err
 			}
-			if cap(rr.vbuf) < 4*v.Dims {
-				rr.vbuf = make([]byte, 4*v.Dims)
-			}
-			raw := rr.vbuf[:4*v.Dims]
-			if _, err := io.ReadFull(rr.r, raw); err != nil {
-				return nil, truncated(err)
-			}
-			vec := make([]float32, v.Dims)
-			for i := range vec {
-				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
+			if o.Vectors == nil {
+				o.Vectors = make(map[string][]float32, len(h.Vectors))
 			}
 			o.Vectors[v.Name] = vec
+			continue
 		}
+		rows := make([][]float32, v.Rows)
+		for i := range rows {
+			r, err := rr.vector(v.Dims)
+			if err != nil {
+				return nil, err
+			}
+			rows[i] = r
+		}
+		if o.Multi == nil {
+			o.Multi = map[string][][]float32{}
+		}
+		o.Multi[v.Name] = rows
 	}
 	return o, nil
+}
+
+// vector reads dims little-endian float32 values.
+func (rr *recordReader) vector(dims int) ([]float32, error) {
+	if cap(rr.vbuf) < 4*dims {
+		rr.vbuf = make([]byte, 4*dims)
+	}
+	raw := rr.vbuf[:4*dims]
+	if _, err := io.ReadFull(rr.r, raw); err != nil {
+		return nil, truncated(err)
+	}
+	vec := make([]float32, dims)
+	for i := range vec {
+		vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
+	}
+	return vec, nil
 }
 
 func truncated(err error) error {

@@ -226,16 +226,16 @@ func TestUnknownMajorVersion(t *testing.T) {
 	m := writeSnapshot(t, s, testObjects(4))
 	path := filepath.Join(s.Path(m.ID), ManifestFile)
 	corrupt(t, path, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format": "1.0"`, `"format": "2.0"`, 1))
+		return []byte(strings.Replace(string(b), `"format": "1.0"`, `"format": "3.0"`, 1))
 	})
 	_, err := s.Open(m.ID)
 	var ve *VersionError
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "format version 2.0") {
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "format version 3.0") {
 		t.Fatalf("Open = %v, want a version error", err)
 	}
 	// A newer minor version of the same major is readable.
 	corrupt(t, path, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format": "2.0"`, `"format": "1.7"`, 1))
+		return []byte(strings.Replace(string(b), `"format": "3.0"`, `"format": "1.7"`, 1))
 	})
 	if _, err := s.Open(m.ID); err != nil {
 		t.Fatalf("Open of format 1.7 = %v", err)
@@ -279,5 +279,51 @@ func TestUncommittedSnapshotIsNotListed(t *testing.T) {
 	}
 	if list, _, _ := s.List(); len(list) != 0 {
 		t.Errorf("List after Remove = %v", list)
+	}
+}
+
+// TestMultiVectorRoundTrip: multi-vectors come back row for row, bit for
+// bit, next to single vectors; a snapshot holding one is format 2.0, one
+// without stays 1.0 (readable by older releases).
+func TestMultiVectorRoundTrip(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	objs := testObjects(3)
+	objs[1].Multi = map[string][][]float32{
+		"colbert": {{0.5, float32(math.Inf(-1)), math.SmallestNonzeroFloat32}, {1, 2, 3}},
+		"other":   {{-0.125}},
+	}
+	m := writeSnapshot(t, s, objs)
+	if m.Format != "2.0" {
+		t.Errorf("format %s, want 2.0 for a snapshot holding multi-vectors", m.Format)
+	}
+	r, err := s.Open(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*object.Object
+	if err := r.Objects(context.Background(), "Article", func(o *object.Object) error { got = append(got, o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i := range objs {
+		if !reflect.DeepEqual(got[i].Multi, objs[i].Multi) || !reflect.DeepEqual(got[i].Vectors, objs[i].Vectors) {
+			t.Errorf("object %d: vectors %v %v, want %v %v", i, got[i].Vectors, got[i].Multi, objs[i].Vectors, objs[i].Multi)
+		}
+		if got[i].Hash() != objs[i].Hash() {
+			t.Errorf("object %d: content hash changed in the round trip", i)
+		}
+	}
+	for _, rep := range r.Verify(context.Background()) {
+		if rep.Err != nil {
+			t.Errorf("verify %s: %v", rep.Name, rep.Err)
+		}
+	}
+	// The same floats as a single vector hash differently.
+	a := &object.Object{ID: "x", Multi: map[string][][]float32{"v": {{1, 2}}}}
+	b := &object.Object{ID: "x", Vectors: map[string][]float32{"v": {1, 2}}}
+	if a.Hash() == b.Hash() {
+		t.Error("a multi-vector hashes like a single vector with the same floats")
+	}
+	if m1 := writeSnapshot(t, &Store{Dir: t.TempDir()}, testObjects(2)); m1.Format != "1.0" {
+		t.Errorf("format %s, want 1.0 for a snapshot without multi-vectors", m1.Format)
 	}
 }

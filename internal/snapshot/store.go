@@ -69,7 +69,7 @@ func (s *Store) Create(m Manifest) (*Writer, error) {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = time.Now().UTC()
 	}
-	m.Format = FormatVersion
+	m.Format = FormatVersion1 // raised by the writer when a multi-vector is written
 	return newWriter(tmp, s.Path(m.ID), m), nil
 }
 

@@ -88,6 +88,9 @@ func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 	if _, err := w.enc.Write(w.buf.Bytes()); err != nil {
 		return fmt.Errorf("write %s: %w", w.cur.path, err)
 	}
+	if len(o.Multi) > 0 {
+		w.m.Format = FormatVersion
+	}
 	w.cur.objects++
 	w.digests[collection].Add(o.HashWithProperties(props))
 	return nil

@@ -167,6 +167,7 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			Collection:     d.Collection,
 			PreventDestroy: d.Lifecycle.PreventDestroy,
 			IgnoreChanges:  d.Lifecycle.IgnoreChanges,
+			VectorFrom:     d.VectorFrom,
 
 			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
 		})
