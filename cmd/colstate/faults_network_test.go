@@ -139,8 +139,8 @@ func TestServerUnreachable(t *testing.T) {
 		addToxic(t, p, `{"name":"bw_down","type":"bandwidth","stream":"downstream","attributes":{"rate":1000}}`)
 		addToxic(t, p, `{"name":"bw_up","type":"bandwidth","stream":"upstream","attributes":{"rate":1000}}`)
 	}
-	cut := func(p *proc) {
-		time.Sleep(time.Second)
+	cut := func(p *proc, ready func()) {
+		ready()
 		if !p.running() {
 			t.Fatalf("colstate finished before the server went away:\n%s", p.output())
 		}
@@ -151,7 +151,7 @@ func TestServerUnreachable(t *testing.T) {
 
 	// Backup: nothing committed, nothing listed, no temporary directory.
 	p := r.start("backup", "-auto-approve", "--id", "cut", source)
-	cut(p)
+	cut(p, func() { time.Sleep(time.Second) }) // anywhere in a backup: every read is retried
 	if code := p.wait(t, time.Minute); code != 1 {
 		t.Fatalf("backup with the server gone: exit %d, want 1\n%s", code, p.output())
 	}
@@ -174,7 +174,9 @@ func TestServerUnreachable(t *testing.T) {
 	target := "FaultNetCut"
 	t.Cleanup(func() { _ = direct.Delete(context.Background(), target) })
 	p = r.start("restore", "-auto-approve", "--as", target, "good")
-	cut(p)
+	// Cut while objects are written (retried batches), not during the
+	// one-off schema create, whose lost answer is not retried.
+	cut(p, func() { waitForOutput(t, p, "Created collection "+target) })
 	if code := p.wait(t, time.Minute); code != 1 {
 		t.Fatalf("restore with the server gone: exit %d, want 1\n%s", code, p.output())
 	}
@@ -215,4 +217,21 @@ func names(es []os.DirEntry) []string {
 		out = append(out, filepath.Join(e.Name()))
 	}
 	return out
+}
+
+// waitForOutput waits until p has printed want (stdout or stderr) while it
+// is still running.
+func waitForOutput(t *testing.T, p *proc, want string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.output(), want) {
+			return
+		}
+		if !p.running() {
+			t.Fatalf("colstate finished before printing %q:\n%s", want, p.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("colstate never printed %q:\n%s", want, p.output())
 }
