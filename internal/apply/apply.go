@@ -72,6 +72,14 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	if err := Check(p); err != nil {
 		return err
 	}
+	if r.Data != nil && movesObjects(p) {
+		// Before the first write, schema writes included: a plan that
+		// creates a collection and then fails to fill it over gRPC leaves
+		// half its work done.
+		if err := r.Data.Client.CheckEndpoints(ctx); err != nil {
+			return fmt.Errorf("%w\nnothing was applied", err)
+		}
+	}
 	for _, name := range p.Forget {
 		delete(r.State.Collections, name)
 	}
@@ -115,6 +123,16 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 		return r.Journal.Remove()
 	}
 	return nil
+}
+
+// movesObjects reports whether a plan reads or writes objects (over gRPC).
+func movesObjects(p *plan.Plan) bool {
+	for _, c := range p.Changes {
+		if c.Data != nil && !c.Data.SchemaOnly {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Runner) interrupted(done, total int, err error) error {
@@ -348,7 +366,8 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) error {
 	del := func(ctx context.Context, ids []string) (int64, error) {
 		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
 	}
-	st, err := content.Apply(ctx, src, s, c.Data.Mode, content.ReadLive(ctx, d.Client, s), bw, del, nil)
+	w := content.KeepVectors(ctx, bw, d.Client, s)
+	st, err := content.Apply(ctx, src, s, c.Data.Mode, content.ReadLive(ctx, d.Client, s), w, del, nil)
 	pr.Done()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,6 +53,11 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 	for _, c := range p.Changes {
 		if !c.Action.IsData() || c.Data == nil {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
+		}
+	}
+	if movesObjects(p) {
+		if err := d.Client.CheckEndpoints(ctx); err != nil {
+			return fmt.Errorf("%w\nnothing was written", err)
 		}
 	}
 	if err := d.verifySources(ctx, p); err != nil {
@@ -355,7 +361,9 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	if c.Data.Reshape {
 		fit = fitTo(s)
 	}
-	stats, err := d.writeObjects(ctx, r, src, target, s, c.Action == plan.Merge || resume, c.Data.NoVectors || r.Manifest().NoVectors, fit)
+	stats, err := d.writeObjects(ctx, r, src, target, s, writeMode{
+		merge: c.Action == plan.Merge, resume: resume, noVectors: c.Data.NoVectors || r.Manifest().NoVectors,
+	}, fit)
 	if err != nil {
 		return err
 	}
@@ -369,7 +377,19 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 
 type writeStats struct {
 	written, identical int64
+	kept               int64         // merged objects that kept live values the snapshot lacks
 	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
+	merged             object.Digest // of every snapshot object as a merge wrote (or found) it
+}
+
+// writeMode says how writeObjects treats objects already live.
+type writeMode struct {
+	// merge: fill each snapshot object from its live copy (mergeLive) and
+	// skip it when that changes nothing.
+	merge bool
+	// resume: skip objects an interrupted restore already wrote.
+	resume    bool
+	noVectors bool // the snapshot holds no vectors
 }
 
 // fitTo returns what a replace does to each restored object: properties
@@ -393,10 +413,10 @@ func fitTo(s *live.ObjectSchema) func(*object.Object) {
 	}
 }
 
-// writeObjects streams the snapshot's objects into target. For a merge it
-// walks the live collection alongside (both are in UUID order per tenant)
-// and skips objects whose content is already identical.
-func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, merge, noVectors bool, fit func(*object.Object)) (writeStats, error) {
+// writeObjects streams the snapshot's objects into target. For a merge or
+// a resumed restore it walks the live collection alongside (both are in
+// UUID order per tenant) and skips objects whose content is already there.
+func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target string, s *live.ObjectSchema, mode writeMode, fit func(*object.Object)) (writeStats, error) {
 	var st writeStats
 	sc := r.Manifest().Collection(src)
 	pr := d.newProgress("restore "+target, sc.Objects)
@@ -417,13 +437,33 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 			fit(o)
 			st.fitted.Add(o.Hash())
 		}
-		if merge {
+		if mode.merge || mode.resume {
 			if cmp == nil || cmp.tenant != o.Tenant {
 				if cmp != nil {
 					cmp.close()
 				}
-				cmp = d.walkLive(ctx, s, o.Tenant, noVectors)
+				// A merge reads the live vectors whatever the snapshot
+				// holds: they are kept where the snapshot has none.
+				cmp = d.walkLive(ctx, s, o.Tenant, mode.noVectors && !mode.merge)
 			}
+		}
+		switch {
+		case mode.merge:
+			lv, err := cmp.find(o)
+			if err != nil {
+				return err
+			}
+			if mergeLive(o, lv, s) {
+				st.kept++
+			}
+			h := o.Hash()
+			st.merged.Add(h)
+			if lv != nil && asMerged(lv, o, s).Hash() == h {
+				st.identical++
+				pr.Add(1)
+				return nil
+			}
+		case mode.resume:
 			same, err := cmp.identical(o)
 			if err != nil {
 				return err
@@ -443,6 +483,66 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 	return st, err
 }
 
+// mergeLive fills o, a snapshot object a merge is about to write over its
+// live copy lv (nil when there is none), with what the snapshot does not
+// carry: a write replaces the whole object, and what the snapshot lacks is
+// unknown, not empty. Live property values o has no value for are kept
+// (properties added after the snapshot, values it records as absent), and
+// so are live vectors o has none for, except those a vectorizer makes,
+// which Weaviate computes again from the written properties. It reports
+// whether anything was kept.
+func mergeLive(o, lv *object.Object, s *live.ObjectSchema) bool {
+	for name, v := range o.Properties {
+		if v == nil {
+			delete(o.Properties, name) // a write leaves it out: absent
+		}
+	}
+	if lv == nil {
+		return false
+	}
+	kept := false
+	for name, v := range lv.Properties {
+		if _, ok := o.Properties[name]; !ok {
+			if o.Properties == nil {
+				o.Properties = map[string]any{}
+			}
+			o.Properties[name], kept = v, true
+		}
+	}
+	for name, v := range lv.Vectors {
+		if _, ok := o.Vectors[name]; !ok && !s.Vectorized[name] {
+			if o.Vectors == nil {
+				o.Vectors = map[string][]float32{}
+			}
+			o.Vectors[name], kept = v, true
+		}
+	}
+	return kept
+}
+
+// asMerged is lv as a merge of the snapshot object o compares it: without
+// the vectors o lacks that a vectorizer makes (Weaviate computes those, so
+// their values are not the merge's to check).
+func asMerged(lv, o *object.Object, s *live.ObjectSchema) *object.Object {
+	var drop []string
+	for name := range lv.Vectors {
+		if _, ok := o.Vectors[name]; !ok && s.Vectorized[name] {
+			drop = append(drop, name)
+		}
+	}
+	if len(drop) == 0 {
+		return lv
+	}
+	cp := *lv
+	cp.Vectors = map[string][]float32{}
+	for name, v := range lv.Vectors {
+		if !slices.Contains(drop, name) {
+			cp.Vectors[name] = v
+		}
+	}
+	return &cp
+}
+
 // liveWalker reads a live collection (one tenant) in UUID order next to a
 // snapshot stream in the same order, so a merge compares objects in
 // constant memory.
@@ -455,11 +555,18 @@ type liveWalker struct {
 	head      *object.Object // next live object, nil before the first peek
 	end       bool
 	last      string // last snapshot UUID compared
+	// lookup reads one live object by UUID, for a snapshot object out of
+	// UUID order.
+	lookup func(id string) (*object.Object, error)
 }
 
 func (d *Data) walkLive(ctx context.Context, s *live.ObjectSchema, tenant string, noVectors bool) *liveWalker {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &liveWalker{tenant: tenant, noVectors: noVectors, ch: make(chan *object.Object, 256), errc: make(chan error, 1), cancel: cancel}
+	w.lookup = func(id string) (*object.Object, error) {
+		found, err := d.Client.ReadObjectsByID(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors}, []string{id})
+		return found[id], err
+	}
 	go func() {
 		defer close(w.ch)
 		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
@@ -504,17 +611,16 @@ func (w *liveWalker) close() {
 	}
 }
 
-// identical reports whether the live collection holds o with the same
-// content. Snapshot objects out of UUID order are never skipped.
-func (w *liveWalker) identical(o *object.Object) (bool, error) {
-	if o.ID < w.last {
-		return false, nil
+// find returns the live object with o's UUID, or nil when there is none.
+func (w *liveWalker) find(o *object.Object) (*object.Object, error) {
+	if o.ID <= w.last {
+		return w.lookup(o.ID) // out of UUID order: the walk is past it
 	}
 	w.last = o.ID
 	for {
 		h, err := w.peek()
 		if err != nil || h == nil {
-			return false, err
+			return nil, err
 		}
 		if h.ID >= o.ID {
 			break
@@ -523,9 +629,22 @@ func (w *liveWalker) identical(o *object.Object) (bool, error) {
 	}
 	h, _ := w.peek()
 	if h.ID != o.ID {
-		return false, nil
+		return nil, nil
 	}
 	w.pop()
+	return h, nil
+}
+
+// identical reports whether the live collection holds o with the same
+// content. Snapshot objects out of UUID order are never skipped.
+func (w *liveWalker) identical(o *object.Object) (bool, error) {
+	if o.ID < w.last {
+		return false, nil
+	}
+	h, err := w.find(o)
+	if err != nil || h == nil {
+		return false, err
+	}
 	cmp := o
 	if w.noVectors {
 		cp := *o
@@ -659,20 +778,28 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
 	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
 	if c.Action == plan.Merge {
+		// The merged objects, not the snapshot's, are what was written:
+		// read each back and compare it with what the merge made of it.
 		var missing int64
+		var got object.Digest
 		var cmp *liveWalker
 		err := r.Objects(ctx, sc.Name, func(o *object.Object) error {
 			if cmp == nil || cmp.tenant != o.Tenant {
 				if cmp != nil {
 					cmp.close()
 				}
-				cmp = d.walkLive(ctx, s, o.Tenant, noVectors)
+				cmp = d.walkLive(ctx, s, o.Tenant, false)
 			}
-			same, err := cmp.identical(o)
-			if !same {
+			lv, err := cmp.find(o)
+			if err != nil {
+				return err
+			}
+			if lv == nil {
 				missing++
+				return nil
 			}
-			return err
+			got.Add(asMerged(lv, o, s).Hash())
+			return nil
 		})
 		if cmp != nil {
 			cmp.close()
@@ -681,10 +808,18 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			return fmt.Errorf("verify: %w", err)
 		}
 		if missing > 0 {
-			return fmt.Errorf("verify: %d of %d snapshot objects are not identical in %s after the merge", missing, sc.Objects, c.Collection)
+			return fmt.Errorf("verify: %d of %d snapshot objects are missing from %s after the merge", missing, sc.Objects, c.Collection)
 		}
-		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical; verified: all %d snapshot objects present and identical.\n",
-			c.Collection, st.written, st.identical, sc.Objects)
+		if got != st.merged {
+			return fmt.Errorf("verify: the %d snapshot objects do not read back from %s as the merge wrote them (digest %.16s…, written %.16s…): a vector or property value was lost or changed meanwhile",
+				sc.Objects, c.Collection, got.String(), st.merged.String())
+		}
+		kept := ""
+		if st.kept > 0 {
+			kept = fmt.Sprintf(" (%d kept live vectors or property values the snapshot does not carry)", st.kept)
+		}
+		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical%s; verified: all %d snapshot objects present and identical to what was written.\n",
+			c.Collection, st.written, st.identical, kept, sc.Objects)
 		return nil
 	}
 	tenants := []string{""}

@@ -169,7 +169,7 @@ func (w *BatchWriter) worker() {
 		if w.ctx.Err() != nil {
 			continue // drain after a fatal error
 		}
-		failed, err := w.c.writeBatch(w.ctx, batch)
+		failed, err := w.c.writeBatch(w.ctx, w.collection, batch)
 		if err != nil {
 			w.mu.Lock()
 			if w.err == nil {
@@ -190,8 +190,8 @@ func (w *BatchWriter) worker() {
 
 // writeBatch sends one batch, retrying transient failures; per-object
 // errors come back as ObjectErrors.
-func (c *Client) writeBatch(ctx context.Context, batch []*pb.BatchObject) ([]ObjectError, error) {
-	wv, err := c.grpcClient()
+func (c *Client) writeBatch(ctx context.Context, collection string, batch []*pb.BatchObject) ([]ObjectError, error) {
+	wv, err := c.grpcClient(ctx, collection)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,8 @@ type Client struct {
 	apiKey string
 	http   *http.Client
 	rpc    rpcConn // gRPC, dialled on first use (grpc.go)
+	// endpoints records that REST and gRPC reach the same server (endpoints.go).
+	endpoints endpointCheck
 	// Retry bounds how transient failures are retried (retry.go).
 	Retry Backoff
 }
