@@ -453,15 +453,16 @@ func (d *Data) writeObjects(ctx context.Context, r *snapshot.Reader, src, target
 			if err != nil {
 				return err
 			}
-			if mergeLive(o, lv, s) {
-				st.kept++
-			}
+			kept := mergeLive(o, lv, s)
 			h := o.Hash()
 			st.merged.Add(h)
 			if lv != nil && asMerged(lv, o, s).Hash() == h {
 				st.identical++
 				pr.Add(1)
 				return nil
+			}
+			if kept {
+				st.kept++
 			}
 		case mode.resume:
 			same, err := cmp.identical(o)
@@ -816,7 +817,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 		}
 		kept := ""
 		if st.kept > 0 {
-			kept = fmt.Sprintf(" (%d kept live vectors or property values the snapshot does not carry)", st.kept)
+			kept = fmt.Sprintf(" (%d of them kept live vectors or property values the snapshot does not carry)", st.kept)
 		}
 		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical%s; verified: all %d snapshot objects present and identical to what was written.\n",
 			c.Collection, st.written, st.identical, kept, sc.Objects)
