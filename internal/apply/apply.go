@@ -72,7 +72,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	if err := Check(p); err != nil {
 		return err
 	}
-	if r.Data != nil && movesObjects(p) {
+	if r.Data != nil && MovesObjects(p) {
 		// Before the first write, schema writes included: a plan that
 		// creates a collection and then fails to fill it over gRPC leaves
 		// half its work done.
@@ -125,8 +125,8 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	return nil
 }
 
-// movesObjects reports whether a plan reads or writes objects (over gRPC).
-func movesObjects(p *plan.Plan) bool {
+// MovesObjects reports whether a plan reads or writes objects (over gRPC).
+func MovesObjects(p *plan.Plan) bool {
 	for _, c := range p.Changes {
 		if c.Data != nil && !c.Data.SchemaOnly {
 			return true

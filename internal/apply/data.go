@@ -55,7 +55,7 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
-	if movesObjects(p) {
+	if MovesObjects(p) {
 		if err := d.Client.CheckEndpoints(ctx); err != nil {
 			return fmt.Errorf("%w\nnothing was written", err)
 		}
