@@ -156,8 +156,9 @@ func (c *Client) reachGRPC(ctx context.Context) error {
 
 // grpcReason is the part of a gRPC error a person needs.
 func grpcReason(err error) string {
-	if s, ok := status.FromError(err); ok {
-		return s.Message()
+	var se interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &se) {
+		return se.GRPCStatus().Message()
 	}
 	return err.Error()
 }
