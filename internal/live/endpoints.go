@@ -166,7 +166,7 @@ func grpcReason(err error) string {
 // mismatch is the refusal when the endpoints disagree; it is kept, so every
 // later gRPC call of the process is refused with it.
 func (c *Client) mismatch(format string, args ...any) error {
-	c.endpoints.err = fmt.Errorf("the REST endpoint %s and the gRPC endpoint %s do not reach the same Weaviate: %s; colstate read and wrote no objects. Point weaviate { grpc_url } (or WEAVIATE_GRPC_URL) at the gRPC port of the server at %s, or weaviate { url } (or WEAVIATE_URL) at the REST port of the server at %s",
+	c.endpoints.err = fmt.Errorf("the REST endpoint %s and the gRPC endpoint %s do not reach the same Weaviate: %s; colstate read and wrote no objects. Point weaviate { grpc_url } (or WEAVIATE_GRPC_URL) at the gRPC port of the server at %s, or weaviate { url } (or WEAVIATE_URL) at the server whose gRPC port is %s",
 		c.base, c.rpc.target, fmt.Sprintf(format, args...), c.base, c.rpc.target)
 	return c.endpoints.err
 }
