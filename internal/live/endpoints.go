@@ -163,6 +163,14 @@ func grpcReason(err error) string {
 	return err.Error()
 }
 
+// forbidden reports whether a REST call was refused for lack of a
+// permission: with role-based access a key may list collections whose
+// objects it cannot read.
+func forbidden(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Status == http.StatusForbidden
+}
+
 // mismatch is the refusal when the endpoints disagree; it is kept, so every
 // later gRPC call of the process is refused with it.
 func (c *Client) mismatch(format string, args ...any) error {
@@ -178,6 +186,9 @@ func (c *Client) probe(ctx context.Context, wv pb.WeaviateClient, s *ObjectSchem
 		return c.probeObjects(ctx, wv, s.Collection, "")
 	}
 	restTenants, err := c.Tenants(ctx, s.Collection)
+	if forbidden(err) {
+		return false, nil // not this key's to read: compare another
+	}
 	if err != nil {
 		return false, err
 	}
@@ -228,8 +239,8 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 	err := c.retry(ctx, "list objects of "+collection, func() error {
 		return c.do(ctx, http.MethodGet, "/v1/objects?"+q.Encode(), nil, &list)
 	})
-	if errors.Is(err, ErrNotFound) {
-		return false, nil // deleted meanwhile: nothing to compare
+	if errors.Is(err, ErrNotFound) || forbidden(err) {
+		return false, nil // deleted meanwhile, or not this key's to read: nothing to compare
 	}
 	if err != nil {
 		return false, err
@@ -272,14 +283,17 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 }
 
 // probeError turns a failed gRPC call of the comparison into an error: a
-// transient or authorization failure as such, anything else (the gRPC
-// server does not know the collection) as a mismatch.
+// transient or authentication failure as such, a missing permission into
+// nothing (nil: not decisive), anything else (the gRPC server does not
+// know the collection) into a mismatch.
 func (c *Client) probeError(ctx context.Context, collection string, err error) error {
 	if ctx.Err() != nil || Transient(err) {
 		return fmt.Errorf("compare the endpoints on collection %s: %w", collection, rpcHint(ctxErr(ctx, err)))
 	}
 	switch status.Code(err) {
-	case codes.Unauthenticated, codes.PermissionDenied:
+	case codes.PermissionDenied:
+		return nil // not this key's to read (REST allowed it): not decisive either way
+	case codes.Unauthenticated:
 		return fmt.Errorf("compare the endpoints on collection %s: %w", collection, rpcHint(err))
 	}
 	return c.mismatch("collection %s, listed over REST, cannot be read over gRPC (%s)", collection, grpcReason(err))
