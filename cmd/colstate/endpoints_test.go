@@ -59,9 +59,9 @@ func TestEndpointsMismatch(t *testing.T) {
 	// backup: both servers hold the same objects under the same UUIDs (a
 	// logical copy); their creation times tell them apart.
 	const copied = "EpMixCopy"
-	want := seed(t, grpcSide, copied, 50)
+	want := seed(t, grpcSide, copied, 500) // three batches of a restore: the first object must hold back all of them
 	t.Cleanup(func() { _ = grpcSide.Delete(ctx, copied) })
-	seed(t, restSide, copied, 50)
+	seed(t, restSide, copied, 500)
 	p, code = mixed.run("backup", "-auto-approve", "--id", "mixed", copied)
 	refused(p, code, "backup")
 	if entries, _ := os.ReadDir(mixed.store()); len(entries) != 0 {
@@ -87,6 +87,29 @@ func TestEndpointsMismatch(t *testing.T) {
 	}
 	if got := liveDigest(t, grpcSide, copied); got != want {
 		t.Fatalf("the gRPC side's %s changed", copied)
+	}
+
+	// Both servers hold a collection of that name, empty: nothing tells
+	// them apart until an object is written. The first object goes alone
+	// and is read back over REST; it is missing there, and nothing more is
+	// written.
+	if err := restSide.Delete(ctx, restored); err != nil {
+		t.Fatal(err)
+	}
+	const empty = "EpMixEmpty"
+	for _, c := range []*live.Client{restSide, grpcSide} {
+		if err := c.CreateRaw(ctx, faultClass(empty)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = grpcSide.Delete(ctx, empty) })
+	p, code = mixed.run("restore", "-auto-approve", "--store", good.store(), "--as", empty, "good")
+	refused(p, code, "restore into a collection empty on both")
+	if !strings.Contains(p.stderrString(), "colstate wrote that object only") {
+		t.Fatalf("the refusal does not say how much was written:\n%s", p.output())
+	}
+	if n := liveCount(grpcSide, empty); n != 1 {
+		t.Fatalf("the gRPC side's %s holds %d objects, want the 1 written before the read-back", empty, n)
 	}
 
 	// The same commands with both endpoints on one server work.

@@ -195,8 +195,32 @@ func (c *Client) writeBatch(ctx context.Context, collection string, batch []*pb.
 	if err != nil {
 		return nil, err
 	}
+	release, first, err := c.firstWrite()
+	if err != nil || !first {
+		release()
+		if err != nil {
+			return nil, err
+		}
+		return c.sendBatch(ctx, wv, batch)
+	}
+	// The endpoint check is undecided: one object goes first, alone, and
+	// is read back over REST before anything else is written (endpoints.go).
+	failed, err := c.sendBatch(ctx, wv, batch[:1])
+	if err == nil && len(failed) == 0 {
+		err = c.confirmWrite(ctx, wv, collection, batch[0])
+	}
+	release()
+	if err != nil || len(batch) == 1 {
+		return failed, err
+	}
+	rest, err := c.sendBatch(ctx, wv, batch[1:])
+	return append(failed, rest...), err
+}
+
+// sendBatch sends one batch, retrying transient failures.
+func (c *Client) sendBatch(ctx context.Context, wv pb.WeaviateClient, batch []*pb.BatchObject) ([]ObjectError, error) {
 	var reply *pb.BatchObjectsReply
-	err = c.retry(ctx, "batch write", func() error {
+	err := c.retry(ctx, "batch write", func() error {
 		var err error
 		reply, err = wv.BatchObjects(c.rpcContext(ctx), &pb.BatchObjectsRequest{Objects: batch})
 		return err

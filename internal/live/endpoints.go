@@ -37,18 +37,24 @@ import (
 //
 // While nothing was decisive (no collections, or only empty ones), every
 // collection is compared again before the first gRPC call about it: after
-// colstate created it over REST, the gRPC side must know it too.
+// colstate created it over REST, the gRPC side must know it too. And the
+// first object written goes alone and is read back over REST, with its
+// creation time, before anything else is written.
 //
 // What it cannot tell apart (documented in docs/reliability.md): two servers
 // that hold file-level copies of the same data (a native backup restored
-// elsewhere), and two servers whose collections are all empty and share
-// the names colstate writes to.
+// elsewhere). Two servers whose collections are all empty and share the
+// names colstate writes to are told apart only by the first object
+// written, which then went to the gRPC side.
 type endpointCheck struct {
 	mu      sync.Mutex
 	started bool            // the first round of comparisons ran
 	decided bool            // an object compared over both: same server
 	err     error           // a mismatch; every later gRPC call returns it
 	probed  map[string]bool // collections compared while undecided
+	// writeMu holds back other writes while the first one, undecided, is
+	// read back (firstWrite).
+	writeMu sync.Mutex
 }
 
 // maxProbes bounds the collections compared in the first round.
@@ -172,10 +178,21 @@ func forbidden(err error) bool {
 }
 
 // mismatch is the refusal when the endpoints disagree; it is kept, so every
-// later gRPC call of the process is refused with it.
+// later gRPC call of the process is refused with it. The caller holds
+// endpoints.mu.
 func (c *Client) mismatch(format string, args ...any) error {
-	c.endpoints.err = fmt.Errorf("the REST endpoint %s and the gRPC endpoint %s do not reach the same Weaviate: %s; colstate read and wrote no objects. Point weaviate { grpc_url } (or WEAVIATE_GRPC_URL) at the gRPC port of the server at %s, or weaviate { url } (or WEAVIATE_URL) at the server whose gRPC port is %s",
-		c.base, c.rpc.target, fmt.Sprintf(format, args...), c.base, c.rpc.target)
+	return c.refuse("; colstate read and wrote no objects", format, args...)
+}
+
+// mismatchAfterWrite is mismatch for the disagreement found by reading
+// back the first object written.
+func (c *Client) mismatchAfterWrite(format string, args ...any) error {
+	return c.refuse("; colstate wrote that object only, over gRPC, and nothing else", format, args...)
+}
+
+func (c *Client) refuse(done, format string, args ...any) error {
+	c.endpoints.err = fmt.Errorf("the REST endpoint %s and the gRPC endpoint %s do not reach the same Weaviate: %s%s. Point weaviate { grpc_url } (or WEAVIATE_GRPC_URL) at the gRPC port of the server at %s, or weaviate { url } (or WEAVIATE_URL) at the server whose gRPC port is %s",
+		c.base, c.rpc.target, fmt.Sprintf(format, args...), done, c.base, c.rpc.target)
 	return c.endpoints.err
 }
 
@@ -297,4 +314,75 @@ func (c *Client) probeError(ctx context.Context, collection string, err error) e
 		return fmt.Errorf("compare the endpoints on collection %s: %w", collection, rpcHint(err))
 	}
 	return c.mismatch("collection %s, listed over REST, cannot be read over gRPC (%s)", collection, grpcReason(err))
+}
+
+// firstWrite serialises batch writes while the check is undecided. first
+// says the caller must confirm its write (confirmWrite); err is the
+// refusal a write waiting here learns of; release must be called in every
+// case.
+func (c *Client) firstWrite() (release func(), first bool, err error) {
+	ep := &c.endpoints
+	settled := func() (bool, error) {
+		ep.mu.Lock()
+		defer ep.mu.Unlock()
+		return ep.decided || ep.err != nil, ep.err
+	}
+	if ok, err := settled(); ok {
+		return func() {}, false, err
+	}
+	ep.writeMu.Lock()
+	ok, err := settled()
+	return ep.writeMu.Unlock, !ok, err
+}
+
+// confirmWrite reads an object just written over gRPC back over REST: it
+// must exist there with the creation time gRPC reports. That settles the
+// check one way or the other.
+func (c *Client) confirmWrite(ctx context.Context, wv pb.WeaviateClient, collection string, bo *pb.BatchObject) error {
+	path := "/v1/objects/" + url.PathEscape(collection) + "/" + url.PathEscape(bo.Uuid)
+	if bo.Tenant != "" {
+		path += "?" + url.Values{"tenant": {bo.Tenant}}.Encode()
+	}
+	var got struct {
+		CreationTimeUnix int64 `json:"creationTimeUnix"`
+	}
+	err := c.retry(ctx, "read back object "+bo.Uuid, func() error {
+		return c.do(ctx, http.MethodGet, path, nil, &got)
+	})
+	ep := &c.endpoints
+	where := collection + tenantSuffix(bo.Tenant)
+	if errors.Is(err, ErrNotFound) {
+		ep.mu.Lock()
+		defer ep.mu.Unlock()
+		return c.mismatchAfterWrite("object %s, just written over gRPC into collection %s, does not exist over REST", bo.Uuid, where)
+	}
+	if forbidden(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	req := searchRequest(&ObjectSchema{Collection: collection}, ReadOptions{Tenant: bo.Tenant, IDsOnly: true})
+	req.Limit = 1
+	req.Metadata.CreationTimeUnix = true
+	req.Filters = &pb.Filters{
+		Operator:  pb.Filters_OPERATOR_EQUAL,
+		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
+		TestValue: &pb.Filters_ValueText{ValueText: bo.Uuid},
+	}
+	var reply *pb.SearchReply
+	if err := c.retry(ctx, "gRPC search", func() error {
+		var err error
+		reply, err = wv.Search(c.rpcContext(ctx), req)
+		return err
+	}); err != nil {
+		return fmt.Errorf("read back object %s of %s: %w", bo.Uuid, where, rpcHint(ctxErr(ctx, err)))
+	}
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if r := reply.GetResults(); len(r) == 0 || r[0].GetMetadata().GetCreationTimeUnix() != got.CreationTimeUnix {
+		return c.mismatchAfterWrite("object %s, just written over gRPC into collection %s, has another creation time over REST", bo.Uuid, where)
+	}
+	ep.decided = true
+	return nil
 }
