@@ -83,15 +83,16 @@ func (c *Client) checkEndpoints(ctx context.Context, wv pb.WeaviateClient, colle
 		ep.probed = map[string]bool{}
 	}
 	if !ep.started {
-		if err := c.reachGRPC(ctx); err != nil {
-			return err
-		}
 		var schema struct {
 			Classes []Class `json:"classes"`
 		}
 		if err := c.retry(ctx, "read the schema", func() error {
 			return c.do(ctx, http.MethodGet, "/v1/schema", nil, &schema)
 		}); err != nil {
+			return err
+		}
+		// REST answered: a gRPC endpoint that does not is misconfigured.
+		if err := c.reachGRPC(ctx); err != nil {
 			return err
 		}
 		classes := map[string]Class{}
