@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,6 +36,10 @@ func TestDataScripts(t *testing.T) {
 //	wv count NAME N                    succeed when NAME holds N objects (all tenants)
 //	wv seed refs A B TREE N            A and B referring to each other, TREE to itself (children before parents), N objects each
 //	wv same refs A B TREE N            succeed when all three hold exactly the seeded objects and references
+//	wv setprop NAME ID PROP TEXT       set one text property of an object by hand, keeping the rest
+//	wv addprop NAME PROP               add a text property by hand
+//	wv prop NAME ID PROP               print one property value of an object as JSON
+//	wv allvectors NAME N               succeed when NAME holds N objects, each with every vector its schema has (prints those lacking one)
 //
 // Other subcommands go to the plain wv command.
 func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
@@ -42,7 +49,7 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 			ts.Fatalf("usage: wv SUBCOMMAND ...")
 		}
 		switch args[0] {
-		case "seed", "same", "count":
+		case "seed", "same", "count", "setprop", "addprop", "prop", "allvectors":
 		default:
 			plain(ts, neg, args)
 			return
@@ -58,6 +65,44 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 		}
 		var opErr error
 		switch {
+		case args[0] == "setprop" && len(args) == 5:
+			o := readOne(ts, c, args[1], args[2])
+			o.Properties[args[3]] = args[4]
+			ts.Check(livetest.Insert(ctx, c, args[1], []*object.Object{o}))
+		case args[0] == "addprop" && len(args) == 3:
+			opErr = c.AddRawProperty(ctx, args[1], map[string]any{"name": args[2], "dataType": []any{"text"}})
+		case args[0] == "prop" && len(args) == 4:
+			b, err := json.Marshal(readOne(ts, c, args[1], args[2]).Properties[args[3]])
+			ts.Check(err)
+			fmt.Fprintln(ts.Stdout(), string(b))
+		case args[0] == "allvectors" && len(args) == 3:
+			cl, err := c.Class(ctx, args[1])
+			ts.Check(err)
+			s := live.SchemaOf(cl)
+			want := slices.Clone(s.Named)
+			if s.Legacy {
+				want = append(want, "")
+			}
+			all, err := livetest.ReadAll(ctx, c, args[1])
+			ts.Check(err)
+			var lacking []string
+			for _, o := range all {
+				for _, name := range want {
+					if len(o.Vectors[name]) == 0 {
+						lacking = append(lacking, fmt.Sprintf("%s lacks vector %q", o.ID, name))
+					}
+				}
+			}
+			sort.Strings(lacking)
+			for _, l := range lacking {
+				fmt.Fprintln(ts.Stdout(), l)
+			}
+			switch {
+			case len(all) != num(args[2]):
+				opErr = fmt.Errorf("%s holds %d objects, not %s", args[1], len(all), args[2])
+			case len(lacking) > 0:
+				opErr = fmt.Errorf("%d vectors are missing:\n%s", len(lacking), strings.Join(lacking, "\n"))
+			}
 		case args[0] == "count" && len(args) == 3:
 			all, err := livetest.ReadAll(ctx, c, args[1])
 			ts.Check(err)
@@ -113,6 +158,20 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 			ts.Fatalf("wv %s: %v", strings.Join(args, " "), opErr)
 		}
 	}
+}
+
+// readOne reads one object (with its vectors) of a single-tenant collection.
+func readOne(ts *testscript.TestScript, c *live.Client, collection, id string) *object.Object {
+	ctx := context.Background()
+	cl, err := c.Class(ctx, collection)
+	ts.Check(err)
+	found, err := c.ReadObjectsByID(ctx, live.SchemaOf(cl), live.ReadOptions{}, []string{id})
+	ts.Check(err)
+	o := found[id]
+	if o == nil {
+		ts.Fatalf("%s has no object %s", collection, id)
+	}
+	return o
 }
 
 func same(ctx context.Context, c *live.Client, want map[string][]*object.Object) error {

@@ -209,6 +209,13 @@ func applyCmd(c *cli.Context) error {
 	if err := apply.Check(p); err != nil {
 		return err
 	}
+	if apply.MovesObjects(p) {
+		// Before the confirmation and the journal: a plan that cannot
+		// move its objects is refused while nothing has happened.
+		if err := ws.Client.CheckEndpoints(c.Context); err != nil {
+			return fmt.Errorf("%w\nnothing was applied", err)
+		}
+	}
 	if saved == nil && !c.Bool("auto-approve") {
 		if err := confirm(c); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
 	"github.com/colstate/colstate/internal/workspace"
@@ -113,6 +114,13 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 	}
 	if len(p.Changes) == 0 {
 		return nil
+	}
+	if apply.MovesObjects(p) {
+		// Refused before anyone is asked to confirm (RunData checks again,
+		// memoised).
+		if err := ws.Client.CheckEndpoints(c.Context); err != nil {
+			return fmt.Errorf("%w\nnothing was written", err)
+		}
 	}
 	if !c.Bool("auto-approve") {
 		if err := confirmFn(c); err != nil {

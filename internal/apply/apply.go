@@ -84,6 +84,14 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	if err := Check(p); err != nil {
 		return err
 	}
+	if r.Data != nil && MovesObjects(p) {
+		// Before the first write, schema writes included: a plan that
+		// creates a collection and then fails to fill it over gRPC leaves
+		// half its work done.
+		if err := r.Data.Client.CheckEndpoints(ctx); err != nil {
+			return fmt.Errorf("%w\nnothing was applied", err)
+		}
+	}
 	for _, name := range p.Forget {
 		delete(r.State.Collections, name)
 	}
@@ -151,6 +159,16 @@ func (r *Runner) failed(ctx context.Context, done, total int, err error) error {
 		return r.interrupted(done, total, err)
 	}
 	return fmt.Errorf("%w (%d of %d changes were applied and recorded in the state%s)", err, done, total, r.journalHint())
+}
+
+// MovesObjects reports whether a plan reads or writes objects (over gRPC).
+func MovesObjects(p *plan.Plan) bool {
+	for _, c := range p.Changes {
+		if c.Data != nil && !c.Data.SchemaOnly {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Runner) interrupted(done, total int, err error) error {
@@ -567,14 +585,16 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 			r.Journal.Progress(key, int64(n))
 		}
 	}
-	w = bw
+	// A source object without vectors keeps the live object's (unknown is
+	// not empty).
+	w = content.KeepVectors(ctx, bw, d.Client, s)
 	if schemaHasReferences(s) {
 		ids, err := d.liveIDs(ctx, s)
 		if err != nil {
 			bw.Close()
 			return content.Stats{}, err
 		}
-		w = &referenceDeferrer{w: bw, s: s, live: ids}
+		w = &referenceDeferrer{w: w, s: s, live: ids}
 	}
 	del := func(ctx context.Context, ids []string) (int64, error) {
 		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
@@ -649,7 +669,7 @@ func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingCo
 		}
 		// Merge: the first pass already deleted what exact mode deletes,
 		// and a seed load is no longer into an empty collection.
-		st, err := content.Apply(ctx, src, s, content.Merge, content.ReadLive(ctx, d.Client, s), bw, nil, nil)
+		st, err := content.Apply(ctx, src, s, content.Merge, content.ReadLive(ctx, d.Client, s), content.KeepVectors(ctx, bw, d.Client, s), nil, nil)
 		pr.Done()
 		if err != nil {
 			return err

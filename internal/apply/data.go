@@ -56,6 +56,11 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
+	if MovesObjects(p) {
+		if err := d.Client.CheckEndpoints(ctx); err != nil {
+			return fmt.Errorf("%w\nnothing was written", err)
+		}
+	}
 	if err := d.verifySources(ctx, p); err != nil {
 		return err
 	}
@@ -396,6 +401,29 @@ func (j *restoreJob) merge() bool { return j.c.Action == plan.Merge || j.resume 
 
 func (j *restoreJob) noVectors() bool { return j.c.Data.NoVectors || j.r.Manifest().NoVectors }
 
+// walkNoVectors says whether the live walk can leave vectors out: a merge
+// reads them whatever the snapshot holds, to keep them where it has none.
+func (j *restoreJob) walkNoVectors() bool { return j.noVectors() && j.c.Action != plan.Merge }
+
+// lookup finds o's live copy and whether writing o would change nothing.
+// For a merge, o is first filled from the live copy with what the snapshot
+// does not carry (mergeLive), so what is written and compared is the
+// merged object.
+// The first pass counts the objects that kept live values (count).
+func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*object.Object, bool, error) {
+	if j.c.Action != plan.Merge {
+		return walk.lookup(o)
+	}
+	lv, err := walk.find(o)
+	if err != nil {
+		return nil, false, err
+	}
+	if mergeLive(o, lv, j.s) && count {
+		j.stats.kept++
+	}
+	return lv, lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash(), nil
+}
+
 // restoreAll loads collections of snapshots together, so that references
 // between them (in either direction, or within one collection) find their
 // targets: absent collections are created first, reference properties of
@@ -601,7 +629,9 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 
 type writeStats struct {
 	written, identical int64
+	kept               int64         // merged objects that kept live values the snapshot lacks
 	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
+	merged             object.Digest // of every snapshot object as a merge wrote (or found) it
 }
 
 // fitTo returns what a replace does to each restored object: vectors
@@ -664,7 +694,7 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 	if d.OnWritten != nil {
 		bw.OnWritten = func(n int) { pr.Add(n); d.OnWritten(n) }
 	}
-	walk := d.walker(ctx, s, j.noVectors())
+	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
 	err := j.r.Objects(ctx, src, func(o *object.Object) error {
 		if j.fit != nil {
@@ -673,9 +703,12 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 		}
 		var have *object.Object
 		if merge {
-			h, same, err := walk.lookup(o)
+			h, same, err := j.lookup(walk, o, true)
 			if err != nil {
 				return err
+			}
+			if j.c.Action == plan.Merge {
+				st.merged.Add(o.Hash())
 			}
 			if same {
 				st.identical++
@@ -712,7 +745,7 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, j.c.Collection, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
-	walk := d.walker(ctx, s, j.noVectors())
+	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
 	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
 		if j.fit != nil {
@@ -722,7 +755,7 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 			return nil
 		}
 		if merge {
-			_, same, err := walk.lookup(o)
+			_, same, err := j.lookup(walk, o, false)
 			if err != nil {
 				return err
 			}
@@ -765,11 +798,88 @@ func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
 	return t.w.lookup(o)
 }
 
+// find returns the live object with o's UUID, nil when there is none.
+func (t *tenantWalker) find(o *object.Object) (*object.Object, error) {
+	if t.w == nil || t.w.tenant != o.Tenant {
+		t.close()
+		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
+	}
+	return t.w.find(o)
+}
+
 func (t *tenantWalker) close() {
 	if t.w != nil {
 		t.w.close()
 		t.w = nil
 	}
+}
+
+// mergeLive fills o, a snapshot object a merge is about to write over its
+// live copy lv (nil when there is none), with what the snapshot does not
+// carry: a write replaces the whole object, and what the snapshot lacks is
+// unknown, not empty. Live property values o has no value for are kept
+// (properties added after the snapshot, values it records as absent), and
+// so are live vectors o has none for, except those a vectorizer makes,
+// which Weaviate computes again from the written properties. It reports
+// whether anything was kept.
+func mergeLive(o, lv *object.Object, s *live.ObjectSchema) bool {
+	for name, v := range o.Properties {
+		if v == nil {
+			delete(o.Properties, name) // a write leaves it out: absent
+		}
+	}
+	if lv == nil {
+		return false
+	}
+	kept := false
+	for name, v := range lv.Properties {
+		if _, ok := o.Properties[name]; !ok {
+			if o.Properties == nil {
+				o.Properties = map[string]any{}
+			}
+			o.Properties[name], kept = v, true
+		}
+	}
+	for name, v := range lv.Vectors {
+		if _, ok := o.Vectors[name]; !ok && !s.Vectorized[name] {
+			if o.Vectors == nil {
+				o.Vectors = map[string][]float32{}
+			}
+			o.Vectors[name], kept = v, true
+		}
+	}
+	for name, v := range lv.Multi {
+		if _, ok := o.Multi[name]; !ok && !s.Vectorized[name] {
+			if o.Multi == nil {
+				o.Multi = map[string][][]float32{}
+			}
+			o.Multi[name], kept = v, true
+		}
+	}
+	return kept
+}
+
+// asMerged is lv as a merge of the snapshot object o compares it: without
+// the vectors o lacks that a vectorizer makes (Weaviate computes those, so
+// their values are not the merge's to check).
+func asMerged(lv, o *object.Object, s *live.ObjectSchema) *object.Object {
+	var drop []string
+	for name := range lv.Vectors {
+		if _, ok := o.Vectors[name]; !ok && s.Vectorized[name] {
+			drop = append(drop, name)
+		}
+	}
+	if len(drop) == 0 {
+		return lv
+	}
+	cp := *lv
+	cp.Vectors = map[string][]float32{}
+	for name, v := range lv.Vectors {
+		if !slices.Contains(drop, name) {
+			cp.Vectors[name] = v
+		}
+	}
+	return &cp
 }
 
 // liveWalker reads a live collection (one tenant) in UUID order next to a
@@ -784,11 +894,18 @@ type liveWalker struct {
 	head      *object.Object // next live object, nil before the first peek
 	end       bool
 	last      string // last snapshot UUID compared
+	// byID reads one live object by UUID, for a snapshot object out of
+	// UUID order.
+	byID func(id string) (*object.Object, error)
 }
 
 func (d *Data) walkLive(ctx context.Context, s *live.ObjectSchema, tenant string, noVectors bool) *liveWalker {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &liveWalker{tenant: tenant, noVectors: noVectors, ch: make(chan *object.Object, 256), errc: make(chan error, 1), cancel: cancel}
+	w.byID = func(id string) (*object.Object, error) {
+		found, err := d.Client.ReadObjectsByID(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors}, []string{id})
+		return found[id], err
+	}
 	go func() {
 		defer close(w.ch)
 		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
@@ -840,17 +957,16 @@ func (w *liveWalker) identical(o *object.Object) (bool, error) {
 	return same, err
 }
 
-// lookup returns the live object with o's UUID, nil when there is none (or
-// o is out of UUID order), and whether its content is identical to o's.
-func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
-	if o.ID < w.last {
-		return nil, false, nil
+// find returns the live object with o's UUID, or nil when there is none.
+func (w *liveWalker) find(o *object.Object) (*object.Object, error) {
+	if o.ID <= w.last {
+		return w.byID(o.ID) // out of UUID order: the walk is past it
 	}
 	w.last = o.ID
 	for {
 		h, err := w.peek()
 		if err != nil || h == nil {
-			return nil, false, err
+			return nil, err
 		}
 		if h.ID >= o.ID {
 			break
@@ -859,9 +975,19 @@ func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
 	}
 	h, _ := w.peek()
 	if h.ID != o.ID {
-		return nil, false, nil
+		return nil, nil
 	}
 	w.pop()
+	return h, nil
+}
+
+// lookup returns the live object with o's UUID, nil when there is none,
+// and whether its content is identical to o's.
+func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+	h, err := w.find(o)
+	if err != nil || h == nil {
+		return nil, false, err
+	}
 	cmp := o
 	if w.noVectors {
 		cp := *o
@@ -1003,20 +1129,28 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
 	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
 	if c.Action == plan.Merge {
+		// The merged objects, not the snapshot's, are what was written:
+		// read each back and compare it with what the merge made of it.
 		var missing int64
+		var got object.Digest
 		var cmp *liveWalker
 		err := r.Objects(ctx, sc.Name, func(o *object.Object) error {
 			if cmp == nil || cmp.tenant != o.Tenant {
 				if cmp != nil {
 					cmp.close()
 				}
-				cmp = d.walkLive(ctx, s, o.Tenant, noVectors)
+				cmp = d.walkLive(ctx, s, o.Tenant, false)
 			}
-			same, err := cmp.identical(o)
-			if !same {
+			lv, err := cmp.find(o)
+			if err != nil {
+				return err
+			}
+			if lv == nil {
 				missing++
+				return nil
 			}
-			return err
+			got.Add(asMerged(lv, o, s).Hash())
+			return nil
 		})
 		if cmp != nil {
 			cmp.close()
@@ -1025,10 +1159,18 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			return fmt.Errorf("verify: %w", err)
 		}
 		if missing > 0 {
-			return fmt.Errorf("verify: %d of %d snapshot objects are not identical in %s after the merge", missing, sc.Objects, c.Collection)
+			return fmt.Errorf("verify: %d of %d snapshot objects are missing from %s after the merge", missing, sc.Objects, c.Collection)
 		}
-		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical; verified: all %d snapshot objects present and identical.\n",
-			c.Collection, st.written, st.identical, sc.Objects)
+		if got != st.merged {
+			return fmt.Errorf("verify: the %d snapshot objects do not read back from %s as the merge wrote them (digest %.16s…, written %.16s…): a vector or property value was lost or changed meanwhile",
+				sc.Objects, c.Collection, got.String(), st.merged.String())
+		}
+		kept := ""
+		if st.kept > 0 {
+			kept = fmt.Sprintf(" (%d of them kept live vectors or property values the snapshot does not carry)", st.kept)
+		}
+		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical%s; verified: all %d snapshot objects present and identical to what was written.\n",
+			c.Collection, st.written, st.identical, kept, sc.Objects)
 		return nil
 	}
 	tenants := []string{""}

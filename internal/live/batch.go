@@ -169,7 +169,7 @@ func (w *BatchWriter) worker() {
 		if w.ctx.Err() != nil {
 			continue // drain after a fatal error
 		}
-		failed, err := w.c.writeBatch(w.ctx, batch)
+		failed, err := w.c.writeBatch(w.ctx, w.collection, batch)
 		if err != nil {
 			w.mu.Lock()
 			if w.err == nil {
@@ -190,13 +190,37 @@ func (w *BatchWriter) worker() {
 
 // writeBatch sends one batch, retrying transient failures; per-object
 // errors come back as ObjectErrors.
-func (c *Client) writeBatch(ctx context.Context, batch []*pb.BatchObject) ([]ObjectError, error) {
-	wv, err := c.grpcClient()
+func (c *Client) writeBatch(ctx context.Context, collection string, batch []*pb.BatchObject) ([]ObjectError, error) {
+	wv, err := c.grpcClient(ctx, collection)
 	if err != nil {
 		return nil, err
 	}
+	release, first, err := c.firstWrite()
+	if err != nil || !first {
+		release()
+		if err != nil {
+			return nil, err
+		}
+		return c.sendBatch(ctx, wv, batch)
+	}
+	// The endpoint check is undecided: one object goes first, alone, and
+	// is read back over REST before anything else is written (endpoints.go).
+	failed, err := c.sendBatch(ctx, wv, batch[:1])
+	if err == nil && len(failed) == 0 {
+		err = c.confirmWrite(ctx, wv, collection, batch[0])
+	}
+	release()
+	if err != nil || len(batch) == 1 {
+		return failed, err
+	}
+	rest, err := c.sendBatch(ctx, wv, batch[1:])
+	return append(failed, rest...), err
+}
+
+// sendBatch sends one batch, retrying transient failures.
+func (c *Client) sendBatch(ctx context.Context, wv pb.WeaviateClient, batch []*pb.BatchObject) ([]ObjectError, error) {
 	var reply *pb.BatchObjectsReply
-	err = c.retry(ctx, "batch write", func() error {
+	err := c.retry(ctx, "batch write", func() error {
 		var err error
 		reply, err = wv.BatchObjects(c.rpcContext(ctx), &pb.BatchObjectsRequest{Objects: batch})
 		return err

@@ -26,6 +26,8 @@ type Client struct {
 	apiKey string
 	http   *http.Client
 	rpc    rpcConn // gRPC, dialled on first use (grpc.go)
+	// endpoints records that REST and gRPC reach the same server (endpoints.go).
+	endpoints endpointCheck
 	// Retry bounds how transient failures are retried (retry.go).
 	Retry Backoff
 }
@@ -84,7 +86,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		rd = bytes.NewReader(b)
 	}
-	u := c.base.JoinPath(path)
+	p, query, _ := strings.Cut(path, "?")
+	u := c.base.JoinPath(p)
+	u.RawQuery = query
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return err

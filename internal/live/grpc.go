@@ -24,21 +24,38 @@ const maxMessage = 512 << 20
 // rpcConn is the client's gRPC connection, dialled on first use so that
 // schema-only commands never need the gRPC port.
 type rpcConn struct {
-	addr string
-	once sync.Once
-	conn *grpc.ClientConn
-	wv   pb.WeaviateClient
-	err  error
+	addr   string
+	target string // what was dialled: addr, or the default derived from the REST URL
+	once   sync.Once
+	conn   *grpc.ClientConn
+	wv     pb.WeaviateClient
+	err    error
 }
 
-// grpcClient returns the Weaviate gRPC client, connecting on first use.
-func (c *Client) grpcClient() (pb.WeaviateClient, error) {
+// grpcClient returns the Weaviate gRPC client for a call about collection
+// (empty when none), connecting on first use. Before the first call it
+// establishes that the gRPC endpoint reaches the same Weaviate as the REST
+// one (endpoints.go).
+func (c *Client) grpcClient(ctx context.Context, collection string) (pb.WeaviateClient, error) {
+	wv, err := c.dial()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkEndpoints(ctx, wv, collection); err != nil {
+		return nil, err
+	}
+	return wv, nil
+}
+
+// dial connects the gRPC client once.
+func (c *Client) dial() (pb.WeaviateClient, error) {
 	c.rpc.once.Do(func() {
 		addr, useTLS, err := grpcTarget(c.rpc.addr, c.base)
 		if err != nil {
 			c.rpc.err = err
 			return
 		}
+		c.rpc.target = addr
 		creds := insecure.NewCredentials()
 		if useTLS {
 			creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})

@@ -28,7 +28,7 @@ type ReadOptions struct {
 // finds and serialises it while fn consumes this one: one page (at most
 // two) is held ahead.
 func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOptions, fn func(*object.Object) error) error {
-	wv, err := c.grpcClient()
+	wv, err := c.grpcClient(ctx, s.Collection)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.S
 	defer close(out)
 	for {
 		var reply *pb.SearchReply
-		err := c.retry(ctx, "read objects of "+req.Collection, func() error {
+		err := c.retry(ctx, "gRPC search", func() error {
 			var err error
 			reply, err = wv.Search(c.rpcContext(ctx), req)
 			return err
@@ -383,6 +383,42 @@ func fromList(p *PropertySchema, kind string, l *pb.ListValue) (any, error) {
 		}
 	default:
 		return nil, fmt.Errorf("unsupported list %T", l.GetKind())
+	}
+	return out, nil
+}
+
+// ReadObjectsByID returns the objects (of one tenant) with the given UUIDs
+// that exist, by UUID: one gRPC search, so callers pass a batch at a time.
+func (c *Client) ReadObjectsByID(ctx context.Context, s *ObjectSchema, opts ReadOptions, ids []string) (map[string]*object.Object, error) {
+	out := map[string]*object.Object{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	wv, err := c.grpcClient(ctx, s.Collection)
+	if err != nil {
+		return nil, err
+	}
+	req := searchRequest(s, opts)
+	req.Limit = uint32(len(ids))
+	req.Filters = &pb.Filters{
+		Operator:  pb.Filters_OPERATOR_CONTAINS_ANY,
+		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
+		TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: ids}},
+	}
+	var reply *pb.SearchReply
+	if err := c.retry(ctx, "gRPC search", func() error {
+		var err error
+		reply, err = wv.Search(c.rpcContext(ctx), req)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, err)))
+	}
+	for _, r := range reply.GetResults() {
+		o, err := fromResult(s, r, opts)
+		if err != nil {
+			return nil, fmt.Errorf("read objects of %s: %w", s.Collection, err)
+		}
+		out[o.ID] = o
 	}
 	return out, nil
 }

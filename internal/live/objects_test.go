@@ -95,3 +95,32 @@ func TestBatchErrorsAreReported(t *testing.T) {
 		t.Errorf("tenant t1 has %d objects, want the 4 good ones", n)
 	}
 }
+
+// TestSchemaOfVectorized: which vectors a vectorizer module makes (a merge
+// leaves those to Weaviate) and which only clients send (a merge keeps
+// them).
+func TestSchemaOfVectorized(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cl   live.Class
+		want map[string]bool
+	}{
+		{"legacy none", live.Class{"class": "A", "vectorizer": "none"}, map[string]bool{}},
+		{"legacy unset", live.Class{"class": "A"}, map[string]bool{}},
+		{"legacy module", live.Class{"class": "A", "vectorizer": "text2vec-openai"}, map[string]bool{"": true}},
+		{"named", live.Class{"class": "A", "vectorConfig": map[string]any{
+			"own":  map[string]any{"vectorizer": map[string]any{"none": map[string]any{}}},
+			"made": map[string]any{"vectorizer": map[string]any{"text2vec-ollama": map[string]any{}}},
+		}}, map[string]bool{"made": true}},
+	} {
+		got := live.SchemaOf(tc.cl).Vectorized
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: Vectorized = %v, want %v", tc.name, got, tc.want)
+		}
+		for k := range tc.want {
+			if !got[k] {
+				t.Errorf("%s: Vectorized = %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	}
+}

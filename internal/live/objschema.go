@@ -44,6 +44,10 @@ type ObjectSchema struct {
 	Multi       map[string]bool // named vectors whose index holds multi-vectors
 	Legacy      bool            // the collection has the single unnamed vector
 	MultiTenant bool
+	// Vectorized holds the vectors a vectorizer module makes ("" for the
+	// unnamed one): Weaviate computes them when a write carries none.
+	// The others exist only as clients send them.
+	Vectorized map[string]bool
 }
 
 // Property returns the named property, or nil.
@@ -61,6 +65,7 @@ func SchemaOf(cl Class) *ObjectSchema {
 	s := &ObjectSchema{Collection: str(cl["class"])}
 	props, _ := cl["properties"].([]any)
 	s.Properties = propertySchemas(props)
+	s.Vectorized = map[string]bool{}
 	if vc, ok := cl["vectorConfig"].(map[string]any); ok {
 		for name, cfg := range vc {
 			s.Named = append(s.Named, name)
@@ -70,8 +75,14 @@ func SchemaOf(cl Class) *ObjectSchema {
 				}
 				s.Multi[name] = true
 			}
+			if m, ok := cfg.(map[string]any); ok && vectorizerModule(m["vectorizer"]) {
+				s.Vectorized[name] = true
+			}
 		}
 		sort.Strings(s.Named)
+	}
+	if vectorizerModule(cl["vectorizer"]) {
+		s.Vectorized[""] = true
 	}
 	// A collection with named vectors has no unnamed one unless it also
 	// declares a top-level vector index.
@@ -87,6 +98,23 @@ func SchemaOf(cl Class) *ObjectSchema {
 func IsMultiVector(vc map[string]any) bool {
 	mv := objOf(objOf(vc["vectorIndexConfig"])["multivector"])
 	return boolOr(mv["enabled"], false)
+}
+
+// vectorizerModule reports whether a vectorizer setting names a module: a
+// string ("text2vec-openai") for the unnamed vector, a one-key map for a
+// named one; "none" is no module.
+func vectorizerModule(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x != "" && x != "none"
+	case map[string]any:
+		for k := range x {
+			if k != "none" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func propertySchemas(props []any) []PropertySchema {

@@ -45,7 +45,12 @@ func (b Backoff) delay(n int) time.Duration {
 // retry runs fn until it succeeds, fails permanently, the attempts run out or
 // ctx ends.
 func (c *Client) retry(ctx context.Context, what string, fn func() error) error {
-	attempts := max(c.Retry.Attempts, 1)
+	return retryWith(ctx, c.Retry, what, fn)
+}
+
+// retryWith is retry with the backoff b.
+func retryWith(ctx context.Context, b Backoff, what string, fn func() error) error {
+	attempts := max(b.Attempts, 1)
 	var err error
 	for n := 0; n < attempts; n++ {
 		if err = fn(); err == nil || !Transient(err) || ctx.Err() != nil {
@@ -54,7 +59,7 @@ func (c *Client) retry(ctx context.Context, what string, fn func() error) error 
 		if n == attempts-1 {
 			break
 		}
-		t := time.NewTimer(c.Retry.delay(n))
+		t := time.NewTimer(b.delay(n))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -102,7 +102,7 @@ func (c *Client) Count(ctx context.Context, collection, tenant string) (int64, e
 // keeping the schema, page by page: read UUIDs, delete them, repeat until
 // none are left. It returns how many were deleted.
 func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string, progress func(int)) (int64, error) {
-	wv, err := c.grpcClient()
+	wv, err := c.grpcClient(ctx, collection)
 	if err != nil {
 		return 0, err
 	}
@@ -150,7 +150,7 @@ func (c *Client) AddRawProperty(ctx context.Context, collection string, prop any
 // DeleteObjects deletes the objects with the given ids (of one tenant) and
 // returns how many Weaviate deleted. Any failed deletion is an error.
 func (c *Client) DeleteObjects(ctx context.Context, collection, tenant string, ids []string) (int64, error) {
-	wv, err := c.grpcClient()
+	wv, err := c.grpcClient(ctx, collection)
 	if err != nil {
 		return 0, err
 	}
