@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -151,6 +152,7 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 		return true
 	}
 	collections := map[string]hcl.Range{}
+	folded := map[string]string{} // lower-cased collection name → name as written
 	named := map[string]hcl.Range{}
 	unique := func(b *hcl.Block, key string) bool {
 		if prev, ok := named[key]; ok {
@@ -210,7 +212,19 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 					})
 					continue
 				}
+				// Weaviate finds collections without regard to case: a
+				// second one differing only in case is refused.
+				if other, ok := folded[strings.ToLower(name)]; ok {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Duplicate collection",
+						Detail:   fmt.Sprintf("Collection %q differs from %q, declared at %s, only in case; Weaviate compares collection names without case and refuses the second. Rename one of them.", name, other, pos(collections[other])),
+						Subject:  b.LabelRanges[0].Ptr(),
+					})
+					continue
+				}
 				collections[name] = b.DefRange
+				folded[strings.ToLower(name)] = name
 				decl, d := decodeCollection(b)
 				diags = append(diags, d...)
 				cfg.Collections = append(cfg.Collections, decl)
