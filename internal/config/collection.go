@@ -446,7 +446,7 @@ func decodeProperties(blocks hcl.Blocks, nested bool) ([]collection.Property, hc
 		// only in case ("already in use or provided multiple times").
 		if other, ok := folded[strings.ToLower(name)]; ok && !nested {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate property",
-				Detail: fmt.Sprintf("Property %q differs from %q, declared at %s, only in case; Weaviate compares property names without case and refuses the second. Rename one of them.", name, other, pos(seen[other])),
+				Detail:  fmt.Sprintf("Property %q differs from %q, declared at %s, only in case; Weaviate compares property names without case and refuses the second. Rename one of them.", name, other, pos(seen[other])),
 				Subject: blk.LabelRanges[0].Ptr()})
 			continue
 		}
