@@ -206,8 +206,12 @@ func indexFieldForcesReplace(field string, before any, typ string) bool {
 		return !(typ == "hnsw" && before == "none")
 	case "quantization.bits":
 		return true
-	case "quantization.segments", "quantization.centroids", "quantization.training_limit",
-		"quantization.rescore_limit", "quantization.cache":
+	case "quantization.segments", "quantization.centroids":
+		// Weaviate stores the new value, but an index that has compressed
+		// keeps the codebook it trained (hnsw/config_update.go): only a new
+		// index takes it.
+		return true
+	case "quantization.training_limit", "quantization.rescore_limit", "quantization.cache":
 		return false
 	}
 	return true // type, distance, ef_construction, max_connections, cleanup interval, threshold
