@@ -75,6 +75,17 @@ type Change struct {
 	After      *collection.Collection   `json:"after"`
 	Fields     []collection.FieldChange `json:"fields,omitempty"`
 	Data       *DataChange              `json:"data,omitempty"`
+	// Recreate, on a create, says the collection was managed by colstate
+	// and deleted outside it; it names the newest snapshot holding its data.
+	Recreate *Recreate `json:"recreate,omitempty"`
+}
+
+// Recreate describes a managed collection that is gone from Weaviate.
+type Recreate struct {
+	Snapshot string    `json:"snapshot,omitempty"` // newest snapshot in the state's catalogue holding it; "" when none
+	Store    string    `json:"store,omitempty"`
+	Objects  int64     `json:"objects"`
+	TakenAt  time.Time `json:"taken_at,omitzero"`
 }
 
 // Reasons lists the differences that force a replacement.
@@ -164,6 +175,9 @@ type Input struct {
 	// Data planning; all optional.
 	Content map[string]ContentPlan // by collection
 	Counts  map[string]int64       // live object counts of collections a plan may destroy
+	// Held is, by collection, the newest snapshot in the state's catalogue
+	// that holds it: named when a managed collection was deleted by hand.
+	Held map[string]Recreate
 	Due     []DueSnapshot
 	Store   string        // snapshot store for automatic backups
 	NewID   func() string // ids of planned snapshots
@@ -201,7 +215,12 @@ func Diff(in Input) (*Plan, error) {
 		_, managed := in.Managed[want.Name]
 		switch {
 		case !live:
-			p.Changes = append(p.Changes, Change{Collection: want.Name, Action: Create, After: &want})
+			c := Change{Collection: want.Name, Action: Create, After: &want}
+			if managed {
+				held := in.Held[want.Name]
+				c.Recreate = &held
+			}
+			p.Changes = append(p.Changes, c)
 		case !managed:
 			problems = append(problems, fmt.Sprintf(
 				"collection %s already exists in Weaviate but colstate does not manage it: "+
@@ -216,6 +235,7 @@ func Diff(in Input) (*Plan, error) {
 			if len(fields) == 0 {
 				continue
 			}
+			markUndeclared(fields, in.Managed[want.Name])
 			action := Update
 			if collection.NeedsReplace(fields) {
 				action = Replace
@@ -370,6 +390,23 @@ func orderChanges(changes []Change) {
 			topo(changes[lo:hi], func(c Change) *collection.Collection { return c.Before }, true)
 		}
 		lo = hi
+	}
+}
+
+// markUndeclared marks the removed properties and named vectors colstate
+// never applied (absent from its last applied schema): they were added
+// outside colstate, e.g. by Weaviate's auto-schema on an insert.
+func markUndeclared(fields []collection.FieldChange, applied collection.Collection) {
+	for i, f := range fields {
+		if f.After != nil || strings.Count(f.Path, ".") != 1 {
+			continue
+		}
+		kind, name, _ := strings.Cut(f.Path, ".")
+		switch {
+		case kind == "property" && applied.Property(name) == nil,
+			kind == "vector" && applied.Vector(name) == nil:
+			fields[i].Undeclared = true
+		}
 	}
 }
 

@@ -128,11 +128,12 @@ func TestHumanGolden(t *testing.T) {
 	ids := 0
 	item := col("Item", "")
 	p, err := Diff(Input{
-		Desired: append(des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok, item),
+		Desired: append(des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok, item, col("Vanished", "")),
 			Desired{Collection: col("Removed", "", collection.NewProperty("keep", "int"))}),
-		Live: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text"), collection.NewProperty("gone", "int")), col("Theirs", ""), item,
+		Live: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text"), collection.NewProperty("gone", "int"), collection.NewProperty("num", "number")), col("Theirs", ""), item,
 			col("Removed", "", collection.NewProperty("keep", "int"))),
-		Managed: set(old, col("Old", ""), col("Tagged", ""), item, col("Removed", "")),
+		Managed: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("gone", "int")), item, col("Removed", ""), col("Vanished", "")),
+		Held:    map[string]Recreate{"Vanished": {Snapshot: "20261120T000000Z-aaaaaa", Store: ".colstate/snapshots", Objects: 42, TakenAt: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}},
 		Content: map[string]ContentPlan{"Item": {From: "data.jsonl.items", Mode: "exact", Add: 1204, Update: 37, Delete: 12,
 			Examples: map[string][]string{"add": {"0f0e…", "1a2b…"}, "update": {"3c4d…"}, "delete": {"5e6f…"}}}},
 		Counts: map[string]int64{"Tagged": 2500, "Old": 10, "Item": 4000},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
@@ -127,6 +128,15 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if n := len(collection.Attributes(*c.After)) - len(attrs) - countGroupLeaves(*c.After); n > 0 {
 			fmt.Fprintf(w, "        (%d more settings at Weaviate's defaults)\n", n)
 		}
+		if r := c.Recreate; r != nil {
+			fmt.Fprintf(w, "      note: colstate manages %s, but it was deleted outside colstate; apply creates it again, empty\n", c.Collection)
+			if r.Snapshot != "" {
+				fmt.Fprintf(w, "      note: its data is in snapshot %s in %s (%s, taken %s); to bring it back instead, run before apply: colstate restore --collection %s %s\n",
+					r.Snapshot, r.Store, plural64(r.Objects, "object", "objects"), r.TakenAt.UTC().Format(time.RFC3339), c.Collection, r.Snapshot)
+			} else {
+				fmt.Fprintf(w, "      note: no snapshot in colstate's catalogue holds its data\n")
+			}
+		}
 	case Delete:
 		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), objectsPhrase(c))
 		if d := c.Data; d != nil && d.Snapshot != "" {
@@ -140,6 +150,10 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
 				Backup.Symbol(), plural64(d.Objects, "object", "objects"), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
 			for _, p := range d.DropProperties {
+				if undeclared(c, "property."+p) {
+					fmt.Fprintf(w, "      property %s exists in Weaviate but not in the configuration (added outside colstate, e.g. by auto-schema): the replace drops it and its values (they stay in the snapshot); declare it to keep it\n", p)
+					continue
+				}
 				fmt.Fprintf(w, "      property %s is removed: its values are dropped from the restored objects (they stay in the snapshot)\n", p)
 			}
 		}
@@ -245,10 +259,23 @@ func writeUnmanaged(w io.Writer, p *Plan) {
 	}
 }
 
+// undeclared reports whether the change drops a live-only group at path.
+func undeclared(c Change, path string) bool {
+	for _, f := range c.Fields {
+		if f.Path == path {
+			return f.Undeclared
+		}
+	}
+	return false
+}
+
 func writeField(w io.Writer, o RenderOptions, f collection.FieldChange) {
 	note := ""
 	if f.Replace {
 		note = o.paint(ansiRed, "  # forces replacement")
+	}
+	if f.Undeclared {
+		note = o.paint(ansiRed, "  # live only, not in the configuration: dropped; forces replacement")
 	}
 	switch {
 	case f.Before == nil:
@@ -339,6 +366,13 @@ func Markdown(w io.Writer, p *Plan) {
 func changeDetail(c Change) string {
 	switch c.Action {
 	case Create:
+		if r := c.Recreate; r != nil {
+			held := "no snapshot holds its data"
+			if r.Snapshot != "" {
+				held = "its data is in snapshot " + r.Snapshot
+			}
+			return fmt.Sprintf("%s; managed, deleted outside colstate: %s", plural(len(c.After.Properties), "property", "properties"), held)
+		}
 		return plural(len(c.After.Properties), "property", "properties")
 	case Replace:
 		return "forces replacement: " + strings.Join(c.Reasons(), "; ")

@@ -160,7 +160,7 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
 		})
 	}
-	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets}
+	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st)}
 	if err := ws.dataInput(ctx, st, liveCols, &in); err != nil {
 		return nil, err
 	}
@@ -175,6 +175,18 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	}
 	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
 	return p, nil
+}
+
+// held finds, for each collection, the newest snapshot in the state's
+// catalogue that holds it.
+func held(st *state.State) map[string]plan.Recreate {
+	out := map[string]plan.Recreate{}
+	for _, r := range st.Snapshots { // oldest first: later ones win
+		for name, m := range r.Collections {
+			out[name] = plan.Recreate{Snapshot: r.ID, Store: r.Store, Objects: m.Objects, TakenAt: r.TakenAt}
+		}
+	}
+	return out
 }
 
 func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {
