@@ -177,10 +177,10 @@ type Input struct {
 	Counts  map[string]int64       // live object counts of collections a plan may destroy
 	// Held is, by collection, the newest snapshot in the state's catalogue
 	// that holds it: named when a managed collection was deleted by hand.
-	Held map[string]Recreate
-	Due     []DueSnapshot
-	Store   string        // snapshot store for automatic backups
-	NewID   func() string // ids of planned snapshots
+	Held  map[string]Recreate
+	Due   []DueSnapshot
+	Store string        // snapshot store for automatic backups
+	NewID func() string // ids of planned snapshots
 }
 
 // Error lists every reason a plan cannot be made.
