@@ -132,6 +132,16 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 // name the same snapshot id and store. The snapshot exists only once every
 // collection is in it: an interrupted backup leaves nothing behind.
 func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Manifest, error) {
+	// Offloaded tenants cannot be read: refuse by name before the
+	// snapshot is started.
+	for _, c := range changes {
+		if c.Data.SchemaOnly {
+			continue
+		}
+		if err := d.refuseOffloaded(ctx, c.Collection); err != nil {
+			return nil, err
+		}
+	}
 	first := changes[0].Data
 	w, err := d.store(changes[0]).Create(snapshot.Manifest{ID: first.Snapshot, Source: d.Source, SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
 	if err != nil {
@@ -164,16 +174,15 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		return err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
+	tenants := []live.Tenant{{}}
 	var snapTenants []snapshot.Tenant
 	if s.MultiTenant {
 		ts, err := d.Client.Tenants(ctx, name)
 		if err != nil {
 			return err
 		}
-		tenants = tenants[:0]
+		tenants = ts
 		for _, t := range ts {
-			tenants = append(tenants, t.Name)
 			snapTenants = append(snapTenants, snapshot.Tenant{Name: t.Name, ActivityStatus: t.ActivityStatus})
 		}
 	}
@@ -184,25 +193,73 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
-	total, err := d.count(ctx, name, tenants)
+	// The active tenants are counted up front; an inactive one is counted
+	// once it has been activated to be read.
+	var active []string
+	for _, t := range tenants {
+		if t.Active() {
+			active = append(active, t.Name)
+		}
+	}
+	total, err := d.count(ctx, name, active)
 	if err != nil {
 		return err
 	}
 	pr := d.newProgress("backup "+name, total)
 	defer pr.Done()
+	activated := 0
 	for _, t := range tenants {
-		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-			if err := w.Write(name, t, o); err != nil {
-				return err
+		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
+			if !t.Active() {
+				n, err := d.Client.Count(ctx, name, t.Name)
+				if err != nil {
+					return err
+				}
+				pr.Grow(n)
 			}
-			pr.Add(1)
-			return nil
+			return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+				if err := w.Write(name, t.Name, o); err != nil {
+					return err
+				}
+				pr.Add(1)
+				return nil
+			})
 		})
+		if woke {
+			activated++
+		}
 		if err != nil {
 			return err
 		}
 	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+	}
 	return nil
+}
+
+// refuseOffloaded names the offloaded tenants of a collection, which
+// colstate cannot read.
+func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
+	cl, err := d.Client.Class(ctx, name)
+	if err != nil || !live.SchemaOf(cl).MultiTenant {
+		return nil // backupCollection reports a missing collection
+	}
+	ts, err := d.Client.Tenants(ctx, name)
+	if err != nil {
+		return err
+	}
+	if off := live.OffloadedTenants(ts); len(off) > 0 {
+		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) and run the command again; nothing was written", name, strings.Join(off, ", "))
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (d *Data) count(ctx context.Context, name string, tenants []string) (int64, error) {
@@ -234,20 +291,49 @@ func (d *Data) Clear(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	tenants, err := d.tenantNames(ctx, live.SchemaOf(cl))
-	if err != nil {
-		return err
+	tenants := []live.Tenant{{}}
+	if live.SchemaOf(cl).MultiTenant {
+		if tenants, err = d.Client.Tenants(ctx, name); err != nil {
+			return err
+		}
+		if off := live.OffloadedTenants(tenants); len(off) > 0 {
+			return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
+		}
 	}
-	total, err := d.count(ctx, name, tenants)
+	var active []string
+	for _, t := range tenants {
+		if t.Active() {
+			active = append(active, t.Name)
+		}
+	}
+	total, err := d.count(ctx, name, active)
 	if err != nil {
 		return err
 	}
 	pr := d.newProgress("clear "+name, total)
 	defer pr.Done()
+	activated := 0
 	for _, t := range tenants {
-		if _, err := d.Client.DeleteAllObjects(ctx, name, t, pr.Add); err != nil {
+		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
+			if !t.Active() {
+				n, err := d.Client.Count(ctx, name, t.Name)
+				if err != nil {
+					return err
+				}
+				pr.Grow(n)
+			}
+			_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
+			return err
+		})
+		if woke {
+			activated++
+		}
+		if err != nil {
 			return err
 		}
+	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "clear %s: activated %s one at a time to clear them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
 	}
 	return nil
 }

@@ -3,11 +3,13 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 )
@@ -177,4 +179,66 @@ func (c *Client) DeleteObjects(ctx context.Context, collection, tenant string, i
 		return dr.GetSuccessful(), fmt.Errorf("delete objects of %s%s: %d of %d deletions failed", collection, tenantSuffix(tenant), dr.GetFailed(), len(ids))
 	}
 	return dr.GetSuccessful(), nil
+}
+
+// Active reports whether the tenant's objects can be read and written now.
+func (t Tenant) Active() bool {
+	switch t.ActivityStatus {
+	case "", "HOT", "ACTIVE":
+		return true
+	}
+	return false
+}
+
+// Offloaded reports whether the tenant is offloaded to cloud storage
+// (FROZEN), or on its way there or back: colstate cannot read it.
+func (t Tenant) Offloaded() bool {
+	switch t.ActivityStatus {
+	case "FROZEN", "FREEZING", "UNFREEZING", "OFFLOADED", "OFFLOADING", "ONLOADING":
+		return true
+	}
+	return false
+}
+
+// OffloadedTenants names the offloaded tenants among ts.
+func OffloadedTenants(ts []Tenant) []string {
+	var out []string
+	for _, t := range ts {
+		if t.Offloaded() {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// restoreStatusTimeout bounds putting a tenant back to its status after
+// the command's context was cancelled (Ctrl-C).
+const restoreStatusTimeout = 30 * time.Second
+
+// WithTenantActive runs fn while tenant t of the collection is active. An
+// inactive (COLD) tenant is activated first and put back to the status it
+// had afterwards — also when fn fails or ctx is cancelled — so no tenant is
+// left activated; activated says whether that happened. An offloaded
+// tenant is refused before anything changes.
+func (c *Client) WithTenantActive(ctx context.Context, collection string, t Tenant, fn func() error) (activated bool, err error) {
+	if t.Active() {
+		return false, fn()
+	}
+	if t.Offloaded() {
+		return false, fmt.Errorf("tenant %s of %s is %s (offloaded): colstate cannot read it; load it back (activityStatus HOT) first", t.Name, collection, t.ActivityStatus)
+	}
+	if err := c.UpdateTenants(ctx, collection, []Tenant{{Name: t.Name, ActivityStatus: "HOT"}}); err != nil {
+		return false, fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err)
+	}
+	defer func() {
+		// Put it back even when ctx is cancelled: a Ctrl-C must not leave
+		// the tenant active.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
+		defer cancel()
+		if perr := c.UpdateTenants(bctx, collection, []Tenant{t}); perr != nil {
+			err = errors.Join(err, fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
+				t.Name, collection, t.ActivityStatus, perr, collection, t.Name, t.ActivityStatus))
+		}
+	}()
+	return true, fn()
 }

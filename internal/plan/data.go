@@ -40,9 +40,13 @@ type DataChange struct {
 	Reason string `json:"reason,omitempty"`
 	Policy string `json:"policy,omitempty"` // the snapshot block a backup is taken for
 
-	Objects      int64 `json:"objects"`                 // objects the change reads or writes
-	Tenants      int   `json:"tenants,omitempty"`       // tenants of a multi-tenant collection
-	CreateSchema bool  `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+	Objects int64 `json:"objects"`           // objects the change reads or writes
+	Tenants int   `json:"tenants,omitempty"` // tenants of a multi-tenant collection
+	// Inactive counts the tenants that were inactive (COLD) at plan time:
+	// their objects are not in Objects; a backup or clear activates each in
+	// turn and puts it back.
+	Inactive     int  `json:"inactive_tenants,omitempty"`
+	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
 }
 
 // SourceName is the collection's name inside the snapshot.
@@ -87,6 +91,10 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 		tenants := ""
 		if d.Tenants > 0 {
 			tenants = fmt.Sprintf(" in %d tenants", d.Tenants)
+		}
+		if d.Inactive > 0 {
+			tenants = fmt.Sprintf(" in %d active tenants, + the objects of %s (not counted: each is activated in turn, then set back)",
+				d.Tenants-d.Inactive, plural(d.Inactive, "inactive tenant", "inactive tenants"))
 		}
 		switch c.Action {
 		case Backup:
@@ -136,6 +144,9 @@ func Touches(p *Plan) []string {
 		switch c.Action {
 		case Backup:
 			s = fmt.Sprintf("read %d objects of %s; write snapshot %s under %s", d.Objects, c.Collection, d.Snapshot, d.Store)
+			if d.Inactive > 0 {
+				s += fmt.Sprintf("; activate %s one at a time to read them, then set each back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+			}
 			if d.SchemaOnly {
 				s = fmt.Sprintf("read the schema of %s; write snapshot %s under %s", c.Collection, d.Snapshot, d.Store)
 			}
@@ -148,6 +159,9 @@ func Touches(p *Plan) []string {
 			s = strings.Join(parts, "; ")
 		case Clear:
 			s = fmt.Sprintf("delete %d objects of %s", d.Objects, c.Collection)
+			if d.Inactive > 0 {
+				s += fmt.Sprintf(" and every object of its %s (activated one at a time, then set back)", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+			}
 		}
 		out = append(out, s)
 	}

@@ -175,12 +175,51 @@ type Input struct {
 	// Data planning; all optional.
 	Content map[string]ContentPlan // by collection
 	Counts  map[string]int64       // live object counts of collections a plan may destroy
+	// Tenants lists, by collection, the tenants that are not active: their
+	// objects are not in Counts.
+	Tenants map[string]TenantStatus
 	// Held is, by collection, the newest snapshot in the state's catalogue
 	// that holds it: named when a managed collection was deleted by hand.
 	Held  map[string]Recreate
 	Due   []DueSnapshot
 	Store string        // snapshot store for automatic backups
 	NewID func() string // ids of planned snapshots
+}
+
+// TenantStatus names a multi-tenant collection's tenants that cannot be
+// read as they are: inactive (COLD) ones, which a backup activates one at a
+// time and puts back, and offloaded (FROZEN) ones, which colstate cannot
+// read at all.
+type TenantStatus struct {
+	Inactive  []string
+	Offloaded []string
+}
+
+// mayHoldData reports whether the collection may hold objects: counted
+// ones, or tenants whose objects could not be counted.
+func (in Input) mayHoldData(name string) bool {
+	ts := in.Tenants[name]
+	return in.Counts[name] > 0 || len(ts.Inactive) > 0 || len(ts.Offloaded) > 0
+}
+
+// holds renders what a collection holds for a refusal: "12 objects", or
+// "12 objects in its active tenants and 3 inactive tenants not counted".
+func (in Input) holds(name string) string {
+	s := fmt.Sprintf("%d objects", in.Counts[name])
+	if n := len(in.Tenants[name].Inactive) + len(in.Tenants[name].Offloaded); n > 0 {
+		s += fmt.Sprintf(" in its active tenants and %d inactive or offloaded tenants not counted", n)
+	}
+	return s
+}
+
+// offloadedProblem refuses a backup of a collection with offloaded tenants.
+func (in Input) offloadedProblem(name, why string) string {
+	off := in.Tenants[name].Offloaded
+	if len(off) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("collection %s must be backed up %s, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first",
+		name, why, strings.Join(off, ", "))
 }
 
 // Error lists every reason a plan cannot be made.
@@ -248,7 +287,7 @@ func Diff(in Input) (*Plan, error) {
 					want.Name, strings.Join(c.Reasons(), "; ")))
 				continue
 			}
-			if action == Replace && in.Counts[want.Name] > 0 {
+			if action == Replace && in.mayHoldData(want.Name) {
 				var retyped []string
 				for _, f := range fields {
 					if strings.HasSuffix(f.Path, ".data_type") && f.Before != nil && f.After != nil {
@@ -257,23 +296,29 @@ func Diff(in Input) (*Plan, error) {
 				}
 				if len(retyped) > 0 {
 					problems = append(problems, fmt.Sprintf(
-						"collection %s holds %d objects and a property changes its data type (%s): colstate does not convert values, so the restore after the replace would fail; "+
+						"collection %s holds %s and a property changes its data type (%s): colstate does not convert values, so the restore after the replace would fail; "+
 							"add a new property instead, or empty the collection first (colstate clear %s)",
-						want.Name, in.Counts[want.Name], strings.Join(retyped, "; "), want.Name))
+						want.Name, in.holds(want.Name), strings.Join(retyped, "; "), want.Name))
 					continue
 				}
 			}
-			if action == Replace && in.Counts[want.Name] > 0 && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
+			if action == Replace && in.mayHoldData(want.Name) && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
 				problems = append(problems, fmt.Sprintf(
-					"collection %s holds %d objects and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
+					"collection %s holds %s and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
 						"empty it first (colstate clear %s), or create a new collection and restore into it",
-					want.Name, in.Counts[want.Name], have.MultiTenancy.Enabled, want.MultiTenancy.Enabled, want.Name))
+					want.Name, in.holds(want.Name), have.MultiTenancy.Enabled, want.MultiTenancy.Enabled, want.Name))
 				continue
+			}
+			if action == Replace {
+				if msg := in.offloadedProblem(want.Name, "before it is replaced"); msg != "" {
+					problems = append(problems, msg)
+					continue
+				}
 			}
 			have := have
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Reshape: true, DropProperties: removedProperties(fields)}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), Reshape: true, DropProperties: removedProperties(fields)}
 			}
 			p.Changes = append(p.Changes, c)
 		}
@@ -312,6 +357,13 @@ func Diff(in Input) (*Plan, error) {
 		if partial {
 			continue // a policy's snapshot holds all its collections, or is not taken
 		}
+		if !due.SchemaOnly {
+			for _, name := range due.Collections {
+				if msg := in.offloadedProblem(name, fmt.Sprintf("for snapshot %q (%s)", due.Policy, due.Reason)); msg != "" {
+					problems = append(problems, msg)
+				}
+			}
+		}
 		id := in.newID()
 		for _, name := range due.Collections {
 			if !targeted(name) {
@@ -324,7 +376,7 @@ func Diff(in Input) (*Plan, error) {
 				}
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), Policy: due.Policy, Reason: due.Reason}})
 		}
 	}
 	noBackup := map[string]bool{}
@@ -339,7 +391,11 @@ func Diff(in Input) (*Plan, error) {
 			have := have
 			c := Change{Collection: name, Action: Delete, Before: &have}
 			if in.NewID != nil && !noBackup[name] {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Reason: "before delete"}
+				if msg := in.offloadedProblem(name, "before it is deleted"); msg != "" {
+					problems = append(problems, msg)
+					continue
+				}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), Reason: "before delete"}
 			}
 			p.Changes = append(p.Changes, c)
 		} else {

@@ -148,7 +148,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		}
 		if d := c.Data; c.Action == Replace && d != nil {
 			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
-				Backup.Symbol(), plural64(d.Objects, "object", "objects"), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+				Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
 			for _, p := range d.DropProperties {
 				if undeclared(c, "property."+p) {
 					fmt.Fprintf(w, "      property %s exists in Weaviate but not in the configuration (added outside colstate, e.g. by auto-schema): the replace drops it and its values (they stay in the snapshot); declare it to keep it\n", p)
@@ -161,7 +161,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		writeContent(w, c, o)
 	case Backup:
 		d := c.Data
-		what := plural64(d.Objects, "object", "objects")
+		what := objectCount(d)
 		if d.Objects < 0 {
 			what = "its objects as the changes above leave them"
 		}
@@ -183,9 +183,19 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 	}
 }
 
+// objectCount renders a data change's object count, with the inactive
+// tenants whose objects it could not count.
+func objectCount(d *DataChange) string {
+	s := plural64(d.Objects, "object", "objects")
+	if d.Inactive > 0 {
+		s += fmt.Sprintf(" + the objects of %s, not counted: each is activated in turn to be read, then set back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+	}
+	return s
+}
+
 func objectsPhrase(c Change) string {
-	if c.Data != nil && c.Data.Objects > 0 {
-		return plural64(c.Data.Objects, "object", "objects")
+	if c.Data != nil && (c.Data.Objects > 0 || c.Data.Inactive > 0) {
+		return objectCount(c.Data)
 	}
 	return plural(len(c.Before.Properties), "property", "properties")
 }
