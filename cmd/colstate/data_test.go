@@ -31,6 +31,8 @@ func TestDataScripts(t *testing.T) {
 //	wv same alltypes THING AUTHOR N    succeed when both hold exactly the seeded objects
 //	wv same tenants NAME TENANTS N     likewise for a seeded multi-tenant collection
 //	wv count NAME N                    succeed when NAME holds N objects (all tenants)
+//	wv tenant NAME TENANT STATUS       set a tenant's activity status (HOT, COLD)
+//	wv tenantis NAME TENANT STATUS     succeed when the tenant has that status
 //
 // Other subcommands go to the plain wv command.
 func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
@@ -40,7 +42,7 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 			ts.Fatalf("usage: wv SUBCOMMAND ...")
 		}
 		switch args[0] {
-		case "seed", "same", "count":
+		case "seed", "same", "count", "tenant", "tenantis":
 		default:
 			plain(ts, neg, args)
 			return
@@ -56,6 +58,20 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 		}
 		var opErr error
 		switch {
+		case args[0] == "tenant" && len(args) == 4:
+			opErr = c.UpdateTenants(ctx, args[1], []live.Tenant{{Name: args[2], ActivityStatus: args[3]}})
+		case args[0] == "tenantis" && len(args) == 4:
+			all, err := c.Tenants(ctx, args[1])
+			ts.Check(err)
+			opErr = fmt.Errorf("%s has no tenant %s", args[1], args[2])
+			for _, t := range all {
+				if t.Name == args[2] {
+					opErr = nil
+					if t.ActivityStatus != args[3] {
+						opErr = fmt.Errorf("tenant %s of %s is %s, not %s", args[2], args[1], t.ActivityStatus, args[3])
+					}
+				}
+			}
 		case args[0] == "count" && len(args) == 3:
 			all, err := livetest.ReadAll(ctx, c, args[1])
 			ts.Check(err)

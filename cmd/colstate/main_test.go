@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"testing"
 
@@ -62,6 +65,7 @@ func TestScripts(t *testing.T) {
 //	wv exists NAME                 succeed when the collection exists
 //	wv class NAME                  print the collection's schema as JSON
 //	wv delete NAME                 delete a collection by hand
+//	wv insert NAME JSON            insert one object with these properties over REST (auto-schema adds unknown ones)
 func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) {
 	return func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) < 2 {
@@ -105,6 +109,20 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 			}
 		case "delete":
 			opErr = client.Delete(ctx, name)
+		case "insert":
+			if len(args) != 3 {
+				ts.Fatalf("usage: wv insert NAME JSON")
+			}
+			var props map[string]any
+			ts.Check(json.Unmarshal([]byte(args[2]), &props))
+			body, _ := json.Marshal(map[string]any{"class": name, "properties": props})
+			resp, err := http.Post(url+"/v1/objects", "application/json", bytes.NewReader(body))
+			ts.Check(err)
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				opErr = fmt.Errorf("insert into %s: %s: %s", name, resp.Status, msg)
+			}
 		default:
 			ts.Fatalf("wv: unknown subcommand %q", args[0])
 		}

@@ -117,7 +117,11 @@ func (l *Loader) LoadDir(dir string) (*Config, hcl.Diagnostics) {
 		return nil, diags
 	}
 	cfg, d := decode(files)
-	return cfg, append(diags, d...)
+	diags = append(diags, d...)
+	if !diags.HasErrors() {
+		diags = append(diags, checkSourceFiles(cfg, dir)...)
+	}
+	return cfg, diags
 }
 
 var rootSchema = &hcl.BodySchema{
