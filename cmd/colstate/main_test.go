@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
@@ -52,7 +53,7 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 // colstate binary against the real weaviate-server.
 func TestScripts(t *testing.T) {
 	runScripts(t, "../../testdata/script", func(url, _ string) map[string]scriptCmd {
-		return map[string]scriptCmd{"wv": wvCmd(url), "hold": holdCmd, "plantlock": plantLockCmd}
+		return map[string]scriptCmd{"wv": wvCmd(url), "hold": holdCmd, "plantlock": plantLockCmd, "snapid": snapIDCmd}
 	})
 }
 
@@ -133,4 +134,19 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 			ts.Fatalf("wv %s %s: %v", args[0], name, opErr)
 		}
 	}
+}
+
+// snapIDCmd sets $SNAP to the id of the newest snapshot the state's
+// catalogue records for a snapshot block: `snapid POLICY`.
+func snapIDCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: snapid POLICY")
+	}
+	st, err := state.Read(ts.MkAbs(".colstate/state.json"))
+	ts.Check(err)
+	rec := st.Newest(args[0])
+	if rec == nil {
+		ts.Fatalf("the state records no snapshot for %s", args[0])
+	}
+	ts.Setenv("SNAP", rec.ID)
 }

@@ -178,6 +178,9 @@ type Input struct {
 	// Tenants lists, by collection, the tenants that are not active: their
 	// objects are not in Counts.
 	Tenants map[string]TenantStatus
+	// Modules are the modules the server has enabled; nil skips the check
+	// that every vectorizer and module a change needs is among them.
+	Modules map[string]bool
 	// Held is, by collection, the newest snapshot in the state's catalogue
 	// that holds it: named when a managed collection was deleted by hand.
 	Held  map[string]Recreate
@@ -412,6 +415,7 @@ func Diff(in Input) (*Plan, error) {
 			problems = append(problems, fmt.Sprintf("-target=%s names no declared or managed collection", t))
 		}
 	}
+	problems = append(problems, missingModules(p.Changes, in.Modules)...)
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}
@@ -447,6 +451,48 @@ func orderChanges(changes []Change) {
 		}
 		lo = hi
 	}
+}
+
+// missingModules lists the vectorizers and modules the collections a plan
+// creates or changes need but the server has not enabled: Weaviate would
+// refuse them mid-apply.
+func missingModules(changes []Change, enabled map[string]bool) []string {
+	if enabled == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range changes {
+		if c.After == nil || (c.Action != Create && c.Action != Replace && c.Action != Update) {
+			continue
+		}
+		var need []string
+		add := func(m string) {
+			if m != "" && m != collection.DefaultVectorizer && !enabled[m] && !slices.Contains(need, m) {
+				need = append(need, m)
+			}
+		}
+		if len(c.After.Vectors) == 0 {
+			add(c.After.Vectorizer)
+		}
+		for _, v := range c.After.Vectors {
+			add(v.Vectorizer)
+		}
+		for _, m := range slices.Sorted(maps.Keys(c.After.ModuleConfig)) {
+			add(m)
+		}
+		if len(need) > 0 {
+			out = append(out, fmt.Sprintf("collection %s needs modules this Weaviate has not enabled: %s (enabled: %s); enable them on the server (ENABLE_MODULES) or change the configuration",
+				c.Collection, strings.Join(need, ", "), orNone(slices.Sorted(maps.Keys(enabled)))))
+		}
+	}
+	return out
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // markUndeclared marks the removed properties and named vectors colstate

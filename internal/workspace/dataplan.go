@@ -159,6 +159,15 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		cp.Add = int64(idx.Len())
 		return cp, nil
 	}
+	if len(idx.Dims) > 0 {
+		dims, err := ws.Client.VectorDims(ctx, s)
+		if err != nil {
+			return cp, err
+		}
+		if err := idx.CheckDims(src.Describe(), dims); err != nil {
+			return cp, err
+		}
+	}
 	if d.Content.Mode == content.Seed {
 		sz, err := ws.liveSize(ctx, d.Name, true)
 		if err != nil {

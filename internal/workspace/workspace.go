@@ -160,7 +160,11 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
 		})
 	}
-	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st)}
+	modules, err := ws.Client.Modules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules}
 	if err := ws.dataInput(ctx, st, liveCols, &in); err != nil {
 		return nil, err
 	}
