@@ -530,8 +530,12 @@ func decodeProperty(blk *hcl.Block, nested bool) (collection.Property, hcl.Diagn
 	} else if d := decodeAttr(a, &dataType); d.HasErrors() {
 		diags = append(diags, d...)
 	} else if !collection.IsPrimitive(dataType) && !validReference(dataType) {
+		hint := ""
+		if stored := storedReference(dataType); validReference(stored) {
+			hint = fmt.Sprintf(" If it names collections, write %q: Weaviate upper-cases the first letter of collection names.", stored)
+		}
 		diags = append(diags, attrError(a, "Invalid data type",
-			fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference (several targets: \"A|B\").", dataType, strings.Join(collection.PrimitiveTypes, ", "))))
+			fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference (several targets: \"A|B\").%s", dataType, strings.Join(collection.PrimitiveTypes, ", "), hint)))
 	}
 	p := collection.NewProperty(name, dataType)
 	textOnly := func(a *hcl.Attribute) *hcl.Diagnostic {
@@ -580,6 +584,16 @@ func decodeProperty(blk *hcl.Block, nested bool) (collection.Property, hcl.Diagn
 	}
 	p.Nested = inner
 	return p, diags
+}
+
+// storedReference is a cross-reference data type as Weaviate stores it:
+// every target collection's first letter upper-cased.
+func storedReference(dataType string) string {
+	parts := strings.Split(dataType, "|")
+	for i, t := range parts {
+		parts[i] = collection.StoredName(t)
+	}
+	return strings.Join(parts, "|")
 }
 
 func validReference(dataType string) bool {

@@ -25,3 +25,8 @@ collection "Bad-Name" {}
 collection "Other" {
   property "Id" { data_type = "text" }
 }
+
+collection "Refs" {
+  property "author" { data_type = "author" }
+  property "either" { data_type = "Author|post" }
+}
