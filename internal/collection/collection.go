@@ -170,6 +170,10 @@ var (
 	vectorNameRE   = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,229}$`)
 )
 
+// ReservedCollectionNames are the collection names Weaviate refuses, in
+// any case (its raft directory: usecases/schema/parser.go ParseClass).
+var ReservedCollectionNames = []string{"raft"}
+
 // ReservedPropertyNames are the property names Weaviate refuses, compared
 // after it lower-cases the first letter.
 var ReservedPropertyNames = []string{"_additional", "_id", "id"}

@@ -464,6 +464,9 @@ func decodeProperties(blocks hcl.Blocks, nested bool) ([]collection.Property, hc
 func checkCollectionName(name string, at hcl.Range) *hcl.Diagnostic {
 	stored := collection.StoredName(name)
 	switch {
+	case slices.Contains(collection.ReservedCollectionNames, strings.ToLower(name)):
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reserved collection name",
+			Detail: fmt.Sprintf("Weaviate reserves the collection name %q (in any case) for its own use and refuses it. Choose another name.", name), Subject: at.Ptr()}
 	case collection.ValidName(name):
 		return nil
 	case stored != name && collection.ValidName(stored):

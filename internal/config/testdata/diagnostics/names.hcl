@@ -30,3 +30,4 @@ collection "Refs" {
   property "author" { data_type = "author" }
   property "either" { data_type = "Author|post" }
 }
+collection "Raft" {}
