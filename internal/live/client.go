@@ -28,6 +28,9 @@ type Client struct {
 	rpc    rpcConn // gRPC, dialled on first use (grpc.go)
 	// Retry bounds how transient failures are retried (retry.go).
 	Retry Backoff
+	// TenantLog, when set, records every tenant WithTenantActive activates
+	// until it is set back (tenants.go).
+	TenantLog TenantLog
 }
 
 // Options configure a Client.

@@ -215,6 +215,16 @@ func OffloadedTenants(ts []Tenant) []string {
 // the command's context was cancelled (Ctrl-C).
 const restoreStatusTimeout = 30 * time.Second
 
+// TenantLog records the tenants colstate activates, so that a run killed
+// before it could set one back (SIGKILL, a crash) lets the next run do it.
+type TenantLog interface {
+	// Activated is called before the tenant is activated; t holds the
+	// status to set back. An error stops the activation.
+	Activated(collection string, t Tenant) error
+	// SetBack is called once the tenant has its status again.
+	SetBack(collection, tenant string) error
+}
+
 // WithTenantActive runs fn while tenant t of the collection is active. An
 // inactive (COLD) tenant is activated first and put back to the status it
 // had afterwards — also when fn fails or ctx is cancelled — so no tenant is
@@ -227,6 +237,11 @@ func (c *Client) WithTenantActive(ctx context.Context, collection string, t Tena
 	if t.Offloaded() {
 		return false, fmt.Errorf("tenant %s of %s is %s (offloaded): colstate cannot read it; load it back (activityStatus HOT) first", t.Name, collection, t.ActivityStatus)
 	}
+	if c.TenantLog != nil {
+		if err := c.TenantLog.Activated(collection, t); err != nil {
+			return false, fmt.Errorf("record tenant %s of %s before activating it: %w", t.Name, collection, err)
+		}
+	}
 	if err := c.UpdateTenants(ctx, collection, []Tenant{{Name: t.Name, ActivityStatus: "HOT"}}); err != nil {
 		return false, fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err)
 	}
@@ -236,8 +251,14 @@ func (c *Client) WithTenantActive(ctx context.Context, collection string, t Tena
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
 		defer cancel()
 		if perr := c.UpdateTenants(bctx, collection, []Tenant{t}); perr != nil {
-			err = errors.Join(err, fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
+			err = errors.Join(err, fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; the next colstate command sets it back, or set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
 				t.Name, collection, t.ActivityStatus, perr, collection, t.Name, t.ActivityStatus))
+			return
+		}
+		if c.TenantLog != nil {
+			if lerr := c.TenantLog.SetBack(collection, t.Name); lerr != nil {
+				err = errors.Join(err, fmt.Errorf("tenant %s of %s is set back to %s, but the record of it could not be updated: %w", t.Name, collection, t.ActivityStatus, lerr))
+			}
 		}
 	}()
 	return true, fn()

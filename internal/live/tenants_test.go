@@ -43,6 +43,8 @@ func TestWithTenantActiveSetsStatusBack(t *testing.T) {
 		t.Fatalf("tenant is %s after setting it COLD", cold.ActivityStatus)
 	}
 	s := live.SchemaOf(must(c.Class(ctx, name)))
+	rec := &recordingLog{c: c, status: status}
+	c.TenantLog = rec
 	n := 0
 	woke, err := c.WithTenantActive(ctx, name, cold, func() error {
 		return c.ReadObjects(ctx, s, live.ReadOptions{Tenant: "t0"}, func(*object.Object) error { n++; return nil })
@@ -52,6 +54,11 @@ func TestWithTenantActiveSetsStatusBack(t *testing.T) {
 	}
 	if got := status(); got != cold.ActivityStatus {
 		t.Fatalf("tenant is %s after the read, want %s", got, cold.ActivityStatus)
+	}
+	// The log hears of the activation before it happens (the tenant is
+	// still COLD) and of the set-back after it.
+	if want := "activated t0 (was " + cold.ActivityStatus + ", still " + cold.ActivityStatus + "); set back t0 (now " + cold.ActivityStatus + ")"; strings.Join(rec.events, "; ") != want {
+		t.Fatalf("log = %q, want %q", rec.events, want)
 	}
 
 	// Interrupted mid-read: the status is put back all the same.
@@ -83,4 +90,22 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// recordingLog is a TenantLog that notes each call with the tenant's live
+// status at that moment.
+type recordingLog struct {
+	c      *live.Client
+	status func() string
+	events []string
+}
+
+func (r *recordingLog) Activated(_ string, t live.Tenant) error {
+	r.events = append(r.events, "activated "+t.Name+" (was "+t.ActivityStatus+", still "+r.status()+")")
+	return nil
+}
+
+func (r *recordingLog) SetBack(_, tenant string) error {
+	r.events = append(r.events, "set back "+tenant+" (now "+r.status()+")")
+	return nil
 }

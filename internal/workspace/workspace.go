@@ -72,6 +72,13 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		return nil, err
 	}
 	ws.Client = client
+	// Inactive tenants a killed colstate left activated get their status
+	// back before anything else reads them; this run records its own.
+	if err := recoverTenants(ctx, client, ws.StatePath(), func(msg string) { fmt.Fprintln(log, msg) }); err != nil {
+		ws.Close()
+		return nil, err
+	}
+	client.TenantLog = newTenantLog(ws.StatePath())
 	return ws, nil
 }
 
