@@ -338,24 +338,9 @@ func (d *Data) Clear(ctx context.Context, name string) error {
 	return nil
 }
 
-func (d *Data) tenantNames(ctx context.Context, s *live.ObjectSchema) ([]string, error) {
-	if !s.MultiTenant {
-		return []string{""}, nil
-	}
-	ts, err := d.Client.Tenants(ctx, s.Collection)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range ts {
-		out = append(out, t.Name)
-	}
-	return out, nil
-}
-
 // Restore loads one collection of a snapshot: into an absent (or empty)
 // collection for a restore, into a live one for a merge.
-func (d *Data) Restore(ctx context.Context, c plan.Change) error {
+func (d *Data) Restore(ctx context.Context, c plan.Change) (err error) {
 	r, err := d.store(c).Open(c.Data.Snapshot)
 	if err != nil {
 		return err
@@ -375,6 +360,24 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 	}
 	resume := false
 	liveClass, err := d.Client.Class(ctx, target)
+	if err == nil && live.SchemaOf(liveClass).MultiTenant {
+		// The snapshot's tenants that are inactive live are written and
+		// read back: activate them now, and give each back its live status
+		// when the restore fails or merges (a restore sets the snapshot's).
+		woken, werr := d.wakeTenants(ctx, target, sc.Tenants)
+		if werr != nil {
+			return werr
+		}
+		defer func() {
+			for _, a := range woken {
+				if err != nil || c.Action == plan.Merge {
+					err = errors.Join(err, a.SetBack(ctx))
+				} else {
+					err = errors.Join(err, a.Keep())
+				}
+			}
+		}()
+	}
 	switch {
 	case errors.Is(err, live.ErrNotFound):
 		if c.Action == plan.Merge {
@@ -621,12 +624,69 @@ func (w *liveWalker) identical(o *object.Object) (bool, error) {
 	return h.Hash() == cmp.Hash(), nil
 }
 
+// liveCount counts a live collection's objects in every tenant; an
+// inactive tenant is activated in turn to be counted, and set back.
 func (d *Data) liveCount(ctx context.Context, s *live.ObjectSchema) (int64, error) {
-	tenants, err := d.tenantNames(ctx, s)
+	if !s.MultiTenant {
+		return d.Client.Count(ctx, s.Collection, "")
+	}
+	ts, err := d.Client.Tenants(ctx, s.Collection)
 	if err != nil {
 		return 0, err
 	}
-	return d.count(ctx, s.Collection, tenants)
+	var total int64
+	for _, t := range ts {
+		if _, err := d.Client.WithTenantActive(ctx, s.Collection, t, func() error {
+			n, err := d.Client.Count(ctx, s.Collection, t.Name)
+			total += n
+			return err
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// wakeTenants activates the snapshot's tenants that exist in target but
+// are inactive, refusing offloaded ones by name before changing anything.
+func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.Tenant) ([]*live.Activation, error) {
+	have, err := d.Client.Tenants(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	inSnap := map[string]bool{}
+	for _, t := range snap {
+		inSnap[t.Name] = true
+	}
+	var sleeping []live.Tenant
+	var off []string
+	for _, t := range have {
+		switch {
+		case !inSnap[t.Name] || t.Active():
+		case t.Offloaded():
+			off = append(off, t.Name)
+		default:
+			sleeping = append(sleeping, t)
+		}
+	}
+	if len(off) > 0 {
+		return nil, fmt.Errorf("collection %s has offloaded (FROZEN) tenants the snapshot would write into: %s; load them back (activityStatus HOT or COLD) first; nothing was written", target, strings.Join(off, ", "))
+	}
+	var woken []*live.Activation
+	for _, t := range sleeping {
+		a, err := d.Client.ActivateTenant(ctx, target, t)
+		if err != nil {
+			for _, w := range woken {
+				err = errors.Join(err, w.SetBack(ctx))
+			}
+			return nil, err
+		}
+		woken = append(woken, a)
+	}
+	if len(woken) > 0 {
+		fmt.Fprintf(d.Out, "Activated %s of %s to write into them; each gets its status back afterwards.\n", plural(len(woken), "inactive tenant", "inactive tenants"), target)
+	}
+	return woken, nil
 }
 
 // ensureTenants creates the snapshot's tenants that the collection lacks,

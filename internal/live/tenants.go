@@ -225,6 +225,56 @@ type TenantLog interface {
 	SetBack(collection, tenant string) error
 }
 
+// Activation is an inactive tenant colstate activated, recorded in the
+// client's TenantLog until SetBack or Keep.
+type Activation struct {
+	c          *Client
+	collection string
+	tenant     Tenant // with the status it had
+}
+
+// ActivateTenant activates an inactive (COLD) tenant and returns what sets
+// it back. An offloaded tenant is refused before anything changes.
+func (c *Client) ActivateTenant(ctx context.Context, collection string, t Tenant) (*Activation, error) {
+	if t.Offloaded() {
+		return nil, fmt.Errorf("tenant %s of %s is %s (offloaded): colstate cannot read it; load it back (activityStatus HOT) first", t.Name, collection, t.ActivityStatus)
+	}
+	if c.TenantLog != nil {
+		if err := c.TenantLog.Activated(collection, t); err != nil {
+			return nil, fmt.Errorf("record tenant %s of %s before activating it: %w", t.Name, collection, err)
+		}
+	}
+	if err := c.UpdateTenants(ctx, collection, []Tenant{{Name: t.Name, ActivityStatus: "HOT"}}); err != nil {
+		return nil, fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err)
+	}
+	return &Activation{c: c, collection: collection, tenant: t}, nil
+}
+
+// SetBack gives the tenant back the status it had, even when ctx is
+// cancelled: a Ctrl-C must not leave the tenant active.
+func (a *Activation) SetBack(ctx context.Context) error {
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
+	defer cancel()
+	t := a.tenant
+	if err := a.c.UpdateTenants(bctx, a.collection, []Tenant{t}); err != nil {
+		return fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; the next colstate command sets it back, or set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
+			t.Name, a.collection, t.ActivityStatus, err, a.collection, t.Name, t.ActivityStatus)
+	}
+	return a.Keep()
+}
+
+// Keep drops the record without changing the tenant's status: the caller
+// has given it the status it should have.
+func (a *Activation) Keep() error {
+	if a.c.TenantLog == nil {
+		return nil
+	}
+	if err := a.c.TenantLog.SetBack(a.collection, a.tenant.Name); err != nil {
+		return fmt.Errorf("tenant %s of %s has its status, but the record of its activation could not be updated: %w", a.tenant.Name, a.collection, err)
+	}
+	return nil
+}
+
 // WithTenantActive runs fn while tenant t of the collection is active. An
 // inactive (COLD) tenant is activated first and put back to the status it
 // had afterwards — also when fn fails or ctx is cancelled — so no tenant is
@@ -234,32 +284,10 @@ func (c *Client) WithTenantActive(ctx context.Context, collection string, t Tena
 	if t.Active() {
 		return false, fn()
 	}
-	if t.Offloaded() {
-		return false, fmt.Errorf("tenant %s of %s is %s (offloaded): colstate cannot read it; load it back (activityStatus HOT) first", t.Name, collection, t.ActivityStatus)
+	a, err := c.ActivateTenant(ctx, collection, t)
+	if err != nil {
+		return false, err
 	}
-	if c.TenantLog != nil {
-		if err := c.TenantLog.Activated(collection, t); err != nil {
-			return false, fmt.Errorf("record tenant %s of %s before activating it: %w", t.Name, collection, err)
-		}
-	}
-	if err := c.UpdateTenants(ctx, collection, []Tenant{{Name: t.Name, ActivityStatus: "HOT"}}); err != nil {
-		return false, fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err)
-	}
-	defer func() {
-		// Put it back even when ctx is cancelled: a Ctrl-C must not leave
-		// the tenant active.
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
-		defer cancel()
-		if perr := c.UpdateTenants(bctx, collection, []Tenant{t}); perr != nil {
-			err = errors.Join(err, fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; the next colstate command sets it back, or set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
-				t.Name, collection, t.ActivityStatus, perr, collection, t.Name, t.ActivityStatus))
-			return
-		}
-		if c.TenantLog != nil {
-			if lerr := c.TenantLog.SetBack(collection, t.Name); lerr != nil {
-				err = errors.Join(err, fmt.Errorf("tenant %s of %s is set back to %s, but the record of it could not be updated: %w", t.Name, collection, t.ActivityStatus, lerr))
-			}
-		}
-	}()
+	defer func() { err = errors.Join(err, a.SetBack(ctx)) }()
 	return true, fn()
 }
