@@ -40,6 +40,8 @@ func TestDataScripts(t *testing.T) {
 //	wv addprop NAME PROP               add a text property by hand
 //	wv prop NAME ID PROP               print one property value of an object as JSON
 //	wv allvectors NAME N               succeed when NAME holds N objects, each with every vector its schema has (prints those lacking one)
+//	wv tenant NAME TENANT STATUS       set a tenant's activity status (HOT, COLD)
+//	wv tenantis NAME TENANT STATUS     succeed when the tenant has that status
 //
 // Other subcommands go to the plain wv command.
 func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
@@ -49,7 +51,7 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 			ts.Fatalf("usage: wv SUBCOMMAND ...")
 		}
 		switch args[0] {
-		case "seed", "same", "count", "setprop", "addprop", "prop", "allvectors":
+		case "seed", "same", "count", "setprop", "addprop", "prop", "allvectors", "tenant", "tenantis":
 		default:
 			plain(ts, neg, args)
 			return
@@ -102,6 +104,20 @@ func wvDataCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, a
 				opErr = fmt.Errorf("%s holds %d objects, not %s", args[1], len(all), args[2])
 			case len(lacking) > 0:
 				opErr = fmt.Errorf("%d vectors are missing:\n%s", len(lacking), strings.Join(lacking, "\n"))
+			}
+		case args[0] == "tenant" && len(args) == 4:
+			opErr = c.UpdateTenants(ctx, args[1], []live.Tenant{{Name: args[2], ActivityStatus: args[3]}})
+		case args[0] == "tenantis" && len(args) == 4:
+			all, err := c.Tenants(ctx, args[1])
+			ts.Check(err)
+			opErr = fmt.Errorf("%s has no tenant %s", args[1], args[2])
+			for _, t := range all {
+				if t.Name == args[2] {
+					opErr = nil
+					if t.ActivityStatus != args[3] {
+						opErr = fmt.Errorf("tenant %s of %s is %s, not %s", args[2], args[1], t.ActivityStatus, args[3])
+					}
+				}
 			}
 		case args[0] == "count" && len(args) == 3:
 			all, err := livetest.ReadAll(ctx, c, args[1])

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
@@ -49,7 +53,7 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 // colstate binary against the real weaviate-server.
 func TestScripts(t *testing.T) {
 	runScripts(t, "../../testdata/script", func(url, _ string) map[string]scriptCmd {
-		return map[string]scriptCmd{"wv": wvCmd(url), "hold": holdCmd, "plantlock": plantLockCmd}
+		return map[string]scriptCmd{"wv": wvCmd(url), "hold": holdCmd, "plantlock": plantLockCmd, "snapid": snapIDCmd}
 	})
 }
 
@@ -62,6 +66,7 @@ func TestScripts(t *testing.T) {
 //	wv exists NAME                 succeed when the collection exists
 //	wv class NAME                  print the collection's schema as JSON
 //	wv delete NAME                 delete a collection by hand
+//	wv insert NAME JSON            insert one object with these properties over REST (auto-schema adds unknown ones)
 func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) {
 	return func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) < 2 {
@@ -105,6 +110,20 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 			}
 		case "delete":
 			opErr = client.Delete(ctx, name)
+		case "insert":
+			if len(args) != 3 {
+				ts.Fatalf("usage: wv insert NAME JSON")
+			}
+			var props map[string]any
+			ts.Check(json.Unmarshal([]byte(args[2]), &props))
+			body, _ := json.Marshal(map[string]any{"class": name, "properties": props})
+			resp, err := http.Post(url+"/v1/objects", "application/json", bytes.NewReader(body))
+			ts.Check(err)
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				opErr = fmt.Errorf("insert into %s: %s: %s", name, resp.Status, msg)
+			}
 		default:
 			ts.Fatalf("wv: unknown subcommand %q", args[0])
 		}
@@ -115,4 +134,19 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 			ts.Fatalf("wv %s %s: %v", args[0], name, opErr)
 		}
 	}
+}
+
+// snapIDCmd sets $SNAP to the id of the newest snapshot the state's
+// catalogue records for a snapshot block: `snapid POLICY`.
+func snapIDCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: snapid POLICY")
+	}
+	st, err := state.Read(ts.MkAbs(".colstate/state.json"))
+	ts.Check(err)
+	rec := st.Newest(args[0])
+	if rec == nil {
+		ts.Fatalf("the state records no snapshot for %s", args[0])
+	}
+	ts.Setenv("SNAP", rec.ID)
 }

@@ -280,7 +280,12 @@ func snapshotShowCmd(c *cli.Context) error {
 		if len(col.Tenants) > 0 {
 			var ts []string
 			for _, t := range col.Tenants {
-				ts = append(ts, t.Name)
+				switch t.ActivityStatus {
+				case "", "HOT", "ACTIVE":
+					ts = append(ts, t.Name)
+				default: // restore gives it back this status
+					ts = append(ts, t.Name+" ("+t.ActivityStatus+")")
+				}
 			}
 			fmt.Fprintf(out, "    tenants: %s\n", strings.Join(ts, ", "))
 		}

@@ -234,6 +234,16 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 // name the same snapshot id and store. The snapshot exists only once every
 // collection is in it: an interrupted backup leaves nothing behind.
 func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Manifest, error) {
+	// Offloaded tenants cannot be read: refuse by name before the
+	// snapshot is started.
+	for _, c := range changes {
+		if c.Data.SchemaOnly {
+			continue
+		}
+		if err := d.refuseOffloaded(ctx, c.Collection); err != nil {
+			return nil, err
+		}
+	}
 	first := changes[0].Data
 	w, err := d.store(changes[0]).Create(snapshot.Manifest{ID: first.Snapshot, Source: d.Source, SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
 	if err != nil {
@@ -266,16 +276,15 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		return err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
+	tenants := []live.Tenant{{}}
 	var snapTenants []snapshot.Tenant
 	if s.MultiTenant {
 		ts, err := d.Client.Tenants(ctx, name)
 		if err != nil {
 			return err
 		}
-		tenants = tenants[:0]
+		tenants = ts
 		for _, t := range ts {
-			tenants = append(tenants, t.Name)
 			snapTenants = append(snapTenants, snapshot.Tenant{Name: t.Name, ActivityStatus: t.ActivityStatus})
 		}
 	}
@@ -286,25 +295,73 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
-	total, err := d.count(ctx, name, tenants)
+	// The active tenants are counted up front; an inactive one is counted
+	// once it has been activated to be read.
+	var active []string
+	for _, t := range tenants {
+		if t.Active() {
+			active = append(active, t.Name)
+		}
+	}
+	total, err := d.count(ctx, name, active)
 	if err != nil {
 		return err
 	}
 	pr := d.newProgress("backup "+name, total)
 	defer pr.Done()
+	activated := 0
 	for _, t := range tenants {
-		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-			if err := w.Write(name, t, o); err != nil {
-				return err
+		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
+			if !t.Active() {
+				n, err := d.Client.Count(ctx, name, t.Name)
+				if err != nil {
+					return err
+				}
+				pr.Grow(n)
 			}
-			pr.Add(1)
-			return nil
+			return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+				if err := w.Write(name, t.Name, o); err != nil {
+					return err
+				}
+				pr.Add(1)
+				return nil
+			})
 		})
+		if woke {
+			activated++
+		}
 		if err != nil {
 			return err
 		}
 	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+	}
 	return nil
+}
+
+// refuseOffloaded names the offloaded tenants of a collection, which
+// colstate cannot read.
+func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
+	cl, err := d.Client.Class(ctx, name)
+	if err != nil || !live.SchemaOf(cl).MultiTenant {
+		return nil // backupCollection reports a missing collection
+	}
+	ts, err := d.Client.Tenants(ctx, name)
+	if err != nil {
+		return err
+	}
+	if off := live.OffloadedTenants(ts); len(off) > 0 {
+		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) and run the command again; nothing was written", name, strings.Join(off, ", "))
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (d *Data) count(ctx context.Context, name string, tenants []string) (int64, error) {
@@ -336,37 +393,51 @@ func (d *Data) Clear(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	tenants, err := d.tenantNames(ctx, live.SchemaOf(cl))
-	if err != nil {
-		return err
+	tenants := []live.Tenant{{}}
+	if live.SchemaOf(cl).MultiTenant {
+		if tenants, err = d.Client.Tenants(ctx, name); err != nil {
+			return err
+		}
+		if off := live.OffloadedTenants(tenants); len(off) > 0 {
+			return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
+		}
 	}
-	total, err := d.count(ctx, name, tenants)
+	var active []string
+	for _, t := range tenants {
+		if t.Active() {
+			active = append(active, t.Name)
+		}
+	}
+	total, err := d.count(ctx, name, active)
 	if err != nil {
 		return err
 	}
 	pr := d.newProgress("clear "+name, total)
 	defer pr.Done()
+	activated := 0
 	for _, t := range tenants {
-		if _, err := d.Client.DeleteAllObjects(ctx, name, t, pr.Add); err != nil {
+		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
+			if !t.Active() {
+				n, err := d.Client.Count(ctx, name, t.Name)
+				if err != nil {
+					return err
+				}
+				pr.Grow(n)
+			}
+			_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
+			return err
+		})
+		if woke {
+			activated++
+		}
+		if err != nil {
 			return err
 		}
 	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "clear %s: activated %s one at a time to clear them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+	}
 	return nil
-}
-
-func (d *Data) tenantNames(ctx context.Context, s *live.ObjectSchema) ([]string, error) {
-	if !s.MultiTenant {
-		return []string{""}, nil
-	}
-	ts, err := d.Client.Tenants(ctx, s.Collection)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range ts {
-		out = append(out, t.Name)
-	}
-	return out, nil
 }
 
 // Restore loads one collection of a snapshot: into an absent (or empty)
@@ -430,7 +501,7 @@ func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*
 // a cycle added once all exist; then every collection's objects are written
 // without their references, then the objects holding references are
 // written whole; then each collection is verified.
-func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) error {
+func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error) {
 	jobs := make([]*restoreJob, 0, len(changes))
 	for _, c := range changes {
 		j := &restoreJob{c: c}
@@ -441,6 +512,32 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) error {
 	}
 	if err := d.createCollections(ctx, jobs); err != nil {
 		return err
+	}
+	for _, j := range jobs {
+		if j.created {
+			continue
+		}
+		liveClass, err := d.Client.Class(ctx, j.c.Collection)
+		if err != nil || !live.SchemaOf(liveClass).MultiTenant {
+			continue // prepareRestore reports a missing collection
+		}
+		// The snapshot's tenants that are inactive live are written and
+		// read back: activate them now, and give each back its live status
+		// when the restore fails or merges (a restore sets the snapshot's).
+		woken, werr := d.wakeTenants(ctx, j.c.Collection, j.sc.Tenants)
+		if werr != nil {
+			return j.wrap(werr)
+		}
+		merge := j.c.Action == plan.Merge
+		defer func() {
+			for _, a := range woken {
+				if err != nil || merge {
+					err = errors.Join(err, a.SetBack(ctx))
+				} else {
+					err = errors.Join(err, a.Keep())
+				}
+			}
+		}()
 	}
 	for _, j := range jobs {
 		if err := d.prepareRestore(ctx, j); err != nil {
@@ -997,12 +1094,69 @@ func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
 	return h, h.Hash() == cmp.Hash(), nil
 }
 
+// liveCount counts a live collection's objects in every tenant; an
+// inactive tenant is activated in turn to be counted, and set back.
 func (d *Data) liveCount(ctx context.Context, s *live.ObjectSchema) (int64, error) {
-	tenants, err := d.tenantNames(ctx, s)
+	if !s.MultiTenant {
+		return d.Client.Count(ctx, s.Collection, "")
+	}
+	ts, err := d.Client.Tenants(ctx, s.Collection)
 	if err != nil {
 		return 0, err
 	}
-	return d.count(ctx, s.Collection, tenants)
+	var total int64
+	for _, t := range ts {
+		if _, err := d.Client.WithTenantActive(ctx, s.Collection, t, func() error {
+			n, err := d.Client.Count(ctx, s.Collection, t.Name)
+			total += n
+			return err
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// wakeTenants activates the snapshot's tenants that exist in target but
+// are inactive, refusing offloaded ones by name before changing anything.
+func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.Tenant) ([]*live.Activation, error) {
+	have, err := d.Client.Tenants(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	inSnap := map[string]bool{}
+	for _, t := range snap {
+		inSnap[t.Name] = true
+	}
+	var sleeping []live.Tenant
+	var off []string
+	for _, t := range have {
+		switch {
+		case !inSnap[t.Name] || t.Active():
+		case t.Offloaded():
+			off = append(off, t.Name)
+		default:
+			sleeping = append(sleeping, t)
+		}
+	}
+	if len(off) > 0 {
+		return nil, fmt.Errorf("collection %s has offloaded (FROZEN) tenants the snapshot would write into: %s; load them back (activityStatus HOT or COLD) first; nothing was written", target, strings.Join(off, ", "))
+	}
+	var woken []*live.Activation
+	for _, t := range sleeping {
+		a, err := d.Client.ActivateTenant(ctx, target, t)
+		if err != nil {
+			for _, w := range woken {
+				err = errors.Join(err, w.SetBack(ctx))
+			}
+			return nil, err
+		}
+		woken = append(woken, a)
+	}
+	if len(woken) > 0 {
+		fmt.Fprintf(d.Out, "Activated %s of %s to write into them; each gets its status back afterwards.\n", plural(len(woken), "inactive tenant", "inactive tenants"), target)
+	}
+	return woken, nil
 }
 
 // ensureTenants creates the snapshot's tenants that the collection lacks,

@@ -66,6 +66,17 @@ func (d *Data) newProgress(label string, total int64) *progress {
 	return p
 }
 
+// Grow adds n objects to the expected total (an inactive tenant, counted
+// once it is activated).
+func (p *progress) Grow(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total += n
+	if p.bar != nil {
+		p.bar.ChangeMax64(p.total)
+	}
+}
+
 func (p *progress) Add(n int) {
 	p.n.Add(int64(n))
 	if p.bar != nil {
@@ -96,16 +107,19 @@ func (p *progress) rate() (r float64, ok bool) {
 
 func (p *progress) line() {
 	n := p.n.Load()
+	p.mu.Lock()
+	total := p.total
+	p.mu.Unlock()
 	s := fmt.Sprintf("%s: %d", p.label, n)
-	if p.total > 0 {
-		s += fmt.Sprintf("/%d objects (%d%%)", p.total, n*100/p.total)
+	if total > 0 {
+		s += fmt.Sprintf("/%d objects (%d%%)", total, n*100/total)
 	} else {
 		s += " objects"
 	}
 	if r, ok := p.rate(); ok {
 		s += fmt.Sprintf(", %.0f objects/s", r)
-		if r > 0 && p.total > n {
-			s += fmt.Sprintf(", ETA %s", time.Duration(float64(p.total-n)/r*float64(time.Second)).Round(time.Second))
+		if r > 0 && total > n {
+			s += fmt.Sprintf(", ETA %s", time.Duration(float64(total-n)/r*float64(time.Second)).Round(time.Second))
 		}
 	}
 	fmt.Fprintln(p.out, s)

@@ -171,16 +171,59 @@ var (
 	}
 )
 
-var nameRE = regexp.MustCompile(`^[A-Z][_0-9A-Za-z]*$`)
-var propertyNameRE = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]*$`)
+// Weaviate's naming rules (entities/schema/validation.go, v1.35): collection
+// names match ClassNameRegexCore, properties PropertyNameRegex (at most 231
+// characters), nested properties NestedPropertyNameRegex (no limit), named
+// vectors TargetVectorNameRegex (at most 230).
+var (
+	nameRE         = regexp.MustCompile(`^[A-Z][_0-9A-Za-z]{0,254}$`)
+	propertyNameRE = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,230}$`)
+	nestedNameRE   = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]*$`)
+	vectorNameRE   = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,229}$`)
+)
+
+// ReservedCollectionNames are the collection names Weaviate refuses, in
+// any case (its raft directory: usecases/schema/parser.go ParseClass).
+var ReservedCollectionNames = []string{"raft"}
+
+// ReservedPropertyNames are the property names Weaviate refuses, compared
+// after it lower-cases the first letter.
+var ReservedPropertyNames = []string{"_additional", "_id", "id"}
 
 // ValidName reports whether name is a valid collection name. Weaviate
 // capitalises the first letter of a name it is given; colstate asks for the
 // capitalised form so the name in HCL is the name in Weaviate.
 func ValidName(name string) bool { return nameRE.MatchString(name) }
 
-// ValidPropertyName reports whether name is a valid property or vector name.
+// ValidPropertyName reports whether name is a valid (top-level) property name
+// as Weaviate stores it; Weaviate lower-cases the first letter (see
+// StoredPropertyName), which this does not check.
 func ValidPropertyName(name string) bool { return propertyNameRE.MatchString(name) }
+
+// ValidNestedPropertyName reports whether name is a valid nested property name.
+func ValidNestedPropertyName(name string) bool { return nestedNameRE.MatchString(name) }
+
+// ValidVectorName reports whether name is a valid named-vector name.
+func ValidVectorName(name string) bool { return vectorNameRE.MatchString(name) }
+
+// StoredName is the collection name Weaviate stores for name: its first
+// letter upper-cased (schema.UppercaseClassName).
+func StoredName(name string) string {
+	if name == "" {
+		return name
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// StoredPropertyName is the property name Weaviate stores for name: its
+// first letter lower-cased (schema.LowercaseFirstLetter). Nested property
+// names are stored as given.
+func StoredPropertyName(name string) string {
+	if name == "" {
+		return name
+	}
+	return strings.ToLower(name[:1]) + name[1:]
+}
 
 // IsText reports whether a property of this data type is tokenized text.
 func IsText(dataType string) bool { return dataType == "text" || dataType == "text[]" }

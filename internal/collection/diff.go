@@ -18,6 +18,10 @@ type FieldChange struct {
 	Before  any    `json:"before"`
 	After   any    `json:"after"`
 	Replace bool   `json:"forces_replacement"` // true when Weaviate cannot change this in place
+	// Undeclared marks a removed property or named vector that colstate
+	// never declared: it exists live only (added by hand or by Weaviate's
+	// auto-schema), and applying the configuration would drop it.
+	Undeclared bool `json:"undeclared,omitempty"`
 }
 
 // Reason renders a change for plan output, e.g. why it forces replacement.
@@ -25,6 +29,8 @@ func (f FieldChange) Reason() string {
 	switch {
 	case f.Before == nil:
 		return fmt.Sprintf("%s: added", f.Path)
+	case f.After == nil && f.Undeclared:
+		return fmt.Sprintf("%s: live only, not in the configuration (added outside colstate); dropped", f.Path)
 	case f.After == nil:
 		return fmt.Sprintf("%s: removed", f.Path)
 	}
@@ -213,8 +219,12 @@ func indexFieldForcesReplace(field string, before any, typ string) bool {
 		return !(typ == "hnsw" && before == "none")
 	case "quantization.bits":
 		return true
-	case "quantization.segments", "quantization.centroids", "quantization.training_limit",
-		"quantization.rescore_limit", "quantization.cache":
+	case "quantization.segments", "quantization.centroids":
+		// Weaviate stores the new value, but an index that has compressed
+		// keeps the codebook it trained (hnsw/config_update.go): only a new
+		// index takes it.
+		return true
+	case "quantization.training_limit", "quantization.rescore_limit", "quantization.cache":
 		return false
 	}
 	return true // type, distance, ef_construction, max_connections, cleanup interval, threshold

@@ -153,3 +153,34 @@ func TestDiffVectorKinds(t *testing.T) {
 		})
 	}
 }
+
+// Once PQ is on, the index keeps the codebook it trained: Weaviate accepts
+// new segments or centroids in the schema but the built index keeps the old
+// ones (hnsw/config_update.go sets pqConfig only for an index not yet
+// compressed), so such a change is a replace. Turning PQ on stays in place.
+func TestPQCodebookSettingsForceReplace(t *testing.T) {
+	withPQ := func(segments, centroids, trainingLimit int64) Collection {
+		c := base()
+		c.VectorIndex.Quantization = &Quantization{Type: "pq", Segments: segments, Centroids: centroids, TrainingLimit: trainingLimit}
+		Normalize(&c)
+		return c
+	}
+	tests := []struct {
+		name          string
+		before, after Collection
+		wantReplace   bool
+	}{
+		{"enable pq", base(), withPQ(8, 0, 0), false},
+		{"segments", withPQ(8, 0, 0), withPQ(16, 0, 0), true},
+		{"centroids", withPQ(8, 0, 0), withPQ(8, 128, 0), true},
+		{"training limit", withPQ(8, 0, 0), withPQ(8, 0, 5000), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Diff(tt.before, tt.after)
+			if len(got) == 0 || NeedsReplace(got) != tt.wantReplace {
+				t.Fatalf("NeedsReplace = %v, want %v (%+v)", NeedsReplace(got), tt.wantReplace, got)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -94,18 +95,15 @@ type Lifecycle struct {
 	// BackupBeforeDestroy takes a snapshot before a replace, delete, clear or
 	// exact-mode deletes (default true).
 	BackupBeforeDestroy bool
+
+	ignoreRanges []hcl.Range // where each IgnoreChanges entry is written
 }
 
 func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 	col := collection.Collection{Name: b.Labels[0]}
 	var diags hcl.Diagnostics
-	if !collection.ValidName(col.Name) {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid collection name",
-			Detail:   fmt.Sprintf("%q must start with an upper-case letter and hold only letters, digits and _ (Weaviate capitalises names; write the name as Weaviate will store it).", col.Name),
-			Subject:  b.LabelRanges[0].Ptr(),
-		})
+	if d := checkCollectionName(col.Name, b.LabelRanges[0]); d != nil {
+		diags = append(diags, d)
 	}
 	blocks, d := decodeBlock(b.Body, []field{
 		{name: "description", target: &col.Description},
@@ -207,7 +205,7 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 			decl.Content = c
 		}
 	}
-	props, d := decodeProperties(blocks)
+	props, d := decodeProperties(blocks, false)
 	diags = append(diags, d...)
 	col.Properties = props
 	// A vector_index block next to vector blocks declares both a class-level
@@ -222,6 +220,7 @@ func decodeCollection(b *hcl.Block) (Declared, hcl.Diagnostics) {
 		})
 	}
 	collection.Normalize(&col)
+	diags = append(diags, checkIgnoreChanges(col, decl.Lifecycle)...)
 	decl.Collection = col
 	return decl, diags
 }
@@ -339,9 +338,9 @@ func decodeVectorIndex(blk *hcl.Block, vi *collection.VectorIndex) hcl.Diagnosti
 // this vector from the class-level one.
 func decodeNamedVector(blk *hcl.Block) (v collection.NamedVector, fromDefault bool, diags hcl.Diagnostics) {
 	v = collection.NamedVector{Name: blk.Labels[0]}
-	if !collection.ValidPropertyName(v.Name) {
+	if !collection.ValidVectorName(v.Name) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid vector name",
-			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", v.Name), Subject: blk.LabelRanges[0].Ptr()})
+			Detail: fmt.Sprintf("%q must start with a letter or _, hold only letters, digits and _, and be at most 230 characters long (Weaviate's rule for named vectors).", v.Name), Subject: blk.LabelRanges[0].Ptr()})
 	}
 	blocks, d := decodeBlock(blk.Body, []field{
 		{name: "vectorizer", target: &v.Vectorizer},
@@ -398,6 +397,7 @@ func decodeLifecycle(blk *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
 		// Terraform-style bare paths (description, vector_index.ef) or strings.
 		if trav, td := hcl.RelTraversalForExpr(e); !td.HasErrors() {
 			lc.IgnoreChanges = append(lc.IgnoreChanges, traversalPath(trav))
+			lc.ignoreRanges = append(lc.ignoreRanges, e.Range())
 			continue
 		}
 		v, vd := e.Value(evalContext)
@@ -407,6 +407,21 @@ func decodeLifecycle(blk *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
 			continue
 		}
 		lc.IgnoreChanges = append(lc.IgnoreChanges, v.AsString())
+		lc.ignoreRanges = append(lc.ignoreRanges, e.Range())
+	}
+	return diags
+}
+
+// checkIgnoreChanges refuses ignore_changes paths that name no setting of
+// the declared collection: a typo would otherwise be accepted silently and
+// hand edits reverted.
+func checkIgnoreChanges(col collection.Collection, lc Lifecycle) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for i, p := range lc.IgnoreChanges {
+		if err := collection.CheckIgnorePath(col, p); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown ignore_changes path",
+				Detail: err.Error() + ".", Subject: lc.ignoreRanges[i].Ptr()})
+		}
 	}
 	return diags
 }
@@ -430,12 +445,13 @@ func traversalPath(t hcl.Traversal) string {
 
 var propertyBlock = hcl.BlockHeaderSchema{Type: "property", LabelNames: []string{"name"}}
 
-// decodeProperties decodes the property blocks among blocks (collection or
-// nested level).
-func decodeProperties(blocks hcl.Blocks) ([]collection.Property, hcl.Diagnostics) {
+// decodeProperties decodes the property blocks among blocks (collection
+// level, or nested inside an object property).
+func decodeProperties(blocks hcl.Blocks, nested bool) ([]collection.Property, hcl.Diagnostics) {
 	var out []collection.Property
 	var diags hcl.Diagnostics
 	seen := map[string]hcl.Range{}
+	folded := map[string]string{} // lower-cased name → name as written
 	for _, blk := range blocks {
 		if blk.Type != "property" {
 			continue
@@ -445,20 +461,86 @@ func decodeProperties(blocks hcl.Blocks) ([]collection.Property, hcl.Diagnostics
 			diags = append(diags, duplicate("property", name, prev, blk.LabelRanges[0]))
 			continue
 		}
+		// Weaviate refuses two top-level properties whose names differ
+		// only in case ("already in use or provided multiple times").
+		if other, ok := folded[strings.ToLower(name)]; ok && !nested {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate property",
+				Detail:  fmt.Sprintf("Property %q differs from %q, declared at %s, only in case; Weaviate compares property names without case and refuses the second. Rename one of them.", name, other, pos(seen[other])),
+				Subject: blk.LabelRanges[0].Ptr()})
+			continue
+		}
 		seen[name] = blk.DefRange
-		p, d := decodeProperty(blk)
+		folded[strings.ToLower(name)] = name
+		p, d := decodeProperty(blk, nested)
 		diags = append(diags, d...)
 		out = append(out, p)
 	}
 	return out, diags
 }
 
-func decodeProperty(blk *hcl.Block) (collection.Property, hcl.Diagnostics) {
+// checkCollectionName applies Weaviate's rules for a collection name and
+// names the stored form when Weaviate would change it.
+func checkCollectionName(name string, at hcl.Range) *hcl.Diagnostic {
+	stored := collection.StoredName(name)
+	switch {
+	case slices.Contains(collection.ReservedCollectionNames, strings.ToLower(name)):
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reserved collection name",
+			Detail: fmt.Sprintf("Weaviate reserves the collection name %q (in any case) for its own use and refuses it. Choose another name.", name), Subject: at.Ptr()}
+	case collection.ValidName(name):
+		return nil
+	case stored != name && collection.ValidName(stored):
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Collection name changed by Weaviate",
+			Detail:  fmt.Sprintf("Weaviate upper-cases the first letter of a collection name and would store %q as %q, so every plan would see a different collection. Write collection %q.", name, stored, stored),
+			Subject: at.Ptr()}
+	case len(name) > 255:
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid collection name",
+			Detail: fmt.Sprintf("%q is %d characters long; Weaviate allows at most 255.", name, len(name)), Subject: at.Ptr()}
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid collection name",
+		Detail: fmt.Sprintf("%q must start with an upper-case letter and hold only letters, digits and _ (Weaviate's rule /[A-Z][_0-9A-Za-z]*/).", name), Subject: at.Ptr()}
+}
+
+// checkPropertyName applies Weaviate's rules for a property name: the
+// pattern and length, the reserved names, and the lower-cased first letter
+// of top-level names, naming the stored form when Weaviate would change it.
+func checkPropertyName(name string, nested bool, at hcl.Range) *hcl.Diagnostic {
+	if nested {
+		if collection.ValidNestedPropertyName(name) {
+			return nil
+		}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid property name",
+			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _ (Weaviate's rule for nested properties).", name), Subject: at.Ptr()}
+	}
+	if !collection.ValidPropertyName(name) {
+		if len(name) > 231 {
+			return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid property name",
+				Detail: fmt.Sprintf("%q is %d characters long; Weaviate allows at most 231.", name, len(name)), Subject: at.Ptr()}
+		}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid property name",
+			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", name), Subject: at.Ptr()}
+	}
+	stored := collection.StoredPropertyName(name)
+	if slices.Contains(collection.ReservedPropertyNames, stored) {
+		as := ""
+		if stored != name {
+			as = fmt.Sprintf(" (Weaviate would store %q as %q)", name, stored)
+		}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reserved property name",
+			Detail: fmt.Sprintf("Weaviate reserves the property names %s for its own use and refuses %q%s. Choose another name.", strings.Join(collection.ReservedPropertyNames, ", "), stored, as), Subject: at.Ptr()}
+	}
+	if stored != name {
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Property name changed by Weaviate",
+			Detail:  fmt.Sprintf("Weaviate lower-cases the first letter of a property name and would store %q as %q, so every plan would propose a replace. Write property %q.", name, stored, stored),
+			Subject: at.Ptr()}
+	}
+	return nil
+}
+
+func decodeProperty(blk *hcl.Block, nested bool) (collection.Property, hcl.Diagnostics) {
 	name := blk.Labels[0]
 	var diags hcl.Diagnostics
-	if !collection.ValidPropertyName(name) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid property name",
-			Detail: fmt.Sprintf("%q must start with a letter or _ and hold only letters, digits and _.", name), Subject: blk.LabelRanges[0].Ptr()})
+	if d := checkPropertyName(name, nested, blk.LabelRanges[0]); d != nil {
+		diags = append(diags, d)
 	}
 	// data_type first: the defaults and checks of the rest depend on it.
 	head, _ := blk.Body.JustAttributes()
@@ -470,8 +552,12 @@ func decodeProperty(blk *hcl.Block) (collection.Property, hcl.Diagnostics) {
 	} else if d := decodeAttr(a, &dataType); d.HasErrors() {
 		diags = append(diags, d...)
 	} else if !collection.IsPrimitive(dataType) && !validReference(dataType) {
+		hint := ""
+		if stored := storedReference(dataType); validReference(stored) {
+			hint = fmt.Sprintf(" If it names collections, write %q: Weaviate upper-cases the first letter of collection names.", stored)
+		}
 		diags = append(diags, attrError(a, "Invalid data type",
-			fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference (several targets: \"A|B\").", dataType, strings.Join(collection.PrimitiveTypes, ", "))))
+			fmt.Sprintf("%q is neither a data type (%s) nor a collection name for a cross-reference (several targets: \"A|B\").%s", dataType, strings.Join(collection.PrimitiveTypes, ", "), hint)))
 	}
 	p := collection.NewProperty(name, dataType)
 	textOnly := func(a *hcl.Attribute) *hcl.Diagnostic {
@@ -508,18 +594,28 @@ func decodeProperty(blk *hcl.Block) (collection.Property, hcl.Diagnostics) {
 		// data_type was decoded above; drop the duplicate diagnostics.
 		diags = dedupe(diags)
 	}
-	nested, d := decodeProperties(blocks)
+	inner, d := decodeProperties(blocks, true)
 	diags = append(diags, d...)
 	switch {
-	case collection.IsObject(dataType) && len(nested) == 0 && a != nil:
+	case collection.IsObject(dataType) && len(inner) == 0 && a != nil:
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Object property without nested properties",
 			Detail: fmt.Sprintf("Property %s is %s; declare its fields with nested property blocks.", name, dataType), Subject: blk.DefRange.Ptr()})
-	case !collection.IsObject(dataType) && len(nested) > 0:
+	case !collection.IsObject(dataType) && len(inner) > 0:
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nested properties need an object type",
 			Detail: fmt.Sprintf("Property %s is %s; only object and object[] properties have nested properties.", name, dataType), Subject: blocks[0].DefRange.Ptr()})
 	}
-	p.Nested = nested
+	p.Nested = inner
 	return p, diags
+}
+
+// storedReference is a cross-reference data type as Weaviate stores it:
+// every target collection's first letter upper-cased.
+func storedReference(dataType string) string {
+	parts := strings.Split(dataType, "|")
+	for i, t := range parts {
+		parts[i] = collection.StoredName(t)
+	}
+	return strings.Join(parts, "|")
 }
 
 func validReference(dataType string) bool {

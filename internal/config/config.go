@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -123,7 +124,11 @@ func (l *Loader) LoadDir(dir string) (*Config, hcl.Diagnostics) {
 		return nil, diags
 	}
 	cfg, d := decode(files)
-	return cfg, append(diags, d...)
+	diags = append(diags, d...)
+	if !diags.HasErrors() {
+		diags = append(diags, checkSourceFiles(cfg, dir)...)
+	}
+	return cfg, diags
 }
 
 var rootSchema = &hcl.BodySchema{
@@ -158,6 +163,7 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 		return true
 	}
 	collections := map[string]hcl.Range{}
+	folded := map[string]string{} // lower-cased collection name → name as written
 	named := map[string]hcl.Range{}
 	unique := func(b *hcl.Block, key string) bool {
 		if prev, ok := named[key]; ok {
@@ -217,7 +223,19 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 					})
 					continue
 				}
+				// Weaviate finds collections without regard to case: a
+				// second one differing only in case is refused.
+				if other, ok := folded[strings.ToLower(name)]; ok {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Duplicate collection",
+						Detail:   fmt.Sprintf("Collection %q differs from %q, declared at %s, only in case; Weaviate compares collection names without case and refuses the second. Rename one of them.", name, other, pos(collections[other])),
+						Subject:  b.LabelRanges[0].Ptr(),
+					})
+					continue
+				}
 				collections[name] = b.DefRange
+				folded[strings.ToLower(name)] = name
 				decl, d := decodeCollection(b)
 				diags = append(diags, d...)
 				cfg.Collections = append(cfg.Collections, decl)

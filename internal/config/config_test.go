@@ -82,7 +82,8 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown attribute", "collection \"A\" {\n  colour = \"red\"\n}\n", "x.hcl:2:3: Unsupported argument"},
-		{"bad name", "collection \"lower\" {}\n", "x.hcl:1:12: Invalid collection name"},
+		{"bad name", "collection \"lower\" {}\n", "x.hcl:1:12: Collection name changed by Weaviate"},
+		{"invalid name", "collection \"A-b\" {}\n", "x.hcl:1:12: Invalid collection name"},
 		{"bad distance", "collection \"A\" {\n  vector_index \"hnsw\" {\n    distance = \"far\"\n  }\n}\n", "x.hcl:3:16: Invalid distance"},
 		{"bad index type", "collection \"A\" {\n  vector_index \"ivf\" {}\n}\n", "x.hcl:2:16: Invalid vector index type"},
 		{"missing data_type", "collection \"A\" {\n  property \"p\" {}\n}\n", "x.hcl:2:3: Missing required argument"},

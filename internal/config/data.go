@@ -1,7 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,6 +39,7 @@ type Source struct {
 	// with the name of the collection taking the content.
 	Collection string
 	Range      hcl.Range
+	PathRange  hcl.Range // jsonl: the path attribute's value
 }
 
 // Address is how configuration refers to the source: data.jsonl.items.
@@ -78,7 +82,10 @@ func decodeSource(b *hcl.Block) (Source, hcl.Diagnostics) {
 	case "jsonl":
 		content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}, {Name: "key"}}})
 		diags = append(diags, d...)
-		diags = append(diags, decodeAttr(content.Attributes["path"], &s.Path)...)
+		if a := content.Attributes["path"]; a != nil {
+			diags = append(diags, decodeAttr(a, &s.Path)...)
+			s.PathRange = a.Expr.Range()
+		}
 		if a := content.Attributes["key"]; a != nil {
 			diags = append(diags, decodeStrings(a, &s.Key)...)
 		}
@@ -299,6 +306,33 @@ func (c *Config) checkReferences(d Declared) hcl.Diagnostics {
 					p.Name, d.Name, t, hint, t, t),
 				Subject: r.Ptr(),
 			})
+		}
+	}
+	return diags
+}
+
+// checkSourceFiles refuses jsonl sources whose file does not exist or is
+// not a regular file: found at validate time rather than mid-apply.
+// Relative paths are relative to the configuration directory.
+func checkSourceFiles(cfg *Config, dir string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, s := range cfg.Sources {
+		if s.Kind != "jsonl" || s.Path == "" {
+			continue
+		}
+		path := s.Path
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		fi, err := os.Stat(path)
+		switch {
+		case err != nil:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "JSONL file not found",
+				Detail:  fmt.Sprintf("%s reads %s, which cannot be opened (%v). Create the file, or correct path (relative paths are relative to the configuration directory).", s.Address(), path, errors.Unwrap(err)),
+				Subject: s.PathRange.Ptr()})
+		case !fi.Mode().IsRegular():
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "JSONL path is not a file",
+				Detail: fmt.Sprintf("%s reads %s, which is not a regular file.", s.Address(), path), Subject: s.PathRange.Ptr()})
 		}
 	}
 	return diags

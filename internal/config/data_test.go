@@ -37,7 +37,7 @@ collection "Item" {
 collection "Other" {
   content { from = snapshot.nightly }
 }
-`})
+`, "items.jsonl": "", "x.jsonl": ""})
 	cfg, diags := NewLoader().LoadDir(dir)
 	if diags.HasErrors() {
 		t.Fatal(diags)

@@ -42,6 +42,29 @@ func liveHash(s *live.ObjectSchema, o *object.Object, noVectors bool) [16]byte {
 type Index struct {
 	entries []entry
 	Digest  object.Digest
+	// Dims is the dimension of each vector the source carries, by vector
+	// name ("" for the collection-level vector); every object agrees.
+	Dims map[string]int
+}
+
+// vectorName renders a vector's name for messages.
+func vectorName(name string) string {
+	if name == "" {
+		return "the collection-level vector"
+	}
+	return fmt.Sprintf("vector %q", name)
+}
+
+// CheckDims compares the source's vector dimensions with those of the
+// live collection (by vector name; a name absent from live is not
+// checked): Weaviate refuses a vector of another length mid-apply.
+func (x *Index) CheckDims(src string, live map[string]int) error {
+	for name, n := range x.Dims {
+		if have, ok := live[name]; ok && have != n {
+			return fmt.Errorf("%s: %s has %d dimensions, but the live collection's has %d; Weaviate refuses vectors of another length", src, vectorName(name), n, have)
+		}
+	}
+	return nil
 }
 
 // Len is the number of objects in the source.
@@ -55,8 +78,16 @@ func (x *Index) find(id string) (int, bool) {
 // BuildIndex reads the whole source once and indexes it. Two objects with
 // the same id are an error naming the id.
 func BuildIndex(ctx context.Context, src Source, s *live.ObjectSchema) (*Index, error) {
-	x := &Index{}
+	x := &Index{Dims: map[string]int{}}
+	firstOf := map[string]string{} // vector name → id of the object that set its dimension
 	err := src.Scan(ctx, s, func(o *object.Object) error {
+		for name, v := range o.Vectors {
+			if n, ok := x.Dims[name]; !ok {
+				x.Dims[name], firstOf[name] = len(v), o.ID
+			} else if n != len(v) {
+				return fmt.Errorf("%s: object %s: %s has %d dimensions, but object %s's has %d; every object's vector must have the same length", src.Describe(), o.ID, vectorName(name), len(v), firstOf[name], n)
+			}
+		}
 		h := Hash(s, o)
 		x.entries = append(x.entries, entry{id: o.ID, hash: h, noVectors: len(o.Vectors) == 0 && len(o.Multi) == 0})
 		var full [32]byte

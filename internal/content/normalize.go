@@ -68,6 +68,15 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		elem.DataType = []string{strings.TrimSuffix(kind, "[]")}
 		out := make([]any, 0, len(list))
 		for i, e := range list {
+			if kind == "int[]" {
+				// int arrays travel as int64: every int64 fits.
+				n, err := toInt(e)
+				if err != nil {
+					return nil, fmt.Errorf("item %d: %w", i, err)
+				}
+				out = append(out, n)
+				continue
+			}
 			ne, err := normalizeValue(&elem, e)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
@@ -101,7 +110,13 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 	case "boolean":
 		return want[bool](v, kind)
 	case "int":
-		return toInt(v)
+		n, err := toInt(v)
+		if err == nil && int64(float64(n)) != n {
+			// Checked here, at plan time, as the batch writer would refuse it
+			// mid-apply: a scalar int travels (and is kept) as a float64.
+			return nil, fmt.Errorf("int %d is beyond 2^53 and has no exact float64 form, which Weaviate needs for an int property; store it as text (or in an int[] property)", n)
+		}
+		return n, err
 	case "number":
 		return toFloat(v)
 	case "geoCoordinates":

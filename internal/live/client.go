@@ -30,6 +30,9 @@ type Client struct {
 	endpoints endpointCheck
 	// Retry bounds how transient failures are retried (retry.go).
 	Retry Backoff
+	// TenantLog, when set, records every tenant WithTenantActive activates
+	// until it is set back (tenants.go).
+	TenantLog TenantLog
 }
 
 // Options configure a Client.
@@ -171,4 +174,23 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/meta", nil, &meta)
 	return meta.Version, err
+}
+
+// Modules returns the names of the modules the server has enabled (GET
+// /v1/meta).
+func (c *Client) Modules(ctx context.Context) (map[string]bool, error) {
+	var meta struct {
+		Modules map[string]json.RawMessage `json:"modules"`
+	}
+	err := c.retry(ctx, "read the server's modules", func() error {
+		return c.do(ctx, http.MethodGet, "/v1/meta", nil, &meta)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(meta.Modules))
+	for name := range meta.Modules {
+		out[name] = true
+	}
+	return out, nil
 }

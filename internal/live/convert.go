@@ -309,11 +309,22 @@ func patchMutable(cl Class, col collection.Collection) {
 	rc["factor"] = col.Replication.Factor
 	rc["asyncEnabled"] = col.Replication.AsyncEnabled
 	rc["deletionStrategy"] = col.Replication.DeletionStrategy
-	props, _ := cl["properties"].([]any)
+	patchDescriptions(cl["properties"], col.Properties)
+}
+
+// patchDescriptions writes the descriptions of want into the raw properties,
+// nested ones included: Weaviate's class update ignores descriptions when it
+// compares properties (parser.go propertyAsMap), at every level.
+func patchDescriptions(raw any, want []collection.Property) {
+	props, _ := raw.([]any)
 	for _, p := range props {
 		pm := objOf(p)
-		if want := col.Property(str(pm["name"])); want != nil {
-			pm["description"] = want.Description
+		for i := range want {
+			if want[i].Name == str(pm["name"]) {
+				pm["description"] = want[i].Description
+				patchDescriptions(pm["nestedProperties"], want[i].Nested)
+				break
+			}
 		}
 	}
 }

@@ -71,3 +71,19 @@ func TestPatchMutableKeepsUnmodelledSettings(t *testing.T) {
 		t.Fatalf("property patch wrong: %v", p)
 	}
 }
+
+func TestPatchMutableUpdatesNestedDescriptions(t *testing.T) {
+	inner := map[string]any{"name": "rank", "dataType": []any{"int"}, "description": "old"}
+	cl := Class{
+		"class": "A",
+		"properties": []any{map[string]any{"name": "meta", "dataType": []any{"object"},
+			"nestedProperties": []any{map[string]any{"name": "deep", "dataType": []any{"object"},
+				"nestedProperties": []any{inner}}}}},
+	}
+	want := FromClass(cl)
+	want.Properties[0].Nested[0].Nested[0].Description = "new"
+	patchMutable(cl, want)
+	if inner["description"] != "new" {
+		t.Fatalf("nested description not patched: %v", inner)
+	}
+}

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 
@@ -421,4 +422,36 @@ func (c *Client) ReadObjectsByID(ctx context.Context, s *ObjectSchema, opts Read
 		out[o.ID] = o
 	}
 	return out, nil
+}
+
+var errEnoughVectors = errors.New("every vector's dimension is known")
+
+// VectorDims reads the dimension of each vector of a collection from its
+// first live objects (at most one page of 100), by vector name ("" for the
+// collection-level vector). A vector none of them carries is left out.
+func (c *Client) VectorDims(ctx context.Context, s *ObjectSchema) (map[string]int, error) {
+	out := map[string]int{}
+	want := len(s.Named)
+	if s.Legacy {
+		want++
+	}
+	if want == 0 {
+		return out, nil
+	}
+	seen := 0
+	err := c.ReadObjects(ctx, s, ReadOptions{PageSize: 100}, func(o *object.Object) error {
+		for name, v := range o.Vectors {
+			if _, ok := out[name]; !ok && len(v) > 0 {
+				out[name] = len(v)
+			}
+		}
+		if seen++; len(out) >= want || seen >= 100 {
+			return errEnoughVectors
+		}
+		return nil
+	})
+	if errors.Is(err, errEnoughVectors) {
+		err = nil
+	}
+	return out, err
 }

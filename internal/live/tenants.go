@@ -3,11 +3,13 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 )
@@ -177,4 +179,115 @@ func (c *Client) DeleteObjects(ctx context.Context, collection, tenant string, i
 		return dr.GetSuccessful(), fmt.Errorf("delete objects of %s%s: %d of %d deletions failed", collection, tenantSuffix(tenant), dr.GetFailed(), len(ids))
 	}
 	return dr.GetSuccessful(), nil
+}
+
+// Active reports whether the tenant's objects can be read and written now.
+func (t Tenant) Active() bool {
+	switch t.ActivityStatus {
+	case "", "HOT", "ACTIVE":
+		return true
+	}
+	return false
+}
+
+// Offloaded reports whether the tenant is offloaded to cloud storage
+// (FROZEN), or on its way there or back: colstate cannot read it.
+func (t Tenant) Offloaded() bool {
+	switch t.ActivityStatus {
+	case "FROZEN", "FREEZING", "UNFREEZING", "OFFLOADED", "OFFLOADING", "ONLOADING":
+		return true
+	}
+	return false
+}
+
+// OffloadedTenants names the offloaded tenants among ts.
+func OffloadedTenants(ts []Tenant) []string {
+	var out []string
+	for _, t := range ts {
+		if t.Offloaded() {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// restoreStatusTimeout bounds putting a tenant back to its status after
+// the command's context was cancelled (Ctrl-C).
+const restoreStatusTimeout = 30 * time.Second
+
+// TenantLog records the tenants colstate activates, so that a run killed
+// before it could set one back (SIGKILL, a crash) lets the next run do it.
+type TenantLog interface {
+	// Activated is called before the tenant is activated; t holds the
+	// status to set back. An error stops the activation.
+	Activated(collection string, t Tenant) error
+	// SetBack is called once the tenant has its status again.
+	SetBack(collection, tenant string) error
+}
+
+// Activation is an inactive tenant colstate activated, recorded in the
+// client's TenantLog until SetBack or Keep.
+type Activation struct {
+	c          *Client
+	collection string
+	tenant     Tenant // with the status it had
+}
+
+// ActivateTenant activates an inactive (COLD) tenant and returns what sets
+// it back. An offloaded tenant is refused before anything changes.
+func (c *Client) ActivateTenant(ctx context.Context, collection string, t Tenant) (*Activation, error) {
+	if t.Offloaded() {
+		return nil, fmt.Errorf("tenant %s of %s is %s (offloaded): colstate cannot read it; load it back (activityStatus HOT) first", t.Name, collection, t.ActivityStatus)
+	}
+	if c.TenantLog != nil {
+		if err := c.TenantLog.Activated(collection, t); err != nil {
+			return nil, fmt.Errorf("record tenant %s of %s before activating it: %w", t.Name, collection, err)
+		}
+	}
+	if err := c.UpdateTenants(ctx, collection, []Tenant{{Name: t.Name, ActivityStatus: "HOT"}}); err != nil {
+		return nil, fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err)
+	}
+	return &Activation{c: c, collection: collection, tenant: t}, nil
+}
+
+// SetBack gives the tenant back the status it had, even when ctx is
+// cancelled: a Ctrl-C must not leave the tenant active.
+func (a *Activation) SetBack(ctx context.Context) error {
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
+	defer cancel()
+	t := a.tenant
+	if err := a.c.UpdateTenants(bctx, a.collection, []Tenant{t}); err != nil {
+		return fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; the next colstate command sets it back, or set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
+			t.Name, a.collection, t.ActivityStatus, err, a.collection, t.Name, t.ActivityStatus)
+	}
+	return a.Keep()
+}
+
+// Keep drops the record without changing the tenant's status: the caller
+// has given it the status it should have.
+func (a *Activation) Keep() error {
+	if a.c.TenantLog == nil {
+		return nil
+	}
+	if err := a.c.TenantLog.SetBack(a.collection, a.tenant.Name); err != nil {
+		return fmt.Errorf("tenant %s of %s has its status, but the record of its activation could not be updated: %w", a.tenant.Name, a.collection, err)
+	}
+	return nil
+}
+
+// WithTenantActive runs fn while tenant t of the collection is active. An
+// inactive (COLD) tenant is activated first and put back to the status it
+// had afterwards — also when fn fails or ctx is cancelled — so no tenant is
+// left activated; activated says whether that happened. An offloaded
+// tenant is refused before anything changes.
+func (c *Client) WithTenantActive(ctx context.Context, collection string, t Tenant, fn func() error) (activated bool, err error) {
+	if t.Active() {
+		return false, fn()
+	}
+	a, err := c.ActivateTenant(ctx, collection, t)
+	if err != nil {
+		return false, err
+	}
+	defer func() { err = errors.Join(err, a.SetBack(ctx)) }()
+	return true, fn()
 }

@@ -46,9 +46,13 @@ type DataChange struct {
 	Reason string `json:"reason,omitempty"`
 	Policy string `json:"policy,omitempty"` // the snapshot block a backup is taken for
 
-	Objects      int64 `json:"objects"`                 // objects the change reads or writes
-	Tenants      int   `json:"tenants,omitempty"`       // tenants of a multi-tenant collection
-	CreateSchema bool  `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+	Objects int64 `json:"objects"`           // objects the change reads or writes
+	Tenants int   `json:"tenants,omitempty"` // tenants of a multi-tenant collection
+	// Inactive counts the tenants that were inactive (COLD) at plan time:
+	// their objects are not in Objects; a backup or clear activates each in
+	// turn and puts it back.
+	Inactive     int  `json:"inactive_tenants,omitempty"`
+	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
 }
 
 // MarshalJSON writes a content change (one with From) with all its counts,
@@ -116,6 +120,10 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 			tenants = fmt.Sprintf(" in %d tenants", d.Tenants)
 		}
 		note := unmanagedSuffix(c)
+		if d.Inactive > 0 {
+			tenants = fmt.Sprintf(" in %d active tenants, + the objects of %s (not counted: each is activated in turn, then set back)",
+				d.Tenants-d.Inactive, plural(d.Inactive, "inactive tenant", "inactive tenants"))
+		}
 		switch c.Action {
 		case Backup:
 			what := fmt.Sprintf("schema and %d objects%s", d.Objects, tenants)
@@ -165,6 +173,9 @@ func Touches(p *Plan) []string {
 		switch c.Action {
 		case Backup:
 			s = fmt.Sprintf("read %d objects of %s; write snapshot %s under %s", d.Objects, c.Collection, d.Snapshot, d.Store)
+			if d.Inactive > 0 {
+				s += fmt.Sprintf("; activate %s one at a time to read them, then set each back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+			}
 			if d.SchemaOnly {
 				s = fmt.Sprintf("read the schema of %s; write snapshot %s under %s", c.Collection, d.Snapshot, d.Store)
 			}
@@ -177,6 +188,9 @@ func Touches(p *Plan) []string {
 			s = strings.Join(parts, "; ")
 		case Clear:
 			s = fmt.Sprintf("delete %d objects of %s", d.Objects, c.Collection)
+			if d.Inactive > 0 {
+				s += fmt.Sprintf(" and every object of its %s (activated one at a time, then set back)", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+			}
 		}
 		if c.Unmanaged {
 			s += " " + UnmanagedNote

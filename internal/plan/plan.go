@@ -82,6 +82,9 @@ type Change struct {
 	// Resumes, when set, says the change finishes one an interrupted apply
 	// began and cannot leave half done (a replace past its delete step).
 	Resumes *Resumes `json:"resumes,omitempty"`
+	// Recreate, on a create, says the collection was managed by colstate
+	// and deleted outside it; it names the newest snapshot holding its data.
+	Recreate *Recreate `json:"recreate,omitempty"`
 }
 
 // UnmanagedNote is how every plan format marks a change to a collection
@@ -122,6 +125,14 @@ type Interrupted struct {
 	Finished  int       `json:"finished_steps"`
 	// Dropped describes each unfinished change that is not carried on.
 	Dropped []string `json:"dropped"`
+}
+
+// Recreate describes a managed collection that is gone from Weaviate.
+type Recreate struct {
+	Snapshot string    `json:"snapshot,omitempty"` // newest snapshot in the state's catalogue holding it; "" when none
+	Store    string    `json:"store,omitempty"`
+	Objects  int64     `json:"objects"`
+	TakenAt  time.Time `json:"taken_at,omitzero"`
 }
 
 // Reasons lists the differences that force a replacement.
@@ -227,9 +238,54 @@ type Input struct {
 	// Data planning; all optional.
 	Content map[string]ContentPlan // by collection
 	Counts  map[string]int64       // live object counts of collections a plan may destroy
-	Due     []DueSnapshot
-	Store   string        // snapshot store for automatic backups
-	NewID   func() string // ids of planned snapshots
+	// Tenants lists, by collection, the tenants that are not active: their
+	// objects are not in Counts.
+	Tenants map[string]TenantStatus
+	// Modules are the modules the server has enabled; nil skips the check
+	// that every vectorizer and module a change needs is among them.
+	Modules map[string]bool
+	// Held is, by collection, the newest snapshot in the state's catalogue
+	// that holds it: named when a managed collection was deleted by hand.
+	Held  map[string]Recreate
+	Due   []DueSnapshot
+	Store string        // snapshot store for automatic backups
+	NewID func() string // ids of planned snapshots
+}
+
+// TenantStatus names a multi-tenant collection's tenants that cannot be
+// read as they are: inactive (COLD) ones, which a backup activates one at a
+// time and puts back, and offloaded (FROZEN) ones, which colstate cannot
+// read at all.
+type TenantStatus struct {
+	Inactive  []string
+	Offloaded []string
+}
+
+// mayHoldData reports whether the collection may hold objects: counted
+// ones, or tenants whose objects could not be counted.
+func (in Input) mayHoldData(name string) bool {
+	ts := in.Tenants[name]
+	return in.Counts[name] > 0 || len(ts.Inactive) > 0 || len(ts.Offloaded) > 0
+}
+
+// holds renders what a collection holds for a refusal: "12 objects", or
+// "12 objects in its active tenants and 3 inactive tenants not counted".
+func (in Input) holds(name string) string {
+	s := fmt.Sprintf("%d objects", in.Counts[name])
+	if n := len(in.Tenants[name].Inactive) + len(in.Tenants[name].Offloaded); n > 0 {
+		s += fmt.Sprintf(" in its active tenants and %d inactive or offloaded tenants not counted", n)
+	}
+	return s
+}
+
+// offloadedProblem refuses a backup of a collection with offloaded tenants.
+func (in Input) offloadedProblem(name, why string) string {
+	off := in.Tenants[name].Offloaded
+	if len(off) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("collection %s must be backed up %s, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first",
+		name, why, strings.Join(off, ", "))
 }
 
 // Error lists every reason a plan cannot be made.
@@ -267,7 +323,12 @@ func Diff(in Input) (*Plan, error) {
 		_, managed := in.Managed[want.Name]
 		switch {
 		case !live:
-			p.Changes = append(p.Changes, Change{Collection: want.Name, Action: Create, After: &want})
+			c := Change{Collection: want.Name, Action: Create, After: &want}
+			if managed {
+				held := in.Held[want.Name]
+				c.Recreate = &held
+			}
+			p.Changes = append(p.Changes, c)
 		case !managed:
 			problems = append(problems, fmt.Sprintf(
 				"collection %s already exists in Weaviate but colstate does not manage it: "+
@@ -282,6 +343,7 @@ func Diff(in Input) (*Plan, error) {
 			if len(fields) == 0 {
 				continue
 			}
+			markUndeclared(fields, in.Managed[want.Name])
 			action := Update
 			if collection.NeedsReplace(fields) {
 				action = Replace
@@ -294,7 +356,7 @@ func Diff(in Input) (*Plan, error) {
 					want.Name, strings.Join(c.Reasons(), "; ")))
 				continue
 			}
-			if action == Replace && in.Counts[want.Name] > 0 {
+			if action == Replace && in.mayHoldData(want.Name) {
 				var retyped []string
 				for _, f := range fields {
 					if strings.HasSuffix(f.Path, ".data_type") && f.Before != nil && f.After != nil {
@@ -303,23 +365,29 @@ func Diff(in Input) (*Plan, error) {
 				}
 				if len(retyped) > 0 {
 					problems = append(problems, fmt.Sprintf(
-						"collection %s holds %d objects and a property changes its data type (%s): colstate does not convert values, so the restore after the replace would fail; "+
+						"collection %s holds %s and a property changes its data type (%s): colstate does not convert values, so the restore after the replace would fail; "+
 							"add a new property instead, or empty the collection first (colstate clear %s)",
-						want.Name, in.Counts[want.Name], strings.Join(retyped, "; "), want.Name))
+						want.Name, in.holds(want.Name), strings.Join(retyped, "; "), want.Name))
 					continue
 				}
 			}
-			if action == Replace && in.Counts[want.Name] > 0 && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
+			if action == Replace && in.mayHoldData(want.Name) && have.MultiTenancy.Enabled != want.MultiTenancy.Enabled {
 				problems = append(problems, fmt.Sprintf(
-					"collection %s holds %d objects and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
+					"collection %s holds %s and multi_tenancy.enabled changes (%v → %v): colstate cannot move objects between tenants and a single collection; "+
 						"empty it first (colstate clear %s), or create a new collection and restore into it",
-					want.Name, in.Counts[want.Name], have.MultiTenancy.Enabled, want.MultiTenancy.Enabled, want.Name))
+					want.Name, in.holds(want.Name), have.MultiTenancy.Enabled, want.MultiTenancy.Enabled, want.Name))
 				continue
+			}
+			if action == Replace {
+				if msg := in.offloadedProblem(want.Name, "before it is replaced"); msg != "" {
+					problems = append(problems, msg)
+					continue
+				}
 			}
 			have := have
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Reshape: true, DropProperties: removedProperties(fields)}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), Reshape: true, DropProperties: removedProperties(fields)}
 				c.Data.DropVectors, c.Data.VectorFrom = droppedVectors(have, want, d.VectorFrom)
 			}
 			p.Changes = append(p.Changes, c)
@@ -364,6 +432,13 @@ func Diff(in Input) (*Plan, error) {
 		if partial {
 			continue // a policy's snapshot holds all its collections, or is not taken
 		}
+		if !due.SchemaOnly {
+			for _, name := range due.Collections {
+				if msg := in.offloadedProblem(name, fmt.Sprintf("for snapshot %q (%s)", due.Policy, due.Reason)); msg != "" {
+					problems = append(problems, msg)
+				}
+			}
+		}
 		id := in.newID()
 		for _, name := range due.Collections {
 			if !targeted(name) {
@@ -376,7 +451,7 @@ func Diff(in Input) (*Plan, error) {
 				}
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), Policy: due.Policy, Reason: due.Reason}})
 		}
 	}
 	noBackup := map[string]bool{}
@@ -391,7 +466,11 @@ func Diff(in Input) (*Plan, error) {
 			have := have
 			c := Change{Collection: name, Action: Delete, Before: &have}
 			if in.NewID != nil && !noBackup[name] {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Reason: "before delete"}
+				if msg := in.offloadedProblem(name, "before it is deleted"); msg != "" {
+					problems = append(problems, msg)
+					continue
+				}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), Reason: "before delete"}
 			}
 			p.Changes = append(p.Changes, c)
 		} else {
@@ -409,6 +488,7 @@ func Diff(in Input) (*Plan, error) {
 			problems = append(problems, fmt.Sprintf("-target=%s names no declared or managed collection", t))
 		}
 	}
+	problems = append(problems, missingModules(p.Changes, in.Modules)...)
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}
@@ -501,6 +581,65 @@ func missingTargets(changes []Change, liveCols map[string]collection.Collection)
 		}
 	}
 	return out
+}
+
+// missingModules lists the vectorizers and modules the collections a plan
+// creates or changes need but the server has not enabled: Weaviate would
+// refuse them mid-apply.
+func missingModules(changes []Change, enabled map[string]bool) []string {
+	if enabled == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range changes {
+		if c.After == nil || (c.Action != Create && c.Action != Replace && c.Action != Update) {
+			continue
+		}
+		var need []string
+		add := func(m string) {
+			if m != "" && m != collection.DefaultVectorizer && !enabled[m] && !slices.Contains(need, m) {
+				need = append(need, m)
+			}
+		}
+		if len(c.After.Vectors) == 0 {
+			add(c.After.Vectorizer)
+		}
+		for _, v := range c.After.Vectors {
+			add(v.Vectorizer)
+		}
+		for _, m := range slices.Sorted(maps.Keys(c.After.ModuleConfig)) {
+			add(m)
+		}
+		if len(need) > 0 {
+			out = append(out, fmt.Sprintf("collection %s needs modules this Weaviate has not enabled: %s (enabled: %s); enable them on the server (ENABLE_MODULES) or change the configuration",
+				c.Collection, strings.Join(need, ", "), orNone(slices.Sorted(maps.Keys(enabled)))))
+		}
+	}
+	return out
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// markUndeclared marks the removed properties and named vectors colstate
+// never applied (absent from its last applied schema): they were added
+// outside colstate, e.g. by Weaviate's auto-schema on an insert.
+func markUndeclared(fields []collection.FieldChange, applied collection.Collection) {
+	for i, f := range fields {
+		if f.After != nil || strings.Count(f.Path, ".") != 1 {
+			continue
+		}
+		kind, name, _ := strings.Cut(f.Path, ".")
+		switch {
+		case kind == "property" && applied.Property(name) == nil,
+			kind == "vector" && applied.Vector(name) == nil:
+			fields[i].Undeclared = true
+		}
+	}
 }
 
 // removedProperties names the properties a replace drops.

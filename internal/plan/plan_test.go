@@ -128,11 +128,12 @@ func TestHumanGolden(t *testing.T) {
 	ids := 0
 	item := col("Item", "")
 	p, err := Diff(Input{
-		Desired: append(des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok, item),
+		Desired: append(des(newer, col("Author", "People", collection.NewProperty("name", "text")), tok, item, col("Vanished", "")),
 			Desired{Collection: col("Removed", "", collection.NewProperty("keep", "int"))}),
-		Live: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text"), collection.NewProperty("gone", "int")), col("Theirs", ""), item,
+		Live: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("tag", "text"), collection.NewProperty("gone", "int"), collection.NewProperty("num", "number")), col("Theirs", ""), item,
 			col("Removed", "", collection.NewProperty("keep", "int"))),
-		Managed: set(old, col("Old", ""), col("Tagged", ""), item, col("Removed", "")),
+		Managed: set(old, col("Old", ""), col("Tagged", "", collection.NewProperty("gone", "int")), item, col("Removed", ""), col("Vanished", "")),
+		Held:    map[string]Recreate{"Vanished": {Snapshot: "20261120T000000Z-aaaaaa", Store: ".colstate/snapshots", Objects: 42, TakenAt: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}},
 		Content: map[string]ContentPlan{"Item": {From: "data.jsonl.items", Mode: "exact", Add: 1204, Update: 37, Delete: 12,
 			Examples: map[string][]string{"add": {"0f0e…", "1a2b…"}, "update": {"3c4d…"}, "delete": {"5e6f…"}}}},
 		Counts: map[string]int64{"Tagged": 2500, "Old": 10, "Item": 4000},
@@ -300,5 +301,53 @@ func TestOrderByReferences(t *testing.T) {
 	// does not hold S back.
 	if strings.Join(got, ",") != "S,C,B,A,D,E" {
 		t.Fatalf("order = %v", got)
+	}
+}
+
+func TestMissingModulesRefusePlan(t *testing.T) {
+	v := col("Vec", "")
+	v.Vectorizer = "text2vec-nowhere"
+	v.ModuleConfig = map[string]any{"generative-openai": map[string]any{"model": "x"}}
+	_, err := Diff(Input{Desired: des(v), Modules: map[string]bool{"generative-openai": true}})
+	if err == nil || !strings.Contains(err.Error(), "collection Vec needs modules this Weaviate has not enabled: text2vec-nowhere (enabled: generative-openai)") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Diff(Input{Desired: des(v), Modules: map[string]bool{"generative-openai": true, "text2vec-nowhere": true}}); err != nil {
+		t.Fatalf("enabled modules refused: %v", err)
+	}
+}
+
+// Objects in inactive tenants are not counted at plan time; a plan must
+// not treat such a collection as empty, and must refuse to back up one
+// with offloaded tenants.
+func TestTenantsNotCountedAreNotEmpty(t *testing.T) {
+	mt := func(tok string) collection.Collection {
+		c := col("Mt", "", collection.Property{Name: "p", DataType: "text", Tokenization: tok, IndexFilterable: true, IndexSearchable: true})
+		c.MultiTenancy.Enabled = true
+		collection.Normalize(&c)
+		return c
+	}
+	retyped := col("Mt", "", collection.NewProperty("p", "int"))
+	retyped.MultiTenancy.Enabled = true
+	collection.Normalize(&retyped)
+	_, err := Diff(Input{Desired: des(retyped), Live: set(mt("word")), Managed: set(mt("word")),
+		Tenants: map[string]TenantStatus{"Mt": {Inactive: []string{"cold1"}}}})
+	if err == nil || !strings.Contains(err.Error(), "holds 0 objects in its active tenants and 1 inactive or offloaded tenants not counted and a property changes its data type") {
+		t.Fatalf("err = %v", err)
+	}
+	p, err := Diff(Input{Desired: des(mt("field")), Live: set(mt("word")), Managed: set(mt("word")), NewID: func() string { return "s1" },
+		Tenants: map[string]TenantStatus{"Mt": {Inactive: []string{"cold1"}}}, Counts: map[string]int64{"Mt": 5}})
+	if err != nil || p.Changes[0].Action != Replace || p.Changes[0].Data.Inactive != 1 {
+		t.Fatalf("plan = %+v, err = %v", p, err)
+	}
+	var buf bytes.Buffer
+	Human(&buf, p, RenderOptions{})
+	if !strings.Contains(buf.String(), "back up 5 objects + the objects of 1 inactive tenant, not counted") {
+		t.Fatalf("plan does not mention the inactive tenant:\n%s", buf.String())
+	}
+	_, err = Diff(Input{Desired: des(mt("field")), Live: set(mt("word")), Managed: set(mt("word")), NewID: func() string { return "s1" },
+		Tenants: map[string]TenantStatus{"Mt": {Offloaded: []string{"frozen1", "frozen2"}}}})
+	if err == nil || !strings.Contains(err.Error(), "offloaded (FROZEN) tenants colstate cannot read: frozen1, frozen2") {
+		t.Fatalf("err = %v", err)
 	}
 }

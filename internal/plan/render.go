@@ -199,6 +199,15 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if n := len(collection.Attributes(*c.After)) - len(attrs) - countGroupLeaves(*c.After); n > 0 {
 			fmt.Fprintf(w, "        (%d more settings at Weaviate's defaults)\n", n)
 		}
+		if r := c.Recreate; r != nil {
+			fmt.Fprintf(w, "      note: colstate manages %s, but it was deleted outside colstate; apply creates it again, empty\n", c.Collection)
+			if r.Snapshot != "" {
+				fmt.Fprintf(w, "      note: its data is in snapshot %s in %s (%s, taken %s); to bring it back instead, run before apply: colstate restore --collection %s %s\n",
+					r.Snapshot, r.Store, plural64(r.Objects, "object", "objects"), r.TakenAt.UTC().Format(time.RFC3339), c.Collection, r.Snapshot)
+			} else {
+				fmt.Fprintf(w, "      note: no snapshot in colstate's catalogue holds its data\n")
+			}
+		}
 	case Delete:
 		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), objectsPhrase(c))
 		if d := c.Data; d != nil && d.Snapshot != "" {
@@ -210,8 +219,12 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		}
 		if d := c.Data; c.Action == Replace && d != nil {
 			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
-				Backup.Symbol(), plural64(d.Objects, "object", "objects"), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+				Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
 			for _, p := range d.DropProperties {
+				if undeclared(c, "property."+p) {
+					fmt.Fprintf(w, "      property %s exists in Weaviate but not in the configuration (added outside colstate, e.g. by auto-schema): the replace drops it and its values (they stay in the snapshot); declare it to keep it\n", p)
+					continue
+				}
 				fmt.Fprintf(w, "      property %s is removed: its values are dropped from the restored objects (they stay in the snapshot)\n", p)
 			}
 			for _, v := range d.DropVectors {
@@ -233,7 +246,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		writeContent(w, c, o)
 	case Backup:
 		d := c.Data
-		what := plural64(d.Objects, "object", "objects")
+		what := objectCount(d)
 		if d.Objects < 0 {
 			what = "its objects as the changes above leave them"
 		}
@@ -271,9 +284,19 @@ func writeWarnings(w io.Writer, c Change, o RenderOptions) {
 	}
 }
 
+// objectCount renders a data change's object count, with the inactive
+// tenants whose objects it could not count.
+func objectCount(d *DataChange) string {
+	s := plural64(d.Objects, "object", "objects")
+	if d.Inactive > 0 {
+		s += fmt.Sprintf(" + the objects of %s, not counted: each is activated in turn to be read, then set back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+	}
+	return s
+}
+
 func objectsPhrase(c Change) string {
-	if c.Data != nil && c.Data.Objects > 0 {
-		return plural64(c.Data.Objects, "object", "objects")
+	if c.Data != nil && (c.Data.Objects > 0 || c.Data.Inactive > 0) {
+		return objectCount(c.Data)
 	}
 	return plural(len(c.Before.Properties), "property", "properties")
 }
@@ -357,10 +380,23 @@ func writeUnmanaged(w io.Writer, p *Plan) {
 	}
 }
 
+// undeclared reports whether the change drops a live-only group at path.
+func undeclared(c Change, path string) bool {
+	for _, f := range c.Fields {
+		if f.Path == path {
+			return f.Undeclared
+		}
+	}
+	return false
+}
+
 func writeField(w io.Writer, o RenderOptions, f collection.FieldChange) {
 	note := ""
 	if f.Replace {
 		note = o.paint(ansiRed, "  # forces replacement")
+	}
+	if f.Undeclared {
+		note = o.paint(ansiRed, "  # live only, not in the configuration: dropped; forces replacement")
 	}
 	switch {
 	case f.Before == nil:
@@ -468,6 +504,13 @@ func Markdown(w io.Writer, p *Plan) {
 func changeDetail(c Change) string {
 	switch c.Action {
 	case Create:
+		if r := c.Recreate; r != nil {
+			held := "no snapshot holds its data"
+			if r.Snapshot != "" {
+				held = "its data is in snapshot " + r.Snapshot
+			}
+			return fmt.Sprintf("%s; managed, deleted outside colstate: %s", plural(len(c.After.Properties), "property", "properties"), held)
+		}
 		return plural(len(c.After.Properties), "property", "properties")
 	case Replace:
 		return "forces replacement: " + strings.Join(c.Reasons(), "; ")

@@ -84,12 +84,17 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	store := ws.storeDir(o.Store)
 	p := &plan.Plan{}
 	for _, name := range names {
-		n, tenants, err := ws.liveSize(ctx, name, !o.SchemaOnly)
+		sz, err := ws.liveSize(ctx, name, !o.SchemaOnly)
 		if err != nil {
 			return nil, err
 		}
+		if !o.SchemaOnly {
+			if err := refuseOffloaded(name, sz); err != nil {
+				return nil, err
+			}
+		}
 		p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
-			Store: store, Snapshot: id, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, Objects: n, Tenants: tenants,
+			Store: store, Snapshot: id, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive),
 		}})
 	}
 	return p, nil
@@ -128,39 +133,67 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 	return nil, fmt.Errorf("%s (%w)", msg, live.ErrNotFound)
 }
 
-// liveSize counts a live collection's objects (when count) and tenants.
-func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (int64, int, error) {
+// size is what a plan knows of a live collection's data without changing
+// anything: inactive tenants cannot be read until they are activated, so
+// their objects are not counted.
+type size struct {
+	objects   int64    // in the active tenants (every object of a single-tenant collection)
+	tenants   int      // of a multi-tenant collection
+	inactive  []string // inactive (COLD) tenants, not counted
+	offloaded []string // offloaded (FROZEN) tenants, which colstate cannot read
+}
+
+// mayHoldData reports whether the collection may hold objects: it has some,
+// or inactive tenants whose objects were not counted.
+func (s size) mayHoldData() bool { return s.objects > 0 || len(s.inactive) > 0 || len(s.offloaded) > 0 }
+
+// liveSize counts a live collection's objects in its active tenants (when
+// count) and lists its tenants by status.
+func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (size, error) {
+	var sz size
 	cl, err := ws.liveClass(ctx, name)
 	if err != nil {
-		return 0, 0, err
+		return sz, err
 	}
 	s := live.SchemaOf(cl)
 	tenants := []string{""}
 	if s.MultiTenant {
 		ts, err := ws.Client.Tenants(ctx, name)
 		if err != nil {
-			return 0, 0, err
+			return sz, err
 		}
+		sz.tenants = len(ts)
 		tenants = tenants[:0]
 		for _, t := range ts {
-			tenants = append(tenants, t.Name)
+			switch {
+			case t.Offloaded():
+				sz.offloaded = append(sz.offloaded, t.Name)
+			case !t.Active():
+				sz.inactive = append(sz.inactive, t.Name)
+			default:
+				tenants = append(tenants, t.Name)
+			}
 		}
 	}
-	var total int64
 	if count {
 		for _, t := range tenants {
 			n, err := ws.Client.Count(ctx, name, t)
 			if err != nil {
-				return 0, 0, err
+				return sz, err
 			}
-			total += n
+			sz.objects += n
 		}
 	}
-	nt := 0
-	if s.MultiTenant {
-		nt = len(tenants)
+	return sz, nil
+}
+
+// refuseOffloaded refuses to back up a collection with offloaded tenants,
+// naming them, before anything is written.
+func refuseOffloaded(name string, sz size) error {
+	if len(sz.offloaded) == 0 {
+		return nil
 	}
-	return total, nt, nil
+	return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) before backing it up", name, strings.Join(sz.offloaded, ", "))
 }
 
 // destroyGuard refuses destructive data changes to collections declared
@@ -243,7 +276,8 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 		if target != src {
 			dc.Source = src
 		}
-		liveN, _, err := ws.liveSize(ctx, target, true)
+		sz, err := ws.liveSize(ctx, target, true)
+		liveN := sz.objects
 		exists := err == nil
 		if err != nil && !errors.Is(err, live.ErrNotFound) {
 			return nil, err
@@ -270,12 +304,15 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 				if err != nil {
 					return nil, err
 				}
-				if backup && !o.NoBackup && liveN > 0 {
+				if backup && !o.NoBackup && sz.mayHoldData() {
+					if err := refuseOffloaded(target, sz); err != nil {
+						return nil, err
+					}
 					backups = append(backups, plan.Change{Collection: target, Action: plan.Backup, Data: &plan.DataChange{
-						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: dc.Tenants,
+						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: sz.tenants, Inactive: len(sz.inactive),
 					}})
 				}
-				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN}, Unmanaged: unmanaged})
+				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN, Tenants: sz.tenants, Inactive: len(sz.inactive)}, Unmanaged: unmanaged})
 			}
 		}
 		p.Changes = append(p.Changes, plan.Change{Collection: target, Action: action, Data: dc, Unmanaged: unmanaged})
@@ -322,7 +359,7 @@ func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []str
 	var clears []plan.Change
 	id := snapshot.NewID(time.Now())
 	for _, name := range names {
-		n, tenants, err := ws.liveSize(ctx, name, true)
+		sz, err := ws.liveSize(ctx, name, true)
 		if err != nil {
 			return nil, err
 		}
@@ -330,12 +367,15 @@ func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []str
 		if err != nil {
 			return nil, err
 		}
+		if len(sz.offloaded) > 0 {
+			return nil, fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read or clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(sz.offloaded, ", "))
+		}
 		if backup && !noBackup {
 			p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
-				Store: ws.storeDir(storeDir), Snapshot: id, Objects: n, Tenants: tenants,
+				Store: ws.storeDir(storeDir), Snapshot: id, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive),
 			}})
 		}
-		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: n, Tenants: tenants}, Unmanaged: !st.Managed(name)})
+		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive)}, Unmanaged: !st.Managed(name)})
 	}
 	p.Changes = append(p.Changes, clears...)
 	return p, nil

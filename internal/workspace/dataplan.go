@@ -33,15 +33,19 @@ func (ws *Workspace) dataInput(ctx context.Context, st *state.State, liveCols ma
 	in.Store = ws.storeDir("")
 	in.NewID = func() string { return snapshot.NewID(time.Now()) }
 	in.Counts = map[string]int64{}
+	in.Tenants = map[string]plan.TenantStatus{}
 	for name := range st.Collections {
 		if _, ok := liveCols[name]; !ok {
 			continue
 		}
-		n, _, err := ws.liveSize(ctx, name, true)
+		sz, err := ws.liveSize(ctx, name, true)
 		if err != nil {
 			return err
 		}
-		in.Counts[name] = n
+		in.Counts[name] = sz.objects
+		if len(sz.inactive) > 0 || len(sz.offloaded) > 0 {
+			in.Tenants[name] = plan.TenantStatus{Inactive: sz.inactive, Offloaded: sz.offloaded}
+		}
 	}
 	in.Content = map[string]plan.ContentPlan{}
 	for _, d := range ws.Config.Collections {
@@ -156,11 +160,21 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		cp.Add = int64(idx.Len())
 		return cp, nil
 	}
-	if d.Content.Mode == content.Seed {
-		n, _, err := ws.liveSize(ctx, d.Name, true)
+	if len(idx.Dims) > 0 {
+		dims, err := ws.Client.VectorDims(ctx, s)
 		if err != nil {
 			return cp, err
 		}
+		if err := idx.CheckDims(src.Describe(), dims); err != nil {
+			return cp, err
+		}
+	}
+	if d.Content.Mode == content.Seed {
+		sz, err := ws.liveSize(ctx, d.Name, true)
+		if err != nil {
+			return cp, err
+		}
+		n := sz.objects
 		_, begun := st.Seeding[d.Name]
 		switch {
 		case n > 0 && begun:
@@ -247,26 +261,36 @@ func (ws *Workspace) readMark(ctx context.Context, name string) (state.DataMark,
 		return state.DataMark{}, err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
+	tenants := []live.Tenant{{}}
 	if s.MultiTenant {
-		ts, err := ws.Client.Tenants(ctx, name)
+		if tenants, err = ws.Client.Tenants(ctx, name); err != nil {
+			return state.DataMark{}, err
+		}
+		sort.Slice(tenants, func(i, j int) bool { return tenants[i].Name < tenants[j].Name })
+		if off := live.OffloadedTenants(tenants); len(off) > 0 {
+			return state.DataMark{}, fmt.Errorf("collection %s: its data must be read for this plan, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
+		}
+	}
+	var d object.Digest
+	activated := 0
+	for _, t := range tenants {
+		// An inactive tenant is activated to be read and set back: its
+		// objects belong in the digest a snapshot of it records.
+		woke, err := ws.Client.WithTenantActive(ctx, name, t, func() error {
+			return ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name}, func(o *object.Object) error {
+				d.Add(o.Hash())
+				return nil
+			})
+		})
+		if woke {
+			activated++
+		}
 		if err != nil {
 			return state.DataMark{}, err
 		}
-		tenants = tenants[:0]
-		for _, t := range ts {
-			tenants = append(tenants, t.Name)
-		}
-		sort.Strings(tenants)
 	}
-	var d object.Digest
-	for _, t := range tenants {
-		if err := ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t}, func(o *object.Object) error {
-			d.Add(o.Hash())
-			return nil
-		}); err != nil {
-			return state.DataMark{}, err
-		}
+	if activated > 0 {
+		fmt.Fprintf(ws.log, "read %d inactive tenant(s) of %s by activating each in turn; each is back to its status\n", activated, name)
 	}
 	return state.DataMark{Objects: d.Count, Digest: d.String()}, nil
 }

@@ -73,6 +73,13 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		return nil, err
 	}
 	ws.Client = client
+	// Inactive tenants a killed colstate left activated get their status
+	// back before anything else reads them; this run records its own.
+	if err := recoverTenants(ctx, client, ws.StatePath(), func(msg string) { fmt.Fprintln(log, msg) }); err != nil {
+		ws.Close()
+		return nil, err
+	}
+	client.TenantLog = newTenantLog(ws.StatePath())
 	return ws, nil
 }
 
@@ -172,8 +179,12 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
 		})
 	}
+	modules, err := ws.Client.Modules(ctx)
+	if err != nil {
+		return nil, err
+	}
 	targets, notes := plan.WithDependencies(desired, targets)
-	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets}
+	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules}
 	for _, c := range carried {
 		in.Exclude = append(in.Exclude, c.Collection)
 	}
@@ -222,6 +233,18 @@ func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
 		return nil, fmt.Errorf("the interrupted apply recorded in %s ran against state lineage %s, but %s has lineage %s: it belongs to another state; run colstate apply -abandon to drop it", j.Path(), j.StateLineage, ws.StatePath(), st.Lineage)
 	}
 	return j, nil
+}
+
+// held finds, for each collection, the newest snapshot in the state's
+// catalogue that holds it.
+func held(st *state.State) map[string]plan.Recreate {
+	out := map[string]plan.Recreate{}
+	for _, r := range st.Snapshots { // oldest first: later ones win
+		for name, m := range r.Collections {
+			out[name] = plan.Recreate{Snapshot: r.ID, Store: r.Store, Objects: m.Objects, TakenAt: r.TakenAt}
+		}
+	}
+	return out
 }
 
 func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {

@@ -1,0 +1,111 @@
+package live_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/live/livetest"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/weaviatetest"
+)
+
+// A COLD tenant is activated to be read and set back to COLD afterwards,
+// also when the read is interrupted (the command's context cancelled, as
+// by Ctrl-C); an offloaded tenant is refused without any change.
+func TestWithTenantActiveSetsStatusBack(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	name := weaviatetest.Name(t, "Cold")
+	if err := c.CreateRaw(ctx, livetest.MultiTenantClass(name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTenants(ctx, name, []live.Tenant{{Name: "t0"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := livetest.Insert(ctx, c, name, livetest.TenantObjects(1, 5, "t0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateTenants(ctx, name, []live.Tenant{{Name: "t0", ActivityStatus: "COLD"}}); err != nil {
+		t.Fatal(err)
+	}
+	status := func() string {
+		ts, err := c.Tenants(ctx, name)
+		if err != nil || len(ts) != 1 {
+			t.Fatalf("tenants = %v, %v", ts, err)
+		}
+		return ts[0].ActivityStatus
+	}
+	cold := live.Tenant{Name: "t0", ActivityStatus: status()}
+	if cold.Active() {
+		t.Fatalf("tenant is %s after setting it COLD", cold.ActivityStatus)
+	}
+	s := live.SchemaOf(must(c.Class(ctx, name)))
+	rec := &recordingLog{c: c, status: status}
+	c.TenantLog = rec
+	n := 0
+	woke, err := c.WithTenantActive(ctx, name, cold, func() error {
+		return c.ReadObjects(ctx, s, live.ReadOptions{Tenant: "t0"}, func(*object.Object) error { n++; return nil })
+	})
+	if err != nil || !woke || n != 5 {
+		t.Fatalf("read %d objects, activated %v, err %v", n, woke, err)
+	}
+	if got := status(); got != cold.ActivityStatus {
+		t.Fatalf("tenant is %s after the read, want %s", got, cold.ActivityStatus)
+	}
+	// The log hears of the activation before it happens (the tenant is
+	// still COLD) and of the set-back after it.
+	if want := "activated t0 (was " + cold.ActivityStatus + ", still " + cold.ActivityStatus + "); set back t0 (now " + cold.ActivityStatus + ")"; strings.Join(rec.events, "; ") != want {
+		t.Fatalf("log = %q, want %q", rec.events, want)
+	}
+
+	// Interrupted mid-read: the status is put back all the same.
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = c.WithTenantActive(cctx, name, cold, func() error {
+		cancel()
+		return c.ReadObjects(cctx, s, live.ReadOptions{Tenant: "t0"}, func(*object.Object) error { return nil })
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if got := status(); got != cold.ActivityStatus {
+		t.Fatalf("tenant is %s after an interrupted read, want %s", got, cold.ActivityStatus)
+	}
+
+	frozen := live.Tenant{Name: "t0", ActivityStatus: "FROZEN"}
+	called := false
+	_, err = c.WithTenantActive(ctx, name, frozen, func() error { called = true; return nil })
+	if err == nil || called || !strings.Contains(err.Error(), "tenant t0 of "+name+" is FROZEN (offloaded)") {
+		t.Fatalf("err = %v, called = %v", err, called)
+	}
+	if got := status(); got != cold.ActivityStatus {
+		t.Fatalf("a refused offloaded tenant changed status to %s", got)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// recordingLog is a TenantLog that notes each call with the tenant's live
+// status at that moment.
+type recordingLog struct {
+	c      *live.Client
+	status func() string
+	events []string
+}
+
+func (r *recordingLog) Activated(_ string, t live.Tenant) error {
+	r.events = append(r.events, "activated "+t.Name+" (was "+t.ActivityStatus+", still "+r.status()+")")
+	return nil
+}
+
+func (r *recordingLog) SetBack(_, tenant string) error {
+	r.events = append(r.events, "set back "+tenant+" (now "+r.status()+")")
+	return nil
+}
