@@ -480,19 +480,17 @@ func (j *restoreJob) walkNoVectors() bool { return j.noVectors() && j.c.Action !
 // For a merge, o is first filled from the live copy with what the snapshot
 // does not carry (mergeLive), so what is written and compared is the
 // merged object.
-// The first pass counts the objects that kept live values (count).
-func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*object.Object, bool, error) {
+// kept says the merge filled o with live values.
+func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object) (lv *object.Object, same, kept bool, err error) {
 	if j.c.Action != plan.Merge {
-		return walk.lookup(o)
+		lv, same, err = walk.lookup(o)
+		return lv, same, false, err
 	}
-	lv, err := walk.find(o)
-	if err != nil {
-		return nil, false, err
+	if lv, err = walk.find(o); err != nil {
+		return nil, false, false, err
 	}
-	if mergeLive(o, lv, j.s) && count {
-		j.stats.kept++
-	}
-	return lv, lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash(), nil
+	kept = mergeLive(o, lv, j.s)
+	return lv, lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash(), kept, nil
 }
 
 // restoreAll loads collections of snapshots together, so that references
@@ -800,7 +798,7 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 		}
 		var have *object.Object
 		if merge {
-			h, same, err := j.lookup(walk, o, true)
+			h, same, kept, err := j.lookup(walk, o)
 			if err != nil {
 				return err
 			}
@@ -811,6 +809,9 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 				st.identical++
 				pr.Skip(1)
 				return nil
+			}
+			if kept {
+				st.kept++ // written (here or in the second pass) with live values kept
 			}
 			have = h
 		}
@@ -852,12 +853,13 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 			return nil
 		}
 		if merge {
-			_, same, err := j.lookup(walk, o, false)
+			_, same, _, err := j.lookup(walk, o)
 			if err != nil {
 				return err
 			}
 			if same {
-				st.identical++
+				// Identical in the first pass already (and counted there),
+				// or completed by an interrupted run.
 				pr.Skip(1)
 				return nil
 			}

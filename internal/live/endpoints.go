@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -265,8 +266,8 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 	}
 	req := searchRequest(&ObjectSchema{Collection: collection}, ReadOptions{Tenant: tenant, IDsOnly: true})
 	req.Limit = 1
+	req.Metadata.CreationTimeUnix = true
 	if len(list.Objects) > 0 {
-		req.Metadata.CreationTimeUnix = true
 		req.Filters = &pb.Filters{
 			Operator:  pb.Filters_OPERATOR_EQUAL,
 			Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
@@ -283,14 +284,32 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 		return false, c.probeError(ctx, collection, err)
 	}
 	where := collection + tenantSuffix(tenant)
+	// The collection may change between the two reads (an application
+	// writing or deleting, a tenant deactivated): a difference is taken as
+	// a mismatch only once REST, asked again about the very object, still
+	// disagrees.
 	if len(list.Objects) == 0 {
-		if n := len(reply.GetResults()); n > 0 {
-			return false, c.mismatch("collection %s is empty over REST but holds objects over gRPC", where)
+		r := reply.GetResults()
+		if len(r) == 0 {
+			return false, nil
 		}
-		return false, nil
+		id, created := r[0].GetMetadata().GetId(), r[0].GetMetadata().GetCreationTimeUnix()
+		found, restCreated, ok := c.restObject(ctx, collection, tenant, id)
+		switch {
+		case !ok:
+			return false, nil
+		case !found:
+			return false, c.mismatch("collection %s is empty over REST but holds objects over gRPC (object %s does not exist over REST)", where, id)
+		case restCreated != created:
+			return false, c.mismatch("object %s of collection %s was created at %d (ms) as REST sees it and at %d over gRPC: a copy, not the same object", id, where, restCreated, created)
+		}
+		return true, nil // written meanwhile, and the same object over both
 	}
 	want := list.Objects[0]
 	if len(reply.GetResults()) == 0 {
+		if found, _, ok := c.restObject(ctx, collection, tenant, want.ID); !ok || !found {
+			return false, nil // deleted meanwhile, or REST cannot say: not decisive
+		}
 		return false, c.mismatch("object %s of collection %s, listed over REST, does not exist over gRPC", want.ID, where)
 	}
 	got := reply.GetResults()[0].GetMetadata()
@@ -300,6 +319,29 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 	return true, nil
 }
 
+// restObject reads one object's creation time over REST. ok is false when
+// REST gave no clear answer (an inactive tenant, a permission, an error):
+// then nothing can be concluded from it.
+func (c *Client) restObject(ctx context.Context, collection, tenant, id string) (found bool, created int64, ok bool) {
+	path := "/v1/objects/" + url.PathEscape(collection) + "/" + url.PathEscape(id)
+	if tenant != "" {
+		path += "?" + url.Values{"tenant": {tenant}}.Encode()
+	}
+	var got struct {
+		CreationTimeUnix int64 `json:"creationTimeUnix"`
+	}
+	err := c.retry(ctx, "read object "+id, func() error {
+		return c.do(ctx, http.MethodGet, path, nil, &got)
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, 0, true
+	case err != nil:
+		return false, 0, false
+	}
+	return true, got.CreationTimeUnix, true
+}
+
 // probeError turns a failed gRPC call of the comparison into an error: a
 // transient or authentication failure as such, a missing permission into
 // nothing (nil: not decisive), anything else (the gRPC server does not
@@ -307,6 +349,9 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 func (c *Client) probeError(ctx context.Context, collection string, err error) error {
 	if ctx.Err() != nil || Transient(err) {
 		return fmt.Errorf("compare the endpoints on collection %s: %w", collection, rpcHint(ctxErr(ctx, err)))
+	}
+	if strings.Contains(grpcReason(err), "not active") {
+		return nil // a tenant deactivated meanwhile: not decisive either way
 	}
 	switch status.Code(err) {
 	case codes.PermissionDenied:
