@@ -480,7 +480,8 @@ func (j *restoreJob) walkNoVectors() bool { return j.noVectors() && j.c.Action !
 // For a merge, o is first filled from the live copy with what the snapshot
 // does not carry (mergeLive), so what is written and compared is the
 // merged object.
-// The first pass counts the objects that kept live values (count).
+// The first pass counts the objects to be written that kept live values
+// (count).
 func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*object.Object, bool, error) {
 	if j.c.Action != plan.Merge {
 		return walk.lookup(o)
@@ -489,10 +490,12 @@ func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*
 	if err != nil {
 		return nil, false, err
 	}
-	if mergeLive(o, lv, j.s) && count {
+	kept := mergeLive(o, lv, j.s)
+	same := lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash()
+	if kept && !same && count {
 		j.stats.kept++
 	}
-	return lv, lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash(), nil
+	return lv, same, nil
 }
 
 // restoreAll loads collections of snapshots together, so that references
@@ -834,7 +837,8 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 // writeReferences is the second pass: every object holding references is
 // written whole, now that the objects it points at exist. For a merge or
 // a resumed restore, objects already identical are skipped, so running it
-// again after an interruption finishes the job.
+// again after an interruption finishes the job; the first pass counted
+// them as identical already.
 func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	st := &j.stats
 	s, merge := j.s, j.merge()
@@ -857,8 +861,6 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 				return err
 			}
 			if same {
-				st.identical++
-				pr.Skip(1)
 				return nil
 			}
 		}
