@@ -959,24 +959,32 @@ func mergeLive(o, lv *object.Object, s *live.ObjectSchema) bool {
 }
 
 // asMerged is lv as a merge of the snapshot object o compares it: without
-// the vectors o lacks that a vectorizer makes (Weaviate computes those, so
-// their values are not the merge's to check).
+// the vectors and multi-vectors o lacks that a vectorizer makes (Weaviate
+// computes those, so their values are not the merge's to check).
 func asMerged(lv, o *object.Object, s *live.ObjectSchema) *object.Object {
-	var drop []string
+	drop := func(name string, has bool) bool { return !has && s.Vectorized[name] }
+	var vectors, multi []string
 	for name := range lv.Vectors {
-		if _, ok := o.Vectors[name]; !ok && s.Vectorized[name] {
-			drop = append(drop, name)
+		if _, ok := o.Vectors[name]; drop(name, ok) {
+			vectors = append(vectors, name)
 		}
 	}
-	if len(drop) == 0 {
+	for name := range lv.Multi {
+		if _, ok := o.Multi[name]; drop(name, ok) {
+			multi = append(multi, name)
+		}
+	}
+	if len(vectors) == 0 && len(multi) == 0 {
 		return lv
 	}
 	cp := *lv
-	cp.Vectors = map[string][]float32{}
-	for name, v := range lv.Vectors {
-		if !slices.Contains(drop, name) {
-			cp.Vectors[name] = v
-		}
+	cp.Vectors = maps.Clone(lv.Vectors)
+	for _, name := range vectors {
+		delete(cp.Vectors, name)
+	}
+	cp.Multi = maps.Clone(lv.Multi)
+	for _, name := range multi {
+		delete(cp.Multi, name)
 	}
 	return &cp
 }
