@@ -480,8 +480,9 @@ func (j *restoreJob) walkNoVectors() bool { return j.noVectors() && j.c.Action !
 // For a merge, o is first filled from the live copy with what the snapshot
 // does not carry (mergeLive), so what is written and compared is the
 // merged object.
-// The first pass counts the objects to be written that kept live values
-// (count).
+// The first pass (count) adds each merged object to the digest the
+// verification compares with and counts the objects to be written that
+// kept live values.
 func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*object.Object, bool, error) {
 	if j.c.Action != plan.Merge {
 		return walk.lookup(o)
@@ -491,9 +492,13 @@ func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*
 		return nil, false, err
 	}
 	kept := mergeLive(o, lv, j.s)
-	same := lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash()
-	if kept && !same && count {
-		j.stats.kept++
+	h := o.Hash()
+	same := lv != nil && asMerged(lv, o, j.s).Hash() == h
+	if count {
+		j.stats.merged.Add(h)
+		if kept && !same {
+			j.stats.kept++
+		}
 	}
 	return lv, same, nil
 }
@@ -806,9 +811,6 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 			h, same, err := j.lookup(walk, o, true)
 			if err != nil {
 				return err
-			}
-			if j.c.Action == plan.Merge {
-				st.merged.Add(o.Hash())
 			}
 			if same {
 				st.identical++
