@@ -295,8 +295,29 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
-	// The active tenants are counted up front; an inactive one is counted
-	// once it has been activated to be read.
+	activated, err := d.eachTenant(ctx, "backup", name, tenants, func(t live.Tenant, pr *progress) error {
+		return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			if err := w.Write(name, t.Name, o); err != nil {
+				return err
+			}
+			pr.Add(1)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+	}
+	return nil
+}
+
+// eachTenant runs fn on every tenant of collection name under one progress
+// bar labelled by what: the active tenants are counted up front; an
+// inactive one is activated in turn, counted, and set back to its status
+// afterwards. It returns how many it activated.
+func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live.Tenant, fn func(live.Tenant, *progress) error) (int, error) {
 	var active []string
 	for _, t := range tenants {
 		if t.Active() {
@@ -305,9 +326,9 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	}
 	total, err := d.count(ctx, name, active)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	pr := d.newProgress("backup "+name, total)
+	pr := d.newProgress(what+" "+name, total)
 	defer pr.Done()
 	activated := 0
 	for _, t := range tenants {
@@ -319,25 +340,16 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 				}
 				pr.Grow(n)
 			}
-			return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-				if err := w.Write(name, t.Name, o); err != nil {
-					return err
-				}
-				pr.Add(1)
-				return nil
-			})
+			return fn(t, pr)
 		})
 		if woke {
 			activated++
 		}
 		if err != nil {
-			return err
+			return activated, err
 		}
 	}
-	if activated > 0 {
-		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
-	}
-	return nil
+	return activated, nil
 }
 
 // refuseOffloaded names the offloaded tenants of a collection, which
@@ -402,37 +414,12 @@ func (d *Data) Clear(ctx context.Context, name string) error {
 			return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
 		}
 	}
-	var active []string
-	for _, t := range tenants {
-		if t.Active() {
-			active = append(active, t.Name)
-		}
-	}
-	total, err := d.count(ctx, name, active)
+	activated, err := d.eachTenant(ctx, "clear", name, tenants, func(t live.Tenant, pr *progress) error {
+		_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	pr := d.newProgress("clear "+name, total)
-	defer pr.Done()
-	activated := 0
-	for _, t := range tenants {
-		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
-			if !t.Active() {
-				n, err := d.Client.Count(ctx, name, t.Name)
-				if err != nil {
-					return err
-				}
-				pr.Grow(n)
-			}
-			_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
-			return err
-		})
-		if woke {
-			activated++
-		}
-		if err != nil {
-			return err
-		}
 	}
 	if activated > 0 {
 		fmt.Fprintf(d.Out, "clear %s: activated %s one at a time to clear them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
