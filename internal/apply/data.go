@@ -444,6 +444,9 @@ type restoreJob struct {
 	resume    bool               // completing an interrupted restore
 	fit       func(*object.Object)
 	stats     writeStats
+	// newTenants are the snapshot's tenants the target lacked, which this
+	// restore created.
+	newTenants []snapshot.Tenant
 	// withRefs counts the objects holding references: the second pass
 	// writes them whole, once every object they can point at exists.
 	withRefs int64
@@ -554,11 +557,17 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 	}
 	for _, j := range jobs {
 		// Verify while every tenant is still active, then put back the
-		// statuses the snapshot recorded.
+		// statuses the snapshot recorded: a restore's every tenant, a
+		// merge's only those it created (the others keep their live
+		// status).
 		if err := d.verifyRestore(ctx, j.c, j.r, j.sc, j.s, j.stats); err != nil {
 			return j.wrap(err)
 		}
-		if err := d.restoreTenantStatus(ctx, j.c.Collection, j.sc.Tenants); err != nil {
+		statuses := j.sc.Tenants
+		if j.c.Action == plan.Merge {
+			statuses = j.newTenants
+		}
+		if err := d.restoreTenantStatus(ctx, j.c.Collection, statuses); err != nil {
 			return j.wrap(err)
 		}
 	}
@@ -716,7 +725,8 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 	if c.Data.Reshape {
 		j.fit = fitTo(j.s, c.Data.VectorFrom)
 	}
-	return d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
+	j.newTenants, err = d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
+	return err
 }
 
 type writeStats struct {
@@ -1159,26 +1169,29 @@ func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.T
 }
 
 // ensureTenants creates the snapshot's tenants that the collection lacks,
-// active, so they can be written to.
-func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant) error {
+// active, so they can be written to, and returns the snapshot's entries of
+// those it created.
+func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant) ([]snapshot.Tenant, error) {
 	if !s.MultiTenant || len(tenants) == 0 {
-		return nil
+		return nil, nil
 	}
 	have, err := d.Client.Tenants(ctx, target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exists := map[string]bool{}
 	for _, t := range have {
 		exists[t.Name] = true
 	}
 	var create []live.Tenant
+	var created []snapshot.Tenant
 	for _, t := range tenants {
 		if !exists[t.Name] {
 			create = append(create, live.Tenant{Name: t.Name})
+			created = append(created, t)
 		}
 	}
-	return d.Client.CreateTenants(ctx, target, create)
+	return created, d.Client.CreateTenants(ctx, target, create)
 }
 
 // restoreTenantStatus puts back tenants that were inactive when backed up.
