@@ -886,23 +886,25 @@ func (d *Data) walker(ctx context.Context, s *live.ObjectSchema, noVectors bool)
 	return &tenantWalker{d: d, ctx: ctx, s: s, noVectors: noVectors}
 }
 
-// lookup returns the live object with o's UUID (nil when there is none)
-// and whether it is identical to o.
-func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+// of returns the walker of o's tenant, starting it when the snapshot
+// stream has moved on to that tenant.
+func (t *tenantWalker) of(o *object.Object) *liveWalker {
 	if t.w == nil || t.w.tenant != o.Tenant {
 		t.close()
 		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
 	}
-	return t.w.lookup(o)
+	return t.w
+}
+
+// lookup returns the live object with o's UUID (nil when there is none)
+// and whether it is identical to o.
+func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+	return t.of(o).lookup(o)
 }
 
 // find returns the live object with o's UUID, nil when there is none.
 func (t *tenantWalker) find(o *object.Object) (*object.Object, error) {
-	if t.w == nil || t.w.tenant != o.Tenant {
-		t.close()
-		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
-	}
-	return t.w.find(o)
+	return t.of(o).find(o)
 }
 
 func (t *tenantWalker) close() {
@@ -1054,13 +1056,6 @@ func (w *liveWalker) close() {
 	w.cancel()
 	for range w.ch {
 	}
-}
-
-// identical reports whether the live collection holds o with the same
-// content. Snapshot objects out of UUID order are never skipped.
-func (w *liveWalker) identical(o *object.Object) (bool, error) {
-	_, same, err := w.lookup(o)
-	return same, err
 }
 
 // find returns the live object with o's UUID, or nil when there is none.
