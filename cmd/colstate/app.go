@@ -24,7 +24,9 @@ func newApp() *cli.App {
 collections they declare with the live Weaviate and with colstate's state
 file, and shows a plan. apply carries the plan out.
 
-Collections colstate does not manage (absent from its state) are never touched.`,
+plan and apply never change a collection colstate does not manage (absent
+from its state); clear and restore change one only when their command line
+names it.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Value: ".", Usage: "read configuration from `DIR` instead of the working directory"},
 			&cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours (every command)"},

@@ -314,6 +314,10 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 				foreign.Snapshot = c.Data.Snapshot
 				return err
 			}
+			var written *writtenSinceBackupError
+			if errors.As(err, &written) {
+				return err
+			}
 			if s.name != "backup" {
 				err = fmt.Errorf("%s step: %w; the objects are safe in snapshot %s: run colstate apply again to resume, or colstate restore --mode=replace %s", s.name, err, c.Data.Snapshot, c.Data.Snapshot)
 			}
@@ -476,19 +480,19 @@ func (r *Runner) unchangedSinceBackup(ctx context.Context, c plan.Change) error 
 		return err
 	}
 	if n != sc.Objects {
-		return fmt.Errorf("collection %s holds %d objects, but the snapshot %s taken before the delete has %d: something wrote to it after the backup, and deleting it now would lose those writes; nothing was deleted. "+
-			"Stop the writers, then remove %s to abandon this apply (the snapshot is kept) and run colstate apply again: a new plan backs the collection up as it is then",
-			c.Collection, n, c.Data.Snapshot, sc.Objects, r.journalPath())
+		return &writtenSinceBackupError{fmt.Sprintf("collection %s holds %d objects, but the snapshot %s taken before the delete has %d: something wrote to it after the backup, and deleting it now would lose those writes; nothing was deleted. "+
+			"Stop the writers, then run colstate apply again: the replace is planned afresh and backs the collection up as it is then (snapshot %s is kept)",
+			c.Collection, n, c.Data.Snapshot, sc.Objects, c.Data.Snapshot)}
 	}
 	return nil
 }
 
-func (r *Runner) journalPath() string {
-	if r.Journal == nil {
-		return "the apply journal"
-	}
-	return r.Journal.path
-}
+// writtenSinceBackupError is unchangedSinceBackup's refusal. It is not
+// given the advice of a failed replace step: the snapshot lacks the late
+// writes, so restoring it over the collection would lose them.
+type writtenSinceBackupError struct{ msg string }
+
+func (e *writtenSinceBackupError) Error() string { return e.msg }
 
 // createReplacement creates the collection of a replace from the class
 // JSON the snapshot holds (Weaviate's own, taken just before the delete)

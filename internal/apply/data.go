@@ -295,8 +295,29 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
-	// The active tenants are counted up front; an inactive one is counted
-	// once it has been activated to be read.
+	activated, err := d.eachTenant(ctx, "backup", name, tenants, func(t live.Tenant, pr *progress) error {
+		return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			if err := w.Write(name, t.Name, o); err != nil {
+				return err
+			}
+			pr.Add(1)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+	}
+	return nil
+}
+
+// eachTenant runs fn on every tenant of collection name under one progress
+// bar labelled by what: the active tenants are counted up front; an
+// inactive one is activated in turn, counted, and set back to its status
+// afterwards. It returns how many it activated.
+func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live.Tenant, fn func(live.Tenant, *progress) error) (int, error) {
 	var active []string
 	for _, t := range tenants {
 		if t.Active() {
@@ -305,9 +326,9 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	}
 	total, err := d.count(ctx, name, active)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	pr := d.newProgress("backup "+name, total)
+	pr := d.newProgress(what+" "+name, total)
 	defer pr.Done()
 	activated := 0
 	for _, t := range tenants {
@@ -319,25 +340,16 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 				}
 				pr.Grow(n)
 			}
-			return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-				if err := w.Write(name, t.Name, o); err != nil {
-					return err
-				}
-				pr.Add(1)
-				return nil
-			})
+			return fn(t, pr)
 		})
 		if woke {
 			activated++
 		}
 		if err != nil {
-			return err
+			return activated, err
 		}
 	}
-	if activated > 0 {
-		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
-	}
-	return nil
+	return activated, nil
 }
 
 // refuseOffloaded names the offloaded tenants of a collection, which
@@ -402,37 +414,12 @@ func (d *Data) Clear(ctx context.Context, name string) error {
 			return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
 		}
 	}
-	var active []string
-	for _, t := range tenants {
-		if t.Active() {
-			active = append(active, t.Name)
-		}
-	}
-	total, err := d.count(ctx, name, active)
+	activated, err := d.eachTenant(ctx, "clear", name, tenants, func(t live.Tenant, pr *progress) error {
+		_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	pr := d.newProgress("clear "+name, total)
-	defer pr.Done()
-	activated := 0
-	for _, t := range tenants {
-		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
-			if !t.Active() {
-				n, err := d.Client.Count(ctx, name, t.Name)
-				if err != nil {
-					return err
-				}
-				pr.Grow(n)
-			}
-			_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
-			return err
-		})
-		if woke {
-			activated++
-		}
-		if err != nil {
-			return err
-		}
 	}
 	if activated > 0 {
 		fmt.Fprintf(d.Out, "clear %s: activated %s one at a time to clear them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
@@ -457,6 +444,9 @@ type restoreJob struct {
 	resume    bool               // completing an interrupted restore
 	fit       func(*object.Object)
 	stats     writeStats
+	// newTenants are the snapshot's tenants the target lacked, which this
+	// restore created.
+	newTenants []snapshot.Tenant
 	// withRefs counts the objects holding references: the second pass
 	// writes them whole, once every object they can point at exists.
 	withRefs int64
@@ -480,17 +470,27 @@ func (j *restoreJob) walkNoVectors() bool { return j.noVectors() && j.c.Action !
 // For a merge, o is first filled from the live copy with what the snapshot
 // does not carry (mergeLive), so what is written and compared is the
 // merged object.
-// kept says the merge filled o with live values.
-func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object) (lv *object.Object, same, kept bool, err error) {
+// The first pass (count) adds each merged object to the digest the
+// verification compares with and counts the objects to be written that
+// kept live values.
+func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*object.Object, bool, error) {
 	if j.c.Action != plan.Merge {
-		lv, same, err = walk.lookup(o)
-		return lv, same, false, err
+		return walk.lookup(o)
 	}
-	if lv, err = walk.find(o); err != nil {
-		return nil, false, false, err
+	lv, err := walk.find(o)
+	if err != nil {
+		return nil, false, err
 	}
-	kept = mergeLive(o, lv, j.s)
-	return lv, lv != nil && asMerged(lv, o, j.s).Hash() == o.Hash(), kept, nil
+	kept := mergeLive(o, lv, j.s)
+	h := o.Hash()
+	same := lv != nil && asMerged(lv, o, j.s).Hash() == h
+	if count {
+		j.stats.merged.Add(h)
+		if kept && !same {
+			j.stats.kept++
+		}
+	}
+	return lv, same, nil
 }
 
 // restoreAll loads collections of snapshots together, so that references
@@ -557,11 +557,17 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 	}
 	for _, j := range jobs {
 		// Verify while every tenant is still active, then put back the
-		// statuses the snapshot recorded.
+		// statuses the snapshot recorded: a restore's every tenant, a
+		// merge's only those it created (the others keep their live
+		// status).
 		if err := d.verifyRestore(ctx, j.c, j.r, j.sc, j.s, j.stats); err != nil {
 			return j.wrap(err)
 		}
-		if err := d.restoreTenantStatus(ctx, j.c.Collection, j.sc.Tenants); err != nil {
+		statuses := j.sc.Tenants
+		if j.c.Action == plan.Merge {
+			statuses = j.newTenants
+		}
+		if err := d.restoreTenantStatus(ctx, j.c.Collection, statuses); err != nil {
 			return j.wrap(err)
 		}
 	}
@@ -719,7 +725,8 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 	if c.Data.Reshape {
 		j.fit = fitTo(j.s, c.Data.VectorFrom)
 	}
-	return d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
+	j.newTenants, err = d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
+	return err
 }
 
 type writeStats struct {
@@ -798,20 +805,14 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 		}
 		var have *object.Object
 		if merge {
-			h, same, kept, err := j.lookup(walk, o)
+			h, same, err := j.lookup(walk, o, true)
 			if err != nil {
 				return err
-			}
-			if j.c.Action == plan.Merge {
-				st.merged.Add(o.Hash())
 			}
 			if same {
 				st.identical++
 				pr.Skip(1)
 				return nil
-			}
-			if kept {
-				st.kept++ // written (here or in the second pass) with live values kept
 			}
 			have = h
 		}
@@ -835,7 +836,8 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 // writeReferences is the second pass: every object holding references is
 // written whole, now that the objects it points at exist. For a merge or
 // a resumed restore, objects already identical are skipped, so running it
-// again after an interruption finishes the job.
+// again after an interruption finishes the job; the first pass counted
+// them as identical already.
 func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	st := &j.stats
 	s, merge := j.s, j.merge()
@@ -853,14 +855,11 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 			return nil
 		}
 		if merge {
-			_, same, _, err := j.lookup(walk, o)
+			_, same, err := j.lookup(walk, o, false)
 			if err != nil {
 				return err
 			}
 			if same {
-				// Identical in the first pass already (and counted there),
-				// or completed by an interrupted run.
-				pr.Skip(1)
 				return nil
 			}
 		}
@@ -887,23 +886,25 @@ func (d *Data) walker(ctx context.Context, s *live.ObjectSchema, noVectors bool)
 	return &tenantWalker{d: d, ctx: ctx, s: s, noVectors: noVectors}
 }
 
-// lookup returns the live object with o's UUID (nil when there is none)
-// and whether it is identical to o.
-func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+// of returns the walker of o's tenant, starting it when the snapshot
+// stream has moved on to that tenant.
+func (t *tenantWalker) of(o *object.Object) *liveWalker {
 	if t.w == nil || t.w.tenant != o.Tenant {
 		t.close()
 		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
 	}
-	return t.w.lookup(o)
+	return t.w
+}
+
+// lookup returns the live object with o's UUID (nil when there is none)
+// and whether it is identical to o.
+func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+	return t.of(o).lookup(o)
 }
 
 // find returns the live object with o's UUID, nil when there is none.
 func (t *tenantWalker) find(o *object.Object) (*object.Object, error) {
-	if t.w == nil || t.w.tenant != o.Tenant {
-		t.close()
-		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
-	}
-	return t.w.find(o)
+	return t.of(o).find(o)
 }
 
 func (t *tenantWalker) close() {
@@ -959,24 +960,32 @@ func mergeLive(o, lv *object.Object, s *live.ObjectSchema) bool {
 }
 
 // asMerged is lv as a merge of the snapshot object o compares it: without
-// the vectors o lacks that a vectorizer makes (Weaviate computes those, so
-// their values are not the merge's to check).
+// the vectors and multi-vectors o lacks that a vectorizer makes (Weaviate
+// computes those, so their values are not the merge's to check).
 func asMerged(lv, o *object.Object, s *live.ObjectSchema) *object.Object {
-	var drop []string
+	drop := func(name string, has bool) bool { return !has && s.Vectorized[name] }
+	var vectors, multi []string
 	for name := range lv.Vectors {
-		if _, ok := o.Vectors[name]; !ok && s.Vectorized[name] {
-			drop = append(drop, name)
+		if _, ok := o.Vectors[name]; drop(name, ok) {
+			vectors = append(vectors, name)
 		}
 	}
-	if len(drop) == 0 {
+	for name := range lv.Multi {
+		if _, ok := o.Multi[name]; drop(name, ok) {
+			multi = append(multi, name)
+		}
+	}
+	if len(vectors) == 0 && len(multi) == 0 {
 		return lv
 	}
 	cp := *lv
-	cp.Vectors = map[string][]float32{}
-	for name, v := range lv.Vectors {
-		if !slices.Contains(drop, name) {
-			cp.Vectors[name] = v
-		}
+	cp.Vectors = maps.Clone(lv.Vectors)
+	for _, name := range vectors {
+		delete(cp.Vectors, name)
+	}
+	cp.Multi = maps.Clone(lv.Multi)
+	for _, name := range multi {
+		delete(cp.Multi, name)
 	}
 	return &cp
 }
@@ -1047,13 +1056,6 @@ func (w *liveWalker) close() {
 	w.cancel()
 	for range w.ch {
 	}
-}
-
-// identical reports whether the live collection holds o with the same
-// content. Snapshot objects out of UUID order are never skipped.
-func (w *liveWalker) identical(o *object.Object) (bool, error) {
-	_, same, err := w.lookup(o)
-	return same, err
 }
 
 // find returns the live object with o's UUID, or nil when there is none.
@@ -1162,26 +1164,29 @@ func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.T
 }
 
 // ensureTenants creates the snapshot's tenants that the collection lacks,
-// active, so they can be written to.
-func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant) error {
+// active, so they can be written to, and returns the snapshot's entries of
+// those it created.
+func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant) ([]snapshot.Tenant, error) {
 	if !s.MultiTenant || len(tenants) == 0 {
-		return nil
+		return nil, nil
 	}
 	have, err := d.Client.Tenants(ctx, target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exists := map[string]bool{}
 	for _, t := range have {
 		exists[t.Name] = true
 	}
 	var create []live.Tenant
+	var created []snapshot.Tenant
 	for _, t := range tenants {
 		if !exists[t.Name] {
 			create = append(create, live.Tenant{Name: t.Name})
+			created = append(created, t)
 		}
 	}
-	return d.Client.CreateTenants(ctx, target, create)
+	return created, d.Client.CreateTenants(ctx, target, create)
 }
 
 // restoreTenantStatus puts back tenants that were inactive when backed up.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/live/livetest"
 	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
@@ -89,5 +90,37 @@ func TestMergeVerifyComparesWritten(t *testing.T) {
 	err := d.RunData(e.ctx, &plan.Plan{Changes: []plan.Change{e.restore("nv", name, name, plan.Merge)}})
 	if err == nil || !strings.Contains(err.Error(), "do not read back from "+name+" as the merge wrote them") {
 		t.Fatalf("merge with a vector changed behind it: %v\n%s", err, e.out.String())
+	}
+}
+
+// A merge leaves the live tenants' statuses as they are: a tenant the
+// snapshot recorded as COLD but that is HOT now stays HOT (only a restore
+// gives tenants the snapshot's status), and one that is COLD now is
+// activated to be written and set back to COLD.
+func TestMergeKeepsLiveTenantStatus(t *testing.T) {
+	e := newEnv(t)
+	name := weaviatetest.Name(t, "Mt")
+	objs := append(livetest.TenantObjects(51, 5, "a"), livetest.TenantObjects(52, 5, "b")...)
+	e.create(livetest.MultiTenantClass(name), objs, "a", "b")
+	if err := e.c.UpdateTenants(e.ctx, name, []live.Tenant{{Name: "a", ActivityStatus: "COLD"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.backup("cold", false, name) // records a as COLD, b as HOT
+	if err := e.c.UpdateTenants(e.ctx, name, []live.Tenant{{Name: "a", ActivityStatus: "HOT"}, {Name: "b", ActivityStatus: "COLD"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.run(e.restore("cold", name, name, plan.Merge)); err != nil {
+		t.Fatalf("merge: %v\n%s", err, e.out.String())
+	}
+	ts, err := e.c.Tenants(e.ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, tn := range ts {
+		got[tn.Name] = tn.ActivityStatus
+	}
+	if got["a"] != "HOT" || got["b"] != "COLD" {
+		t.Fatalf("after the merge the tenants are %v, want their live statuses a HOT, b COLD", got)
 	}
 }

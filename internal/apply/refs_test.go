@@ -54,3 +54,21 @@ func TestWithoutReferences(t *testing.T) {
 		t.Fatalf("without references: %v (original %v)", bare.Properties, o.Properties)
 	}
 }
+
+// A merge compares a live object without the vectors a vectorizer makes
+// that the snapshot object lacks, multi-vectors included, so the merged
+// object (which leaves them to Weaviate) reads back as identical.
+func TestAsMergedDropsVectorizedMulti(t *testing.T) {
+	s := &live.ObjectSchema{Named: []string{"colbert", "plain"}, Multi: map[string]bool{"colbert": true},
+		Vectorized: map[string]bool{"colbert": true}}
+	lv := &object.Object{ID: "00000000-0000-0000-0000-000000000001", Properties: map[string]any{"title": "one"},
+		Vectors: map[string][]float32{"plain": {1, 2}}, Multi: map[string][][]float32{"colbert": {{1, 2}, {3, 4}}}}
+	o := &object.Object{ID: lv.ID, Properties: map[string]any{"title": "one"}}
+	mergeLive(o, lv, s)
+	if got := asMerged(lv, o, s); got.Hash() != o.Hash() {
+		t.Fatalf("merged object %+v compares unequal to live %+v", o, got)
+	}
+	if len(lv.Multi["colbert"]) != 2 {
+		t.Fatalf("asMerged changed the live object: %+v", lv)
+	}
+}

@@ -146,6 +146,11 @@ func TestReplaceRefusesToDeleteWhatChangedSinceTheBackup(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "something wrote to it after the backup") || !strings.Contains(err.Error(), "nothing was deleted") {
 		t.Fatalf("replace after a late write: err = %v\n%s", err, e.out.String())
 	}
+	// Restoring the older snapshot over the collection (--mode=replace)
+	// would lose the late write too: the advice must not suggest it.
+	if strings.Contains(err.Error(), "restore --mode=replace") {
+		t.Fatalf("the refusal suggests a restore that would lose the late write: %v", err)
+	}
 	got, err := livetest.ReadAll(e.ctx, e.c, name)
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ type ByIDReader interface {
 const keepBatch = 200
 
 // KeepVectors wraps w so that a source object carrying no vectors keeps
-// the vectors of its live copy: a write replaces the whole object, and a
+// the vectors (multi-vectors included) of its live copy: a write replaces the whole object, and a
 // source line without vectors says nothing about them (the object is
 // compared without its vectors, see entry.noVectors). Vectors a vectorizer
 // makes are left out: Weaviate computes them from the written properties.
@@ -40,7 +40,7 @@ type vectorKeeper struct {
 }
 
 func (k *vectorKeeper) Add(o *object.Object) error {
-	if len(o.Vectors) > 0 {
+	if len(o.Vectors) > 0 || len(o.Multi) > 0 {
 		return k.w.Add(o)
 	}
 	k.pending = append(k.pending, o)
@@ -73,6 +73,14 @@ func (k *vectorKeeper) flush() error {
 					o.Vectors = map[string][]float32{}
 				}
 				o.Vectors[name] = v
+			}
+		}
+		for name, v := range lv.Multi {
+			if !k.s.Vectorized[name] {
+				if o.Multi == nil {
+					o.Multi = map[string][][]float32{}
+				}
+				o.Multi[name] = v
 			}
 		}
 	}
