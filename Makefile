@@ -57,9 +57,9 @@ SOAK_FEATURES ?= default
 SOAK_LOG ?= soak.log
 soak: weaviate
 	@echo "soak: $(SOAK_DURATION), features $(SOAK_FEATURES); full log in $(SOAK_LOG)"
-	@rm -f $(SOAK_LOG).summary; CI=true SOAK_DURATION=$(SOAK_DURATION) SOAK_FEATURES=$(SOAK_FEATURES) SOAK_SEED=$(SOAK_SEED) SOAK_STEPS=$(SOAK_STEPS) \
-		SOAK_REPORT=$(CURDIR)/$(SOAK_LOG).summary go test ./cmd/colstate -run '^TestRoundTripSoak$$' -count=1 -timeout 0 -v >$(SOAK_LOG) 2>&1; \
-		status=$$?; cat $(SOAK_LOG).summary 2>/dev/null || tail -40 $(SOAK_LOG); exit $$status
+	@rm -f $(abspath $(SOAK_LOG)).summary; CI=true SOAK_DURATION=$(SOAK_DURATION) SOAK_FEATURES=$(SOAK_FEATURES) SOAK_SEED=$(SOAK_SEED) SOAK_STEPS=$(SOAK_STEPS) \
+		SOAK_REPORT=$(abspath $(SOAK_LOG)).summary go test ./cmd/colstate -run '^TestRoundTripSoak$$' -count=1 -timeout 0 -v >$(SOAK_LOG) 2>&1; \
+		status=$$?; cat $(abspath $(SOAK_LOG)).summary 2>/dev/null || tail -40 $(SOAK_LOG); exit $$status
 
 clean:
 	rm -rf bin examples/quickstart/.colstate soak.log soak.log.summary

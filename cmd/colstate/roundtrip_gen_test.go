@@ -29,9 +29,10 @@ type rtFeatures struct {
 	Cold        bool // COLD tenants (issue 10 item 8)
 	MultiVector bool // a multi-vector (ColBERT) named vector, backed up and restored --as (issue 16 item 1)
 	MixedVec    bool // class-level vectors plus a named vector added in place, then a replace (issue 16 item 2)
+	Interrupt   bool // applies killed (SIGKILL) after a random delay, then resumed (issue 16 item 7)
 }
 
-var rtFeatureNames = []string{"refs", "refcycles", "novecmerge", "upper", "cold", "multivector", "mixedvec"}
+var rtFeatureNames = []string{"refs", "refcycles", "novecmerge", "upper", "cold", "multivector", "mixedvec", "interrupt"}
 
 // rtDefaultFeatures are the switches that pass on main.
 const rtDefaultFeatures = "refs"
@@ -52,6 +53,8 @@ func (f *rtFeatures) flag(name string) *bool {
 		return &f.MultiVector
 	case "mixedvec":
 		return &f.MixedVec
+	case "interrupt":
+		return &f.Interrupt
 	}
 	return nil
 }

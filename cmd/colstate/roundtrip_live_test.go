@@ -394,6 +394,9 @@ func compareCollection(c *rtREST, m *rtCol) (string, error) {
 	if m.Spec.MT {
 		ts, err := c.tenants(m.Spec.Name)
 		if err != nil {
+			if ok, _ := c.classExists(m.Spec.Name); !ok {
+				return fmt.Sprintf("%s: the collection is gone (the model holds %d objects)", m.Spec.Name, m.count()), nil
+			}
 			return "", err
 		}
 		if !maps.Equal(ts, m.Tenants) {
@@ -407,6 +410,9 @@ func compareCollection(c *rtREST, m *rtCol) (string, error) {
 		}
 		liveObjs, err := c.readObjects(m.Spec.Name, tenant)
 		if err != nil {
+			if ok, _ := c.classExists(m.Spec.Name); !ok {
+				return fmt.Sprintf("%s: the collection is gone (the model holds %d objects)", m.Spec.Name, m.count()), nil
+			}
 			return "", err
 		}
 		want := m.Objs[tenant]

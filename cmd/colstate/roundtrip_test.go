@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
@@ -101,7 +102,7 @@ func TestRoundTripSoak(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nsoak (%s, features %s): %d sequences, %d steps, %d failures\n", d, f, seqs, stepsRun, len(fails))
 	for _, fl := range fails {
-		fmt.Fprintf(&b, "  %s\n    replay: %s\n", fl, fl.replay())
+		fmt.Fprintf(&b, "  %s\n    replay: %s\n", fl.short(), fl.replay())
 	}
 	fmt.Print(b.String())
 	if path := os.Getenv("SOAK_REPORT"); path != "" {
@@ -180,6 +181,16 @@ type rtFailure struct {
 
 func (f *rtFailure) String() string {
 	return fmt.Sprintf("seed %d step %d (%s): %s", f.Seed, f.Step, f.What, f.Symptom)
+}
+
+// short is String cut to one line of a few hundred characters, for the
+// soak summary (the subtest's log has the whole symptom).
+func (f *rtFailure) short() string {
+	s := strings.ReplaceAll(f.String(), "\n", " ")
+	if len(s) > 400 {
+		s = s[:400] + "…"
+	}
+	return s
 }
 
 func (f *rtFailure) replay() string {
@@ -424,6 +435,11 @@ func (r *rtRun) runStep(what string, ex expect, want map[string]*rtCol, args ...
 	r.t.Logf("step %d: %s: colstate %s", r.step, what, strings.Join(args, " "))
 	p, code := r.rig.run(args...)
 	out := lastLines(p.stderrString(), 2)
+	if code != 0 && r.step == 0 {
+		// Nothing existed before the first apply; a failed apply of
+		// new collections is reported as what it is.
+		return r.failf(what, "refused a legal step (exit %d): %s", code, out)
+	}
 	if code != 0 {
 		if d := r.diffLive(r.cols); d != "" {
 			return r.failf(what, "refused (exit %d: %s) but changed live data: %s", code, out, d)
@@ -497,6 +513,35 @@ func (r *rtRun) applyWith(what string, want map[string]*rtCol) *rtFailure {
 }
 
 func (r *rtRun) apply(what string) *rtFailure { return r.applyWith(what, nil) }
+
+// applyEdit applies an edited configuration; with the interrupt switch it
+// first kills an apply after a random delay, clears its stale lock and
+// then expects the resumed apply to reach the same model.
+func (r *rtRun) applyEdit(what string, want map[string]*rtCol) *rtFailure {
+	if !r.g.f.Interrupt || !r.g.chance(0.6) {
+		return r.applyWith(what, want)
+	}
+	delay := time.Duration(100+r.g.r.IntN(2500)) * time.Millisecond
+	r.writeHCL(want)
+	r.t.Logf("step %d: %s: colstate apply -auto-approve, killed after %s", r.step, what, delay)
+	p := r.rig.start("apply", "-auto-approve")
+	select {
+	case <-p.done:
+		r.t.Logf("  finished before the kill (exit %d)", p.cmd.ProcessState.ExitCode())
+	case <-time.After(delay):
+		p.kill()
+	}
+	info, err := state.ReadLock(filepath.Join(r.rig.dir, ".colstate", "state.json"))
+	if err != nil {
+		return r.failf(what, "read the lock left by the killed apply: %v", err)
+	}
+	if info != nil {
+		if pu, code := r.rig.run("force-unlock", info.ID); code != 0 {
+			return r.failf(what, "force-unlock after the kill: exit %d: %s", code, lastLines(pu.stderrString(), 2))
+		}
+	}
+	return r.applyWith(fmt.Sprintf("%s, resumed after a kill at %s", what, delay), want)
+}
 
 // planSummary keeps the lines of a plan that say what would change.
 func planSummary(s string) string {
@@ -908,7 +953,7 @@ func (r *rtRun) stepContent() *rtFailure {
 	}
 	r.content[name], r.contentMode[name] = file, mode
 	defer func() { delete(r.content, name); delete(r.contentMode, name) }()
-	return r.applyWith(fmt.Sprintf("content %s of %s from %d JSONL lines", mode, name, len(lines)), want)
+	return r.applyEdit(fmt.Sprintf("content %s of %s from %d JSONL lines", mode, name, len(lines)), want)
 }
 
 func (r *rtRun) stepInPlace() *rtFailure {
@@ -941,7 +986,7 @@ func (r *rtRun) stepInPlace() *rtFailure {
 		}
 		what = "HCL: add property " + pn + " to " + name
 	}
-	return r.applyWith(what+" (in place)", want)
+	return r.applyEdit(what+" (in place)", want)
 }
 
 func (r *rtRun) stepForceReplace() *rtFailure {
@@ -985,7 +1030,7 @@ func (r *rtRun) stepForceReplace() *rtFailure {
 		what = fmt.Sprintf("HCL: remove property %s.%s", name, pn)
 	}
 	c.Gen++
-	return r.applyWith(what+" (forces replace)", want)
+	return r.applyEdit(what+" (forces replace)", want)
 }
 
 func (r *rtRun) stepToggleTenant() *rtFailure {
