@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,8 +102,23 @@ func TestRoundTripSoak(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nsoak (%s, features %s): %d sequences, %d steps, %d failures\n", d, f, seqs, stepsRun, len(fails))
+	// Failures grouped by kind: the same defect found by many seeds is
+	// one line, with the first seed that found it.
+	groups := map[string][]*rtFailure{}
+	var kinds []string
 	for _, fl := range fails {
-		fmt.Fprintf(&b, "  %s\n    replay: %s\n", fl.short(), fl.replay())
+		k := fl.kind()
+		if groups[k] == nil {
+			kinds = append(kinds, k)
+		}
+		groups[k] = append(groups[k], fl)
+	}
+	if len(kinds) > 0 {
+		fmt.Fprintf(&b, "%d distinct failures:\n", len(kinds))
+	}
+	for _, k := range kinds {
+		fl := groups[k][0]
+		fmt.Fprintf(&b, "  [%d×] %s\n    replay: %s\n", len(groups[k]), fl.short(), fl.replay())
 	}
 	fmt.Print(b.String())
 	if path := os.Getenv("SOAK_REPORT"); path != "" {
@@ -181,6 +197,30 @@ type rtFailure struct {
 
 func (f *rtFailure) String() string {
 	return fmt.Sprintf("seed %d step %d (%s): %s", f.Seed, f.Step, f.What, f.Symptom)
+}
+
+var (
+	rtNameRE   = regexp.MustCompile(`Rt\d+_[0-9a-z]+_`)
+	rtIDRE     = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	rtNumberRE = regexp.MustCompile(`\d+`)
+	rtQuoteRE  = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+)
+
+// kind is the failure with names, ids, numbers and quoted values taken
+// out: failures of one kind are most likely one defect.
+func (f *rtFailure) kind() string {
+	k := f.What
+	if i := strings.IndexAny(k, " "); i > 0 {
+		k = k[:i] // the step's verb
+	}
+	sym := f.Symptom
+	if len(sym) > 120 {
+		sym = sym[:120]
+	}
+	for _, re := range []*regexp.Regexp{rtNameRE, rtIDRE, rtQuoteRE, rtNumberRE} {
+		sym = re.ReplaceAllString(sym, "_")
+	}
+	return k + ": " + sym
 }
 
 // short is String cut to one line of a few hundred characters, for the
