@@ -204,6 +204,7 @@ var (
 	rtIDRE     = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	rtNumberRE = regexp.MustCompile(`\d+`)
 	rtQuoteRE  = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+	rtListRE   = regexp.MustCompile(`\[[^\]]*\]?`)
 )
 
 // kind is the failure with names, ids, numbers and quoted values taken
@@ -214,11 +215,11 @@ func (f *rtFailure) kind() string {
 		k = k[:i] // the step's verb
 	}
 	sym := f.Symptom
-	if len(sym) > 120 {
-		sym = sym[:120]
-	}
-	for _, re := range []*regexp.Regexp{rtNameRE, rtIDRE, rtQuoteRE, rtNumberRE} {
+	for _, re := range []*regexp.Regexp{rtNameRE, rtIDRE, rtQuoteRE, rtListRE, rtNumberRE} {
 		sym = re.ReplaceAllString(sym, "_")
+	}
+	if len(sym) > 90 {
+		sym = sym[:90]
 	}
 	return k + ": " + sym
 }
@@ -776,6 +777,12 @@ func (r *rtRun) stepRestoreAs() *rtFailure {
 		ex = mayRefuse
 	}
 	fail := r.runStep(what, ex, want, "restore", "-auto-approve", "--collection", src, "--as", as, s.ID)
+	if fail == nil && r.cols[as] == nil {
+		// Refused: nothing may be left behind under the new name.
+		if ok, _ := r.rest.classExists(as); ok {
+			fail = r.failf(what, "refused but left collection %s behind", as)
+		}
+	}
 	_ = r.rest.deleteClass(as)
 	delete(r.cols, as)
 	return fail
