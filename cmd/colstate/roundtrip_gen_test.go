@@ -30,9 +30,10 @@ type rtFeatures struct {
 	MultiVector bool // a multi-vector (ColBERT) named vector, backed up and restored --as (issue 16 item 1)
 	MixedVec    bool // class-level vectors plus a named vector added in place, then a replace (issue 16 item 2)
 	Interrupt   bool // applies killed (SIGKILL) after a random delay, then resumed (issue 16 item 7)
+	Unmodeled   bool // a collection with a setting colstate does not model (vectorIndexConfig.skip), imported, then replaced (issue 16 item 3)
 }
 
-var rtFeatureNames = []string{"refs", "refcycles", "novecmerge", "upper", "cold", "multivector", "mixedvec", "interrupt"}
+var rtFeatureNames = []string{"refs", "refcycles", "novecmerge", "upper", "cold", "multivector", "mixedvec", "interrupt", "unmodeled"}
 
 // rtDefaultFeatures are the switches that pass on main.
 const rtDefaultFeatures = "refs"
@@ -55,6 +56,8 @@ func (f *rtFeatures) flag(name string) *bool {
 		return &f.MixedVec
 	case "interrupt":
 		return &f.Interrupt
+	case "unmodeled":
+		return &f.Unmodeled
 	}
 	return nil
 }
@@ -129,6 +132,10 @@ type rtSpec struct {
 	MT          bool
 	Anchor      bool // referenced without cycles: its objects are never deleted
 	Managed     bool // declared in the HCL
+	NoVectors   bool // objects carry no vectors
+	// Unmodeled are class settings colstate does not model, by JSON path
+	// ("vectorIndexConfig.skip"): they must survive every step.
+	Unmodeled map[string]any
 }
 
 func (s *rtSpec) clone() *rtSpec {
@@ -454,6 +461,9 @@ func (g *rtGen) object(s *rtSpec, refTargets func(class string) []string) *rtObj
 		rows := 1 + g.r.IntN(3)
 		o.Vecs[s.MultiVec] = g.vector(rows * 4)
 		o.MultiRows = map[string]int{s.MultiVec: 4}
+	}
+	if s.NoVectors {
+		o.Vecs = map[string][]float32{}
 	}
 	return o
 }

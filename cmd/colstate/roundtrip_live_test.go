@@ -403,6 +403,22 @@ func compareCollection(c *rtREST, m *rtCol) (string, error) {
 			add("tenants: live %v, model %v", ts, m.Tenants)
 		}
 	}
+	if len(m.Spec.Unmodeled) > 0 {
+		var cl map[string]any
+		if err := c.do("GET", "/v1/schema/"+url.PathEscape(m.Spec.Name), nil, &cl); err != nil {
+			return "", err
+		}
+		for _, path := range sortedKeys(m.Spec.Unmodeled) {
+			var v any = cl
+			for _, k := range strings.Split(path, ".") {
+				mv, _ := v.(map[string]any)
+				v = mv[k]
+			}
+			if fmt.Sprint(v) != fmt.Sprint(m.Spec.Unmodeled[path]) {
+				add("setting %s: live %v, model %v", path, v, m.Spec.Unmodeled[path])
+			}
+		}
+	}
 	total := 0
 	for _, tenant := range m.tenantNames() {
 		if m.Spec.MT && m.Tenants[tenant] != "HOT" {

@@ -349,6 +349,22 @@ func (r *rtRun) setup() *rtFailure {
 		r.addCol(s)
 	}
 
+	if f.Unmodeled {
+		// Made by hand with a setting colstate does not model, then
+		// adopted with import: the setting must survive a replace.
+		s := g.spec(r.newName("U"))
+		s.ClassVec, s.ClassDim, s.Distance, s.Named, s.NoVectors = true, 2, "cosine", map[string]int{}, true
+		s.Unmodeled = map[string]any{"vectorIndexConfig.skip": true}
+		if err := r.rest.createClass(classJSON(s)); err != nil {
+			r.t.Fatalf("create the collection with unmodeled settings: %v", err)
+		}
+		r.addCol(s)
+		r.writeHCL(r.cloneCols())
+		if p, code := r.rig.run("import", s.Name); code != 0 {
+			return r.failf("import "+s.Name, "refused (exit %d): %s", code, lastLines(p.stderrString(), 2))
+		}
+	}
+
 	// Step 0: colstate creates the managed collections from HCL.
 	if fail := r.apply("apply the generated HCL (create)"); fail != nil {
 		return fail
@@ -1179,4 +1195,45 @@ func (r *rtRun) stepEditObjects() *rtFailure {
 		return r.failf(what, "live data differs from the model after a plain REST write (harness or server): %s", d)
 	}
 	return nil
+}
+
+// classJSON is the Weaviate class of a spec with class-level vectors and
+// no references, with its unmodeled settings.
+func classJSON(s *rtSpec) map[string]any {
+	var props func(ps []rtProp) []any
+	props = func(ps []rtProp) []any {
+		out := []any{}
+		for _, p := range ps {
+			m := map[string]any{"name": p.Name, "dataType": []string{p.Type}}
+			if p.Tokenization != "" {
+				m["tokenization"] = p.Tokenization
+			}
+			if len(p.Nested) > 0 {
+				m["nestedProperties"] = props(p.Nested)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	cl := map[string]any{
+		"class": s.Name, "description": s.Description, "vectorizer": "none", "vectorIndexType": "hnsw",
+		"vectorIndexConfig": map[string]any{"distance": s.Distance}, "properties": props(s.Props),
+	}
+	for path, v := range s.Unmodeled {
+		setPath(cl, strings.Split(path, "."), v)
+	}
+	return cl
+}
+
+func setPath(m map[string]any, path []string, v any) {
+	if len(path) == 1 {
+		m[path[0]] = v
+		return
+	}
+	sub, ok := m[path[0]].(map[string]any)
+	if !ok {
+		sub = map[string]any{}
+		m[path[0]] = sub
+	}
+	setPath(sub, path[1:], v)
 }
