@@ -1055,6 +1055,13 @@ func (r *rtRun) stepInPlace() *rtFailure {
 
 func (r *rtRun) stepForceReplace() *rtFailure {
 	name := r.pickName(r.managed(nil))
+	if r.g.f.Unmodeled && r.g.chance(0.5) {
+		// The collection with unmodeled settings is the one whose
+		// replace matters most.
+		if us := r.managed(func(c *rtCol) bool { return len(c.Spec.Unmodeled) > 0 }); len(us) > 0 {
+			name = us[0]
+		}
+	}
 	want := r.cloneCols()
 	c := want[name]
 	s := c.Spec
