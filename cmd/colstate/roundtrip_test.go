@@ -578,7 +578,7 @@ func (r *rtRun) applyEdit(what string, want map[string]*rtCol) *rtFailure {
 	if !r.g.f.Interrupt || !r.g.chance(0.6) {
 		return r.applyWith(what, want)
 	}
-	delay := time.Duration(100+r.g.r.IntN(2500)) * time.Millisecond
+	delay := time.Duration(30+r.g.r.IntN(700)) * time.Millisecond
 	r.writeHCL(want)
 	r.t.Logf("step %d: %s: colstate apply -auto-approve, killed after %s", r.step, what, delay)
 	p := r.rig.start("apply", "-auto-approve")
