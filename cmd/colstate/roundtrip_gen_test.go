@@ -29,7 +29,7 @@ type rtFeatures struct {
 	Cold        bool // COLD tenants (issue 10 item 8)
 	MultiVector bool // a multi-vector (ColBERT) named vector, backed up and restored --as (issue 16 item 1)
 	MixedVec    bool // class-level vectors plus a named vector added in place, then a replace (issue 16 item 2)
-	Interrupt   bool // applies killed (SIGKILL) after a random delay, then resumed (issue 16 item 7)
+	Interrupt   bool // applies killed (SIGKILL) after a random delay, then resumed (issue 16 item 7; finds issue 10 item 5)
 	Unmodeled   bool // a collection with a setting colstate does not model (vectorIndexConfig.skip), imported, then replaced (issue 16 item 3)
 }
 
