@@ -477,9 +477,9 @@ func (g *rtGen) restyle(s *rtSpec, o *rtObj) *rtObj {
 			n.Props[p.Name] = g.value(p)
 		}
 	}
-	for k, v := range n.Vecs {
+	for _, k := range slices.Sorted(maps.Keys(n.Vecs)) { // sorted: draws must not follow map order
 		if g.chance(0.5) {
-			n.Vecs[k] = g.vector(len(v))
+			n.Vecs[k] = g.vector(len(n.Vecs[k]))
 		}
 	}
 	return n

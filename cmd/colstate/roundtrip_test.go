@@ -1161,9 +1161,9 @@ func (r *rtRun) stepEditObjects() *rtFailure {
 					o.Props[p.Name] = r.g.value(p)
 				}
 			}
-			for vn, dim := range c.Spec.Named {
+			for _, vn := range c.Spec.namedNames() {
 				if _, ok := o.Vecs[vn]; !ok {
-					o.Vecs[vn] = r.g.vector(dim)
+					o.Vecs[vn] = r.g.vector(c.Spec.Named[vn])
 				}
 			}
 		}
