@@ -7,7 +7,7 @@ GOBIN := $(shell go env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 WEAVIATE_BIN := $(GOBIN)/weaviate-server
 
-.PHONY: all build demo test unit e2e weaviate deps fmt vet bench clean
+.PHONY: all build demo test unit e2e weaviate deps fmt vet bench soak clean
 
 all: build
 
@@ -47,5 +47,19 @@ BENCHFLAGS ?=
 bench: build weaviate
 	go run ./bench/cmd/colbench -colstate bin/colstate $(BENCHFLAGS)
 
+# make soak: the generative round-trip harness (docs/roundtrip.md) with random
+# seeds until SOAK_DURATION is up; prints how many sequences and steps ran and
+# every failure with the command that replays it. SOAK_FEATURES picks the
+# generator switches (default: those that pass; "all" for every one),
+# SOAK_SEED=N replays one sequence, SOAK_STEPS sets the steps per sequence.
+SOAK_DURATION ?= 30m
+SOAK_FEATURES ?= default
+SOAK_LOG ?= soak.log
+soak: weaviate
+	@echo "soak: $(SOAK_DURATION), features $(SOAK_FEATURES); full log in $(SOAK_LOG)"
+	@rm -f $(abspath $(SOAK_LOG)).summary; CI=true SOAK_DURATION=$(SOAK_DURATION) SOAK_FEATURES=$(SOAK_FEATURES) SOAK_SEED=$(SOAK_SEED) SOAK_STEPS=$(SOAK_STEPS) \
+		SOAK_REPORT=$(abspath $(SOAK_LOG)).summary go test ./cmd/colstate -run '^TestRoundTripSoak$$' -count=1 -timeout 0 -v >$(SOAK_LOG) 2>&1; \
+		status=$$?; cat $(abspath $(SOAK_LOG)).summary 2>/dev/null || tail -40 $(SOAK_LOG); exit $$status
+
 clean:
-	rm -rf bin examples/quickstart/.colstate
+	rm -rf bin examples/quickstart/.colstate soak.log soak.log.summary
