@@ -158,7 +158,7 @@ func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 }
 
 func errNotOnlySnapshot(target string, n int64) error {
-	return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot: restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+	return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot as it holds them (some are not in it, or were changed since): restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
 }
 
 // RunChange carries out one data change: what apply.Runner delegates
@@ -1372,9 +1372,13 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 }
 
 // onlySnapshotObjects reports whether every object of the live collection
-// has its UUID in the snapshot: what an interrupted restore leaves behind.
-// Both are walked in UUID order, tenant by tenant, in constant memory.
+// is in the snapshot with the same content (references aside): what an
+// interrupted restore leaves behind. A live object changed since the
+// restore wrote it makes the collection foreign, so that completing a
+// restore never overwrites newer values. Both are walked in UUID order,
+// tenant by tenant, in constant memory.
 func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src string, s *live.ObjectSchema) (bool, error) {
+	noVectors := r.Manifest().NoVectors
 	var w *liveWalker
 	foreign := errors.New("a live object is not in the snapshot")
 	finish := func() error {
@@ -1392,7 +1396,7 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src 
 					return err
 				}
 			}
-			w = d.walkLive(ctx, s, o.Tenant, true)
+			w = d.walkLive(ctx, s, o.Tenant, noVectors)
 		}
 		h, err := w.peek()
 		if err != nil {
@@ -1403,6 +1407,9 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src 
 		}
 		if h != nil && h.ID == o.ID {
 			w.pop()
+			if !restoredFrom(s, h, o, noVectors) {
+				return foreign
+			}
 		}
 		return nil
 	})
@@ -1420,6 +1427,18 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src 
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// restoredFrom reports whether the live object lv is what a restore of the
+// snapshot object o writes: the same content, references aside (the first
+// pass writes an object without them). An object changed since is not:
+// completing a restore must never overwrite it.
+func restoredFrom(s *live.ObjectSchema, lv, o *object.Object, noVectors bool) bool {
+	a, b := withoutReferences(s, lv), withoutReferences(s, o)
+	if noVectors {
+		a.Vectors, a.Multi, b.Vectors, b.Multi = nil, nil, nil, nil
+	}
+	return a.Hash() == b.Hash()
 }
 
 // classForCreate turns a class as Weaviate returned it into a body its

@@ -359,6 +359,29 @@ func TestInterruptedRestoreCompletes(t *testing.T) {
 	}
 }
 
+// TestRestoreNeverOverwritesChangedObjects: a collection holding only the
+// snapshot's UUIDs is not an interrupted restore when one of its objects
+// was changed since: restore refuses and the newer value stays (found by
+// the round-trip harness: it overwrote the value).
+func TestRestoreNeverOverwritesChangedObjects(t *testing.T) {
+	e := newEnv(t)
+	name := weaviatetest.Name(t, "Changed")
+	objs := livetest.TenantObjects(90, 30, "a")
+	e.create(livetest.MultiTenantClass(name), objs, "a")
+	e.backup("changed", false, name)
+	edited := *objs[7]
+	edited.Properties = map[string]any{"body": "edited after the backup", "n": int64(7)}
+	if err := livetest.Insert(e.ctx, e.c, name, []*object.Object{&edited}); err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]*object.Object{}, objs[:7]...), &edited)
+	want = append(want, objs[8:]...)
+	if err := e.run(e.restore("changed", name, name, plan.Restore)); err == nil || !strings.Contains(err.Error(), "were changed since") {
+		t.Fatalf("restore over a changed object = %v\n%s", err, e.out.String())
+	}
+	e.same(name, want)
+}
+
 // TestClear deletes every object of every tenant and keeps the schema.
 func TestClear(t *testing.T) {
 	e := newEnv(t)

@@ -205,8 +205,8 @@ func (c *Client) probe(ctx context.Context, wv pb.WeaviateClient, s *ObjectSchem
 		return c.probeObjects(ctx, wv, s.Collection, "")
 	}
 	restTenants, err := c.Tenants(ctx, s.Collection)
-	if forbidden(err) {
-		return false, nil // not this key's to read: compare another
+	if forbidden(err) || errors.Is(err, ErrNotFound) {
+		return false, nil // not this key's to read, or deleted meanwhile: compare another
 	}
 	if err != nil {
 		return false, err
@@ -358,6 +358,9 @@ func (c *Client) probeError(ctx context.Context, collection string, err error) e
 		return nil // not this key's to read (REST allowed it): not decisive either way
 	case codes.Unauthenticated:
 		return fmt.Errorf("compare the endpoints on collection %s: %w", collection, rpcHint(err))
+	}
+	if _, cerr := c.Class(ctx, collection); errors.Is(cerr, ErrNotFound) {
+		return nil // deleted meanwhile: not decisive either way
 	}
 	return c.mismatch("collection %s, listed over REST, cannot be read over gRPC (%s)", collection, grpcReason(err))
 }

@@ -36,6 +36,12 @@ func (c *Client) Tenants(ctx context.Context, collection string) ([]Tenant, erro
 	err := c.retry(ctx, "list tenants of "+collection, func() error {
 		return c.do(ctx, http.MethodGet, "/v1/schema/"+url.PathEscape(collection)+"/tenants", nil, &out)
 	})
+	// Weaviate answers 422 "class not found" for a collection that does
+	// not exist (or was deleted meanwhile): that is ErrNotFound.
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity && strings.Contains(se.Message, "class not found") {
+		return nil, fmt.Errorf("collection %s: %w", collection, ErrNotFound)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
 }
