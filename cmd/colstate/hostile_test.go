@@ -5,20 +5,48 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
 // TestHostileScripts runs testdata/script/hostile: reproductions of defects
 // found by trying colstate as a hostile new user against the real
 // weaviate-server. Each script asserts the correct behaviour.
+//
+// A second weaviate-server of its own (no other test uses it) is at
+// $WEAVIATE2_URL and $WEAVIATE2_GRPC_URL, and the wv2 command works on it
+// as wv does on the shared one.
 func TestHostileScripts(t *testing.T) {
-	runScripts(t, "../../testdata/script/hostile", func(url, grpcAddr string) map[string]scriptCmd {
-		return map[string]scriptCmd{
-			"wv": wvHostileCmd(url, grpcAddr), "genjsonl": genJSONLCmd, "crash": crashCmd, "unlockstale": unlockStaleCmd,
-		}
+	srv := weaviatetest.Server(t)
+	dir := t.TempDir()
+	other, err := weaviatetest.Start(dir, nil)
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+		t.Fatalf("start a second Weaviate: %v\n%s", err, log)
+	}
+	t.Cleanup(func() { _ = other.Stop(30 * time.Second) })
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testdata/script/hostile",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("WEAVIATE_URL", srv.URL)
+			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
+			env.Setenv("WEAVIATE2_URL", other.URL)
+			env.Setenv("WEAVIATE2_GRPC_URL", other.GRPCAddr)
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Cmds: map[string]scriptCmd{
+			"wv": wvHostileCmd(srv.URL, srv.GRPCAddr), "wv2": wvHostileCmd(other.URL, other.GRPCAddr),
+			"genjsonl": genJSONLCmd, "crash": crashCmd, "unlockstale": unlockStaleCmd,
+		},
 	})
 }
 
@@ -26,6 +54,7 @@ func TestHostileScripts(t *testing.T) {
 //
 //	wv get NAME ID [TENANT]     print the object as REST returns it (properties, vector, vectors), compact JSON
 //	wv insertfile NAME FILE     the vector scripts' `wv insert NAME FILE` (batch insert over REST)
+//	wv addtenants NAME T...     create active tenants
 //
 // vectors, classdiff and addvector go to the vector scripts' command;
 // everything else to the content scripts' command.
@@ -42,6 +71,15 @@ func wvHostileCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool
 			return
 		case "insertfile":
 			vec(ts, neg, append([]string{"insert"}, args[1:]...))
+			return
+		case "addtenants":
+			var ts_ []map[string]any
+			for _, n := range args[2:] {
+				ts_ = append(ts_, map[string]any{"name": n})
+			}
+			if err := restCall(context.Background(), url, http.MethodPost, "/v1/schema/"+args[1]+"/tenants", ts_, nil); err != nil {
+				ts.Fatalf("wv addtenants: %v", err)
+			}
 			return
 		case "get":
 			if len(args) != 3 && len(args) != 4 {
