@@ -46,8 +46,33 @@ func TestHostileScripts(t *testing.T) {
 		Cmds: map[string]scriptCmd{
 			"wv": wvHostileCmd(srv.URL, srv.GRPCAddr), "wv2": wvHostileCmd(other.URL, other.GRPCAddr),
 			"genjsonl": genJSONLCmd, "crash": crashCmd, "unlockstale": unlockStaleCmd,
+			"journalsnap": journalSnapCmd,
 		},
 	})
+}
+
+// journalSnapCmd sets $SNAP to the snapshot id the pending apply
+// journal's plan names for its first change that takes one.
+func journalSnapCmd(ts *testscript.TestScript, neg bool, args []string) {
+	data, err := os.ReadFile(ts.MkAbs(".colstate/state.json.journal"))
+	ts.Check(err)
+	var j struct {
+		Plan struct {
+			Changes []struct {
+				Data *struct {
+					Snapshot string `json:"snapshot"`
+				} `json:"data"`
+			} `json:"changes"`
+		} `json:"plan"`
+	}
+	ts.Check(json.Unmarshal(data, &j))
+	for _, c := range j.Plan.Changes {
+		if c.Data != nil && c.Data.Snapshot != "" {
+			ts.Setenv("SNAP", c.Data.Snapshot)
+			return
+		}
+	}
+	ts.Fatalf("the journal's plan names no snapshot")
 }
 
 // wvHostileCmd joins the content and vector wv commands and adds:
