@@ -80,6 +80,7 @@ func journalSnapCmd(ts *testscript.TestScript, neg bool, args []string) {
 //	wv get NAME ID [TENANT]     print the object as REST returns it (properties, vector, vectors), compact JSON
 //	wv insertfile NAME FILE     the vector scripts' `wv insert NAME FILE` (batch insert over REST)
 //	wv addtenants NAME T...     create active tenants
+//	wv alias ALIAS CLASS        create an alias
 //
 // vectors, classdiff and addvector go to the vector scripts' command;
 // everything else to the content scripts' command.
@@ -104,6 +105,14 @@ func wvHostileCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool
 			}
 			if err := restCall(context.Background(), url, http.MethodPost, "/v1/schema/"+args[1]+"/tenants", ts_, nil); err != nil {
 				ts.Fatalf("wv addtenants: %v", err)
+			}
+			return
+		case "alias":
+			if len(args) != 3 {
+				ts.Fatalf("usage: wv alias ALIAS CLASS")
+			}
+			if err := restCall(context.Background(), url, http.MethodPost, "/v1/aliases", map[string]any{"alias": args[1], "class": args[2]}, nil); err != nil {
+				ts.Fatalf("wv alias: %v", err)
 			}
 			return
 		case "get":
