@@ -6,6 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 
@@ -47,18 +53,30 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 		for range pages { // let the fetcher finish
 		}
 	}()
+	after := "" // the last UUID of the page before
 	for p := range pages {
 		if p.err != nil {
 			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)))
 		}
+		objs := make([]*object.Object, 0, len(p.reply.Results))
 		for _, r := range p.reply.Results {
 			o, err := fromResult(s, r, opts)
 			if err != nil {
 				return fmt.Errorf("read objects of %s: %w", s.Collection, err)
 			}
+			objs = append(objs, o)
+		}
+		if !opts.IDsOnly {
+			from := after
+			if err := c.addREST(ctx, s, opts.Tenant, &from, objs); err != nil {
+				return err
+			}
+		}
+		for _, o := range objs {
 			if err := fn(o); err != nil {
 				return err
 			}
+			after = o.ID
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -125,30 +143,201 @@ func searchRequest(s *ObjectSchema, opts ReadOptions) *pb.SearchRequest {
 		req.Metadata.Vector = s.Legacy
 		req.Metadata.Vectors = s.Named
 	}
+	// Weaviate (1.35) lower-cases the first letter of every nested name
+	// asked for, so "meta.Inner" comes back without Inner; asked for all
+	// properties, it names them as its schema does. All leaves out blobs,
+	// which are then read over REST (see restProperties).
+	all := upperNested(s.Properties)
+	req.Properties.ReturnAllNonrefProperties = all
 	for _, p := range s.Properties {
+		if restRead(s, p) {
+			continue
+		}
 		switch p.Kind() {
 		case "ref":
-			for _, target := range p.DataType {
-				rp := &pb.RefPropertiesRequest{
-					ReferenceProperty: p.Name,
-					Properties:        &pb.PropertiesRequest{},
-					Metadata:          &pb.MetadataRequest{Uuid: true},
-				}
-				if len(p.DataType) > 1 {
-					rp.TargetCollection = target
-				}
-				req.Properties.RefProperties = append(req.Properties.RefProperties, rp)
-				if len(p.DataType) == 1 {
-					break
-				}
-			}
+			req.Properties.RefProperties = append(req.Properties.RefProperties, &pb.RefPropertiesRequest{
+				ReferenceProperty: p.Name,
+				Properties:        &pb.PropertiesRequest{},
+				Metadata:          &pb.MetadataRequest{Uuid: true},
+			})
 		case "object", "object[]":
+			if all {
+				continue
+			}
 			req.Properties.ObjectProperties = append(req.Properties.ObjectProperties, objectRequest(p))
 		default:
+			if all {
+				continue
+			}
 			req.Properties.NonRefProperties = append(req.Properties.NonRefProperties, p.Name)
 		}
 	}
 	return req
+}
+
+// restRead tells whether property p is read over REST rather than gRPC,
+// because Weaviate's gRPC Search cannot return it right:
+//   - a reference with more than one target collection: Search resolves
+//     only the first target asked for (refcache FindProperty takes the
+//     first select property of that name) and answers each request for the
+//     property with those references, so the others are lost;
+//   - a blob, when all properties are asked for (see upperNested), since
+//     "all" leaves blobs out.
+func restRead(s *ObjectSchema, p PropertySchema) bool {
+	switch p.Kind() {
+	case "ref":
+		return len(p.DataType) > 1
+	case "blob":
+		return upperNested(s.Properties)
+	}
+	return false
+}
+
+// restNames lists the properties of s that restRead says are read over REST.
+func restNames(s *ObjectSchema) []string {
+	var out []string
+	for _, p := range s.Properties {
+		if restRead(s, p) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// upperNested tells whether a nested property (at any depth) has a name
+// that starts with an upper-case letter.
+func upperNested(ps []PropertySchema) bool {
+	for _, p := range ps {
+		for _, n := range p.Nested {
+			if r, _ := utf8.DecodeRuneInString(n.Name); unicode.IsUpper(r) {
+				return true
+			}
+		}
+		if upperNested(p.Nested) {
+			return true
+		}
+	}
+	return false
+}
+
+// restProperties reads the named properties of the objects with the given
+// UUIDs over REST, by UUID: when the objects are a cursor page (after is
+// the UUID before them, "" for the start), first with one REST cursor page
+// from there; then, for any it did not hold, one object at a time. References are kept as Weaviate's beacons,
+// in its order. An object REST no longer has was deleted while being read:
+// that is an error, since its properties cannot be known.
+func (c *Client) restProperties(ctx context.Context, s *ObjectSchema, tenant string, after *string, ids []string, names []string) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	keep := func(id string, props map[string]any) {
+		m := map[string]any{}
+		for _, n := range names {
+			if v := restValue(props[n]); v != nil {
+				m[n] = v
+			}
+		}
+		out[id] = m
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	if after != nil {
+		q := url.Values{"class": {s.Collection}, "limit": {strconv.Itoa(len(ids))}}
+		from := *after
+		if from == "" {
+			from = "00000000-0000-0000-0000-000000000000"
+		}
+		q.Set("after", from)
+		if tenant != "" {
+			q.Set("tenant", tenant)
+		}
+		var list struct {
+			Objects []struct {
+				ID         string         `json:"id"`
+				Properties map[string]any `json:"properties"`
+			} `json:"objects"`
+		}
+		if err := c.retry(ctx, "read objects of "+s.Collection, func() error {
+			return c.do(ctx, http.MethodGet, "/v1/objects?"+q.Encode(), nil, &list)
+		}); err != nil {
+			return nil, fmt.Errorf("read %s of %s%s over REST: %w", strings.Join(names, ", "), s.Collection, tenantSuffix(tenant), err)
+		}
+		for _, o := range list.Objects {
+			if want[o.ID] {
+				keep(o.ID, o.Properties)
+			}
+		}
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		path := "/v1/objects/" + url.PathEscape(s.Collection) + "/" + url.PathEscape(id)
+		if tenant != "" {
+			path += "?" + url.Values{"tenant": {tenant}}.Encode()
+		}
+		var one struct {
+			Properties map[string]any `json:"properties"`
+		}
+		err := c.retry(ctx, "read object "+id, func() error {
+			return c.do(ctx, http.MethodGet, path, nil, &one)
+		})
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("object %s of %s%s was deleted while it was being read: run the command again", id, s.Collection, tenantSuffix(tenant))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s of object %s of %s%s over REST: %w", strings.Join(names, ", "), id, s.Collection, tenantSuffix(tenant), err)
+		}
+		keep(id, one.Properties)
+	}
+	return out, nil
+}
+
+// restValue converts a REST value of a property restRead names: a list of
+// references becomes the object model's list of beacons (href dropped), a
+// blob stays its base64 string. Nothing (or no reference) is nil.
+func restValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		var out []any
+		for _, r := range x {
+			if m, ok := r.(map[string]any); ok {
+				if b, ok := m["beacon"].(string); ok && b != "" {
+					out = append(out, map[string]any{"beacon": b})
+				}
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return nil
+}
+
+// addREST reads the properties restRead names for objects and sets them on
+// the objects (see restProperties for after).
+func (c *Client) addREST(ctx context.Context, s *ObjectSchema, tenant string, after *string, objs []*object.Object) error {
+	names := restNames(s)
+	if len(names) == 0 || len(objs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		ids[i] = o.ID
+	}
+	got, err := c.restProperties(ctx, s, tenant, after, ids, names)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		for n, v := range got[o.ID] {
+			o.Properties[n] = v
+		}
+	}
+	return nil
 }
 
 func objectRequest(p PropertySchema) *pb.ObjectPropertiesRequest {
@@ -225,9 +414,6 @@ func fromResult(s *ObjectSchema, r *pb.SearchResult, opts ReadOptions) (*object.
 	}
 	for _, ref := range props.GetRefProps() {
 		var beacons []any
-		if prev, ok := o.Properties[ref.GetPropName()].([]any); ok {
-			beacons = prev // multi-target: one answer per target collection
-		}
 		for _, target := range ref.GetProperties() {
 			beacons = append(beacons, map[string]any{"beacon": Beacon(target.GetTargetCollection(), target.GetMetadata().GetId())})
 		}
@@ -414,12 +600,19 @@ func (c *Client) ReadObjectsByID(ctx context.Context, s *ObjectSchema, opts Read
 	}); err != nil {
 		return nil, fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, err)))
 	}
+	var objs []*object.Object
 	for _, r := range reply.GetResults() {
 		o, err := fromResult(s, r, opts)
 		if err != nil {
 			return nil, fmt.Errorf("read objects of %s: %w", s.Collection, err)
 		}
 		out[o.ID] = o
+		objs = append(objs, o)
+	}
+	if !opts.IDsOnly && len(objs) > 0 {
+		if err := c.addREST(ctx, s, opts.Tenant, nil, objs); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
