@@ -451,8 +451,11 @@ func addRefs(refs *refProps, p *PropertySchema, val any) error {
 	if !ok {
 		return fmt.Errorf("want a list of references, have %T", val)
 	}
-	byTarget := map[string][]string{}
-	var targets []string
+	// Weaviate appends the UUIDs of each entry in turn, so one entry per run
+	// of references to the same target keeps their order ([B, A, B] is
+	// three entries, not B's two then A's).
+	var single []string
+	var multi []*pb.BatchObject_MultiTargetRefProps
 	for _, r := range list {
 		m, _ := r.(map[string]any)
 		beacon, _ := m["beacon"].(string)
@@ -463,18 +466,21 @@ func addRefs(refs *refProps, p *PropertySchema, val any) error {
 		if len(p.DataType) == 1 || target == "" {
 			target = p.DataType[0]
 		}
-		if _, seen := byTarget[target]; !seen {
-			targets = append(targets, target)
+		if len(p.DataType) == 1 {
+			single = append(single, id)
+			continue
 		}
-		byTarget[target] = append(byTarget[target], id)
+		if n := len(multi); n > 0 && multi[n-1].TargetCollection == target {
+			multi[n-1].Uuids = append(multi[n-1].Uuids, id)
+			continue
+		}
+		multi = append(multi, &pb.BatchObject_MultiTargetRefProps{PropName: p.Name, TargetCollection: target, Uuids: []string{id}})
 	}
 	if len(p.DataType) == 1 {
-		refs.single = append(refs.single, &pb.BatchObject_SingleTargetRefProps{PropName: p.Name, Uuids: byTarget[p.DataType[0]]})
+		refs.single = append(refs.single, &pb.BatchObject_SingleTargetRefProps{PropName: p.Name, Uuids: single})
 		return nil
 	}
-	for _, t := range targets {
-		refs.multi = append(refs.multi, &pb.BatchObject_MultiTargetRefProps{PropName: p.Name, TargetCollection: t, Uuids: byTarget[t]})
-	}
+	refs.multi = append(refs.multi, multi...)
 	return nil
 }
 
