@@ -170,3 +170,78 @@ func restObjects(t *testing.T, base, collection string) map[string]any {
 	}
 	return out
 }
+
+// TestReadMultiTargetTenant reads a multi-target reference of a tenant's
+// objects (the REST part of the read takes the tenant too), over several
+// cursor pages and by UUID.
+func TestReadMultiTargetTenant(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	a, b, name := weaviatetest.Name(t, "RtA"), weaviatetest.Name(t, "RtB"), weaviatetest.Name(t, "Rt")
+	for _, cl := range []live.Class{livetest.AuthorClass(a), livetest.AuthorClass(b)} {
+		if err := c.CreateRaw(ctx, cl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := live.Class{
+		"class":              name,
+		"vectorizer":         "none",
+		"multiTenancyConfig": map[string]any{"enabled": true},
+		"properties":         []any{map[string]any{"name": "any", "dataType": []any{a, b}}},
+	}
+	if err := c.CreateRaw(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTenants(ctx, name, []live.Tenant{{Name: "t1"}, {Name: "t2"}}); err != nil {
+		t.Fatal(err)
+	}
+	as, bs := livetest.Authors(1, 2), livetest.Authors(2, 2)
+	if err := livetest.Insert(ctx, c, a, as); err != nil {
+		t.Fatal(err)
+	}
+	if err := livetest.Insert(ctx, c, b, bs); err != nil {
+		t.Fatal(err)
+	}
+	var objs []*object.Object
+	for _, tenant := range []string{"t1", "t2"} {
+		for i := 0; i < 5; i++ {
+			objs = append(objs, &object.Object{ID: livetest.UUID(7, i), Tenant: tenant, Properties: map[string]any{
+				"any": []any{
+					map[string]any{"beacon": live.Beacon(b, bs[i%2].ID)},
+					map[string]any{"beacon": live.Beacon(a, as[(i+1)%2].ID)},
+					map[string]any{"beacon": live.Beacon(b, bs[(i+1)%2].ID)},
+				},
+			}})
+		}
+	}
+	if err := livetest.Insert(ctx, c, name, objs); err != nil {
+		t.Fatal(err)
+	}
+	cl2, err := c.Class(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := live.SchemaOf(cl2)
+	read := map[string]*object.Object{}
+	for _, tenant := range []string{"t1", "t2"} {
+		err := c.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, PageSize: 2}, func(o *object.Object) error {
+			read[o.Tenant+"/"+o.ID] = o
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := livetest.Diff(objs, read); len(p) > 0 {
+		t.Fatalf("read back differs from what was written:\n%s", strings.Join(p, "\n"))
+	}
+	got, err := c.ReadObjectsByID(ctx, s, live.ReadOptions{Tenant: "t2"}, []string{objs[8].ID})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("ReadObjectsByID: %d objects, %v; want 1", len(got), err)
+	}
+	for _, o := range got {
+		if p := livetest.Diff(objs[8:9], map[string]*object.Object{"t2/" + o.ID: o}); len(p) > 0 {
+			t.Fatalf("by UUID: %s", strings.Join(p, "\n"))
+		}
+	}
+}
