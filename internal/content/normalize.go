@@ -141,7 +141,9 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		}
 		out := map[string]any{"input": input}
 		if c, _ := m["defaultCountry"].(string); c != "" {
-			out["defaultCountry"] = c
+			// Weaviate keeps the country code in upper case ("gb" is
+			// stored as "GB"); write it as it will be read back.
+			out["defaultCountry"] = strings.ToUpper(c)
 		}
 		return out, nil
 	case "object":
@@ -245,7 +247,7 @@ func toFloat(v any) (float64, error) {
 // in a canonical form, so that an object read back from Weaviate hashes like
 // the source object it was written from (dates compared as instants,
 // coordinates at the float32 precision Weaviate keeps, phone numbers by
-// what was given, references by target and id, empty values dropped).
+// what was given (country code in any case), references by target and id, empty values dropped).
 func Hash(s *live.ObjectSchema, o *object.Object) [16]byte {
 	h := sha256.New()
 	h.Write([]byte(strings.ToLower(o.ID)))
@@ -368,7 +370,13 @@ func canonicalValue(p *live.PropertySchema, kind string, v any) any {
 		return []float32{float32(lat), float32(lon)}
 	case "phoneNumber":
 		m, _ := v.(map[string]any)
-		return []any{m["input"], m["defaultCountry"]}
+		c := m["defaultCountry"]
+		if cs, ok := c.(string); ok {
+			// An ISO country code means the same in any case, and
+			// Weaviate returns it upper-cased.
+			c = strings.ToUpper(cs)
+		}
+		return []any{m["input"], c}
 	case "object":
 		m, _ := v.(map[string]any)
 		c := canonical(p.Nested, m)
