@@ -69,8 +69,14 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		out := make([]any, 0, len(list))
 		for i, e := range list {
 			if kind == "int[]" {
-				// int arrays travel as int64: every int64 fits.
+				// int arrays travel as int64 but Weaviate keeps each element
+				// as a float64, as it does a scalar int: checked here, at
+				// plan time, as it would otherwise fail verification
+				// mid-apply.
 				n, err := toInt(e)
+				if err == nil {
+					err = exactInt(n)
+				}
 				if err != nil {
 					return nil, fmt.Errorf("item %d: %w", i, err)
 				}
@@ -111,12 +117,15 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		return want[bool](v, kind)
 	case "int":
 		n, err := toInt(v)
-		if err == nil && int64(float64(n)) != n {
+		if err == nil {
 			// Checked here, at plan time, as the batch writer would refuse it
 			// mid-apply: a scalar int travels (and is kept) as a float64.
-			return nil, fmt.Errorf("int %d is beyond 2^53 and has no exact float64 form, which Weaviate needs for an int property; store it as text (or in an int[] property)", n)
+			err = exactInt(n)
 		}
-		return n, err
+		if err != nil {
+			return nil, err
+		}
+		return n, nil
 	case "number":
 		return toFloat(v)
 	case "geoCoordinates":
@@ -229,6 +238,16 @@ func toInt(v any) (int64, error) {
 		return 0, fmt.Errorf("%v is not an integer", n)
 	}
 	return 0, fmt.Errorf("int wants a number, got %s", describe(v))
+}
+
+// exactInt refuses an integer Weaviate cannot keep exactly: it stores int
+// and int[] values alike as float64, so beyond 2^53 it would keep a
+// rounded neighbour.
+func exactInt(n int64) error {
+	if int64(float64(n)) == n && float64(n) < math.MaxInt64 {
+		return nil
+	}
+	return fmt.Errorf("int %d is beyond 2^53 and has no exact float64 form, which Weaviate needs (it keeps int and int[] values alike as float64); store it as text", n)
 }
 
 func toFloat(v any) (float64, error) {
