@@ -227,7 +227,7 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 			return err
 		}
 	}
-	return nil
+	return d.checkReferenceTargets(ctx, p)
 }
 
 // Backup writes one snapshot holding the collections of changes, which all
