@@ -220,6 +220,12 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 		_, err := d.Client.Class(ctx, t)
 		if errors.Is(err, live.ErrNotFound) {
 			src := wanted[t][0]
+			if src == t {
+				// Restored under another name (--as), a collection that
+				// refers to itself still refers to the original name.
+				return fmt.Errorf("the snapshot's schema of %s refers to %s itself, and restored under another name its references still point at %s, which does not exist: restore it under its own name (without --as), or create %s first; nothing was written",
+					src, t, t, t)
+			}
 			return fmt.Errorf("the snapshot's schema of %s refers to collection %s, which does not exist and is not restored with it: restore both (--collection %s --collection %s), or create %s first; nothing was written",
 				src, t, src, t, t)
 		}
@@ -227,7 +233,7 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 			return err
 		}
 	}
-	return nil
+	return d.checkReferenceTargets(ctx, p)
 }
 
 // Backup writes one snapshot holding the collections of changes, which all

@@ -69,8 +69,14 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		out := make([]any, 0, len(list))
 		for i, e := range list {
 			if kind == "int[]" {
-				// int arrays travel as int64: every int64 fits.
+				// int arrays travel as int64 but Weaviate keeps each element
+				// as a float64, as it does a scalar int: checked here, at
+				// plan time, as it would otherwise fail verification
+				// mid-apply.
 				n, err := toInt(e)
+				if err == nil {
+					err = exactInt(n)
+				}
 				if err != nil {
 					return nil, fmt.Errorf("item %d: %w", i, err)
 				}
@@ -111,12 +117,15 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		return want[bool](v, kind)
 	case "int":
 		n, err := toInt(v)
-		if err == nil && int64(float64(n)) != n {
+		if err == nil {
 			// Checked here, at plan time, as the batch writer would refuse it
 			// mid-apply: a scalar int travels (and is kept) as a float64.
-			return nil, fmt.Errorf("int %d is beyond 2^53 and has no exact float64 form, which Weaviate needs for an int property; store it as text (or in an int[] property)", n)
+			err = exactInt(n)
 		}
-		return n, err
+		if err != nil {
+			return nil, err
+		}
+		return n, nil
 	case "number":
 		return toFloat(v)
 	case "geoCoordinates":
@@ -141,7 +150,9 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 		}
 		out := map[string]any{"input": input}
 		if c, _ := m["defaultCountry"].(string); c != "" {
-			out["defaultCountry"] = c
+			// Weaviate keeps the country code in upper case ("gb" is
+			// stored as "GB"); write it as it will be read back.
+			out["defaultCountry"] = strings.ToUpper(c)
 		}
 		return out, nil
 	case "object":
@@ -229,6 +240,16 @@ func toInt(v any) (int64, error) {
 	return 0, fmt.Errorf("int wants a number, got %s", describe(v))
 }
 
+// exactInt refuses an integer Weaviate cannot keep exactly: it stores int
+// and int[] values alike as float64, so beyond 2^53 it would keep a
+// rounded neighbour.
+func exactInt(n int64) error {
+	if int64(float64(n)) == n && float64(n) < math.MaxInt64 {
+		return nil
+	}
+	return fmt.Errorf("int %d is beyond 2^53 and has no exact float64 form, which Weaviate needs (it keeps int and int[] values alike as float64); store it as text", n)
+}
+
 func toFloat(v any) (float64, error) {
 	switch n := v.(type) {
 	case json.Number:
@@ -245,7 +266,7 @@ func toFloat(v any) (float64, error) {
 // in a canonical form, so that an object read back from Weaviate hashes like
 // the source object it was written from (dates compared as instants,
 // coordinates at the float32 precision Weaviate keeps, phone numbers by
-// what was given, references by target and id, empty values dropped).
+// what was given (country code in any case), references by target and id, empty values dropped).
 func Hash(s *live.ObjectSchema, o *object.Object) [16]byte {
 	h := sha256.New()
 	h.Write([]byte(strings.ToLower(o.ID)))
@@ -368,7 +389,13 @@ func canonicalValue(p *live.PropertySchema, kind string, v any) any {
 		return []float32{float32(lat), float32(lon)}
 	case "phoneNumber":
 		m, _ := v.(map[string]any)
-		return []any{m["input"], m["defaultCountry"]}
+		c := m["defaultCountry"]
+		if cs, ok := c.(string); ok {
+			// An ISO country code means the same in any case, and
+			// Weaviate returns it upper-cased.
+			c = strings.ToUpper(cs)
+		}
+		return []any{m["input"], c}
 	case "object":
 		m, _ := v.(map[string]any)
 		c := canonical(p.Nested, m)

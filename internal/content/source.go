@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -87,10 +88,10 @@ func (j JSONL) Fingerprint() (string, error) {
 }
 
 type jsonlLine struct {
-	ID         string               `json:"id"`
-	Properties map[string]any       `json:"properties"`
-	Vector     []float32            `json:"vector"`
-	Vectors    map[string][]float32 `json:"vectors"`
+	ID         string                     `json:"id"`
+	Properties map[string]any             `json:"properties"`
+	Vector     []float32                  `json:"vector"`
+	Vectors    map[string]json.RawMessage `json:"vectors"`
 }
 
 // Scan reads the file line by line.
@@ -161,17 +162,54 @@ func (j JSONL) parse(s *live.ObjectSchema, line []byte) (*object.Object, error) 
 			}
 			o.Vectors[""] = l.Vector
 		}
-		for name, v := range l.Vectors {
+		for _, name := range slices.Sorted(maps.Keys(l.Vectors)) {
+			raw := l.Vectors[name]
 			if !slices.Contains(s.Named, name) {
 				return nil, fmt.Errorf("vector %q is not a named vector of collection %s", name, s.Collection)
 			}
 			if s.Multi[name] {
-				return nil, fmt.Errorf("vector %q of collection %s holds multi-vectors, which a JSONL source cannot give yet", name, s.Collection)
+				rows, err := multiVector(raw)
+				if err != nil {
+					return nil, fmt.Errorf("vector %q of collection %s holds multi-vectors: %w", name, s.Collection, err)
+				}
+				if len(rows) > 0 {
+					if o.Multi == nil {
+						o.Multi = map[string][][]float32{}
+					}
+					o.Multi[name] = rows
+				}
+				continue
+			}
+			var v []float32
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, fmt.Errorf("vector %q of collection %s wants a list of numbers such as [0.1, 0.2], got %s", name, s.Collection, describeRaw(raw))
 			}
 			o.Vectors[name] = v
 		}
 	}
 	return o, nil
+}
+
+// multiVector decodes a multi-vector: a list of rows of numbers, every row
+// as long as the others (the shape Weaviate's REST API takes and returns).
+func multiVector(raw json.RawMessage) ([][]float32, error) {
+	var rows [][]float32
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, fmt.Errorf("give a list of rows of numbers such as [[0.1, 0.2], [0.3, 0.4]], got %s", describeRaw(raw))
+	}
+	for i, r := range rows {
+		if len(r) == 0 || len(r) != len(rows[0]) {
+			return nil, fmt.Errorf("row %d has %d numbers, row 0 has %d; every row must have the same, non-zero length", i, len(r), len(rows[0]))
+		}
+	}
+	return rows, nil
+}
+
+func describeRaw(raw json.RawMessage) string {
+	if len(raw) > 60 {
+		return string(raw[:60]) + "…"
+	}
+	return string(raw)
 }
 
 // Snapshot is a collection inside a snapshot used as content.

@@ -33,6 +33,9 @@ type DataChange struct {
 	// schema instead (target → source, "" is the class-level vector).
 	DropVectors []string          `json:"drop_vectors,omitempty"`
 	VectorFrom  map[string]string `json:"vector_from,omitempty"`
+	// VectorFromIgnored: the from_default vectors that cannot be filled,
+	// and why (target → reason), for the plan to say so.
+	VectorFromIgnored map[string]string `json:"vector_from_ignored,omitempty"`
 
 	// Content changes (a collection's content block).
 	From     string              `json:"from,omitempty"` // source address, e.g. data.jsonl.items

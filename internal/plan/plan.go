@@ -388,7 +388,7 @@ func Diff(in Input) (*Plan, error) {
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
 				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), Reshape: true, DropProperties: removedProperties(fields)}
-				c.Data.DropVectors, c.Data.VectorFrom = droppedVectors(have, want, d.VectorFrom)
+				c.Data.DropVectors, c.Data.VectorFrom, c.Data.VectorFromIgnored = droppedVectors(have, want, d.VectorFrom)
 			}
 			p.Changes = append(p.Changes, c)
 		}
@@ -657,7 +657,7 @@ func removedProperties(fields []collection.FieldChange) []string {
 // ("" is the class-level vector): gone from the schema, or turned from a
 // single vector into a multi-vector or back. A vector that from carries
 // onto a vector of want is listed in carried (target → source) instead.
-func droppedVectors(have, want collection.Collection, from map[string]string) (dropped []string, carried map[string]string) {
+func droppedVectors(have, want collection.Collection, from map[string]string) (dropped []string, carried, ignored map[string]string) {
 	gone := map[string]bool{}
 	if have.VectorIndex != nil && want.VectorIndex == nil {
 		gone[""] = true
@@ -671,12 +671,25 @@ func droppedVectors(have, want collection.Collection, from map[string]string) (d
 	wasGone := maps.Clone(gone)
 	for target, src := range from {
 		w := want.Vector(target)
-		if !wasGone[src] || w == nil || (have.Vector(target) != nil && !gone[target]) {
-			continue // nothing to carry, or the target keeps its own vectors
+		if !wasGone[src] || w == nil {
+			continue // nothing to carry
 		}
+		why := ""
 		srcMulti := src != "" && have.Vector(src) != nil && have.Vector(src).Index.MultiVector != nil
-		if srcMulti != (w.Index.MultiVector != nil) {
-			continue // a single vector cannot become a multi-vector
+		switch {
+		case have.Vector(target) != nil && !gone[target]:
+			why = "vector " + target + " exists already and keeps its own vectors"
+		case srcMulti && w.Index.MultiVector == nil:
+			why = "a multi-vector cannot fill vector " + target + ", which holds single vectors"
+		case !srcMulti && w.Index.MultiVector != nil:
+			why = "a single vector cannot fill vector " + target + ", which holds multi-vectors"
+		}
+		if why != "" {
+			if ignored == nil {
+				ignored = map[string]string{}
+			}
+			ignored[target] = why
+			continue
 		}
 		if carried == nil {
 			carried = map[string]string{}
@@ -684,7 +697,7 @@ func droppedVectors(have, want collection.Collection, from map[string]string) (d
 		carried[target] = src
 		delete(gone, src)
 	}
-	return slices.Sorted(maps.Keys(gone)), carried
+	return slices.Sorted(maps.Keys(gone)), carried, ignored
 }
 
 func (in Input) newID() string {

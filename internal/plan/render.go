@@ -228,6 +228,14 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 				fmt.Fprintf(w, "      property %s is removed: its values are dropped from the restored objects (they stay in the snapshot)\n", p)
 			}
 			for _, v := range d.DropVectors {
+				if v == "" && len(d.VectorFromIgnored) > 0 {
+					var why []string
+					for _, target := range slices.Sorted(maps.Keys(d.VectorFromIgnored)) {
+						why = append(why, fmt.Sprintf("from_default = true in vector %s does not apply: %s", target, d.VectorFromIgnored[target]))
+					}
+					fmt.Fprintf(w, "      the class-level vector is removed: every object's class-level vector is dropped from the restored objects (it stays in the snapshot); %s\n", strings.Join(why, "; "))
+					continue
+				}
 				if v == "" {
 					fmt.Fprintf(w, "      the class-level vector is removed: every object's class-level vector is dropped from the restored objects (it stays in the snapshot); to keep it, set from_default = true in the vector block that should receive it\n")
 					continue

@@ -195,6 +195,9 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
+	if err := ws.refuseAliasNames(ctx, p); err != nil {
+		return nil, err
+	}
 	p.Notes = notes
 	if j != nil {
 		p.Changes = append(carried, p.Changes...)
@@ -217,6 +220,32 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	}
 	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
 	return p, nil
+}
+
+// refuseAliasNames refuses a plan that creates a collection under a name
+// a Weaviate alias holds: Weaviate cannot create it, and reads of the name
+// answer with the aliased collection.
+func (ws *Workspace) refuseAliasNames(ctx context.Context, p *plan.Plan) error {
+	var creates []string
+	for _, c := range p.Changes {
+		if c.Action == plan.Create {
+			creates = append(creates, c.Collection)
+		}
+	}
+	if len(creates) == 0 {
+		return nil
+	}
+	aliases, err := ws.Client.Aliases(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range creates {
+		if target, ok := aliases[name]; ok {
+			return fmt.Errorf("collection %s cannot be created: %s is the name of a Weaviate alias of collection %s, and Weaviate cannot create a collection under a name an alias holds; "+
+				"rename the collection block, or, if the alias is no longer wanted, delete it (DELETE /v1/aliases/%s) and plan again; nothing was changed", name, name, target, name)
+		}
+	}
+	return nil
 }
 
 // JournalPath is where apply journals its progress for this workspace's state.
