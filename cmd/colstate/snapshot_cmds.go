@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -357,6 +359,9 @@ func snapshotRmCmd(c *cli.Context) error {
 				strings.Join(m.Names(), ", "), m.Objects(), snapshot.ByteSize(m.Size())))
 		}
 	}
+	if err := refuseJournalSnapshots(c, ids); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "colstate will remove these snapshots from %s:\n\n", s.Dir)
 	for _, l := range lines {
 		fmt.Fprintf(out, "  - %s\n", l)
@@ -376,6 +381,38 @@ func snapshotRmCmd(c *cli.Context) error {
 			return err
 		}
 		fmt.Fprintf(out, "Removed snapshot %s.\n", id)
+	}
+	return nil
+}
+
+// refuseJournalSnapshots refuses removing a snapshot an interrupted apply
+// still needs: a replace past its delete step holds its objects only there.
+func refuseJournalSnapshots(c *cli.Context, ids []string) error {
+	dir := c.String("chdir")
+	cfg, err := workspace.LoadConfig(dir)
+	if err != nil {
+		return nil // no configuration here: no state, so no journal of it
+	}
+	statePath := cfg.State.Path
+	if !filepath.IsAbs(statePath) {
+		statePath = filepath.Join(dir, statePath)
+	}
+	j, err := apply.LoadJournal(apply.JournalPath(statePath))
+	if err != nil {
+		return fmt.Errorf("%w; nothing was removed", err)
+	}
+	if j == nil {
+		return nil
+	}
+	for _, id := range ids {
+		needs, err := j.NeedsSnapshot(id)
+		if err != nil {
+			return fmt.Errorf("%w; nothing was removed", err)
+		}
+		if len(needs) > 0 {
+			return fmt.Errorf("snapshot %s is needed by the interrupted apply recorded in %s (started %s): %s restores its objects from it; nothing was removed. Finish that apply with colstate apply, or drop it with colstate apply -abandon, then remove the snapshot",
+				id, j.Path(), j.StartedAt.Format(time.RFC3339), strings.Join(needs, ", "))
+		}
 	}
 	return nil
 }

@@ -1364,6 +1364,28 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 		// to drop.
 		wantCount, wantDigest, what = st.fitted.Count, st.fitted.String(), "the snapshot taken before the delete, fitted to the new schema"
 	}
+	if c.Data.Reshape && got.Count > wantCount {
+		// An application may have written into the new collection while
+		// it was replaced (or while the apply was interrupted): its objects
+		// are kept, never deleted, when every object of the snapshot is
+		// present and identical and the others are not in the snapshot.
+		extra, ids, ok, err := d.extraObjects(ctx, r, sc, s, fitTo(s, c.Data.VectorFrom), noVectors)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		sum := st.fitted
+		sum.Merge(extra)
+		if ok && extra.Count > 0 && sum.Count == got.Count && sum.String() == got.String() {
+			more := ""
+			if extra.Count > int64(len(ids)) {
+				more = fmt.Sprintf(" and %d more", extra.Count-int64(len(ids)))
+			}
+			fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: all objects of %s are present and identical.\n", c.Collection, wantCount, what)
+			fmt.Fprintf(d.Out, "warning: %s also holds %d object(s) that are not in the snapshot, written by an application while it was replaced; colstate kept them: %s%s\n",
+				c.Collection, extra.Count, strings.Join(ids, ", "), more)
+			return nil
+		}
+	}
 	if got.Count != wantCount || got.String() != wantDigest {
 		err := fmt.Errorf("verify: %s holds %d objects with digest %.16s…, %s has %d with digest %.16s…",
 			c.Collection, got.Count, got.String(), what, wantCount, wantDigest)
@@ -1375,6 +1397,86 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match %s (%.16s…).\n",
 		c.Collection, got.Count, what, got.String())
 	return nil
+}
+
+// extraObjects walks the snapshot's objects of sc (fitted by fit) and the
+// live collection side by side, in UUID order per tenant, and returns the
+// live objects that are not in the snapshot (their digest and the first
+// ids). ok is false when a snapshot object is missing from the live
+// collection or differs there, or the snapshot is out of UUID order: then
+// the live collection is not the snapshot plus other objects.
+func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, fit func(*object.Object), noVectors bool) (extra object.Digest, ids []string, ok bool, err error) {
+	const maxIDs = 10
+	notSuperset := errors.New("not the snapshot plus other objects")
+	var w *liveWalker
+	last := ""
+	take := func(h *object.Object) {
+		extra.Add(h.Hash())
+		if len(ids) < maxIDs {
+			id := h.ID
+			if h.Tenant != "" {
+				id += " (tenant " + h.Tenant + ")"
+			}
+			ids = append(ids, id)
+		}
+		w.pop()
+	}
+	drain := func() error {
+		defer w.close()
+		for {
+			h, err := w.peek()
+			if err != nil || h == nil {
+				return err
+			}
+			take(h)
+		}
+	}
+	err = r.Objects(ctx, sc.Name, func(o *object.Object) error {
+		if w == nil || w.tenant != o.Tenant {
+			if w != nil {
+				if err := drain(); err != nil {
+					return err
+				}
+			}
+			w = d.walkLive(ctx, s, o.Tenant, noVectors)
+			last = ""
+		}
+		if o.ID <= last {
+			return notSuperset
+		}
+		last = o.ID
+		if fit != nil {
+			fit(o)
+		}
+		for {
+			h, err := w.peek()
+			if err != nil {
+				return err
+			}
+			if h == nil || h.ID > o.ID {
+				return notSuperset // missing from the live collection
+			}
+			if h.ID == o.ID {
+				w.pop()
+				if h.Hash() != o.Hash() {
+					return notSuperset
+				}
+				return nil
+			}
+			take(h)
+		}
+	})
+	if err == nil && w != nil {
+		err = drain()
+		w = nil
+	}
+	if w != nil {
+		w.close()
+	}
+	if errors.Is(err, notSuperset) {
+		return extra, ids, false, nil
+	}
+	return extra, ids, err == nil, err
 }
 
 // onlySnapshotObjects reports whether every object of the live collection

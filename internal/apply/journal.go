@@ -266,3 +266,32 @@ func (j *Journal) carry(p *plan.Plan) {
 		}
 	}
 }
+
+// NeedsSnapshot names the changes of the interrupted apply that need
+// snapshot id to finish: a replace that has begun (its backup taken) but
+// not finished restores its objects from it, and after its delete step the
+// snapshot is their only copy. Without the live collections at hand it
+// errs on the side of keeping the snapshot.
+func (j *Journal) NeedsSnapshot(id string) ([]string, error) {
+	p, err := j.SavedPlan()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, c := range p.Changes {
+		if c.Action != plan.Replace || c.Data == nil || c.Data.Snapshot != id {
+			continue
+		}
+		steps := Steps(p, i)
+		done := 0
+		for _, s := range steps {
+			if j.Done(stepKeyOf(p, i, s)) {
+				done++
+			}
+		}
+		if done > 0 && done < len(steps) {
+			out = append(out, fmt.Sprintf("%s %s %s (its change %d)", c.Action.Symbol(), c.Action, c.Collection, i+1))
+		}
+	}
+	return out, nil
+}

@@ -34,13 +34,16 @@ import (
 //   - an empty collection: gRPC must know the collection and find it empty
 //     too (not decisive: two servers can both have it empty);
 //   - a multi-tenant collection: both must list the same tenants, then its
-//     first active tenant is compared as above.
+//     active tenants (up to maxTenantProbes) are compared as above, in name
+//     order, until one is decisive.
 //
 // While nothing was decisive (no collections, or only empty ones), every
 // collection is compared again before the first gRPC call about it: after
 // colstate created it over REST, the gRPC side must know it too. And the
 // first object written goes alone and is read back over REST, with its
-// creation time, before anything else is written.
+// creation time, before anything else is written; and before objects are
+// deleted over gRPC, the very objects to be deleted are compared
+// (confirmDelete).
 //
 // What it cannot tell apart (documented in docs/reliability.md): two servers
 // that hold file-level copies of the same data (a native backup restored
@@ -220,12 +223,11 @@ func (c *Client) probe(ctx context.Context, wv pb.WeaviateClient, s *ObjectSchem
 	if err != nil {
 		return false, c.probeError(ctx, s.Collection, err)
 	}
-	var restNames, rpcNames []string
-	active := ""
+	var restNames, rpcNames, active []string
 	for _, t := range restTenants {
 		restNames = append(restNames, t.Name)
-		if active == "" && (t.ActivityStatus == "" || t.ActivityStatus == "HOT" || t.ActivityStatus == "ACTIVE") {
-			active = t.Name
+		if t.Active() {
+			active = append(active, t.Name)
 		}
 	}
 	for _, t := range reply.GetTenants() {
@@ -236,10 +238,95 @@ func (c *Client) probe(ctx context.Context, wv pb.WeaviateClient, s *ObjectSchem
 	if !slices.Equal(restNames, rpcNames) {
 		return false, c.mismatch("collection %s has %d tenants over REST and %d over gRPC, not the same ones", s.Collection, len(restNames), len(rpcNames))
 	}
-	if active == "" {
-		return false, nil
+	// Compare active tenants in name order until one is decisive: empty
+	// tenants (the same on two servers) say nothing.
+	sort.Strings(active)
+	for _, t := range active[:min(len(active), maxTenantProbes)] {
+		decided, err := c.probeObjects(ctx, wv, s.Collection, t)
+		if decided || err != nil {
+			return decided, err
+		}
 	}
-	return c.probeObjects(ctx, wv, s.Collection, active)
+	return false, nil
+}
+
+// maxTenantProbes bounds the tenants of one collection compared.
+const maxTenantProbes = 20
+
+// confirmDelete runs before objects are deleted over gRPC while the check
+// is still undecided (every collection compared was empty, or its tenants
+// beyond maxTenantProbes): a deletion must not run blind. It compares the
+// very objects about to be deleted: the first of ids (up to a few) that
+// gRPC holds must exist over REST with the same creation time. An object
+// deleted meanwhile (an application writing) is skipped, not taken as a
+// mismatch; when none of them exists over gRPC the deletion deletes
+// nothing there.
+func (c *Client) confirmDelete(ctx context.Context, wv pb.WeaviateClient, collection, tenant string, ids []string) error {
+	ep := &c.endpoints
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.err != nil || ep.decided {
+		return ep.err
+	}
+	where := collection + tenantSuffix(tenant)
+	for _, id := range ids[:min(len(ids), 5)] {
+		found, created, err := c.rpcObject(ctx, wv, collection, tenant, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue // not on the gRPC side (or deleted meanwhile): nothing to delete
+		}
+		restFound, restCreated, ok := c.restObject(ctx, collection, tenant, id)
+		if !ok {
+			continue // REST cannot say
+		}
+		if restFound && restCreated == created {
+			ep.decided = true
+			return nil
+		}
+		// Deleted (or re-created) meanwhile? Ask gRPC again.
+		again, againCreated, err := c.rpcObject(ctx, wv, collection, tenant, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !again:
+			continue
+		case !restFound:
+			return c.mismatch("object %s of collection %s, about to be deleted over gRPC, does not exist over REST", id, where)
+		case againCreated != restCreated:
+			return c.mismatch("object %s of collection %s, about to be deleted over gRPC, was created at %d (ms) as REST sees it and at %d over gRPC: a copy, not the same object", id, where, restCreated, againCreated)
+		}
+		ep.decided = true
+		return nil
+	}
+	return nil
+}
+
+// rpcObject reads one object's creation time over gRPC.
+func (c *Client) rpcObject(ctx context.Context, wv pb.WeaviateClient, collection, tenant, id string) (found bool, created int64, err error) {
+	req := searchRequest(&ObjectSchema{Collection: collection}, ReadOptions{Tenant: tenant, IDsOnly: true})
+	req.Limit = 1
+	req.Metadata.CreationTimeUnix = true
+	req.Filters = &pb.Filters{
+		Operator:  pb.Filters_OPERATOR_EQUAL,
+		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
+		TestValue: &pb.Filters_ValueText{ValueText: id},
+	}
+	var reply *pb.SearchReply
+	if err := c.retry(ctx, "gRPC search", func() error {
+		var err error
+		reply, err = wv.Search(c.rpcContext(ctx), req)
+		return err
+	}); err != nil {
+		return false, 0, fmt.Errorf("compare the endpoints on object %s of %s: %w", id, collection+tenantSuffix(tenant), rpcHint(ctxErr(ctx, err)))
+	}
+	r := reply.GetResults()
+	if len(r) == 0 {
+		return false, 0, nil
+	}
+	return true, r[0].GetMetadata().GetCreationTimeUnix(), nil
 }
 
 // probeObjects compares the first object REST lists with what gRPC holds

@@ -100,6 +100,25 @@ func IsMultiVector(vc map[string]any) bool {
 	return boolOr(mv["enabled"], false)
 }
 
+// SelfVectors names the vectors of a collection that no vectorizer module
+// makes: the objects bring them, so an object written without one has none.
+// The unnamed (legacy) vector is named "" and is considered only when the
+// collection has no named vectors.
+func SelfVectors(cl Class) []string {
+	var out []string
+	vcs, _ := cl["vectorConfig"].(map[string]any)
+	for name, v := range vcs {
+		if !vectorizerModule(objOf(v)["vectorizer"]) {
+			out = append(out, name)
+		}
+	}
+	if len(vcs) == 0 && !vectorizerModule(cl["vectorizer"]) {
+		out = append(out, "")
+	}
+	sort.Strings(out)
+	return out
+}
+
 // vectorizerModule reports whether a vectorizer setting names a module: a
 // string ("text2vec-openai") for the unnamed vector, a one-key map for a
 // named one; "none" is no module.

@@ -162,6 +162,9 @@ func (c *Client) DeleteObjects(ctx context.Context, collection, tenant string, i
 	if err != nil {
 		return 0, err
 	}
+	if err := c.confirmDelete(ctx, wv, collection, tenant, ids); err != nil {
+		return 0, err
+	}
 	del := &pb.BatchDeleteRequest{
 		Collection: collection,
 		Filters: &pb.Filters{

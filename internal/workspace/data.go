@@ -304,6 +304,11 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 				if err != nil {
 					return nil, err
 				}
+				if m.NoVectors && sz.mayHoldData() {
+					if err := ws.refuseDroppingVectors(ctx, m.ID, target); err != nil {
+						return nil, err
+					}
+				}
 				if backup && !o.NoBackup && sz.mayHoldData() {
 					if err := refuseOffloaded(target, sz); err != nil {
 						return nil, err
@@ -321,6 +326,33 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	// cross-references written by the restores are never cleared again.
 	p.Changes = append(append(backups, clears...), p.Changes...)
 	return p, nil
+}
+
+// refuseDroppingVectors refuses replacing a live collection's objects with
+// those of a snapshot taken without vectors when some of its vectors come
+// with the objects (no vectorizer module recomputes them): the replace
+// would leave every object without them.
+func (ws *Workspace) refuseDroppingVectors(ctx context.Context, snap, target string) error {
+	cl, err := ws.Client.Class(ctx, target)
+	if err != nil {
+		return err
+	}
+	self := live.SelfVectors(cl)
+	if len(self) == 0 {
+		return nil // a vectorizer module makes every vector again
+	}
+	var names []string
+	for _, n := range self {
+		if n == "" {
+			n = "its vector"
+		} else {
+			n = "named vector " + n
+		}
+		names = append(names, n)
+	}
+	return fmt.Errorf("snapshot %s was taken with --no-vectors, and no vectorizer module makes the vectors of collection %s (%s: the objects bring them): restore --mode=replace would clear %s and write its objects back without vectors; nothing was changed. "+
+		"Use --mode=merge, which writes the snapshot's objects and keeps the vectors of the live ones, or restore a snapshot taken with vectors",
+		snap, target, strings.Join(names, ", "), target)
 }
 
 // refOrder sorts names so that a collection comes after those it refers
