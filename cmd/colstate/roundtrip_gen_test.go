@@ -25,7 +25,7 @@ type rtFeatures struct {
 	Refs        bool // acyclic cross-references to collections whose objects are never deleted
 	RefCycles   bool // self-references and A→B→A cycles, on collections that are cleared and restored (issue 10 item 3)
 	NoVecMerge  bool // merge and replace from --no-vectors snapshots (issue 10 item 1)
-	UpperNames  bool // property names starting with a capital letter (issue 10 item 7)
+	UpperNames  bool // mixed-case property names, and capitalised ones that validate must refuse (issue 10 item 7)
 	Cold        bool // COLD tenants (issue 10 item 8)
 	MultiVector bool // a multi-vector (ColBERT) named vector, backed up and restored --as (issue 16 item 1)
 	MixedVec    bool // class-level vectors plus a named vector added in place, then a replace (issue 16 item 2)
@@ -251,9 +251,14 @@ func (g *rtGen) uuid() string {
 // Awkward but legal property names: Weaviate keeps these as written.
 var rtAwkwardNames = []string{"camelCase", "snake_case_name", "_leading", "x9", "aBC", "with__double", "t_", "mixed_Case_9", "zz"}
 
-// Names Weaviate changes (a capital first letter becomes lower case):
-// issue 10 item 7.
+// Names Weaviate would change (a capital first letter becomes lower
+// case): validate refuses them (issue 10 item 7), so they are only ever
+// offered to validate and apply to be refused (stepUpperProp).
 var rtUpperNames = []string{"Title", "URL", "Body_Text"}
+
+// Legal names in mixed case, drawn with the upper switch: Weaviate keeps
+// them as written.
+var rtMixedNames = []string{"title_X", "uRL", "body_Text"}
 
 var rtScalarTypes = []string{"text", "text[]", "int", "int[]", "number", "number[]", "boolean", "boolean[]",
 	"date", "date[]", "uuid", "uuid[]", "geoCoordinates", "phoneNumber", "blob", "object", "object[]"}
@@ -264,7 +269,7 @@ func (g *rtGen) propName(used map[string]bool, i int) string {
 		var n string
 		switch {
 		case g.f.UpperNames && g.chance(0.2):
-			n = g.pick(rtUpperNames...)
+			n = g.pick(rtMixedNames...)
 		case g.chance(0.4):
 			n = g.pick(rtAwkwardNames...)
 		default:

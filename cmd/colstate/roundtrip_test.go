@@ -695,6 +695,9 @@ func (r *rtRun) randomStep() *rtFailure {
 	if r.g.f.Cold {
 		add(1, r.stepToggleTenant)
 	}
+	if r.g.f.UpperNames {
+		add(1, r.stepUpperProp)
+	}
 	total := 0
 	for _, c := range cs {
 		total += c.weight
@@ -1308,4 +1311,62 @@ func setPath(m map[string]any, path []string, v any) {
 		m[path[0]] = sub
 	}
 	setPath(sub, path[1:], v)
+}
+
+// stepUpperProp offers a configuration with a property whose name starts
+// with a capital letter, which Weaviate would store lower-cased (so every
+// later plan would propose a replace): validate, plan and apply must refuse
+// it, naming the stored form, before anything is written.
+func (r *rtRun) stepUpperProp() *rtFailure {
+	name := r.pickName(r.managed(nil))
+	bad := r.cloneCols()
+	s := bad[name].Spec
+	pn := r.g.pick(rtUpperNames...)
+	for s.prop(pn) != nil || s.prop(strings.ToLower(pn[:1])+pn[1:]) != nil {
+		pn += "X"
+	}
+	s.Props = append(s.Props, rtProp{Name: pn, Type: "int"})
+	stored := strings.ToLower(pn[:1]) + pn[1:]
+	what := fmt.Sprintf("HCL: add capitalised property %s to %s", pn, name)
+	r.writeHCL(bad)
+	defer r.writeHCL(r.cols)
+	for _, cmd := range []string{"validate", "plan"} {
+		r.t.Logf("step %d: %s: colstate %s", r.step, what, cmd)
+		p, code := r.rig.run(cmd)
+		if code == 0 {
+			return r.failf(what, "%s accepted a property name Weaviate would store as %q", cmd, stored)
+		}
+		if !strings.Contains(p.stderrString(), fmt.Sprintf("%q", stored)) {
+			return r.failf(what, "%s refused without naming the stored form %q: %s", cmd, stored, lastLines(p.stderrString(), 2))
+		}
+	}
+	r.t.Logf("step %d: %s: colstate apply -auto-approve", r.step, what)
+	p, code := r.rig.run("apply", "-auto-approve")
+	if code == 0 {
+		return r.failf(what, "apply accepted a property name Weaviate would store as %q: %s", stored, lastLines(p.stdoutString(), 2))
+	}
+	if d := r.diffLive(r.cols); d != "" {
+		return r.failf(what, "apply refused but changed live data: %s", d)
+	}
+	if fail := r.checkSchemaKept(what, name); fail != nil {
+		return fail
+	}
+	return nil
+}
+
+// checkSchemaKept checks that collection name has none of the properties
+// the model lacks (a refused apply wrote no schema either).
+func (r *rtRun) checkSchemaKept(what, name string) *rtFailure {
+	var cl struct {
+		Properties []struct{ Name string } `json:"properties"`
+	}
+	if err := r.rest.do("GET", "/v1/schema/"+name, nil, &cl); err != nil {
+		return r.failf(what, "read the schema of %s: %v", name, err)
+	}
+	for _, p := range cl.Properties {
+		if r.cols[name].Spec.prop(p.Name) == nil {
+			return r.failf(what, "apply refused but added property %s to %s", p.Name, name)
+		}
+	}
+	return nil
 }
