@@ -28,7 +28,7 @@ type rtFeatures struct {
 	UpperNames  bool // mixed-case property names, and capitalised ones that validate must refuse (issue 10 item 7)
 	Cold        bool // COLD tenants (issue 10 item 8)
 	MultiVector bool // a multi-vector (ColBERT) named vector, backed up and restored --as (issue 16 item 1)
-	MixedVec    bool // class-level vectors plus a named vector added in place, then a replace (issue 16 item 2)
+	MixedVec    bool // class-level vectors plus a named vector added in place; the class-level vector dropped in a replace, its vectors dropped or carried by from_default (issue 16 item 2)
 	Interrupt   bool // applies killed (SIGKILL) after a random delay, then resumed (issue 16 item 7; finds issue 10 item 5)
 	Unmodeled   bool // a collection with a setting colstate does not model (vectorIndexConfig.skip), imported, then replaced (issue 16 item 3)
 }
@@ -127,7 +127,7 @@ type rtSpec struct {
 	ClassDim    int            // dimension of class-level vectors
 	Distance    string         // class-level index distance
 	Named       map[string]int // named vector → dimension
-	NamedHCL    bool           // mixed: the HCL declares only the named vectors
+	FromDefault string         // the named vector declared with from_default = true (carried the class-level vectors)
 	MultiVec    string         // name of a multi-vector named vector (unmanaged collection)
 	MT          bool
 	Anchor      bool // referenced without cycles: its objects are never deleted
@@ -155,6 +155,10 @@ func (s *rtSpec) prop(name string) *rtProp {
 }
 
 func (s *rtSpec) namedNames() []string { return slices.Sorted(maps.Keys(s.Named)) }
+
+// mixed: a class-level vector index and named vectors (named vectors added
+// in place to a collection with class-level vectors).
+func (s *rtSpec) mixed() bool { return s.ClassVec && len(s.Named) > 0 }
 
 // rtRef is one cross-reference value.
 type rtRef struct{ Class, ID string }

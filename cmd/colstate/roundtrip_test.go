@@ -636,11 +636,15 @@ func writeCollectionHCL(b *strings.Builder, s *rtSpec, jsonl, mode string) {
 		fmt.Fprintf(b, "data \"jsonl\" %q {\n  path = %q\n}\n\n", s.Name, jsonl)
 	}
 	fmt.Fprintf(b, "collection %q {\n  description = %q\n", s.Name, s.Description)
-	if s.ClassVec && !s.NamedHCL {
+	if s.ClassVec {
 		fmt.Fprintf(b, "  vectorizer = \"none\"\n  vector_index \"hnsw\" {\n    distance = %q\n  }\n", s.Distance)
 	}
 	for _, n := range s.namedNames() {
-		fmt.Fprintf(b, "  vector %q {\n    index \"hnsw\" {}\n  }\n", n)
+		fd := ""
+		if n == s.FromDefault {
+			fd = "    from_default = true\n"
+		}
+		fmt.Fprintf(b, "  vector %q {\n%s    index \"hnsw\" {}\n  }\n", n, fd)
 	}
 	for _, p := range s.Props {
 		writePropHCL(b, p, "  ")
@@ -937,7 +941,7 @@ type rtLine struct {
 func (r *rtRun) stepContent() *rtFailure {
 	// Content blocks are for collections without tenants; a JSONL line
 	// cannot carry a class-level vector beside named ones.
-	names := r.managed(func(c *rtCol) bool { return !c.Spec.MT && !c.Spec.NamedHCL })
+	names := r.managed(func(c *rtCol) bool { return !c.Spec.MT && !c.Spec.mixed() })
 	if len(names) == 0 {
 		return r.stepBackup()
 	}
@@ -1095,10 +1099,11 @@ func (r *rtRun) stepInPlace() *rtFailure {
 	s := want[name].Spec
 	var what string
 	switch k := r.g.r.IntN(3); {
-	case r.g.f.MixedVec && s.ClassVec && !s.NamedHCL && len(s.Named) == 0:
-		s.NamedHCL = true
+	case r.g.f.MixedVec && s.ClassVec && len(s.Named) == 0:
+		// Weaviate keeps the class-level index when a named vector is
+		// added: the objects keep their class-level vectors.
 		s.Named["added_vec"] = 5
-		what = "HCL: class-level " + name + " moves to a named vector (in place)"
+		what = "HCL: named vector added_vec added beside the class-level vector of " + name
 	case k == 0:
 		s.Description = fmt.Sprintf("edited at step %d", r.step)
 		what = "HCL: new description of " + name
@@ -1144,6 +1149,32 @@ func (r *rtRun) stepForceReplace() *rtFailure {
 	}
 	var what string
 	switch k := r.g.r.IntN(3); {
+	case r.g.f.MixedVec && s.ClassVec && r.g.chance(0.5):
+		// The class-level vector index is dropped (a replace): the
+		// objects' class-level vectors are dropped, or carried into a new
+		// named vector declared with from_default = true.
+		s.ClassVec = false
+		carry := r.g.chance(0.5)
+		into := ""
+		if carry {
+			into = "from_cls"
+			s.Named[into], s.FromDefault = s.ClassDim, into
+		} else if len(s.Named) == 0 {
+			s.Named["added_vec"] = 5
+		}
+		for _, objs := range c.Objs {
+			for _, o := range objs {
+				if v, ok := o.Vecs[""]; ok && carry {
+					o.Vecs[into] = v
+				}
+				delete(o.Vecs, "")
+			}
+		}
+		if carry {
+			what = fmt.Sprintf("HCL: class-level vector of %s removed, carried into %s by from_default", name, into)
+		} else {
+			what = fmt.Sprintf("HCL: class-level vector of %s removed, its vectors dropped (named: %s)", name, strings.Join(s.namedNames(), ","))
+		}
 	case k == 0 && len(texts) > 0:
 		p := &s.Props[texts[r.g.r.IntN(len(texts))]]
 		old := p.Tokenization
@@ -1151,7 +1182,7 @@ func (r *rtRun) stepForceReplace() *rtFailure {
 			p.Tokenization = r.g.pick("word", "field", "lowercase", "whitespace")
 		}
 		what = fmt.Sprintf("HCL: tokenization of %s.%s %s → %s", name, p.Name, old, p.Tokenization)
-	case k == 1 && s.ClassVec && !s.NamedHCL:
+	case k == 1 && s.ClassVec:
 		old := s.Distance
 		for s.Distance == old {
 			s.Distance = r.g.pick("cosine", "dot", "l2-squared")
