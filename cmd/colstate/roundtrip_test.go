@@ -34,7 +34,13 @@ var rtShortSeeds = []uint64{1, 2, 3, 4}
 
 const rtShortSteps = 12
 
-// TestRoundTrip is the short run: a few fixed seeds, default switches.
+// rtKnownFile is the corpus of seeds that found defects: the open ones
+// (TestRoundTripKnown) and the fixed ones, kept as regression seeds that
+// the short run replays.
+const rtKnownFile = "../../testdata/roundtrip/known.txt"
+
+// TestRoundTrip is the short run: a few fixed seeds with the default
+// switches, then every fixed defect's seed with its own switches.
 func TestRoundTrip(t *testing.T) {
 	f, err := parseFeatures(os.Getenv("ROUNDTRIP_FEATURES"))
 	if err != nil {
@@ -44,6 +50,24 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			if fail := runSequence(t, seed, f, rtShortSteps); fail != nil {
 				t.Errorf("%s\nreplay: %s", fail, fail.replay())
+			}
+		})
+	}
+	entries, err := readKnown(rtKnownFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Fixed {
+			continue
+		}
+		t.Run("regression/"+e.Defect, func(t *testing.T) {
+			f, err := parseFeatures(e.Features)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fail := runSequence(t, e.Seed, f, e.Steps); fail != nil {
+				t.Errorf("fixed defect %s is back: %s\nreplay: %s", e.Defect, fail, fail.replay())
 			}
 		})
 	}
@@ -126,17 +150,22 @@ func TestRoundTripSoak(t *testing.T) {
 	}
 }
 
-// TestRoundTripKnown replays testdata/roundtrip/known.txt (ROUNDTRIP_KNOWN=1)
-// and says, for each known defect, whether its sequence still fails.
+// TestRoundTripKnown replays the open defects of testdata/roundtrip/known.txt
+// (ROUNDTRIP_KNOWN=1; ROUNDTRIP_KNOWN=all adds the fixed ones) and says,
+// for each, whether its sequence still fails.
 func TestRoundTripKnown(t *testing.T) {
-	if os.Getenv("ROUNDTRIP_KNOWN") == "" {
+	which := os.Getenv("ROUNDTRIP_KNOWN")
+	if which == "" {
 		t.Skip("set ROUNDTRIP_KNOWN=1 to replay the known-defect corpus")
 	}
-	entries, err := readKnown("../../testdata/roundtrip/known.txt")
+	entries, err := readKnown(rtKnownFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.Fixed && which != "all" {
+			continue
+		}
 		t.Run(e.Defect, func(t *testing.T) {
 			f, err := parseFeatures(e.Features)
 			if err != nil {
@@ -155,9 +184,11 @@ type knownEntry struct {
 	Defect, Features string
 	Seed             uint64
 	Steps            int
+	Fixed            bool // listed under [fixed]: a regression seed
 }
 
-// readKnown parses lines "DEFECT FEATURES SEED STEPS  # note".
+// readKnown parses lines "DEFECT FEATURES SEED STEPS  # note", under a
+// section line "[open]" (the default) or "[fixed]".
 func readKnown(path string) ([]knownEntry, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -165,11 +196,16 @@ func readKnown(path string) ([]knownEntry, error) {
 	}
 	defer f.Close()
 	var out []knownEntry
+	fixed := false
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line, _, _ := strings.Cut(sc.Text(), "#")
 		fs := strings.Fields(line)
 		if len(fs) == 0 {
+			continue
+		}
+		if len(fs) == 1 && (fs[0] == "[open]" || fs[0] == "[fixed]") {
+			fixed = fs[0] == "[fixed]"
 			continue
 		}
 		if len(fs) != 4 {
@@ -180,7 +216,7 @@ func readKnown(path string) ([]knownEntry, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("%s:%d: bad seed or steps", path, n)
 		}
-		out = append(out, knownEntry{Defect: fs[0], Features: fs[1], Seed: seed, Steps: steps})
+		out = append(out, knownEntry{Defect: fs[0], Features: fs[1], Seed: seed, Steps: steps, Fixed: fixed})
 	}
 	return out, sc.Err()
 }
