@@ -36,7 +36,7 @@ type rtFeatures struct {
 var rtFeatureNames = []string{"refs", "refcycles", "novecmerge", "upper", "cold", "multivector", "mixedvec", "interrupt", "unmodeled"}
 
 // rtDefaultFeatures are the switches that pass on main.
-const rtDefaultFeatures = "refs"
+const rtDefaultFeatures = "refs,novecmerge,upper,cold,multivector,mixedvec,unmodeled,interrupt"
 
 func (f *rtFeatures) flag(name string) *bool {
 	switch name {
@@ -142,6 +142,7 @@ func (s *rtSpec) clone() *rtSpec {
 	c := *s
 	c.Props = slices.Clone(s.Props)
 	c.Named = maps.Clone(s.Named)
+	c.Unmodeled = maps.Clone(s.Unmodeled)
 	return &c
 }
 
