@@ -25,10 +25,10 @@ type rtFeatures struct {
 	Refs        bool // acyclic cross-references to collections whose objects are never deleted
 	RefCycles   bool // self-references and A→B→A cycles, on collections that are cleared and restored (issue 10 item 3)
 	NoVecMerge  bool // merge and replace from --no-vectors snapshots (issue 10 item 1)
-	UpperNames  bool // property names starting with a capital letter (issue 10 item 7)
+	UpperNames  bool // mixed-case property names, and capitalised ones that validate must refuse (issue 10 item 7)
 	Cold        bool // COLD tenants (issue 10 item 8)
 	MultiVector bool // a multi-vector (ColBERT) named vector, backed up and restored --as (issue 16 item 1)
-	MixedVec    bool // class-level vectors plus a named vector added in place, then a replace (issue 16 item 2)
+	MixedVec    bool // class-level vectors plus a named vector added in place; the class-level vector dropped in a replace, its vectors dropped or carried by from_default (issue 16 item 2)
 	Interrupt   bool // applies killed (SIGKILL) after a random delay, then resumed (issue 16 item 7; finds issue 10 item 5)
 	Unmodeled   bool // a collection with a setting colstate does not model (vectorIndexConfig.skip), imported, then replaced (issue 16 item 3)
 }
@@ -36,7 +36,7 @@ type rtFeatures struct {
 var rtFeatureNames = []string{"refs", "refcycles", "novecmerge", "upper", "cold", "multivector", "mixedvec", "interrupt", "unmodeled"}
 
 // rtDefaultFeatures are the switches that pass on main.
-const rtDefaultFeatures = "refs"
+const rtDefaultFeatures = "refs,novecmerge,upper,cold,multivector,mixedvec,unmodeled,interrupt"
 
 func (f *rtFeatures) flag(name string) *bool {
 	switch name {
@@ -127,7 +127,7 @@ type rtSpec struct {
 	ClassDim    int            // dimension of class-level vectors
 	Distance    string         // class-level index distance
 	Named       map[string]int // named vector → dimension
-	NamedHCL    bool           // mixed: the HCL declares only the named vectors
+	FromDefault string         // the named vector declared with from_default = true (carried the class-level vectors)
 	MultiVec    string         // name of a multi-vector named vector (unmanaged collection)
 	MT          bool
 	Anchor      bool // referenced without cycles: its objects are never deleted
@@ -142,6 +142,7 @@ func (s *rtSpec) clone() *rtSpec {
 	c := *s
 	c.Props = slices.Clone(s.Props)
 	c.Named = maps.Clone(s.Named)
+	c.Unmodeled = maps.Clone(s.Unmodeled)
 	return &c
 }
 
@@ -155,6 +156,10 @@ func (s *rtSpec) prop(name string) *rtProp {
 }
 
 func (s *rtSpec) namedNames() []string { return slices.Sorted(maps.Keys(s.Named)) }
+
+// mixed: a class-level vector index and named vectors (named vectors added
+// in place to a collection with class-level vectors).
+func (s *rtSpec) mixed() bool { return s.ClassVec && len(s.Named) > 0 }
 
 // rtRef is one cross-reference value.
 type rtRef struct{ Class, ID string }
@@ -251,9 +256,14 @@ func (g *rtGen) uuid() string {
 // Awkward but legal property names: Weaviate keeps these as written.
 var rtAwkwardNames = []string{"camelCase", "snake_case_name", "_leading", "x9", "aBC", "with__double", "t_", "mixed_Case_9", "zz"}
 
-// Names Weaviate changes (a capital first letter becomes lower case):
-// issue 10 item 7.
+// Names Weaviate would change (a capital first letter becomes lower
+// case): validate refuses them (issue 10 item 7), so they are only ever
+// offered to validate and apply to be refused (stepUpperProp).
 var rtUpperNames = []string{"Title", "URL", "Body_Text"}
+
+// Legal names in mixed case, drawn with the upper switch: Weaviate keeps
+// them as written.
+var rtMixedNames = []string{"title_X", "uRL", "body_Text"}
 
 var rtScalarTypes = []string{"text", "text[]", "int", "int[]", "number", "number[]", "boolean", "boolean[]",
 	"date", "date[]", "uuid", "uuid[]", "geoCoordinates", "phoneNumber", "blob", "object", "object[]"}
@@ -264,7 +274,7 @@ func (g *rtGen) propName(used map[string]bool, i int) string {
 		var n string
 		switch {
 		case g.f.UpperNames && g.chance(0.2):
-			n = g.pick(rtUpperNames...)
+			n = g.pick(rtMixedNames...)
 		case g.chance(0.4):
 			n = g.pick(rtAwkwardNames...)
 		default:

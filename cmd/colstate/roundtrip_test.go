@@ -29,12 +29,19 @@ import (
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
-// rtShortSeeds are the sequences make test runs, with the default switches.
-var rtShortSeeds = []uint64{1, 2, 3, 4}
+// rtShortSeeds are the sequences make test runs with the default switches
+// (besides the regression seeds of known.txt, each with its own switches).
+var rtShortSeeds = []uint64{1, 2}
 
 const rtShortSteps = 12
 
-// TestRoundTrip is the short run: a few fixed seeds, default switches.
+// rtKnownFile is the corpus of seeds that found defects: the open ones
+// (TestRoundTripKnown) and the fixed ones, kept as regression seeds that
+// the short run replays.
+const rtKnownFile = "../../testdata/roundtrip/known.txt"
+
+// TestRoundTrip is the short run: a few fixed seeds with the default
+// switches, then every fixed defect's seed with its own switches.
 func TestRoundTrip(t *testing.T) {
 	f, err := parseFeatures(os.Getenv("ROUNDTRIP_FEATURES"))
 	if err != nil {
@@ -44,6 +51,27 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			if fail := runSequence(t, seed, f, rtShortSteps); fail != nil {
 				t.Errorf("%s\nreplay: %s", fail, fail.replay())
+			}
+		})
+	}
+	entries, err := readKnown(rtKnownFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Fixed {
+			continue
+		}
+		t.Run("regression/"+e.Defect, func(t *testing.T) {
+			// Sequences share only the server (every collection name
+			// has its sequence's prefix): run them side by side.
+			t.Parallel()
+			f, err := parseFeatures(e.Features)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fail := runSequence(t, e.Seed, f, e.Steps); fail != nil {
+				t.Errorf("fixed defect %s is back: %s\nreplay: %s", e.Defect, fail, fail.replay())
 			}
 		})
 	}
@@ -126,17 +154,22 @@ func TestRoundTripSoak(t *testing.T) {
 	}
 }
 
-// TestRoundTripKnown replays testdata/roundtrip/known.txt (ROUNDTRIP_KNOWN=1)
-// and says, for each known defect, whether its sequence still fails.
+// TestRoundTripKnown replays the open defects of testdata/roundtrip/known.txt
+// (ROUNDTRIP_KNOWN=1; ROUNDTRIP_KNOWN=all adds the fixed ones) and says,
+// for each, whether its sequence still fails.
 func TestRoundTripKnown(t *testing.T) {
-	if os.Getenv("ROUNDTRIP_KNOWN") == "" {
+	which := os.Getenv("ROUNDTRIP_KNOWN")
+	if which == "" {
 		t.Skip("set ROUNDTRIP_KNOWN=1 to replay the known-defect corpus")
 	}
-	entries, err := readKnown("../../testdata/roundtrip/known.txt")
+	entries, err := readKnown(rtKnownFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.Fixed && which != "all" {
+			continue
+		}
 		t.Run(e.Defect, func(t *testing.T) {
 			f, err := parseFeatures(e.Features)
 			if err != nil {
@@ -155,9 +188,11 @@ type knownEntry struct {
 	Defect, Features string
 	Seed             uint64
 	Steps            int
+	Fixed            bool // listed under [fixed]: a regression seed
 }
 
-// readKnown parses lines "DEFECT FEATURES SEED STEPS  # note".
+// readKnown parses lines "DEFECT FEATURES SEED STEPS  # note", under a
+// section line "[open]" (the default) or "[fixed]".
 func readKnown(path string) ([]knownEntry, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -165,11 +200,16 @@ func readKnown(path string) ([]knownEntry, error) {
 	}
 	defer f.Close()
 	var out []knownEntry
+	fixed := false
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line, _, _ := strings.Cut(sc.Text(), "#")
 		fs := strings.Fields(line)
 		if len(fs) == 0 {
+			continue
+		}
+		if len(fs) == 1 && (fs[0] == "[open]" || fs[0] == "[fixed]") {
+			fixed = fs[0] == "[fixed]"
 			continue
 		}
 		if len(fs) != 4 {
@@ -180,7 +220,7 @@ func readKnown(path string) ([]knownEntry, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("%s:%d: bad seed or steps", path, n)
 		}
-		out = append(out, knownEntry{Defect: fs[0], Features: fs[1], Seed: seed, Steps: steps})
+		out = append(out, knownEntry{Defect: fs[0], Features: fs[1], Seed: seed, Steps: steps, Fixed: fixed})
 	}
 	return out, sc.Err()
 }
@@ -636,11 +676,15 @@ func writeCollectionHCL(b *strings.Builder, s *rtSpec, jsonl, mode string) {
 		fmt.Fprintf(b, "data \"jsonl\" %q {\n  path = %q\n}\n\n", s.Name, jsonl)
 	}
 	fmt.Fprintf(b, "collection %q {\n  description = %q\n", s.Name, s.Description)
-	if s.ClassVec && !s.NamedHCL {
+	if s.ClassVec {
 		fmt.Fprintf(b, "  vectorizer = \"none\"\n  vector_index \"hnsw\" {\n    distance = %q\n  }\n", s.Distance)
 	}
 	for _, n := range s.namedNames() {
-		fmt.Fprintf(b, "  vector %q {\n    index \"hnsw\" {}\n  }\n", n)
+		fd := ""
+		if n == s.FromDefault {
+			fd = "    from_default = true\n"
+		}
+		fmt.Fprintf(b, "  vector %q {\n%s    index \"hnsw\" {}\n  }\n", n, fd)
 	}
 	for _, p := range s.Props {
 		writePropHCL(b, p, "  ")
@@ -694,6 +738,9 @@ func (r *rtRun) randomStep() *rtFailure {
 	add(2, r.stepForceReplace)
 	if r.g.f.Cold {
 		add(1, r.stepToggleTenant)
+	}
+	if r.g.f.UpperNames {
+		add(1, r.stepUpperProp)
 	}
 	total := 0
 	for _, c := range cs {
@@ -934,7 +981,7 @@ type rtLine struct {
 func (r *rtRun) stepContent() *rtFailure {
 	// Content blocks are for collections without tenants; a JSONL line
 	// cannot carry a class-level vector beside named ones.
-	names := r.managed(func(c *rtCol) bool { return !c.Spec.MT && !c.Spec.NamedHCL })
+	names := r.managed(func(c *rtCol) bool { return !c.Spec.MT && !c.Spec.mixed() })
 	if len(names) == 0 {
 		return r.stepBackup()
 	}
@@ -962,6 +1009,66 @@ func (r *rtRun) stepContent() *rtFailure {
 			}
 			return nil
 		})
+	}
+	// A reference whose target will not exist once the lines are loaded
+	// (an exact load deletes what the lines lack, a seed loads into an
+	// empty collection, an object deleted since) cannot be written:
+	// colstate must refuse such a source before it writes anything. Most
+	// sequences drop those references; some keep the ones to the
+	// collection itself (the ones colstate checks) and expect the refusal.
+	loads := mode != "seed" || c.count() == 0
+	exists := func(class, id string) bool {
+		if class == name {
+			if lines[id] != nil {
+				return true
+			}
+			return mode == "merge" && c.Objs[""][id] != nil
+		}
+		return r.cols[class] != nil && r.cols[class].Objs[""][id] != nil
+	}
+	anyDangling := false
+	for _, o := range lines {
+		for _, v := range o.Props {
+			if rs, ok := v.([]rtRef); ok {
+				for _, rf := range rs {
+					anyDangling = anyDangling || !exists(rf.Class, rf.ID)
+				}
+			}
+		}
+	}
+	// Drawn only when it matters, so sequences without such references
+	// replay as before.
+	keepDangling := anyDangling && loads && g.chance(0.25)
+	dangling := false
+	for _, id := range sortedIDs(lines) {
+		o := lines[id]
+		for _, p := range c.Spec.Props {
+			rs, ok := o.Props[p.Name].([]rtRef)
+			if !ok {
+				continue
+			}
+			var kept []rtRef
+			for _, rf := range rs {
+				switch {
+				case exists(rf.Class, rf.ID):
+					kept = append(kept, rf)
+				case keepDangling && rf.Class == name:
+					kept, dangling = append(kept, rf), true
+				}
+			}
+			if len(kept) == len(rs) {
+				continue
+			}
+			if o == c.Objs[""][id] {
+				o = o.clone()
+				lines[id] = o
+			}
+			if len(kept) == 0 {
+				delete(o.Props, p.Name)
+			} else {
+				o.Props[p.Name] = kept
+			}
+		}
 	}
 	file := fmt.Sprintf("content_%d.jsonl", r.step)
 	var b strings.Builder
@@ -1017,7 +1124,12 @@ func (r *rtRun) stepContent() *rtFailure {
 	}
 	r.content[name], r.contentMode[name] = file, mode
 	defer func() { delete(r.content, name); delete(r.contentMode, name) }()
-	return r.applyEdit(fmt.Sprintf("content %s of %s from %d JSONL lines", mode, name, len(lines)), want)
+	what := fmt.Sprintf("content %s of %s from %d JSONL lines", mode, name, len(lines))
+	if dangling {
+		r.writeHCL(want)
+		return r.runStep(what+", some referring to objects that will not exist", mustRefuse, nil, "apply", "-auto-approve")
+	}
+	return r.applyEdit(what, want)
 }
 
 func (r *rtRun) stepInPlace() *rtFailure {
@@ -1027,10 +1139,11 @@ func (r *rtRun) stepInPlace() *rtFailure {
 	s := want[name].Spec
 	var what string
 	switch k := r.g.r.IntN(3); {
-	case r.g.f.MixedVec && s.ClassVec && !s.NamedHCL && len(s.Named) == 0:
-		s.NamedHCL = true
+	case r.g.f.MixedVec && s.ClassVec && len(s.Named) == 0:
+		// Weaviate keeps the class-level index when a named vector is
+		// added: the objects keep their class-level vectors.
 		s.Named["added_vec"] = 5
-		what = "HCL: class-level " + name + " moves to a named vector (in place)"
+		what = "HCL: named vector added_vec added beside the class-level vector of " + name
 	case k == 0:
 		s.Description = fmt.Sprintf("edited at step %d", r.step)
 		what = "HCL: new description of " + name
@@ -1076,6 +1189,37 @@ func (r *rtRun) stepForceReplace() *rtFailure {
 	}
 	var what string
 	switch k := r.g.r.IntN(3); {
+	case r.g.f.MixedVec && s.ClassVec && r.g.chance(0.5):
+		// The class-level vector index is dropped (a replace): the
+		// objects' class-level vectors are dropped, or carried into a new
+		// named vector declared with from_default = true.
+		s.ClassVec = false
+		for k := range s.Unmodeled {
+			if strings.HasPrefix(k, "vectorIndexConfig.") {
+				delete(s.Unmodeled, k) // a setting of the index that is gone
+			}
+		}
+		carry := r.g.chance(0.5)
+		into := ""
+		if carry {
+			into = "from_cls"
+			s.Named[into], s.FromDefault = s.ClassDim, into
+		} else if len(s.Named) == 0 {
+			s.Named["added_vec"] = 5
+		}
+		for _, objs := range c.Objs {
+			for _, o := range objs {
+				if v, ok := o.Vecs[""]; ok && carry {
+					o.Vecs[into] = v
+				}
+				delete(o.Vecs, "")
+			}
+		}
+		if carry {
+			what = fmt.Sprintf("HCL: class-level vector of %s removed, carried into %s by from_default", name, into)
+		} else {
+			what = fmt.Sprintf("HCL: class-level vector of %s removed, its vectors dropped (named: %s)", name, strings.Join(s.namedNames(), ","))
+		}
 	case k == 0 && len(texts) > 0:
 		p := &s.Props[texts[r.g.r.IntN(len(texts))]]
 		old := p.Tokenization
@@ -1083,7 +1227,7 @@ func (r *rtRun) stepForceReplace() *rtFailure {
 			p.Tokenization = r.g.pick("word", "field", "lowercase", "whitespace")
 		}
 		what = fmt.Sprintf("HCL: tokenization of %s.%s %s → %s", name, p.Name, old, p.Tokenization)
-	case k == 1 && s.ClassVec && !s.NamedHCL:
+	case k == 1 && s.ClassVec:
 		old := s.Distance
 		for s.Distance == old {
 			s.Distance = r.g.pick("cosine", "dot", "l2-squared")
@@ -1243,4 +1387,62 @@ func setPath(m map[string]any, path []string, v any) {
 		m[path[0]] = sub
 	}
 	setPath(sub, path[1:], v)
+}
+
+// stepUpperProp offers a configuration with a property whose name starts
+// with a capital letter, which Weaviate would store lower-cased (so every
+// later plan would propose a replace): validate, plan and apply must refuse
+// it, naming the stored form, before anything is written.
+func (r *rtRun) stepUpperProp() *rtFailure {
+	name := r.pickName(r.managed(nil))
+	bad := r.cloneCols()
+	s := bad[name].Spec
+	pn := r.g.pick(rtUpperNames...)
+	for s.prop(pn) != nil || s.prop(strings.ToLower(pn[:1])+pn[1:]) != nil {
+		pn += "X"
+	}
+	s.Props = append(s.Props, rtProp{Name: pn, Type: "int"})
+	stored := strings.ToLower(pn[:1]) + pn[1:]
+	what := fmt.Sprintf("HCL: add capitalised property %s to %s", pn, name)
+	r.writeHCL(bad)
+	defer r.writeHCL(r.cols)
+	for _, cmd := range []string{"validate", "plan"} {
+		r.t.Logf("step %d: %s: colstate %s", r.step, what, cmd)
+		p, code := r.rig.run(cmd)
+		if code == 0 {
+			return r.failf(what, "%s accepted a property name Weaviate would store as %q", cmd, stored)
+		}
+		if !strings.Contains(p.stderrString(), fmt.Sprintf("%q", stored)) {
+			return r.failf(what, "%s refused without naming the stored form %q: %s", cmd, stored, lastLines(p.stderrString(), 2))
+		}
+	}
+	r.t.Logf("step %d: %s: colstate apply -auto-approve", r.step, what)
+	p, code := r.rig.run("apply", "-auto-approve")
+	if code == 0 {
+		return r.failf(what, "apply accepted a property name Weaviate would store as %q: %s", stored, lastLines(p.stdoutString(), 2))
+	}
+	if d := r.diffLive(r.cols); d != "" {
+		return r.failf(what, "apply refused but changed live data: %s", d)
+	}
+	if fail := r.checkSchemaKept(what, name); fail != nil {
+		return fail
+	}
+	return nil
+}
+
+// checkSchemaKept checks that collection name has none of the properties
+// the model lacks (a refused apply wrote no schema either).
+func (r *rtRun) checkSchemaKept(what, name string) *rtFailure {
+	var cl struct {
+		Properties []struct{ Name string } `json:"properties"`
+	}
+	if err := r.rest.do("GET", "/v1/schema/"+name, nil, &cl); err != nil {
+		return r.failf(what, "read the schema of %s: %v", name, err)
+	}
+	for _, p := range cl.Properties {
+		if r.cols[name].Spec.prop(p.Name) == nil {
+			return r.failf(what, "apply refused but added property %s to %s", p.Name, name)
+		}
+	}
+	return nil
 }

@@ -157,6 +157,9 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		return cp, err
 	}
 	if !exists {
+		if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, false); err != nil {
+			return cp, err
+		}
 		cp.Add = int64(idx.Len())
 		return cp, nil
 	}
@@ -184,6 +187,9 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 			cp.Skip = fmt.Sprintf("collection holds %d objects: seed loads only into an empty collection", n)
 			return cp, nil
 		}
+	}
+	if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, true); err != nil {
+		return cp, err
 	}
 	r, err := content.Compare(ctx, idx, content.ReadLive(ctx, ws.Client, s), s)
 	if err != nil {
@@ -326,4 +332,52 @@ func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan
 		}
 	}
 	return out, nil
+}
+
+// checkSelfReferences refuses, before anything is written, a content source
+// whose objects refer to objects of their own collection that the source
+// does not hold and that will not be live once it is loaded: an exact load
+// deletes them, a seed loads into an empty collection, and a merge keeps
+// only what is live. Weaviate refuses a reference to an object that does
+// not exist, so such a load would stop half done, after its deletes.
+func (ws *Workspace) checkSelfReferences(ctx context.Context, src content.Source, s *live.ObjectSchema, idx *content.Index, mode string, exists bool) error {
+	outside, err := content.SelfReferencesOutside(ctx, src, s, idx)
+	if err != nil || len(outside) == 0 {
+		return err
+	}
+	missing := outside
+	why := "which " + src.Describe() + " does not hold"
+	switch {
+	case mode == content.Exact && exists:
+		why += " and mode \"exact\" deletes"
+	case mode == content.Seed || !exists:
+		why += ", loaded into an empty collection"
+	default:
+		// A merge keeps the live objects: only targets that are not live
+		// are missing.
+		missing = nil
+		for i := 0; i < len(outside); i += 100 {
+			batch := outside[i:min(i+100, len(outside))]
+			ids := make([]string, len(batch))
+			for j, r := range batch {
+				ids[j] = r.Target
+			}
+			found, err := ws.Client.ReadObjectsByID(ctx, s, live.ReadOptions{IDsOnly: true}, ids)
+			if err != nil {
+				return err
+			}
+			for _, r := range batch {
+				if found[r.Target] == nil {
+					missing = append(missing, r)
+				}
+			}
+		}
+		why += " and that is not live"
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	r := missing[0]
+	return fmt.Errorf("content of %s: object %s refers to %s object %s, %s (%d such references); Weaviate refuses a reference to an object that does not exist, and nothing was written: add the object to %s, or remove the reference",
+		s.Collection, r.From, s.Collection, r.Target, why, len(missing), src.Describe())
 }
