@@ -893,8 +893,54 @@ func (r *rtRun) stepRestoreMerge() *rtFailure {
 	if c.hasCold() {
 		ex = mayRefuse
 	}
+	if r.danglingRefs(s, name, true) {
+		ex = mustRefuse
+	}
 	return r.runStep(fmt.Sprintf("restore --mode=merge %s of %s", name, s.ID), ex, want,
 		"restore", "-auto-approve", "--mode=merge", "--collection", name, s.ID)
+}
+
+// danglingRefs reports whether an object of collection name in snapshot s
+// refers to an object that will exist neither live nor among the objects
+// the restore writes (keepLive: a merge keeps the live objects of name; a
+// replace clears them). Weaviate refuses a reference to a missing object,
+// so colstate must refuse such a restore before it writes anything.
+func (r *rtRun) danglingRefs(s *rtSnap, name string, keepLive bool) bool {
+	exists := func(class, id string) bool {
+		if class == name {
+			for _, objs := range s.Cols[name].Objs {
+				if objs[id] != nil {
+					return true
+				}
+			}
+			if !keepLive {
+				return false
+			}
+		}
+		c := r.cols[class]
+		if c == nil {
+			return false
+		}
+		for _, objs := range c.Objs {
+			if objs[id] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	for _, objs := range s.Cols[name].Objs {
+		for _, o := range objs {
+			for _, v := range o.Props {
+				rs, _ := v.([]rtRef)
+				for _, rf := range rs {
+					if !exists(rf.Class, rf.ID) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (r *rtRun) stepRestoreReplace() *rtFailure {
@@ -920,6 +966,9 @@ func (r *rtRun) stepRestoreReplace() *rtFailure {
 	ex := mustSucceed
 	if c.hasCold() || s.NoVectors {
 		ex = mayRefuse
+	}
+	if r.danglingRefs(s, name, false) {
+		ex = mustRefuse
 	}
 	return r.runStep(fmt.Sprintf("restore --mode=replace %s of %s", name, s.ID), ex, want,
 		"restore", "-auto-approve", "--mode=replace", "--collection", name, s.ID)
@@ -949,6 +998,9 @@ func (r *rtRun) stepRestoreCreate() *rtFailure {
 	ex := mustSucceed
 	if want[name].hasCold() {
 		ex = mayRefuse
+	}
+	if r.danglingRefs(s, name, false) {
+		ex = mustRefuse
 	}
 	return r.runStep(what, ex, want, args...)
 }
