@@ -309,17 +309,9 @@ func (c *Client) rpcObject(ctx context.Context, wv pb.WeaviateClient, collection
 	req := searchRequest(&ObjectSchema{Collection: collection}, ReadOptions{Tenant: tenant, IDsOnly: true})
 	req.Limit = 1
 	req.Metadata.CreationTimeUnix = true
-	req.Filters = &pb.Filters{
-		Operator:  pb.Filters_OPERATOR_EQUAL,
-		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
-		TestValue: &pb.Filters_ValueText{ValueText: id},
-	}
-	var reply *pb.SearchReply
-	if err := c.retry(ctx, "gRPC search", func() error {
-		var err error
-		reply, err = wv.Search(c.rpcContext(ctx), req)
-		return err
-	}); err != nil {
+	req.Filters = idFilter(id)
+	reply, err := c.search(ctx, wv, "gRPC search", req)
+	if err != nil {
 		return false, 0, fmt.Errorf("compare the endpoints on object %s of %s: %w", id, collection+tenantSuffix(tenant), rpcHint(ctxErr(ctx, err)))
 	}
 	r := reply.GetResults()
@@ -355,18 +347,9 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 	req.Limit = 1
 	req.Metadata.CreationTimeUnix = true
 	if len(list.Objects) > 0 {
-		req.Filters = &pb.Filters{
-			Operator:  pb.Filters_OPERATOR_EQUAL,
-			Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
-			TestValue: &pb.Filters_ValueText{ValueText: list.Objects[0].ID},
-		}
+		req.Filters = idFilter(list.Objects[0].ID)
 	}
-	var reply *pb.SearchReply
-	err = c.retry(ctx, "gRPC search", func() error {
-		var err error
-		reply, err = wv.Search(c.rpcContext(ctx), req)
-		return err
-	})
+	reply, err := c.search(ctx, wv, "gRPC search", req)
 	if err != nil {
 		return false, c.probeError(ctx, collection, err)
 	}
@@ -501,17 +484,9 @@ func (c *Client) confirmWrite(ctx context.Context, wv pb.WeaviateClient, collect
 	req := searchRequest(&ObjectSchema{Collection: collection}, ReadOptions{Tenant: bo.Tenant, IDsOnly: true})
 	req.Limit = 1
 	req.Metadata.CreationTimeUnix = true
-	req.Filters = &pb.Filters{
-		Operator:  pb.Filters_OPERATOR_EQUAL,
-		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
-		TestValue: &pb.Filters_ValueText{ValueText: bo.Uuid},
-	}
-	var reply *pb.SearchReply
-	if err := c.retry(ctx, "gRPC search", func() error {
-		var err error
-		reply, err = wv.Search(c.rpcContext(ctx), req)
-		return err
-	}); err != nil {
+	req.Filters = idFilter(bo.Uuid)
+	reply, err := c.search(ctx, wv, "gRPC search", req)
+	if err != nil {
 		return fmt.Errorf("read back object %s of %s: %w", bo.Uuid, where, rpcHint(ctxErr(ctx, err)))
 	}
 	ep.mu.Lock()
@@ -521,4 +496,13 @@ func (c *Client) confirmWrite(ctx context.Context, wv pb.WeaviateClient, collect
 	}
 	ep.decided = true
 	return nil
+}
+
+// idFilter selects the object with one UUID.
+func idFilter(id string) *pb.Filters {
+	return &pb.Filters{
+		Operator:  pb.Filters_OPERATOR_EQUAL,
+		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
+		TestValue: &pb.Filters_ValueText{ValueText: id},
+	}
 }

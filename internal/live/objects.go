@@ -95,12 +95,7 @@ type pageReply struct {
 func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.SearchRequest, page int, out chan<- pageReply) {
 	defer close(out)
 	for {
-		var reply *pb.SearchReply
-		err := c.retry(ctx, "gRPC search", func() error {
-			var err error
-			reply, err = wv.Search(c.rpcContext(ctx), req)
-			return err
-		})
+		reply, err := c.search(ctx, wv, "gRPC search", req)
 		select {
 		case out <- pageReply{reply, err}:
 		case <-ctx.Done():
@@ -592,12 +587,8 @@ func (c *Client) ReadObjectsByID(ctx context.Context, s *ObjectSchema, opts Read
 		Target:    &pb.FilterTarget{Target: &pb.FilterTarget_Property{Property: "_id"}},
 		TestValue: &pb.Filters_ValueTextArray{ValueTextArray: &pb.TextArray{Values: ids}},
 	}
-	var reply *pb.SearchReply
-	if err := c.retry(ctx, "gRPC search", func() error {
-		var err error
-		reply, err = wv.Search(c.rpcContext(ctx), req)
-		return err
-	}); err != nil {
+	reply, err := c.search(ctx, wv, "gRPC search", req)
+	if err != nil {
 		return nil, fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, err)))
 	}
 	var objs []*object.Object
@@ -647,4 +638,16 @@ func (c *Client) VectorDims(ctx context.Context, s *ObjectSchema) (map[string]in
 		err = nil
 	}
 	return out, err
+}
+
+// search runs one gRPC Search, retried like every idempotent call (what
+// names it in the retry's error).
+func (c *Client) search(ctx context.Context, wv pb.WeaviateClient, what string, req *pb.SearchRequest) (*pb.SearchReply, error) {
+	var reply *pb.SearchReply
+	err := c.retry(ctx, what, func() error {
+		var err error
+		reply, err = wv.Search(c.rpcContext(ctx), req)
+		return err
+	})
+	return reply, err
 }

@@ -121,12 +121,8 @@ func (c *Client) DeleteAllObjects(ctx context.Context, collection, tenant string
 		var ids []string
 		req := searchRequest(s, ReadOptions{Tenant: tenant, IDsOnly: true})
 		req.Limit = page
-		var reply *pb.SearchReply
-		if err := c.retry(ctx, "list objects of "+collection, func() error {
-			var err error
-			reply, err = wv.Search(c.rpcContext(ctx), req)
-			return err
-		}); err != nil {
+		reply, err := c.search(ctx, wv, "list objects of "+collection, req)
+		if err != nil {
 			return total, fmt.Errorf("list objects of %s%s: %w", collection, tenantSuffix(tenant), ctxErr(ctx, err))
 		}
 		for _, r := range reply.GetResults() {
