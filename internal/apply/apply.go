@@ -503,11 +503,7 @@ func (r *Runner) createReplacement(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return err
 	}
-	raw, err := rd.Schema(c.Collection)
-	if err != nil {
-		return err
-	}
-	base, err := decodeClass(raw)
+	base, err := snapshotClass(rd, c.Collection)
 	if err != nil {
 		return err
 	}

@@ -188,11 +188,7 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 		}
 		// A live collection the snapshot does not fit is refused now, not
 		// after a replace has cleared it.
-		raw, err := r.Schema(c.SourceName())
-		if err != nil {
-			return err
-		}
-		snapClass, err := decodeClass(raw)
+		snapClass, err := snapshotClass(r, c.SourceName())
 		if err != nil {
 			return err
 		}
@@ -404,6 +400,16 @@ func decodeClass(raw []byte) (live.Class, error) {
 	return cl, nil
 }
 
+// snapshotClass reads and decodes the schema a snapshot holds for a
+// collection.
+func snapshotClass(r *snapshot.Reader, name string) (live.Class, error) {
+	raw, err := r.Schema(name)
+	if err != nil {
+		return nil, err
+	}
+	return decodeClass(raw)
+}
+
 // Clear deletes every object of a collection (every tenant) and keeps the
 // schema.
 func (d *Data) Clear(ctx context.Context, name string) error {
@@ -590,11 +596,7 @@ func (d *Data) openRestore(j *restoreJob) error {
 	if sc == nil {
 		return fmt.Errorf("snapshot %s has no collection %s", j.c.Data.Snapshot, src)
 	}
-	raw, err := r.Schema(src)
-	if err != nil {
-		return err
-	}
-	snapClass, err := decodeClass(raw)
+	snapClass, err := snapshotClass(r, src)
 	if err != nil {
 		return err
 	}

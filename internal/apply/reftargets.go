@@ -38,11 +38,7 @@ func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 		if err != nil {
 			return err
 		}
-		raw, err := r.Schema(c.SourceName())
-		if err != nil {
-			return err
-		}
-		snapClass, err := decodeClass(raw)
+		snapClass, err := snapshotClass(r, c.SourceName())
 		if err != nil {
 			return err
 		}
