@@ -1,0 +1,38 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/colstate/colstate/internal/live"
+)
+
+// Clear deletes every object of a collection (every tenant) and keeps the
+// schema.
+func (d *Data) Clear(ctx context.Context, name string) error {
+	cl, err := d.Client.Class(ctx, name)
+	if err != nil {
+		return err
+	}
+	tenants := []live.Tenant{{}}
+	if live.SchemaOf(cl).MultiTenant {
+		if tenants, err = d.Client.Tenants(ctx, name); err != nil {
+			return err
+		}
+		if off := live.OffloadedTenants(tenants); len(off) > 0 {
+			return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
+		}
+	}
+	activated, err := d.eachTenant(ctx, "clear", name, tenants, func(t live.Tenant, pr *progress) error {
+		_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if activated > 0 {
+		fmt.Fprintf(d.Out, "clear %s: activated %s one at a time to clear them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+)
+
+// Data carries out the data changes of a plan: backup, restore, merge and
+// clear.
+//
+// Restore and merge verify every chunk of every collection they will read
+// (SHA-256 and size against the manifest, every record decoded, object
+// count and content digest) before they write anything to
+// Weaviate, so a damaged snapshot is refused while the collections are
+// still untouched. Chunks are hashed again while they are streamed, which
+// catches a file that changes in between.
+type Data struct {
+	Client *live.Client
+	Out    io.Writer // results
+	Err    io.Writer // progress
+	// Terminal selects the progress bar; otherwise a plain line is printed
+	// every ProgressEvery.
+	Terminal      bool
+	ProgressEvery time.Duration
+	BatchSize     int // objects per gRPC batch (default 200)
+	InFlight      int // batches in flight (default 4)
+	PageSize      int // objects per cursor page (default 500)
+	// OnWritten, when set, is told of objects a restore has written (the
+	// apply journal records progress with it).
+	OnWritten func(n int)
+	Source    snapshot.Source
+}
+
+func (d *Data) store(c plan.Change) *snapshot.Store {
+	return &snapshot.Store{Dir: c.Data.Store}
+}
+
+// RunData carries out a plan made only of data changes, in order.
+func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
+	for _, c := range p.Changes {
+		if !c.Action.IsData() || c.Data == nil {
+			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
+		}
+	}
+	if MovesObjects(p) {
+		if err := d.Client.CheckEndpoints(ctx); err != nil {
+			return fmt.Errorf("%w\nnothing was written", err)
+		}
+	}
+	if err := d.verifySources(ctx, p); err != nil {
+		return err
+	}
+	for i := 0; i < len(p.Changes); i++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted after %d of %d changes: %w", i, len(p.Changes), err)
+		}
+		c := p.Changes[i]
+		var err error
+		switch c.Action {
+		case plan.Backup:
+			j := i + 1
+			for j < len(p.Changes) && p.Changes[j].Action == plan.Backup && p.Changes[j].Data.Snapshot == c.Data.Snapshot {
+				j++
+			}
+			_, err = d.Backup(ctx, p.Changes[i:j])
+			i = j - 1
+		case plan.Restore, plan.Merge:
+			// Consecutive restores and merges run together, so references
+			// between their collections find their targets.
+			j := i + 1
+			for j < len(p.Changes) && (p.Changes[j].Action == plan.Restore || p.Changes[j].Action == plan.Merge) {
+				j++
+			}
+			if err := d.restoreAll(ctx, p.Changes[i:j]); err != nil {
+				return err
+			}
+			i = j - 1
+			continue
+		case plan.Clear:
+			err = d.Clear(ctx, c.Collection)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
+		}
+	}
+	return nil
+}
+
+// Check runs, without writing anything, every check RunData makes before
+// it writes: what a --dry-run must report so that it never shows a plan
+// the real run refuses.
+func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
+	if err := d.verifySources(ctx, p); err != nil {
+		return err
+	}
+	cleared := map[string]bool{}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case plan.Clear:
+			cleared[c.Collection] = true
+		case plan.Merge:
+			if _, err := d.Client.Class(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
+				return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", c.Collection)
+			}
+		case plan.Restore:
+			if cleared[c.Collection] || c.Data.Reshape {
+				continue
+			}
+			if err := d.checkRestoreTarget(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkRestoreTarget refuses a restore into a live collection that holds
+// objects other than the snapshot's (Restore makes the same check).
+func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
+	liveClass, err := d.Client.Class(ctx, c.Collection)
+	if errors.Is(err, live.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s := live.SchemaOf(liveClass)
+	n, err := d.liveCount(ctx, s)
+	if err != nil || n == 0 {
+		return err
+	}
+	r, err := d.store(c).Open(c.Data.Snapshot)
+	if err != nil {
+		return err
+	}
+	partial, err := d.onlySnapshotObjects(ctx, r, c.SourceName(), s)
+	if err != nil {
+		return err
+	}
+	if !partial {
+		return errNotOnlySnapshot(c.Collection, n)
+	}
+	return nil
+}
+
+func errNotOnlySnapshot(target string, n int64) error {
+	return fmt.Errorf("collection %s already holds %d objects, not all from this snapshot as it holds them (some are not in it, or were changed since): restore loads only into an absent or empty collection (or completes an interrupted restore); use --mode=merge to upsert or --mode=replace to clear it first", target, n)
+}
+
+// RunChange carries out one data change: what apply.Runner delegates
+// backup, restore, merge and clear changes to.
+func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
+	return d.RunData(ctx, &plan.Plan{Changes: []plan.Change{c}})
+}
+
+// verifySources checks, before anything is written, every snapshot chunk
+// the plan will read and that the snapshot's schema fits every live
+// collection it will write into.
+func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
+	// Collections the plan creates from a snapshot's schema, and the
+	// targets of their references, which must exist or be created too.
+	creating := map[string]bool{}
+	wanted := map[string][]string{} // reference target → the changes' sources needing it
+	for _, c := range p.Changes {
+		if c.Action != plan.Restore && c.Action != plan.Merge {
+			continue
+		}
+		r, err := d.store(c).Open(c.Data.Snapshot)
+		if err != nil {
+			return err
+		}
+		if err := r.VerifyContent(ctx, c.SourceName()); err != nil {
+			return fmt.Errorf("%w\nnothing was written to Weaviate", err)
+		}
+		// A live collection the snapshot does not fit is refused now, not
+		// after a replace has cleared it.
+		snapClass, err := snapshotClass(r, c.SourceName())
+		if err != nil {
+			return err
+		}
+		liveClass, err := d.Client.Class(ctx, c.Collection)
+		if errors.Is(err, live.ErrNotFound) {
+			if c.Action == plan.Restore {
+				creating[c.Collection] = true
+				for _, t := range referenceTargets(snapClass) {
+					wanted[t] = append(wanted[t], c.SourceName())
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, _, err := schemaDiff(c.Collection, snapClass, liveClass); err != nil {
+			return err
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(wanted)) {
+		if creating[t] {
+			continue
+		}
+		_, err := d.Client.Class(ctx, t)
+		if errors.Is(err, live.ErrNotFound) {
+			src := wanted[t][0]
+			if src == t {
+				// Restored under another name (--as), a collection that
+				// refers to itself still refers to the original name.
+				return fmt.Errorf("the snapshot's schema of %s refers to %s itself, and restored under another name its references still point at %s, which does not exist: restore it under its own name (without --as), or create %s first; nothing was written",
+					src, t, t, t)
+			}
+			return fmt.Errorf("the snapshot's schema of %s refers to collection %s, which does not exist and is not restored with it: restore both (--collection %s --collection %s), or create %s first; nothing was written",
+				src, t, src, t, t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return d.checkReferenceTargets(ctx, p)
+}

@@ -1,0 +1,261 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+)
+
+// verifyRestore compares the collection with the snapshot and prints the
+// result: for a restore, object count and content digest; for a merge,
+// that every snapshot object is present and identical.
+func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
+	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
+	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
+	if c.Action == plan.Merge {
+		// The merged objects, not the snapshot's, are what was written:
+		// read each back and compare it with what the merge made of it.
+		var missing int64
+		var got object.Digest
+		var cmp *liveWalker
+		err := r.Objects(ctx, sc.Name, func(o *object.Object) error {
+			if cmp == nil || cmp.tenant != o.Tenant {
+				if cmp != nil {
+					cmp.close()
+				}
+				cmp = d.walkLive(ctx, s, o.Tenant, false)
+			}
+			lv, err := cmp.find(o)
+			if err != nil {
+				return err
+			}
+			if lv == nil {
+				missing++
+				return nil
+			}
+			got.Add(asMerged(lv, o, s).Hash())
+			return nil
+		})
+		if cmp != nil {
+			cmp.close()
+		}
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		if missing > 0 {
+			return fmt.Errorf("verify: %d of %d snapshot objects are missing from %s after the merge", missing, sc.Objects, c.Collection)
+		}
+		if got != st.merged {
+			return fmt.Errorf("verify: the %d snapshot objects do not read back from %s as the merge wrote them (digest %.16s…, written %.16s…): a vector or property value was lost or changed meanwhile",
+				sc.Objects, c.Collection, got.String(), st.merged.String())
+		}
+		kept := ""
+		if st.kept > 0 {
+			kept = fmt.Sprintf(" (%d of them kept live vectors or property values the snapshot does not carry)", st.kept)
+		}
+		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical%s; verified: all %d snapshot objects present and identical to what was written.\n",
+			c.Collection, st.written, st.identical, kept, sc.Objects)
+		return nil
+	}
+	tenants := []string{""}
+	if s.MultiTenant {
+		tenants = tenants[:0]
+		for _, t := range sc.Tenants {
+			tenants = append(tenants, t.Name)
+		}
+	}
+	var got object.Digest
+	for _, t := range tenants {
+		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			got.Add(o.Hash())
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+	}
+	wantCount, wantDigest, what := sc.Objects, sc.Digest, "the snapshot"
+	if c.Data.Reshape {
+		// A replace: the objects as they were backed up before the delete,
+		// fitted to the new schema — everything the change did not mean
+		// to drop.
+		wantCount, wantDigest, what = st.fitted.Count, st.fitted.String(), "the snapshot taken before the delete, fitted to the new schema"
+	}
+	if c.Data.Reshape && got.Count > wantCount {
+		// An application may have written into the new collection while
+		// it was replaced (or while the apply was interrupted): its objects
+		// are kept, never deleted, when every object of the snapshot is
+		// present and identical and the others are not in the snapshot.
+		extra, ids, ok, err := d.extraObjects(ctx, r, sc, s, fitTo(s, c.Data.VectorFrom), noVectors)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		sum := st.fitted
+		sum.Merge(extra)
+		if ok && extra.Count > 0 && sum.Count == got.Count && sum.String() == got.String() {
+			more := ""
+			if extra.Count > int64(len(ids)) {
+				more = fmt.Sprintf(" and %d more", extra.Count-int64(len(ids)))
+			}
+			fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: all objects of %s are present and identical.\n", c.Collection, wantCount, what)
+			fmt.Fprintf(d.Out, "warning: %s also holds %d object(s) that are not in the snapshot, written by an application while it was replaced; colstate kept them: %s%s\n",
+				c.Collection, extra.Count, strings.Join(ids, ", "), more)
+			return nil
+		}
+	}
+	if got.Count != wantCount || got.String() != wantDigest {
+		err := fmt.Errorf("verify: %s holds %d objects with digest %.16s…, %s has %d with digest %.16s…",
+			c.Collection, got.Count, got.String(), what, wantCount, wantDigest)
+		if c.Data.Reshape {
+			err = fmt.Errorf("%w; if an application wrote to %s while it was replaced, its objects are the difference: stop it, then run colstate apply again", err, c.Collection)
+		}
+		return err
+	}
+	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match %s (%.16s…).\n",
+		c.Collection, got.Count, what, got.String())
+	return nil
+}
+
+// extraObjects walks the snapshot's objects of sc (fitted by fit) and the
+// live collection side by side, in UUID order per tenant, and returns the
+// live objects that are not in the snapshot (their digest and the first
+// ids). ok is false when a snapshot object is missing from the live
+// collection or differs there, or the snapshot is out of UUID order: then
+// the live collection is not the snapshot plus other objects.
+func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, fit func(*object.Object), noVectors bool) (extra object.Digest, ids []string, ok bool, err error) {
+	const maxIDs = 10
+	notSuperset := errors.New("not the snapshot plus other objects")
+	var w *liveWalker
+	last := ""
+	take := func(h *object.Object) {
+		extra.Add(h.Hash())
+		if len(ids) < maxIDs {
+			id := h.ID
+			if h.Tenant != "" {
+				id += " (tenant " + h.Tenant + ")"
+			}
+			ids = append(ids, id)
+		}
+		w.pop()
+	}
+	drain := func() error {
+		defer w.close()
+		for {
+			h, err := w.peek()
+			if err != nil || h == nil {
+				return err
+			}
+			take(h)
+		}
+	}
+	err = r.Objects(ctx, sc.Name, func(o *object.Object) error {
+		if w == nil || w.tenant != o.Tenant {
+			if w != nil {
+				if err := drain(); err != nil {
+					return err
+				}
+			}
+			w = d.walkLive(ctx, s, o.Tenant, noVectors)
+			last = ""
+		}
+		if o.ID <= last {
+			return notSuperset
+		}
+		last = o.ID
+		if fit != nil {
+			fit(o)
+		}
+		for {
+			h, err := w.peek()
+			if err != nil {
+				return err
+			}
+			if h == nil || h.ID > o.ID {
+				return notSuperset // missing from the live collection
+			}
+			if h.ID == o.ID {
+				w.pop()
+				if h.Hash() != o.Hash() {
+					return notSuperset
+				}
+				return nil
+			}
+			take(h)
+		}
+	})
+	if err == nil && w != nil {
+		err = drain()
+		w = nil
+	}
+	if w != nil {
+		w.close()
+	}
+	if errors.Is(err, notSuperset) {
+		return extra, ids, false, nil
+	}
+	return extra, ids, err == nil, err
+}
+
+// onlySnapshotObjects reports whether every object of the live collection
+// is in the snapshot with the same content (references aside): what an
+// interrupted restore leaves behind. A live object changed since the
+// restore wrote it makes the collection foreign, so that completing a
+// restore never overwrites newer values. Both are walked in UUID order,
+// tenant by tenant, in constant memory.
+func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src string, s *live.ObjectSchema) (bool, error) {
+	noVectors := r.Manifest().NoVectors
+	var w *liveWalker
+	foreign := errors.New("a live object is not in the snapshot")
+	finish := func() error {
+		defer w.close()
+		h, err := w.peek()
+		if err == nil && h != nil {
+			return foreign
+		}
+		return err
+	}
+	err := r.Objects(ctx, src, func(o *object.Object) error {
+		if w == nil || w.tenant != o.Tenant {
+			if w != nil {
+				if err := finish(); err != nil {
+					return err
+				}
+			}
+			w = d.walkLive(ctx, s, o.Tenant, noVectors)
+		}
+		h, err := w.peek()
+		if err != nil {
+			return err
+		}
+		if h != nil && h.ID < o.ID {
+			return foreign
+		}
+		if h != nil && h.ID == o.ID {
+			w.pop()
+			if !restoredFrom(s, h, o, noVectors) {
+				return foreign
+			}
+		}
+		return nil
+	})
+	if err == nil && w == nil {
+		return false, nil // an empty snapshot: every live object is foreign
+	}
+	if err == nil {
+		err = finish()
+		w = nil
+	}
+	if w != nil {
+		w.close()
+	}
+	if errors.Is(err, foreign) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,158 @@
+package apply
+
+import (
+	"context"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+)
+
+// tenantWalker walks the live collection next to a snapshot stream, one
+// tenant at a time.
+type tenantWalker struct {
+	d         *Data
+	ctx       context.Context
+	s         *live.ObjectSchema
+	noVectors bool
+	w         *liveWalker
+}
+
+func (d *Data) walker(ctx context.Context, s *live.ObjectSchema, noVectors bool) *tenantWalker {
+	return &tenantWalker{d: d, ctx: ctx, s: s, noVectors: noVectors}
+}
+
+// of returns the walker of o's tenant, starting it when the snapshot
+// stream has moved on to that tenant.
+func (t *tenantWalker) of(o *object.Object) *liveWalker {
+	if t.w == nil || t.w.tenant != o.Tenant {
+		t.close()
+		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
+	}
+	return t.w
+}
+
+// lookup returns the live object with o's UUID (nil when there is none)
+// and whether it is identical to o.
+func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+	return t.of(o).lookup(o)
+}
+
+// find returns the live object with o's UUID, nil when there is none.
+func (t *tenantWalker) find(o *object.Object) (*object.Object, error) {
+	return t.of(o).find(o)
+}
+
+func (t *tenantWalker) close() {
+	if t.w != nil {
+		t.w.close()
+		t.w = nil
+	}
+}
+
+// liveWalker reads a live collection (one tenant) in UUID order next to a
+// snapshot stream in the same order, so a merge compares objects in
+// constant memory.
+type liveWalker struct {
+	tenant    string
+	noVectors bool
+	ch        chan *object.Object
+	errc      chan error
+	cancel    context.CancelFunc
+	head      *object.Object // next live object, nil before the first peek
+	end       bool
+	last      string // last snapshot UUID compared
+	// byID reads one live object by UUID, for a snapshot object out of
+	// UUID order.
+	byID func(id string) (*object.Object, error)
+}
+
+func (d *Data) walkLive(ctx context.Context, s *live.ObjectSchema, tenant string, noVectors bool) *liveWalker {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &liveWalker{tenant: tenant, noVectors: noVectors, ch: make(chan *object.Object, 256), errc: make(chan error, 1), cancel: cancel}
+	w.byID = func(id string) (*object.Object, error) {
+		found, err := d.Client.ReadObjectsByID(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors}, []string{id})
+		return found[id], err
+	}
+	go func() {
+		defer close(w.ch)
+		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			select {
+			case w.ch <- o:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			w.errc <- err
+		}
+	}()
+	return w
+}
+
+// peek returns the next live object without consuming it; nil at the end.
+func (w *liveWalker) peek() (*object.Object, error) {
+	if w.head != nil || w.end {
+		return w.head, nil
+	}
+	o, ok := <-w.ch
+	if !ok {
+		w.end = true
+		select {
+		case err := <-w.errc:
+			return nil, err
+		default:
+			return nil, nil
+		}
+	}
+	w.head = o
+	return o, nil
+}
+
+func (w *liveWalker) pop() { w.head = nil }
+
+func (w *liveWalker) close() {
+	w.cancel()
+	for range w.ch {
+	}
+}
+
+// find returns the live object with o's UUID, or nil when there is none.
+func (w *liveWalker) find(o *object.Object) (*object.Object, error) {
+	if o.ID <= w.last {
+		return w.byID(o.ID) // out of UUID order: the walk is past it
+	}
+	w.last = o.ID
+	for {
+		h, err := w.peek()
+		if err != nil || h == nil {
+			return nil, err
+		}
+		if h.ID >= o.ID {
+			break
+		}
+		w.pop()
+	}
+	h, _ := w.peek()
+	if h.ID != o.ID {
+		return nil, nil
+	}
+	w.pop()
+	return h, nil
+}
+
+// lookup returns the live object with o's UUID, nil when there is none,
+// and whether its content is identical to o's.
+func (w *liveWalker) lookup(o *object.Object) (*object.Object, bool, error) {
+	h, err := w.find(o)
+	if err != nil || h == nil {
+		return nil, false, err
+	}
+	cmp := o
+	if w.noVectors {
+		cp := *o
+		cp.Vectors, cp.Multi = nil, nil
+		cmp = &cp
+	}
+	return h, h.Hash() == cmp.Hash(), nil
+}
