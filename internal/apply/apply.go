@@ -84,12 +84,12 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	if err := Check(p); err != nil {
 		return err
 	}
-	if r.Data != nil && MovesObjects(p) {
+	if r.Data != nil {
 		// Before the first write, schema writes included: a plan that
 		// creates a collection and then fails to fill it over gRPC leaves
 		// half its work done.
-		if err := r.Data.Client.CheckEndpoints(ctx); err != nil {
-			return fmt.Errorf("%w\nnothing was applied", err)
+		if err := r.Data.checkEndpoints(ctx, p, "nothing was applied"); err != nil {
+			return err
 		}
 	}
 	for _, name := range p.Forget {
@@ -120,10 +120,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 		n := 1
 		var err error
 		if c.Action == plan.Backup {
-			// Consecutive backups into one snapshot id write one snapshot.
-			for i+n < len(p.Changes) && p.Changes[i+n].Action == plan.Backup && p.Changes[i+n].Data.Snapshot == c.Data.Snapshot {
-				n++
-			}
+			n = backupRun(p.Changes, i)
 			err = r.backup(ctx, i, p.Changes[i:i+n])
 		} else {
 			err = r.change(ctx, i, c)

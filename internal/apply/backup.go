@@ -58,15 +58,13 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		return err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []live.Tenant{{}}
+	tenants, err := d.tenantsOf(ctx, name, s.MultiTenant)
+	if err != nil {
+		return err
+	}
 	var snapTenants []snapshot.Tenant
 	if s.MultiTenant {
-		ts, err := d.Client.Tenants(ctx, name)
-		if err != nil {
-			return err
-		}
-		tenants = ts
-		for _, t := range ts {
+		for _, t := range tenants {
 			snapTenants = append(snapTenants, snapshot.Tenant{Name: t.Name, ActivityStatus: t.ActivityStatus})
 		}
 	}

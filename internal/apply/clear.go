@@ -15,14 +15,12 @@ func (d *Data) Clear(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	tenants := []live.Tenant{{}}
-	if live.SchemaOf(cl).MultiTenant {
-		if tenants, err = d.Client.Tenants(ctx, name); err != nil {
-			return err
-		}
-		if off := live.OffloadedTenants(tenants); len(off) > 0 {
-			return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
-		}
+	tenants, err := d.tenantsOf(ctx, name, live.SchemaOf(cl).MultiTenant)
+	if err != nil {
+		return err
+	}
+	if off := live.OffloadedTenants(tenants); len(off) > 0 {
+		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
 	}
 	activated, err := d.eachTenant(ctx, "clear", name, tenants, func(t live.Tenant, pr *progress) error {
 		_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)

@@ -51,10 +51,8 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
-	if MovesObjects(p) {
-		if err := d.Client.CheckEndpoints(ctx); err != nil {
-			return fmt.Errorf("%w\nnothing was written", err)
-		}
+	if err := d.checkEndpoints(ctx, p, "nothing was written"); err != nil {
+		return err
 	}
 	if err := d.verifySources(ctx, p); err != nil {
 		return err
@@ -67,23 +65,15 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 		var err error
 		switch c.Action {
 		case plan.Backup:
-			j := i + 1
-			for j < len(p.Changes) && p.Changes[j].Action == plan.Backup && p.Changes[j].Data.Snapshot == c.Data.Snapshot {
-				j++
-			}
-			_, err = d.Backup(ctx, p.Changes[i:j])
-			i = j - 1
+			n := backupRun(p.Changes, i)
+			_, err = d.Backup(ctx, p.Changes[i:i+n])
+			i += n - 1
 		case plan.Restore, plan.Merge:
-			// Consecutive restores and merges run together, so references
-			// between their collections find their targets.
-			j := i + 1
-			for j < len(p.Changes) && (p.Changes[j].Action == plan.Restore || p.Changes[j].Action == plan.Merge) {
-				j++
-			}
-			if err := d.restoreAll(ctx, p.Changes[i:j]); err != nil {
+			n := restoreRun(p.Changes, i)
+			if err := d.restoreAll(ctx, p.Changes[i:i+n]); err != nil {
 				return err
 			}
-			i = j - 1
+			i += n - 1
 			continue
 		case plan.Clear:
 			err = d.Clear(ctx, c.Collection)
@@ -91,6 +81,40 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
 		}
+	}
+	return nil
+}
+
+// backupRun returns how many changes from i on are backups into the
+// snapshot id of changes[i] (at least 1): they write one snapshot.
+func backupRun(changes []plan.Change, i int) int {
+	n := 1
+	for i+n < len(changes) && changes[i+n].Action == plan.Backup && changes[i+n].Data.Snapshot == changes[i].Data.Snapshot {
+		n++
+	}
+	return n
+}
+
+// restoreRun returns how many changes from i on are restores or merges (at
+// least 1): they run together, so references between their collections
+// find their targets.
+func restoreRun(changes []plan.Change, i int) int {
+	n := 1
+	for i+n < len(changes) && (changes[i+n].Action == plan.Restore || changes[i+n].Action == plan.Merge) {
+		n++
+	}
+	return n
+}
+
+// checkEndpoints checks, before the first write of a plan that moves
+// objects, that Weaviate's REST and gRPC endpoints are one server; done
+// says what the refusal left untouched.
+func (d *Data) checkEndpoints(ctx context.Context, p *plan.Plan, done string) error {
+	if !MovesObjects(p) {
+		return nil
+	}
+	if err := d.Client.CheckEndpoints(ctx); err != nil {
+		return fmt.Errorf("%w\n%s", err, done)
 	}
 	return nil
 }

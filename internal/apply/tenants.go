@@ -10,35 +10,24 @@ import (
 	"github.com/colstate/colstate/internal/snapshot"
 )
 
-// eachTenant runs fn on every tenant of collection name under one progress
-// bar labelled by what: the active tenants are counted up front; an
-// inactive one is activated in turn, counted, and set back to its status
-// afterwards. It returns how many it activated.
-func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live.Tenant, fn func(live.Tenant, *progress) error) (int, error) {
-	var active []string
-	for _, t := range tenants {
-		if t.Active() {
-			active = append(active, t.Name)
-		}
+// tenantsOf lists the tenants of live collection name: one unnamed tenant
+// when it is not multi-tenant, so every per-tenant loop also serves a
+// collection without tenants.
+func (d *Data) tenantsOf(ctx context.Context, name string, multiTenant bool) ([]live.Tenant, error) {
+	if !multiTenant {
+		return []live.Tenant{{}}, nil
 	}
-	total, err := d.count(ctx, name, active)
-	if err != nil {
-		return 0, err
-	}
-	pr := d.newProgress(what+" "+name, total)
-	defer pr.Done()
+	return d.Client.Tenants(ctx, name)
+}
+
+// forEachTenant runs fn on every tenant of collection name in turn while it
+// is active: an inactive one is activated first and set back to its status
+// afterwards. It returns how many it activated. It is apply's one loop over
+// a collection's tenants.
+func (d *Data) forEachTenant(ctx context.Context, name string, tenants []live.Tenant, fn func(live.Tenant) error) (int, error) {
 	activated := 0
 	for _, t := range tenants {
-		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error {
-			if !t.Active() {
-				n, err := d.Client.Count(ctx, name, t.Name)
-				if err != nil {
-					return err
-				}
-				pr.Grow(n)
-			}
-			return fn(t, pr)
-		})
+		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error { return fn(t) })
 		if woke {
 			activated++
 		}
@@ -49,6 +38,36 @@ func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live
 	return activated, nil
 }
 
+// eachTenant runs fn on every tenant of collection name (forEachTenant)
+// under one progress bar labelled by what: the active tenants are counted
+// up front, an inactive one once it is activated. It returns how many it
+// activated.
+func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live.Tenant, fn func(live.Tenant, *progress) error) (int, error) {
+	var total int64
+	for _, t := range tenants {
+		if !t.Active() {
+			continue
+		}
+		n, err := d.Client.Count(ctx, name, t.Name)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	pr := d.newProgress(what+" "+name, total)
+	defer pr.Done()
+	return d.forEachTenant(ctx, name, tenants, func(t live.Tenant) error {
+		if !t.Active() {
+			n, err := d.Client.Count(ctx, name, t.Name)
+			if err != nil {
+				return err
+			}
+			pr.Grow(n)
+		}
+		return fn(t, pr)
+	})
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -56,37 +75,21 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func (d *Data) count(ctx context.Context, name string, tenants []string) (int64, error) {
-	var total int64
-	for _, t := range tenants {
-		n, err := d.Client.Count(ctx, name, t)
-		if err != nil {
-			return 0, err
-		}
-		total += n
-	}
-	return total, nil
-}
-
 // liveCount counts a live collection's objects in every tenant; an
 // inactive tenant is activated in turn to be counted, and set back.
 func (d *Data) liveCount(ctx context.Context, s *live.ObjectSchema) (int64, error) {
-	if !s.MultiTenant {
-		return d.Client.Count(ctx, s.Collection, "")
-	}
-	ts, err := d.Client.Tenants(ctx, s.Collection)
+	ts, err := d.tenantsOf(ctx, s.Collection, s.MultiTenant)
 	if err != nil {
 		return 0, err
 	}
 	var total int64
-	for _, t := range ts {
-		if _, err := d.Client.WithTenantActive(ctx, s.Collection, t, func() error {
-			n, err := d.Client.Count(ctx, s.Collection, t.Name)
-			total += n
-			return err
-		}); err != nil {
-			return 0, err
-		}
+	_, err = d.forEachTenant(ctx, s.Collection, ts, func(t live.Tenant) error {
+		n, err := d.Client.Count(ctx, s.Collection, t.Name)
+		total += n
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
 	return total, nil
 }

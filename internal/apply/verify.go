@@ -23,15 +23,9 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 		// read each back and compare it with what the merge made of it.
 		var missing int64
 		var got object.Digest
-		var cmp *liveWalker
+		walk := d.walker(ctx, s, false)
 		err := r.Objects(ctx, sc.Name, func(o *object.Object) error {
-			if cmp == nil || cmp.tenant != o.Tenant {
-				if cmp != nil {
-					cmp.close()
-				}
-				cmp = d.walkLive(ctx, s, o.Tenant, false)
-			}
-			lv, err := cmp.find(o)
+			lv, err := walk.find(o)
 			if err != nil {
 				return err
 			}
@@ -42,9 +36,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 			got.Add(asMerged(lv, o, s).Hash())
 			return nil
 		})
-		if cmp != nil {
-			cmp.close()
-		}
+		walk.close()
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
@@ -131,9 +123,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, fit func(*object.Object), noVectors bool) (extra object.Digest, ids []string, ok bool, err error) {
 	const maxIDs = 10
 	notSuperset := errors.New("not the snapshot plus other objects")
-	var w *liveWalker
-	last := ""
-	take := func(h *object.Object) {
+	take := func(w *liveWalker, h *object.Object) {
 		extra.Add(h.Hash())
 		if len(ids) < maxIDs {
 			id := h.ID
@@ -144,30 +134,28 @@ func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapsho
 		}
 		w.pop()
 	}
-	drain := func() error {
-		defer w.close()
+	walk := d.walker(ctx, s, noVectors)
+	defer walk.close()
+	// The live objects past the tenant's last snapshot object are extra.
+	walk.finish = func(w *liveWalker) error {
 		for {
 			h, err := w.peek()
 			if err != nil || h == nil {
 				return err
 			}
-			take(h)
+			take(w, h)
 		}
 	}
 	err = r.Objects(ctx, sc.Name, func(o *object.Object) error {
-		if w == nil || w.tenant != o.Tenant {
-			if w != nil {
-				if err := drain(); err != nil {
-					return err
-				}
-			}
-			w = d.walkLive(ctx, s, o.Tenant, noVectors)
-			last = ""
+		w, err := walk.of(o)
+		if err != nil {
+			return err
 		}
-		if o.ID <= last {
+		// The walk's last is the tenant's previous snapshot UUID.
+		if o.ID <= w.last {
 			return notSuperset
 		}
-		last = o.ID
+		w.last = o.ID
 		if fit != nil {
 			fit(o)
 		}
@@ -186,15 +174,11 @@ func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapsho
 				}
 				return nil
 			}
-			take(h)
+			take(w, h)
 		}
 	})
-	if err == nil && w != nil {
-		err = drain()
-		w = nil
-	}
-	if w != nil {
-		w.close()
+	if err == nil {
+		err = walk.end()
 	}
 	if errors.Is(err, notSuperset) {
 		return extra, ids, false, nil
@@ -210,10 +194,11 @@ func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapsho
 // tenant by tenant, in constant memory.
 func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src string, s *live.ObjectSchema) (bool, error) {
 	noVectors := r.Manifest().NoVectors
-	var w *liveWalker
 	foreign := errors.New("a live object is not in the snapshot")
-	finish := func() error {
-		defer w.close()
+	walk := d.walker(ctx, s, noVectors)
+	defer walk.close()
+	// A live object past the tenant's last snapshot object is foreign.
+	walk.finish = func(w *liveWalker) error {
 		h, err := w.peek()
 		if err == nil && h != nil {
 			return foreign
@@ -221,13 +206,9 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src 
 		return err
 	}
 	err := r.Objects(ctx, src, func(o *object.Object) error {
-		if w == nil || w.tenant != o.Tenant {
-			if w != nil {
-				if err := finish(); err != nil {
-					return err
-				}
-			}
-			w = d.walkLive(ctx, s, o.Tenant, noVectors)
+		w, err := walk.of(o)
+		if err != nil {
+			return err
 		}
 		h, err := w.peek()
 		if err != nil {
@@ -244,15 +225,11 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src 
 		}
 		return nil
 	})
-	if err == nil && w == nil {
+	if err == nil && !walk.started {
 		return false, nil // an empty snapshot: every live object is foreign
 	}
 	if err == nil {
-		err = finish()
-		w = nil
-	}
-	if w != nil {
-		w.close()
+		err = walk.end()
 	}
 	if errors.Is(err, foreign) {
 		return false, nil

@@ -8,40 +8,75 @@ import (
 )
 
 // tenantWalker walks the live collection next to a snapshot stream, one
-// tenant at a time.
+// tenant at a time: the snapshot holds each tenant's objects together, so
+// a tenant's live walk starts when the stream reaches it and ends when the
+// stream moves past it. It is the one place that opens, switches and
+// closes the per-tenant walks.
 type tenantWalker struct {
 	d         *Data
 	ctx       context.Context
 	s         *live.ObjectSchema
 	noVectors bool
 	w         *liveWalker
+	// finish, when set, is called with a tenant's walk once the stream has
+	// moved past that tenant (and by end), before it is closed: to look at
+	// the live objects the stream did not reach.
+	finish  func(*liveWalker) error
+	started bool // a tenant's walk was started
 }
 
 func (d *Data) walker(ctx context.Context, s *live.ObjectSchema, noVectors bool) *tenantWalker {
 	return &tenantWalker{d: d, ctx: ctx, s: s, noVectors: noVectors}
 }
 
-// of returns the walker of o's tenant, starting it when the snapshot
-// stream has moved on to that tenant.
-func (t *tenantWalker) of(o *object.Object) *liveWalker {
+// of returns the walk of o's tenant, ending the previous tenant's and
+// starting this one's when the snapshot stream has moved on to it.
+func (t *tenantWalker) of(o *object.Object) (*liveWalker, error) {
 	if t.w == nil || t.w.tenant != o.Tenant {
-		t.close()
+		if err := t.end(); err != nil {
+			return nil, err
+		}
 		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
+		t.started = true
 	}
-	return t.w
+	return t.w, nil
 }
 
 // lookup returns the live object with o's UUID (nil when there is none)
 // and whether it is identical to o.
 func (t *tenantWalker) lookup(o *object.Object) (*object.Object, bool, error) {
-	return t.of(o).lookup(o)
+	w, err := t.of(o)
+	if err != nil {
+		return nil, false, err
+	}
+	return w.lookup(o)
 }
 
 // find returns the live object with o's UUID, nil when there is none.
 func (t *tenantWalker) find(o *object.Object) (*object.Object, error) {
-	return t.of(o).find(o)
+	w, err := t.of(o)
+	if err != nil {
+		return nil, err
+	}
+	return w.find(o)
 }
 
+// end finishes the current tenant's walk (see finish) and closes it.
+func (t *tenantWalker) end() error {
+	w := t.w
+	if w == nil {
+		return nil
+	}
+	t.w = nil
+	defer w.close()
+	if t.finish != nil {
+		return t.finish(w)
+	}
+	return nil
+}
+
+// close closes the current tenant's walk without finishing it: after an
+// error, or when the rest of the live collection does not matter.
 func (t *tenantWalker) close() {
 	if t.w != nil {
 		t.w.close()
