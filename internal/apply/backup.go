@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/state"
 )
 
 // Backup writes one snapshot holding the collections of changes, which all
@@ -108,4 +110,68 @@ func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
 		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) and run the command again; nothing was written", name, strings.Join(off, ", "))
 	}
 	return nil
+}
+
+func backupOf(c plan.Change) plan.Change {
+	reason := "before " + c.Action.String()
+	return plan.Change{Collection: c.Collection, Action: plan.Backup, Data: &plan.DataChange{
+		Store: c.Data.Store, Snapshot: c.Data.Snapshot, Objects: c.Data.Objects, Reason: reason}}
+}
+
+// backup takes one snapshot for consecutive backup changes.
+func (r *Runner) backup(ctx context.Context, i int, changes []plan.Change) error {
+	c := changes[0]
+	fmt.Fprintf(r.Out, "%s %s: backup to snapshot %s...\n", c.Action.Symbol(), names(changes), c.Data.Snapshot)
+	return r.step(stepKey(i, c, "backup"), func() error { return r.takeSnapshot(ctx, changes) })
+}
+
+func names(changes []plan.Change) string {
+	var out []string
+	for _, c := range changes {
+		out = append(out, c.Collection)
+	}
+	return strings.Join(out, ", ")
+}
+
+// takeSnapshot writes the snapshot and records it in the state's catalogue.
+// A snapshot that already exists under the planned id (taken before an
+// interruption) is kept, after checking it holds the collections.
+func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error {
+	if r.Data == nil {
+		return fmt.Errorf("no data engine")
+	}
+	c := changes[0]
+	m, err := r.existingSnapshot(c.Data.Store, c.Data.Snapshot, changes)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		if m, err = r.Data.Backup(ctx, changes); err != nil {
+			return err
+		}
+	}
+	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: c.Data.Reason, TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
+	for _, mc := range m.Collections {
+		rec.Collections[mc.Name] = state.DataMark{Objects: mc.Objects, Digest: mc.Digest}
+	}
+	r.State.Snapshots = append(r.State.Snapshots, rec)
+	return r.Save(r.State)
+}
+
+func (r *Runner) existingSnapshot(store, id string, changes []plan.Change) (*snapshot.Manifest, error) {
+	rd, err := (&snapshot.Store{Dir: store}).Open(id)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := rd.Manifest()
+	for _, c := range changes {
+		if m.Collection(c.Collection) == nil {
+			return nil, fmt.Errorf("snapshot %s exists but lacks collection %s", id, c.Collection)
+		}
+	}
+	fmt.Fprintf(r.Out, "  snapshot %s was taken before the interruption: keeping it\n", id)
+	return m, nil
 }
