@@ -29,7 +29,11 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		}
 	}
 	first := changes[0].Data
-	w, err := d.store(changes[0]).Create(snapshot.Manifest{ID: first.Snapshot, Source: d.Source, SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
+	st, err := d.snapshotStore(changes[0])
+	if err != nil {
+		return nil, err
+	}
+	w, err := st.Create(snapshot.Manifest{ID: first.Snapshot, Source: d.Source, SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +145,7 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 		return fmt.Errorf("no data engine")
 	}
 	c := changes[0]
-	m, err := r.existingSnapshot(c.Data.Store, c.Data.Snapshot, changes)
+	m, err := r.existingSnapshot(c, changes)
 	if err != nil {
 		return err
 	}
@@ -158,8 +162,9 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 	return r.Save(r.State)
 }
 
-func (r *Runner) existingSnapshot(store, id string, changes []plan.Change) (*snapshot.Manifest, error) {
-	rd, err := (&snapshot.Store{Dir: store}).Open(id)
+func (r *Runner) existingSnapshot(first plan.Change, changes []plan.Change) (*snapshot.Manifest, error) {
+	id := first.Data.Snapshot
+	rd, err := r.Data.openSnapshot(first)
 	if errors.Is(err, snapshot.ErrNotFound) {
 		return nil, nil
 	}

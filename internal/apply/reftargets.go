@@ -29,12 +29,12 @@ func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 			written[c.Collection] = true
 		}
 	}
-	chk := &refChecker{d: d, ctx: ctx, pending: map[refKey][]refUse{}, schemas: map[string]*live.ObjectSchema{}}
+	chk := &refChecker{wv: d.Client, ctx: ctx, pending: map[refKey][]refUse{}, schemas: map[string]*live.ObjectSchema{}}
 	for _, c := range p.Changes {
 		if c.Action != plan.Restore && c.Action != plan.Merge {
 			continue
 		}
-		r, err := d.store(c).Open(c.Data.Snapshot)
+		r, err := d.openSnapshot(c)
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,10 @@ type refKey struct{ collection, tenant string }
 type refUse struct{ from, prop, id string }
 
 type refChecker struct {
-	d       *Data
+	wv interface {
+		schemaReader
+		objectReader
+	}
 	ctx     context.Context
 	change  plan.Change
 	pending map[refKey][]refUse
@@ -112,7 +115,7 @@ func (k *refChecker) schema(name string) (*live.ObjectSchema, error) {
 	if s, ok := k.schemas[name]; ok {
 		return s, nil
 	}
-	cl, err := k.d.Client.Class(k.ctx, name)
+	cl, err := k.wv.Class(k.ctx, name)
 	if errors.Is(err, live.ErrNotFound) {
 		k.schemas[name] = nil
 		return nil, nil
@@ -164,7 +167,7 @@ func (k *refChecker) flush(key refKey) error {
 				ids = append(ids, u.id)
 			}
 		}
-		found, err = k.d.Client.ReadObjectsByID(k.ctx, s, live.ReadOptions{Tenant: key.tenant, IDsOnly: true}, ids)
+		found, err = k.wv.ReadObjectsByID(k.ctx, s, live.ReadOptions{Tenant: key.tenant, IDsOnly: true}, ids)
 		if err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/plan"
-	"github.com/colstate/colstate/internal/snapshot"
 )
 
 // replace carries a collection's objects across a schema change Weaviate
@@ -151,7 +150,7 @@ func (r *Runner) unchangedSinceBackup(ctx context.Context, c plan.Change) error 
 	if err != nil {
 		return err
 	}
-	rd, err := (&snapshot.Store{Dir: c.Data.Store}).Open(c.Data.Snapshot)
+	rd, err := r.Data.openSnapshot(c)
 	if err != nil {
 		return err
 	}
@@ -183,7 +182,7 @@ func (e *writtenSinceBackupError) Error() string { return e.msg }
 // with only the settings colstate models set from the configuration, so a
 // setting colstate does not model survives the replace.
 func (r *Runner) createReplacement(ctx context.Context, c plan.Change) error {
-	rd, err := r.Data.store(c).Open(c.Data.Snapshot)
+	rd, err := r.Data.openSnapshot(c)
 	if err != nil {
 		return err
 	}

@@ -160,7 +160,7 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 }
 
 func (d *Data) openRestore(j *restoreJob) error {
-	r, err := d.store(j.c).Open(j.c.Data.Snapshot)
+	r, err := d.openSnapshot(j.c)
 	if err != nil {
 		return err
 	}

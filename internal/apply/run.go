@@ -24,7 +24,7 @@ import (
 // still untouched. Chunks are hashed again while they are streamed, which
 // catches a file that changes in between.
 type Data struct {
-	Client *live.Client
+	Client Weaviate
 	Out    io.Writer // results
 	Err    io.Writer // progress
 	// Terminal selects the progress bar; otherwise a plain line is printed
@@ -38,10 +38,9 @@ type Data struct {
 	// apply journal records progress with it).
 	OnWritten func(n int)
 	Source    snapshot.Source
-}
-
-func (d *Data) store(c plan.Change) *snapshot.Store {
-	return &snapshot.Store{Dir: c.Data.Store}
+	// OpenStore opens the snapshot store a change names (its Store); nil
+	// opens it as a local directory.
+	OpenStore func(ref string) (SnapshotStore, error)
 }
 
 // RunData carries out a plan made only of data changes, in order.
@@ -162,7 +161,7 @@ func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 	if err != nil || n == 0 {
 		return err
 	}
-	r, err := d.store(c).Open(c.Data.Snapshot)
+	r, err := d.openSnapshot(c)
 	if err != nil {
 		return err
 	}
@@ -198,7 +197,7 @@ func (d *Data) verifySources(ctx context.Context, p *plan.Plan) error {
 		if c.Action != plan.Restore && c.Action != plan.Merge {
 			continue
 		}
-		r, err := d.store(c).Open(c.Data.Snapshot)
+		r, err := d.openSnapshot(c)
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,8 @@ import (
 // stream moves past it. It is the one place that opens, switches and
 // closes the per-tenant walks.
 type tenantWalker struct {
-	d         *Data
+	r         objectReader
+	pageSize  int
 	ctx       context.Context
 	s         *live.ObjectSchema
 	noVectors bool
@@ -26,7 +27,7 @@ type tenantWalker struct {
 }
 
 func (d *Data) walker(ctx context.Context, s *live.ObjectSchema, noVectors bool) *tenantWalker {
-	return &tenantWalker{d: d, ctx: ctx, s: s, noVectors: noVectors}
+	return &tenantWalker{r: d.Client, pageSize: d.PageSize, ctx: ctx, s: s, noVectors: noVectors}
 }
 
 // of returns the walk of o's tenant, ending the previous tenant's and
@@ -36,7 +37,7 @@ func (t *tenantWalker) of(o *object.Object) (*liveWalker, error) {
 		if err := t.end(); err != nil {
 			return nil, err
 		}
-		t.w = t.d.walkLive(t.ctx, t.s, o.Tenant, t.noVectors)
+		t.w = walkLive(t.ctx, t.r, t.s, o.Tenant, t.noVectors, t.pageSize)
 		t.started = true
 	}
 	return t.w, nil
@@ -101,16 +102,16 @@ type liveWalker struct {
 	byID func(id string) (*object.Object, error)
 }
 
-func (d *Data) walkLive(ctx context.Context, s *live.ObjectSchema, tenant string, noVectors bool) *liveWalker {
+func walkLive(ctx context.Context, r objectReader, s *live.ObjectSchema, tenant string, noVectors bool, pageSize int) *liveWalker {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &liveWalker{tenant: tenant, noVectors: noVectors, ch: make(chan *object.Object, 256), errc: make(chan error, 1), cancel: cancel}
 	w.byID = func(id string) (*object.Object, error) {
-		found, err := d.Client.ReadObjectsByID(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors}, []string{id})
+		found, err := r.ReadObjectsByID(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors}, []string{id})
 		return found[id], err
 	}
 	go func() {
 		defer close(w.ch)
-		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+		err := r.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant, NoVectors: noVectors, PageSize: pageSize}, func(o *object.Object) error {
 			select {
 			case w.ch <- o:
 				return nil
