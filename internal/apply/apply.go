@@ -1,6 +1,15 @@
 // Package apply carries out a plan against Weaviate and records each
 // finished change in the state as soon as it is done, so an interrupted
 // apply leaves a state that matches what really happened.
+//
+// Runner (apply.go) runs a plan change by change, with the journal;
+// replace.go, content.go and backup.go hold its multi-step changes. Data
+// (run.go) carries out the data changes: backup.go, restore.go (then
+// write.go and verify.go), clear.go; walker.go walks a live collection
+// beside a snapshot, merge.go decides what a merge writes, tenants.go
+// loops over tenants, schemacheck.go fits a snapshot's schema to a live
+// one. weaviate.go declares what apply needs of Weaviate and of a
+// snapshot store.
 package apply
 
 import (

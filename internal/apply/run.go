@@ -147,7 +147,8 @@ func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
 }
 
 // checkRestoreTarget refuses a restore into a live collection that holds
-// objects other than the snapshot's (Restore makes the same check).
+// objects other than the snapshot's (prepareRestore makes the same check
+// before a restore writes).
 func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 	liveClass, err := d.Client.Class(ctx, c.Collection)
 	if errors.Is(err, live.ErrNotFound) {
