@@ -303,7 +303,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 				defer func() { r.Data.OnWritten = nil }()
 			}
 			return r.Data.Restore(ctx, plan.Change{Collection: c.Collection, Action: plan.Restore,
-				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true, VectorFrom: c.Data.VectorFrom}})
+				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshaping: plan.Reshaping{Reshape: true, VectorFrom: c.Data.VectorFrom}}})
 		}},
 	}
 	for _, s := range steps {
@@ -328,9 +328,8 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 }
 
 func backupOf(c plan.Change) plan.Change {
-	reason := "before " + c.Action.String()
 	return plan.Change{Collection: c.Collection, Action: plan.Backup, Data: &plan.DataChange{
-		Store: c.Data.Store, Snapshot: c.Data.Snapshot, Objects: c.Data.Objects, Reason: reason}}
+		Store: c.Data.Store, Snapshot: c.Data.Snapshot, Objects: c.Data.Objects, Reason: plan.BackupBefore(c.Action)}}
 }
 
 // backup takes one snapshot for consecutive backup changes.
@@ -365,7 +364,7 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 			return err
 		}
 	}
-	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: c.Data.Reason, TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
+	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: string(c.Data.Reason), TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
 	for _, mc := range m.Collections {
 		rec.Collections[mc.Name] = state.DataMark{Objects: mc.Objects, Digest: mc.Digest}
 	}
@@ -567,7 +566,7 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 	s := live.SchemaOf(cl)
 	// A seed records that it has begun before it writes, so a seed that is
 	// interrupted is completed as a merge instead of refused as non-empty.
-	mode := c.Data.Mode
+	mode := string(c.Data.Mode)
 	if mode == content.Seed {
 		if _, begun := r.State.Seeding[c.Collection]; begun {
 			mode = content.Merge
@@ -687,7 +686,7 @@ func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingCo
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if !res.Empty(c.Data.Mode) {
+	if !res.Empty(string(c.Data.Mode)) {
 		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
 	}
 	// The collection holds its source now: a seed begun before is over,
