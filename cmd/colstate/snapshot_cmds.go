@@ -101,7 +101,7 @@ func isTerminal(w io.Writer) bool {
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
 func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) error {
 	out := c.App.Writer
-	plan.HumanData(out, p, plan.RenderOptions{Color: useColor(c, out)})
+	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
 		// The same checks the real run makes before it writes: a dry run
 		// never shows a plan the real run refuses.

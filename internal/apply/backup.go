@@ -117,9 +117,8 @@ func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
 }
 
 func backupOf(c plan.Change) plan.Change {
-	reason := "before " + c.Action.String()
 	return plan.Change{Collection: c.Collection, Action: plan.Backup, Data: &plan.DataChange{
-		Store: c.Data.Store, Snapshot: c.Data.Snapshot, Objects: c.Data.Objects, Reason: reason}}
+		Store: c.Data.Store, Snapshot: c.Data.Snapshot, Objects: c.Data.Objects, Reason: plan.BackupBefore(c.Action)}}
 }
 
 // backup takes one snapshot for consecutive backup changes.
@@ -154,7 +153,7 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 			return err
 		}
 	}
-	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: c.Data.Reason, TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
+	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: string(c.Data.Reason), TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
 	for _, mc := range m.Collections {
 		rec.Collections[mc.Name] = state.DataMark{Objects: mc.Objects, Digest: mc.Digest}
 	}

@@ -51,7 +51,7 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 	s := live.SchemaOf(cl)
 	// A seed records that it has begun before it writes, so a seed that is
 	// interrupted is completed as a merge instead of refused as non-empty.
-	mode := c.Data.Mode
+	mode := string(c.Data.Mode)
 	if mode == content.Seed {
 		if _, begun := r.State.Seeding[c.Collection]; begun {
 			mode = content.Merge
@@ -171,7 +171,7 @@ func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingCo
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if !res.Empty(c.Data.Mode) {
+	if !res.Empty(string(c.Data.Mode)) {
 		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
 	}
 	// The collection holds its source now: a seed begun before is over,

@@ -25,7 +25,7 @@ func TestJournalPending(t *testing.T) {
 	p := &plan.Plan{Binding: &plan.Binding{StateLineage: "lineage"}, Changes: []plan.Change{
 		{Collection: "Fresh", Action: plan.Create, After: &fresh},
 		{Collection: "Big", Action: plan.Replace, Before: &oldBig, After: &newBig, Data: &plan.DataChange{Snapshot: "s1"}},
-		{Collection: "Big", Action: plan.Merge, Data: &plan.DataChange{From: "data.jsonl.big", Mode: "seed"}},
+		{Collection: "Big", Action: plan.Merge, Data: &plan.DataChange{Content: plan.Content{From: "data.jsonl.big", Mode: plan.ContentSeed}}},
 		{Collection: "Keep", Action: plan.Delete, Before: &keep, Data: &plan.DataChange{Snapshot: "s2"}},
 	}}
 	cases := []struct {

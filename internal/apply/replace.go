@@ -50,7 +50,7 @@ func (r *Runner) replace(ctx context.Context, c plan.Change, key func(string) st
 				defer func() { r.Data.OnWritten = nil }()
 			}
 			return r.Data.Restore(ctx, plan.Change{Collection: c.Collection, Action: plan.Restore,
-				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshape: true, VectorFrom: c.Data.VectorFrom}})
+				Data: &plan.DataChange{Store: c.Data.Store, Snapshot: c.Data.Snapshot, Reshaping: plan.Reshaping{Reshape: true, VectorFrom: c.Data.VectorFrom}}})
 		}},
 	}
 	for _, s := range steps {

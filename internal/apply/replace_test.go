@@ -32,7 +32,7 @@ func (e *env) replaceOf(name, id string, objects int64) *plan.Plan {
 		e.t.Fatalf("not a replace: %v", fields)
 	}
 	return &plan.Plan{Changes: []plan.Change{{Collection: name, Action: plan.Replace, Before: &before, After: &after, Fields: fields,
-		Data: &plan.DataChange{Store: e.store, Snapshot: id, Objects: objects, Reshape: true}}}}
+		Data: &plan.DataChange{Store: e.store, Snapshot: id, Objects: objects, Reshaping: plan.Reshaping{Reshape: true}}}}}
 }
 
 func (e *env) runner(j *apply.Journal) *apply.Runner {

@@ -3,20 +3,25 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 )
 
-// DataChange describes the data half of a backup, restore, merge or clear
-// change: which snapshot, which store, what is copied.
+// DataChange is the data half of a change: which snapshot, which store,
+// what is copied. Which fields an action uses:
 //
-//	Action   Collection            Snapshot                     Objects
-//	backup   collection backed up  id the snapshot will get     objects to copy (live count)
-//	restore  target collection     snapshot restored from       objects in the snapshot
-//	merge    target collection     snapshot merged from         objects in the snapshot
-//	clear    collection emptied    (unused)                     objects to delete (live count)
+//	Action   Collection            Snapshot, Store               Objects                     also
+//	backup   collection backed up  id the snapshot will get      live count (-1: known only  SchemaOnly, NoVectors, Policy, Reason,
+//	                                                             once earlier changes ran)   Tenants, Inactive
+//	restore  target collection     snapshot restored from        objects in the snapshot     Source, CreateSchema, NoVectors, Tenants
+//	merge    target collection     snapshot merged from (or      objects in the snapshot,    Source, NoVectors, Tenants; or Content
+//	                               none: Content's source)       or Add+Update of Content    (and Reason: SeedCompletes)
+//	clear    collection emptied    -                             live count                  Tenants, Inactive
+//	replace  collection replaced   its backup before the delete  live count                  Reshaping, Inactive
+//	delete   collection deleted    its backup (none: no backup)  live count                  Reason (BeforeDelete), Inactive
 //
 // Consecutive backup changes with the same Snapshot id write one snapshot.
+// The JSON form is flat: Reshaping's and Content's fields sit beside the
+// others (docs/plan-json.md).
 type DataChange struct {
 	Store      string `json:"store,omitempty"`    // snapshot store directory
 	Snapshot   string `json:"snapshot,omitempty"` // snapshot id (restore, merge; backup once taken)
@@ -24,6 +29,24 @@ type DataChange struct {
 	NoVectors  bool   `json:"no_vectors,omitempty"`
 	Source     string `json:"source,omitempty"` // collection name inside the snapshot when restoring under another name
 
+	Reshaping // replace
+	Content   // merge from a content source
+
+	Reason Reason `json:"reason,omitempty"` // why: BeforeExactDeletes, a snapshot block's reason, SeedCompletes, ...
+	Policy string `json:"policy,omitempty"` // the snapshot block a backup is taken for
+
+	Objects int64 `json:"objects"`           // objects the change reads or writes
+	Tenants int   `json:"tenants,omitempty"` // tenants of a multi-tenant collection
+	// Inactive counts the tenants that were inactive (COLD) at plan time:
+	// their objects are not in Objects; a backup or clear activates each in
+	// turn and puts it back.
+	Inactive     int  `json:"inactive_tenants,omitempty"`
+	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+}
+
+// Reshaping is how a replace fits the objects it backed up to the schema
+// it creates. Apply's own restore step carries Reshape and VectorFrom.
+type Reshaping struct {
 	// Reshape: a replace restores into the collection it just created with
 	// its new schema; properties and named vectors it lacks are dropped.
 	Reshape        bool     `json:"reshape,omitempty"`
@@ -36,26 +59,18 @@ type DataChange struct {
 	// VectorFromIgnored: the from_default vectors that cannot be filled,
 	// and why (target → reason), for the plan to say so.
 	VectorFromIgnored map[string]string `json:"vector_from_ignored,omitempty"`
+}
 
-	// Content changes (a collection's content block).
+// Content is a merge of a collection's content block: its source and the
+// object-level difference with the live collection. A merge without From
+// merges a snapshot (colstate restore --mode=merge).
+type Content struct {
 	From     string              `json:"from,omitempty"` // source address, e.g. data.jsonl.items
-	Mode     string              `json:"mode,omitempty"` // merge, exact or seed
+	Mode     ContentMode         `json:"mode,omitempty"`
 	Add      int64               `json:"add,omitempty"`
 	Update   int64               `json:"update,omitempty"`
-	Delete   int64               `json:"delete,omitempty"`
+	Delete   int64               `json:"delete,omitempty"`   // only in exact mode
 	Examples map[string][]string `json:"examples,omitempty"` // a few ids by "add", "update", "delete"
-
-	// Why a backup is planned: "before replace", "snapshot nightly: none yet", ...
-	Reason string `json:"reason,omitempty"`
-	Policy string `json:"policy,omitempty"` // the snapshot block a backup is taken for
-
-	Objects int64 `json:"objects"`           // objects the change reads or writes
-	Tenants int   `json:"tenants,omitempty"` // tenants of a multi-tenant collection
-	// Inactive counts the tenants that were inactive (COLD) at plan time:
-	// their objects are not in Objects; a backup or clear activates each in
-	// turn and puts it back.
-	Inactive     int  `json:"inactive_tenants,omitempty"`
-	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
 }
 
 // MarshalJSON writes a content change (one with From) with all its counts,
@@ -85,82 +100,6 @@ func (c Change) SourceName() string {
 		return c.Data.Source
 	}
 	return c.Collection
-}
-
-// IsData reports whether the action moves data rather than schema.
-func (a Action) IsData() bool {
-	return a == Backup || a == Restore || a == Merge || a == Clear
-}
-
-// DataSummary is the one-line tally of a plan of data changes.
-func (p *Plan) DataSummary() string {
-	return fmt.Sprintf("%d to back up, %d to restore, %d to merge, %d to clear",
-		p.Count(Backup), p.Count(Restore), p.Count(Merge), p.Count(Clear))
-}
-
-// HumanData writes a plan of data changes (backup, restore, merge, clear)
-// as a reviewer reads it: for each change, what it touches.
-func HumanData(w io.Writer, p *Plan, o RenderOptions) {
-	if len(p.Changes) == 0 {
-		fmt.Fprintln(w, "No changes.")
-		return
-	}
-	fmt.Fprintln(w, "colstate will perform the following actions:")
-	fmt.Fprintln(w)
-	for _, c := range p.Changes {
-		d := c.Data
-		if d == nil {
-			d = &DataChange{}
-		}
-		color := ansiGreen
-		if c.Action == Clear || c.Action == Merge {
-			color = ansiRed
-		}
-		sym := o.paint(color, c.Action.Symbol())
-		name := o.paint(ansiBold, c.Collection)
-		tenants := ""
-		if d.Tenants > 0 {
-			tenants = fmt.Sprintf(" in %d tenants", d.Tenants)
-		}
-		note := unmanagedSuffix(c)
-		if d.Inactive > 0 {
-			tenants = fmt.Sprintf(" in %d active tenants, + the objects of %s (not counted: each is activated in turn, then set back)",
-				d.Tenants-d.Inactive, plural(d.Inactive, "inactive tenant", "inactive tenants"))
-		}
-		switch c.Action {
-		case Backup:
-			what := fmt.Sprintf("schema and %d objects%s", d.Objects, tenants)
-			if d.SchemaOnly {
-				what = "schema only"
-			} else if d.NoVectors {
-				what += ", without vectors"
-			}
-			fmt.Fprintf(w, "  %s collection %s will be backed up%s\n", sym, name, note)
-			fmt.Fprintf(w, "      %s → snapshot %s in %s\n", what, d.Snapshot, d.Store)
-		case Restore:
-			fmt.Fprintf(w, "  %s collection %s will be restored%s\n", sym, name, note)
-			from := d.Snapshot
-			if c.SourceName() != c.Collection {
-				from += " (collection " + c.SourceName() + ")"
-			}
-			fmt.Fprintf(w, "      from snapshot %s: %d objects%s\n", from, d.Objects, tenants)
-			if d.CreateSchema {
-				fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
-			}
-		case Merge:
-			fmt.Fprintf(w, "  %s collection %s will be merged into%s\n", sym, name, note)
-			fmt.Fprintf(w, "      from snapshot %s: %d objects%s upserted by UUID; identical objects are skipped,\n", d.Snapshot, d.Objects, tenants)
-			fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
-		case Clear:
-			fmt.Fprintf(w, "  %s collection %s will be cleared%s\n", sym, name, note)
-			fmt.Fprintf(w, "      %d objects%s are deleted; the schema stays\n", d.Objects, tenants)
-		default:
-			fmt.Fprintf(w, "  %s collection %s: %s%s\n", sym, name, c.Action, note)
-		}
-		writeWarnings(w, c, o)
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "Plan: %s.\n", p.DataSummary())
 }
 
 // Touches lists, one line per change, what a data plan would read and

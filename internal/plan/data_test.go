@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-func TestHumanDataAndTouches(t *testing.T) {
+// A data command's plan renders with the same renderer as colstate plan.
+func TestDataPlanHumanAndTouches(t *testing.T) {
 	p := &Plan{Changes: []Change{
 		{Collection: "A", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "s1", Objects: 10, Tenants: 2}},
 		{Collection: "A", Action: Clear, Data: &DataChange{Objects: 10, Tenants: 2}},
@@ -16,18 +17,18 @@ func TestHumanDataAndTouches(t *testing.T) {
 		{Collection: "C", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "s1", SchemaOnly: true}},
 	}}
 	var b bytes.Buffer
-	HumanData(&b, p, RenderOptions{})
+	Human(&b, p, RenderOptions{})
 	out := b.String()
 	for _, want := range []string{
 		"⇩ collection A will be backed up\n      schema and 10 objects in 2 tenants → snapshot s1 in st",
 		"∅ collection A will be cleared\n      10 objects in 2 tenants are deleted; the schema stays",
 		"⇧ collection B will be restored\n      from snapshot s0 (collection A): 5 objects\n      the collection is created from the snapshot's schema",
-		"⇄ collection A will be merged into",
+		"⇄ collection A content will change\n      from snapshot s0: 5 objects upserted by UUID",
 		"schema only → snapshot s1",
-		"Plan: 2 to back up, 1 to restore, 1 to merge, 1 to clear.",
+		"Plan: 2 to back up, 1 to restore, 1 to merge, 1 to clear; objects: +0 to add, ~0 to update, -10 to delete.",
 	} {
 		if !strings.Contains(out, want) {
-			t.Errorf("HumanData lacks %q:\n%s", want, out)
+			t.Errorf("Human lacks %q:\n%s", want, out)
 		}
 	}
 	if strings.Contains(out, "\x1b[") {
@@ -47,21 +48,20 @@ func TestHumanDataAndTouches(t *testing.T) {
 }
 
 // A change to a collection colstate does not manage says so in every plan
-// format: human (both renderers), the dry-run report, markdown and JSON.
+// format: human, the dry-run report, markdown and JSON.
 func TestUnmanagedMarkedInEveryFormat(t *testing.T) {
 	p := &Plan{Changes: []Change{
 		{Collection: "Theirs", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "s1", Objects: 3}},
 		{Collection: "Theirs", Action: Clear, Data: &DataChange{Objects: 3}, Unmanaged: true},
 		{Collection: "Mine", Action: Clear, Data: &DataChange{Objects: 2}},
 	}}
-	var human, data, md, js bytes.Buffer
+	var human, md, js bytes.Buffer
 	Human(&human, p, RenderOptions{})
-	HumanData(&data, p, RenderOptions{})
 	Markdown(&md, p)
 	if err := WriteJSON(&js, p); err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"Human": human.String(), "HumanData": data.String(), "Markdown": md.String()} {
+	for name, out := range map[string]string{"Human": human.String(), "Markdown": md.String()} {
 		if !strings.Contains(out, "collection Theirs will be cleared "+UnmanagedNote) {
 			t.Errorf("%s does not mark the unmanaged clear:\n%s", name, out)
 		}
@@ -99,8 +99,8 @@ func TestUnmanagedMarkedInEveryFormat(t *testing.T) {
 // The JSON of a content change carries every count, zeros included, and
 // its examples as arrays (never null or missing), as docs/plan-json.md says.
 func TestContentChangeJSONHasEveryCount(t *testing.T) {
-	p := &Plan{Changes: []Change{{Collection: "Item", Action: Merge, Data: &DataChange{From: "data.jsonl.items", Mode: "merge", Add: 5, Objects: 5,
-		Examples: map[string][]string{"add": {"a"}, "update": nil}}}}}
+	p := &Plan{Changes: []Change{{Collection: "Item", Action: Merge, Data: &DataChange{Objects: 5, Content: Content{From: "data.jsonl.items", Mode: ContentMerge, Add: 5,
+		Examples: map[string][]string{"add": {"a"}, "update": nil}}}}}}
 	var js bytes.Buffer
 	if err := WriteJSON(&js, p); err != nil {
 		t.Fatal(err)

@@ -16,20 +16,6 @@ import (
 // readers refuse a major version they do not know. See docs/plan-json.md.
 const FormatVersion = "1.1"
 
-// MarshalText encodes an action by name ("create", "update", ...).
-func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
-
-// UnmarshalText decodes an action name.
-func (a *Action) UnmarshalText(b []byte) error {
-	for _, x := range []Action{Create, Update, Replace, Delete, Backup, Restore, Merge, Clear} {
-		if x.String() == string(b) {
-			*a = x
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown action %q", b)
-}
-
 // Binding ties a saved plan to what it was computed from; apply refuses
 // the plan when any of it has changed.
 type Binding struct {
@@ -92,7 +78,7 @@ func marshal(p *Plan) ([]byte, error) {
 	if doc.CreatedAt.IsZero() {
 		doc.CreatedAt = time.Now().UTC()
 	}
-	for _, a := range []Action{Create, Update, Replace, Delete, Backup, Restore, Merge, Clear} {
+	for _, a := range Actions {
 		doc.Summary[a.String()] = p.Count(a)
 	}
 	add, upd, del, _ := p.ObjectCounts()
@@ -162,6 +148,11 @@ func Decode(data []byte, path string) (*Plan, error) {
 			}
 		case 0:
 			return nil, fmt.Errorf("%s: change %d has no action", path, i+1)
+		}
+		if c.Data != nil {
+			if err := c.Data.validate(c.Action); err != nil {
+				return nil, fmt.Errorf("%s: change %d (%s of %s): %v; this plan was not made by this colstate: make it again with colstate plan -out=FILE", path, i+1, c.Action, c.Collection, err)
+			}
 		}
 		p.Changes = append(p.Changes, c)
 	}

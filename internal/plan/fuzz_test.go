@@ -13,7 +13,7 @@ import (
 
 // FuzzDecode feeds arbitrary bytes to the saved-plan reader (apply FILE).
 // It must never panic, every error must name the file, and a plan it
-// accepts must render (human, data, markdown, JSON) and save and read back.
+// accepts must render (human, markdown, JSON) and save and read back.
 // The seeds (below and testdata/fuzz/FuzzDecode) run with every go test;
 // fuzz with
 //
@@ -66,7 +66,6 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		Human(io.Discard, p, RenderOptions{Color: true})
-		HumanData(io.Discard, p, RenderOptions{})
 		Markdown(io.Discard, p)
 		_ = Touches(p)
 		_ = p.Summary()

@@ -15,51 +15,6 @@ import (
 	"github.com/colstate/colstate/internal/collection"
 )
 
-// Action is what a change does; its value is its own diff symbol.
-type Action rune
-
-// Action kinds (see DESIGN.md).
-const (
-	Create  Action = '+'
-	Update  Action = '~'
-	Replace Action = '±'
-	Delete  Action = '-'
-	Backup  Action = '⇩'
-	Restore Action = '⇧'
-	Merge   Action = '⇄'
-	Clear   Action = '∅'
-)
-
-// Symbol is the marker shown in front of a change.
-func (a Action) Symbol() string {
-	if a == Replace {
-		return "-/+"
-	}
-	return string(a)
-}
-
-func (a Action) String() string {
-	switch a {
-	case Create:
-		return "create"
-	case Update:
-		return "update"
-	case Replace:
-		return "replace"
-	case Delete:
-		return "delete"
-	case Backup:
-		return "backup"
-	case Restore:
-		return "restore"
-	case Merge:
-		return "merge"
-	case Clear:
-		return "clear"
-	}
-	return fmt.Sprintf("Action(%q)", rune(a))
-}
-
 // Change is one action on one collection.
 //
 //	Action   Before                After                 Fields
@@ -181,12 +136,6 @@ func (p *Plan) Count(a Action) int {
 	return n
 }
 
-// Summary is the one-line tally, e.g. "2 to create, 1 to update, 0 to replace, 0 to delete".
-func (p *Plan) Summary() string {
-	return fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete",
-		p.Count(Create), p.Count(Update), p.Count(Replace), p.Count(Delete))
-}
-
 // Desired is a collection as the configuration declares it, with its
 // lifecycle settings.
 type Desired struct {
@@ -205,14 +154,14 @@ type Desired struct {
 // content source and the live collection, computed by the caller.
 type ContentPlan struct {
 	From                string // source address, e.g. data.jsonl.items
-	Mode                string // merge, exact or seed
+	Mode                ContentMode
 	Add, Update, Delete int64
 	Examples            map[string][]string // a few ids by "add", "update", "delete"
 	// Skip, when set, says why nothing is planned (seed into a non-empty
 	// collection).
 	Skip string
-	// Reason, when set, is said with the change (a seed being completed).
-	Reason string
+	// Reason, when set, is said with the change (SeedCompletes).
+	Reason Reason
 }
 
 // DueSnapshot is a snapshot block whose snapshot is due.
@@ -221,7 +170,7 @@ type DueSnapshot struct {
 	Collections []string
 	Store       string
 	SchemaOnly  bool
-	Reason      string // "no snapshot yet", "newest is 30h old (max_age 24h)", "data changed"; "" when not due
+	Reason      Reason // NoSnapshotYet, SnapshotAged, SnapshotGone, DataChangedSince; "" when not due
 }
 
 // Input is what the differ compares.
@@ -387,7 +336,8 @@ func Diff(in Input) (*Plan, error) {
 			have := have
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), Reshape: true, DropProperties: removedProperties(fields)}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive),
+					Reshaping: Reshaping{Reshape: true, DropProperties: removedProperties(fields)}}
 				c.Data.DropVectors, c.Data.VectorFrom, c.Data.VectorFromIgnored = droppedVectors(have, want, d.VectorFrom)
 			}
 			p.Changes = append(p.Changes, c)
@@ -395,20 +345,24 @@ func Diff(in Input) (*Plan, error) {
 	}
 	for _, d := range in.Desired {
 		cp, ok := in.Content[d.Name]
-		if !ok || !targeted(d.Name) || cp.Skip != "" || (cp.Add == 0 && cp.Update == 0 && (cp.Mode != "exact" || cp.Delete == 0)) {
+		if !ok || !targeted(d.Name) || cp.Skip != "" || (cp.Add == 0 && cp.Update == 0 && (!cp.Mode.Deletes() || cp.Delete == 0)) {
 			continue
 		}
-		dc := &DataChange{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples, Objects: cp.Add + cp.Update, Reason: cp.Reason}
-		if cp.Mode != "exact" && len(cp.Examples["delete"]) > 0 {
+		if !cp.Mode.Valid() {
+			problems = append(problems, fmt.Sprintf("collection %s: content mode %q: use %s", d.Name, cp.Mode, joinModes()))
+			continue
+		}
+		dc := &DataChange{Content: Content{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples}, Objects: cp.Add + cp.Update, Reason: cp.Reason}
+		if !cp.Mode.Deletes() && len(cp.Examples["delete"]) > 0 {
 			// Only exact mode deletes: live objects absent from the source stay.
 			dc.Examples = maps.Clone(cp.Examples)
 			delete(dc.Examples, "delete")
 		}
-		if cp.Mode == "exact" {
+		if cp.Mode.Deletes() {
 			dc.Delete = cp.Delete
 			if cp.Delete > 0 && !d.NoBackupBeforeDestroy {
 				p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Backup, Data: &DataChange{
-					Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[d.Name], Reason: "before exact-mode deletes"}})
+					Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[d.Name], Reason: BeforeExactDeletes}})
 			}
 		}
 		p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Merge, Data: dc})
@@ -417,7 +371,7 @@ func Diff(in Input) (*Plan, error) {
 		if due.Reason == "" {
 			for _, c := range p.Changes {
 				if (c.Action == Merge || c.Action == Replace || c.Action == Create) && slices.Contains(due.Collections, c.Collection) {
-					due.Reason = fmt.Sprintf("data of %s changes in this apply", c.Collection)
+					due.Reason = DataChangesInApply(c.Collection)
 					break
 				}
 			}
@@ -470,7 +424,7 @@ func Diff(in Input) (*Plan, error) {
 					problems = append(problems, msg)
 					continue
 				}
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), Reason: "before delete"}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), Reason: BeforeDelete}
 			}
 			p.Changes = append(p.Changes, c)
 		} else {

@@ -342,7 +342,7 @@ func TestTenantsNotCountedAreNotEmpty(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	Human(&buf, p, RenderOptions{})
-	if !strings.Contains(buf.String(), "back up 5 objects + the objects of 1 inactive tenant, not counted") {
+	if !strings.Contains(buf.String(), "back up 5 objects + the objects of 1 inactive tenant (not counted") {
 		t.Fatalf("plan does not mention the inactive tenant:\n%s", buf.String())
 	}
 	_, err = Diff(Input{Desired: des(mt("field")), Live: set(mt("word")), Managed: set(mt("word")), NewID: func() string { return "s1" },

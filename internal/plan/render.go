@@ -27,22 +27,14 @@ const (
 	ansiBold   = "\x1b[1m"
 )
 
+// mark is an action's symbol in its colour.
+func (o RenderOptions) mark(a Action) string { return o.paint(a.info().color, a.Symbol()) }
+
 func (o RenderOptions) paint(color, s string) string {
 	if !o.Color || s == "" {
 		return s
 	}
 	return color + s + ansiReset
-}
-
-func actionColor(a Action) string {
-	switch a {
-	case Create, Restore, Backup:
-		return ansiGreen
-	case Update, Merge:
-		return ansiYellow
-	default:
-		return ansiRed
-	}
 }
 
 // ObjectCounts tallies the objects a plan adds, updates and deletes:
@@ -59,7 +51,7 @@ func (p *Plan) ObjectCounts() (add, update, del int64, ok bool) {
 		case c.Action == Merge && d.From != "":
 			ok = true
 			add, update = add+d.Add, update+d.Update
-			if d.Mode == "exact" {
+			if d.Mode.Deletes() {
 				del += d.Delete
 			}
 		case (c.Action == Clear || c.Action == Delete) && d.Objects > 0:
@@ -70,34 +62,29 @@ func (p *Plan) ObjectCounts() (add, update, del int64, ok bool) {
 	return add, update, del, ok
 }
 
-// summaryLine is the "Plan:" line: collections, and objects when the plan
-// adds, changes or deletes any, so that "0 to delete" never stands alone
-// while objects are deleted.
-func summaryLine(p *Plan) string {
-	s := p.Summary()
+// Summary is the plan's one-line tally, the same in every format: how
+// many changes of each action — create, update, replace and delete always
+// (unless the plan only moves data), backup, restore, merge and clear when
+// there are some — then the objects it adds, updates and deletes, when it
+// touches any, so that "0 to delete" never stands alone while objects are
+// deleted. E.g. "1 to create, 0 to update, 0 to replace, 0 to delete,
+// 1 to merge; objects: +500 to add, ~0 to update, -0 to delete".
+func (p *Plan) Summary() string {
+	dataOnly := len(p.Changes) > 0
+	for _, c := range p.Changes {
+		dataOnly = dataOnly && c.Action.IsData()
+	}
+	var parts []string
+	for _, a := range Actions {
+		if n := p.Count(a); (a.IsData() && n > 0) || (!a.IsData() && !dataOnly) {
+			parts = append(parts, fmt.Sprintf("%d %s", n, a.info().tally))
+		}
+	}
+	s := strings.Join(parts, ", ")
 	if add, upd, del, ok := p.ObjectCounts(); ok {
 		s += fmt.Sprintf("; objects: +%s to add, ~%s to update, -%s to delete", thousands(add), thousands(upd), thousands(del))
 	}
 	return s
-}
-
-// dataSummaryLine tallies the snapshots a plan takes, or "" when none.
-func dataSummaryLine(p *Plan) string {
-	if n := p.Count(Backup); n > 0 {
-		return "Data: " + plural(n, "backup", "backups") + "."
-	}
-	return ""
-}
-
-var actionPhrase = map[Action]string{
-	Create:  "will be created",
-	Update:  "will be updated in place",
-	Replace: "must be replaced",
-	Delete:  "will be deleted",
-	Backup:  "will be backed up",
-	Restore: "will be restored",
-	Merge:   "content will change",
-	Clear:   "will be cleared",
 }
 
 // Human writes the plan as a reviewer reads it in a terminal or CI log.
@@ -129,10 +116,7 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 	for _, name := range p.Forget {
 		fmt.Fprintf(w, "  collection %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
 	}
-	fmt.Fprintf(w, "Plan: %s.\n", summaryLine(p))
-	if line := dataSummaryLine(p); line != "" {
-		fmt.Fprintln(w, line)
-	}
+	fmt.Fprintf(w, "Plan: %s.\n", p.Summary())
 	writeUnmanaged(w, p)
 }
 
@@ -163,13 +147,13 @@ func writeInterrupted(w io.Writer, p *Plan) {
 }
 
 func writeChange(w io.Writer, c Change, o RenderOptions) {
-	sym := o.paint(actionColor(c.Action), c.Action.Symbol())
-	phrase := actionPhrase[c.Action]
-	if phrase == "" {
-		phrase = "will be changed (" + c.Action.String() + ")"
-	}
-	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), phrase, unmanagedSuffix(c))
+	sym := o.mark(c.Action)
+	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), c.Action.Verb(), unmanagedSuffix(c))
 	defer writeWarnings(w, c, o) // under the details, whichever case prints them
+	data := c.Data
+	if data == nil {
+		data = &DataChange{} // a data action read from a plan file without its data
+	}
 	if r := c.Resumes; r != nil {
 		var left []string
 		for _, s := range r.Steps {
@@ -191,10 +175,10 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			width = max(width, len("property."+p.Name))
 		}
 		for _, a := range attrs {
-			fmt.Fprintf(w, "      %s %-*s = %s\n", o.paint(ansiGreen, "+"), width, a.Path, collection.FormatValue(a.Value))
+			fmt.Fprintf(w, "      %s %-*s = %s\n", o.mark(Create), width, a.Path, collection.FormatValue(a.Value))
 		}
 		for _, p := range c.After.Properties {
-			fmt.Fprintf(w, "      %s %-*s = %s\n", o.paint(ansiGreen, "+"), width, "property."+p.Name, p.String())
+			fmt.Fprintf(w, "      %s %-*s = %s\n", o.mark(Create), width, "property."+p.Name, p.String())
 		}
 		if n := len(collection.Attributes(*c.After)) - len(attrs) - countGroupLeaves(*c.After); n > 0 {
 			fmt.Fprintf(w, "        (%d more settings at Weaviate's defaults)\n", n)
@@ -209,7 +193,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			}
 		}
 	case Delete:
-		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), objectsPhrase(c))
+		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.mark(Delete), objectsPhrase(c))
 		if d := c.Data; d != nil && d.Snapshot != "" {
 			fmt.Fprintf(w, "      %s first: backed up to snapshot %s in %s\n", Backup.Symbol(), d.Snapshot, d.Store)
 		}
@@ -250,30 +234,51 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 				fmt.Fprintf(w, "      %s is carried into vector %s of the restored objects (from_default)\n", src, target)
 			}
 		}
-	case Merge:
-		writeContent(w, c, o)
 	case Backup:
-		d := c.Data
-		what := objectCount(d)
+		d := data
+		what := "schema and " + objectCount(d)
 		if d.Objects < 0 {
-			what = "its objects as the changes above leave them"
+			what = "schema and its objects as the changes above leave them"
 		}
 		if d.SchemaOnly {
 			what = "schema only"
+		} else if d.NoVectors {
+			what += ", without vectors"
 		}
 		why := ""
 		if d.Reason != "" {
-			why = " — " + d.Reason
+			why = " — " + string(d.Reason)
 			if d.Policy != "" {
 				why = fmt.Sprintf(" — snapshot %q: %s", d.Policy, d.Reason)
 			}
 		}
-		fmt.Fprintf(w, "      %s to snapshot %s in %s%s\n", what, d.Snapshot, d.Store, why)
-	default:
-		if d := c.Data; d != nil {
-			writeData(w, d)
+		fmt.Fprintf(w, "      %s → snapshot %s in %s%s\n", what, d.Snapshot, d.Store, why)
+	case Restore:
+		d := data
+		fmt.Fprintf(w, "      from %s: %s\n", snapshotOf(c, d), objectCount(d))
+		if d.CreateSchema {
+			fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 		}
+	case Merge:
+		if data.From != "" {
+			writeContent(w, data, o)
+			break
+		}
+		fmt.Fprintf(w, "      from %s: %s upserted by UUID; identical objects are skipped,\n", snapshotOf(c, data), objectCount(data))
+		fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
+	case Clear:
+		fmt.Fprintf(w, "      %s are deleted; the schema stays\n", objectCount(data))
 	}
+}
+
+// snapshotOf names the snapshot a restore or merge reads, and the
+// collection inside it when that is another.
+func snapshotOf(c Change, d *DataChange) string {
+	s := "snapshot " + d.Snapshot
+	if c.SourceName() != c.Collection {
+		s += " (collection " + c.SourceName() + ")"
+	}
+	return s
 }
 
 // unmanagedSuffix marks the heading of a change to a collection colstate
@@ -292,12 +297,18 @@ func writeWarnings(w io.Writer, c Change, o RenderOptions) {
 	}
 }
 
-// objectCount renders a data change's object count, with the inactive
-// tenants whose objects it could not count.
+// objectCount renders a data change's object count, with its tenants and
+// the inactive tenants whose objects it could not count.
 func objectCount(d *DataChange) string {
 	s := plural64(d.Objects, "object", "objects")
+	switch {
+	case d.Inactive > 0 && d.Tenants > 0:
+		s += " in " + plural(d.Tenants-d.Inactive, "active tenant", "active tenants")
+	case d.Tenants > 0:
+		s += " in " + plural(d.Tenants, "tenant", "tenants")
+	}
 	if d.Inactive > 0 {
-		s += fmt.Sprintf(" + the objects of %s, not counted: each is activated in turn to be read, then set back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+		s += fmt.Sprintf(" + the objects of %s (not counted: each is activated in turn, then set back)", plural(d.Inactive, "inactive tenant", "inactive tenants"))
 	}
 	return s
 }
@@ -310,22 +321,17 @@ func objectsPhrase(c Change) string {
 }
 
 // writeContent shows a content change: counts and a few example ids.
-func writeContent(w io.Writer, c Change, o RenderOptions) {
-	d := c.Data
-	if d.From == "" { // a merge from a snapshot (colstate restore --mode=merge)
-		writeData(w, d)
-		return
-	}
-	counts := []string{o.paint(ansiGreen, "+"+thousands(d.Add)+" to add"), o.paint(ansiYellow, "~"+thousands(d.Update)+" to update")}
-	if d.Mode == "exact" {
-		counts = append(counts, o.paint(ansiRed, "-"+thousands(d.Delete)+" to delete"))
+func writeContent(w io.Writer, d *DataChange, o RenderOptions) {
+	counts := []string{o.paint(Create.info().color, "+"+thousands(d.Add)+" to add"), o.paint(Update.info().color, "~"+thousands(d.Update)+" to update")}
+	if d.Mode.Deletes() {
+		counts = append(counts, o.paint(Delete.info().color, "-"+thousands(d.Delete)+" to delete"))
 	}
 	fmt.Fprintf(w, "      content from %s (mode %s): %s\n", d.From, d.Mode, strings.Join(counts, ", "))
 	if d.Reason != "" {
 		fmt.Fprintf(w, "      %s\n", d.Reason)
 	}
 	for _, k := range []struct{ key, sym string }{{"add", "+"}, {"update", "~"}, {"delete", "-"}} {
-		if ids := d.Examples[k.key]; len(ids) > 0 && (k.key != "delete" || d.Mode == "exact") {
+		if ids := d.Examples[k.key]; len(ids) > 0 && (k.key != "delete" || d.Mode.Deletes()) {
 			fmt.Fprintf(w, "        e.g. %s %s\n", k.sym, strings.Join(ids, ", "))
 		}
 	}
@@ -367,21 +373,6 @@ func countGroupLeaves(c collection.Collection) int {
 	return n
 }
 
-func writeData(w io.Writer, d *DataChange) {
-	if d.Snapshot != "" {
-		fmt.Fprintf(w, "      snapshot: %s\n", d.Snapshot)
-	}
-	if d.Store != "" {
-		fmt.Fprintf(w, "      store:    %s\n", d.Store)
-	}
-	if d.SchemaOnly {
-		fmt.Fprintln(w, "      schema only (no objects)")
-	}
-	if d.NoVectors {
-		fmt.Fprintln(w, "      without vectors")
-	}
-}
-
 func writeUnmanaged(w io.Writer, p *Plan) {
 	if len(p.Unmanaged) > 0 {
 		fmt.Fprintf(w, "Not managed by colstate (left untouched): %s\n", strings.Join(p.Unmanaged, ", "))
@@ -408,18 +399,18 @@ func writeField(w io.Writer, o RenderOptions, f collection.FieldChange) {
 	}
 	switch {
 	case f.Before == nil:
-		fmt.Fprintf(w, "      %s %s = %s%s\n", o.paint(ansiGreen, "+"), f.Path, collection.FormatValue(f.After), note)
+		fmt.Fprintf(w, "      %s %s = %s%s\n", o.mark(Create), f.Path, collection.FormatValue(f.After), note)
 	case f.After == nil:
-		fmt.Fprintf(w, "      %s %s = %s%s\n", o.paint(ansiRed, "-"), f.Path, collection.FormatValue(f.Before), note)
+		fmt.Fprintf(w, "      %s %s = %s%s\n", o.mark(Delete), f.Path, collection.FormatValue(f.Before), note)
 	default:
 		bs, bok := f.Before.(string)
 		as, aok := f.After.(string)
 		if bok && aok && longText(bs, as) {
-			fmt.Fprintf(w, "      %s %s:%s\n", o.paint(ansiYellow, "~"), f.Path, note)
+			fmt.Fprintf(w, "      %s %s:%s\n", o.mark(Update), f.Path, note)
 			fmt.Fprintf(w, "          %s\n", wordDiff(bs, as, o))
 			return
 		}
-		fmt.Fprintf(w, "      %s %s = %s → %s%s\n", o.paint(ansiYellow, "~"), f.Path, collection.FormatValue(f.Before), collection.FormatValue(f.After), note)
+		fmt.Fprintf(w, "      %s %s = %s → %s%s\n", o.mark(Update), f.Path, collection.FormatValue(f.Before), collection.FormatValue(f.After), note)
 	}
 }
 
@@ -466,12 +457,9 @@ func Markdown(w io.Writer, p *Plan) {
 		fmt.Fprintln(w, "Weaviate matches the configuration.")
 		return
 	}
-	fmt.Fprintf(w, "#### colstate plan: %s\n\n", summaryLine(p))
+	fmt.Fprintf(w, "#### colstate plan: %s\n\n", p.Summary())
 	if in := p.Interrupted; in != nil {
 		fmt.Fprintf(w, "An interrupted apply is pending (journal `%s`): this plan settles it; see the full plan.\n\n", in.Journal)
-	}
-	if line := dataSummaryLine(p); line != "" {
-		fmt.Fprintf(w, "%s\n\n", line)
 	}
 	if len(p.Changes) > 0 {
 		fmt.Fprintln(w, "| | collection | action | details |")
@@ -536,7 +524,7 @@ func changeDetail(c Change) string {
 		}
 	case Backup:
 		if d := c.Data; d != nil && d.Reason != "" {
-			return "snapshot " + d.Snapshot + ": " + d.Reason
+			return "snapshot " + d.Snapshot + ": " + string(d.Reason)
 		}
 	}
 	if c.Data != nil && c.Data.Snapshot != "" {

@@ -139,7 +139,7 @@ func (ws *Workspace) objectSchema(ctx context.Context, d config.Declared, exists
 }
 
 func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.Declared, liveCols map[string]collection.Collection) (plan.ContentPlan, error) {
-	cp := plan.ContentPlan{From: d.Content.From, Mode: d.Content.Mode, Examples: map[string][]string{}}
+	cp := plan.ContentPlan{From: d.Content.From, Mode: plan.ContentMode(d.Content.Mode), Examples: map[string][]string{}}
 	if d.MultiTenancy.Enabled {
 		return cp, errors.New("content blocks on multi-tenant collections are not supported yet; use colstate restore per snapshot instead")
 	}
@@ -182,7 +182,7 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		switch {
 		case n > 0 && begun:
 			// A seed that was interrupted: apply completes it as a merge.
-			cp.Reason = fmt.Sprintf("completes the seed an interrupted apply began (the collection holds %d objects); identical objects are skipped", n)
+			cp.Reason = plan.SeedCompletes(n)
 		case n > 0:
 			cp.Skip = fmt.Sprintf("collection holds %d objects: seed loads only into an empty collection", n)
 			return cp, nil
@@ -209,12 +209,12 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 		rec := st.Newest(p.Name)
 		switch {
 		case rec == nil:
-			due.Reason = "no snapshot taken yet"
+			due.Reason = plan.NoSnapshotYet
 		case p.MaxAge > 0 && time.Since(rec.TakenAt) > p.MaxAge:
-			due.Reason = fmt.Sprintf("newest (%s) is %s old, max_age %s", rec.ID, roundAge(time.Since(rec.TakenAt)), p.MaxAge)
+			due.Reason = plan.SnapshotAged(rec.ID, roundAge(time.Since(rec.TakenAt)), p.MaxAge)
 		default:
 			if _, err := (&snapshot.Store{Dir: rec.Store}).Open(rec.ID); err != nil {
-				due.Reason = fmt.Sprintf("newest (%s) is gone from the store", rec.ID)
+				due.Reason = plan.SnapshotGone(rec.ID)
 				break
 			}
 			if p.SchemaOnly {
@@ -229,7 +229,7 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 					return nil, err
 				}
 				if was, ok := rec.Collections[name]; !ok || was != mark {
-					due.Reason = fmt.Sprintf("data of %s changed since %s", name, rec.ID)
+					due.Reason = plan.DataChangedSince(name, rec.ID)
 					break
 				}
 			}
