@@ -1,9 +1,12 @@
 package plan
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -56,6 +59,56 @@ type DataChange struct {
 	// turn and puts it back.
 	Inactive     int  `json:"inactive_tenants,omitempty"`
 	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+	// TenantStatus counts a multi-tenant collection's tenants by activity
+	// status ("HOT", "COLD", ...): the live ones for a backup, clear, replace
+	// or delete, the snapshot's for a restore or merge.
+	TenantStatus map[string]int `json:"tenant_status,omitempty"`
+}
+
+// TenantsByStatus renders tenant counts by activity status as the plan
+// shows them: "1,000 tenants: 120 HOT, 880 COLD" (HOT first, then COLD,
+// then any other status by name); "" when there are none.
+func TenantsByStatus(byStatus map[string]int) string {
+	total := 0
+	for _, n := range byStatus {
+		total += n
+	}
+	if total == 0 {
+		return ""
+	}
+	statuses := slices.SortedFunc(maps.Keys(byStatus), func(a, b string) int {
+		rank := func(s string) int {
+			switch s {
+			case "HOT":
+				return 0
+			case "COLD":
+				return 1
+			}
+			return 2
+		}
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, st := range statuses {
+		if byStatus[st] > 0 {
+			parts = append(parts, thousands(int64(byStatus[st]))+" "+st)
+		}
+	}
+	return plural64(int64(total), "tenant", "tenants") + ": " + strings.Join(parts, ", ")
+}
+
+// writeTenants prints a data change's tenants by status on a line of its
+// own, followed by tail, when the collection is multi-tenant.
+func writeTenants(w io.Writer, d *DataChange, tail string) {
+	if d == nil {
+		return
+	}
+	if s := TenantsByStatus(d.TenantStatus); s != "" {
+		fmt.Fprintf(w, "      %s%s\n", s, tail)
+	}
 }
 
 // MarshalJSON writes a content change (one with From) with all its counts,
@@ -137,6 +190,9 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 			}
 			fmt.Fprintf(w, "  %s collection %s will be backed up%s\n", sym, name, note)
 			fmt.Fprintf(w, "      %s → snapshot %s in %s\n", what, d.Snapshot, d.Store)
+			if !d.SchemaOnly {
+				writeTenants(w, d, "")
+			}
 		case Restore:
 			fmt.Fprintf(w, "  %s collection %s will be restored%s\n", sym, name, note)
 			from := d.Snapshot
@@ -147,13 +203,16 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 			if d.CreateSchema {
 				fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 			}
+			writeTenants(w, d, " in the snapshot; each gets that status back")
 		case Merge:
 			fmt.Fprintf(w, "  %s collection %s will be merged into%s\n", sym, name, note)
 			fmt.Fprintf(w, "      from snapshot %s: %d objects%s upserted by UUID; identical objects are skipped,\n", d.Snapshot, d.Objects, tenants)
 			fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
+			writeTenants(w, d, " in the snapshot; tenants it creates get that status, the others keep theirs")
 		case Clear:
 			fmt.Fprintf(w, "  %s collection %s will be cleared%s\n", sym, name, note)
 			fmt.Fprintf(w, "      %d objects%s are deleted; the schema stays\n", d.Objects, tenants)
+			writeTenants(w, d, "; each keeps its status")
 		default:
 			fmt.Fprintf(w, "  %s collection %s: %s%s\n", sym, name, c.Action, note)
 		}

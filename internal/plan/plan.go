@@ -259,6 +259,9 @@ type Input struct {
 type TenantStatus struct {
 	Inactive  []string
 	Offloaded []string
+	// ByStatus counts every tenant by activity status, for the plan to
+	// show ("1,000 tenants: 120 HOT, 880 COLD").
+	ByStatus map[string]int
 }
 
 // mayHoldData reports whether the collection may hold objects: counted
@@ -387,7 +390,7 @@ func Diff(in Input) (*Plan, error) {
 			have := have
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), Reshape: true, DropProperties: removedProperties(fields)}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), TenantStatus: in.Tenants[want.Name].ByStatus, Reshape: true, DropProperties: removedProperties(fields)}
 				c.Data.DropVectors, c.Data.VectorFrom, c.Data.VectorFromIgnored = droppedVectors(have, want, d.VectorFrom)
 			}
 			p.Changes = append(p.Changes, c)
@@ -451,7 +454,7 @@ func Diff(in Input) (*Plan, error) {
 				}
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Policy: due.Policy, Reason: due.Reason}})
 		}
 	}
 	noBackup := map[string]bool{}
@@ -470,7 +473,7 @@ func Diff(in Input) (*Plan, error) {
 					problems = append(problems, msg)
 					continue
 				}
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), Reason: "before delete"}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Reason: "before delete"}
 			}
 			p.Changes = append(p.Changes, c)
 		} else {

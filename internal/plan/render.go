@@ -210,6 +210,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		}
 	case Delete:
 		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.paint(ansiRed, "-"), objectsPhrase(c))
+		writeTenants(w, c.Data, "")
 		if d := c.Data; d != nil && d.Snapshot != "" {
 			fmt.Fprintf(w, "      %s first: backed up to snapshot %s in %s\n", Backup.Symbol(), d.Snapshot, d.Store)
 		}
@@ -220,6 +221,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if d := c.Data; c.Action == Replace && d != nil {
 			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
 				Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			writeTenants(w, d, "; each gets its status back")
 			for _, p := range d.DropProperties {
 				if undeclared(c, "property."+p) {
 					fmt.Fprintf(w, "      property %s exists in Weaviate but not in the configuration (added outside colstate, e.g. by auto-schema): the replace drops it and its values (they stay in the snapshot); declare it to keep it\n", p)
@@ -269,6 +271,9 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			}
 		}
 		fmt.Fprintf(w, "      %s to snapshot %s in %s%s\n", what, d.Snapshot, d.Store, why)
+		if !d.SchemaOnly {
+			writeTenants(w, d, "")
+		}
 	default:
 		if d := c.Data; d != nil {
 			writeData(w, d)
