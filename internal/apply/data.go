@@ -242,7 +242,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		if c.Data.SchemaOnly {
 			continue
 		}
-		if err := d.refuseOffloaded(ctx, c.Collection); err != nil {
+		if err := d.refuseOffloaded(ctx, c.Collection, c.Data.SkipTenants); err != nil {
 			return nil, err
 		}
 	}
@@ -284,6 +284,10 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		ts, err := d.Client.Tenants(ctx, name)
 		if err != nil {
 			return err
+		}
+		ts, skipped := withoutSkipped(ts, dc.SkipTenants)
+		if len(skipped) > 0 {
+			fmt.Fprintf(d.Out, "backup %s: left out %s (--skip-offloaded): %s.\n", name, plural(len(skipped), "offloaded tenant", "offloaded tenants"), strings.Join(skipped, ", "))
 		}
 		tenants = ts
 		for _, t := range ts {
@@ -356,7 +360,7 @@ func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live
 
 // refuseOffloaded names the offloaded tenants of a collection, which
 // colstate cannot read.
-func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
+func (d *Data) refuseOffloaded(ctx context.Context, name string, skip []string) error {
 	cl, err := d.Client.Class(ctx, name)
 	if err != nil || !live.SchemaOf(cl).MultiTenant {
 		return nil // backupCollection reports a missing collection
@@ -365,6 +369,7 @@ func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	ts, _ = withoutSkipped(ts, skip)
 	if off := live.OffloadedTenants(ts); len(off) > 0 {
 		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) and run the command again; nothing was written", name, strings.Join(off, ", "))
 	}

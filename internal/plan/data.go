@@ -63,6 +63,9 @@ type DataChange struct {
 	// status ("HOT", "COLD", ...): the live ones for a backup, clear, replace
 	// or delete, the snapshot's for a restore or merge.
 	TenantStatus map[string]int `json:"tenant_status,omitempty"`
+	// SkipTenants names the offloaded (FROZEN) tenants a backup leaves out
+	// (backup --skip-offloaded): colstate cannot read them.
+	SkipTenants []string `json:"skipped_tenants,omitempty"`
 }
 
 // TenantsByStatus renders tenant counts by activity status as the plan
@@ -193,6 +196,10 @@ func HumanData(w io.Writer, p *Plan, o RenderOptions) {
 			if !d.SchemaOnly {
 				writeTenants(w, d, "")
 			}
+			if len(d.SkipTenants) > 0 {
+				fmt.Fprintf(w, "      left out (--skip-offloaded): %s, which colstate cannot read: %s\n",
+					plural(len(d.SkipTenants), "offloaded (FROZEN) tenant", "offloaded (FROZEN) tenants"), strings.Join(d.SkipTenants, ", "))
+			}
 		case Restore:
 			fmt.Fprintf(w, "  %s collection %s will be restored%s\n", sym, name, note)
 			from := d.Snapshot
@@ -237,6 +244,9 @@ func Touches(p *Plan) []string {
 			s = fmt.Sprintf("read %d objects of %s; write snapshot %s under %s", d.Objects, c.Collection, d.Snapshot, d.Store)
 			if d.Inactive > 0 {
 				s += fmt.Sprintf("; activate %s one at a time to read them, then set each back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+			}
+			if len(d.SkipTenants) > 0 {
+				s += "; leave out the offloaded tenants " + strings.Join(d.SkipTenants, ", ")
 			}
 			if d.SchemaOnly {
 				s = fmt.Sprintf("read the schema of %s; write snapshot %s under %s", c.Collection, d.Snapshot, d.Store)

@@ -66,6 +66,9 @@ type BackupOptions struct {
 	ID         string // snapshot id; a fresh one when empty
 	SchemaOnly bool
 	NoVectors  bool
+	// SkipOffloaded leaves offloaded (FROZEN) tenants out of the snapshot
+	// instead of refusing the backup; the plan and the output name them.
+	SkipOffloaded bool
 }
 
 // BackupPlan plans one snapshot of the named collections, or of every
@@ -88,13 +91,19 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 		if err != nil {
 			return nil, err
 		}
-		if !o.SchemaOnly {
+		var skip []string
+		switch {
+		case o.SchemaOnly:
+		case o.SkipOffloaded:
+			skip = sz.offloaded
+		default:
 			if err := refuseOffloaded(name, sz); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w, or back up the other tenants without them: colstate backup --skip-offloaded", err)
 			}
 		}
 		p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
 			Store: store, Snapshot: id, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive), TenantStatus: sz.byStatus,
+			SkipTenants: skip,
 		}})
 	}
 	return p, nil
