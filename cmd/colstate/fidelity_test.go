@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,6 +34,8 @@ func TestFidelityScripts(t *testing.T) {
 //	                              print every difference otherwise
 //	wv tenants NAME T:STATUS...   create tenants with these activity statuses (HOT, COLD), one object each
 //	wv tenantsare NAME T:STATUS... succeed when NAME has exactly these tenants with these statuses
+//	wv manytenants NAME N HOT      N tenants t0000.. (the first HOT of them HOT, the others COLD), one object each
+//	wv manytenantsare NAME N HOT   succeed when NAME has exactly those tenants with those statuses
 func wvFidelityCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
 	content := wvContentCmd(url, grpcAddr)
 	return func(ts *testscript.TestScript, neg bool, args []string) {
@@ -41,6 +44,21 @@ func wvFidelityCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg boo
 		}
 		ctx := context.Background()
 		var opErr error
+		if (args[0] == "manytenants" || args[0] == "manytenantsare") && len(args) == 4 {
+			n, err := strconv.Atoi(args[2])
+			ts.Check(err)
+			hot, err := strconv.Atoi(args[3])
+			ts.Check(err)
+			spec := []string{"tenants" + strings.TrimPrefix(args[0], "manytenants"), args[1]}
+			for i := range n {
+				st := "COLD"
+				if i < hot {
+					st = "HOT"
+				}
+				spec = append(spec, fmt.Sprintf("t%04d:%s", i, st))
+			}
+			args = spec
+		}
 		switch args[0] {
 		case "sameclass":
 			if len(args) != 3 {
@@ -117,8 +135,10 @@ func wvFidelityCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg boo
 					update = append(update, map[string]any{"name": n, "activityStatus": want[n]})
 				}
 			}
-			if len(update) > 0 {
-				ts.Check(restCall(ctx, url, http.MethodPut, path, update, nil))
+			for len(update) > 0 { // Weaviate updates at most 100 tenants a request
+				batch := update[:min(len(update), 100)]
+				update = update[len(batch):]
+				ts.Check(restCall(ctx, url, http.MethodPut, path, batch, nil))
 			}
 		default:
 			content(ts, neg, args)
