@@ -38,6 +38,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.BoolFlag{Name: "schema-only", Usage: "keep only the schema (and tenants), no objects"},
 				&cli.BoolFlag{Name: "no-vectors", Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
+				&cli.BoolFlag{Name: "skip-offloaded", Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
 				storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag,
 			},
 			Action: backupCmd,
@@ -150,6 +151,7 @@ func backupCmd(c *cli.Context) error {
 	}
 	p, err := ws.BackupPlan(c.Context, st, c.Args().Slice(), workspace.BackupOptions{
 		Store: c.String("store"), ID: c.String("id"), SchemaOnly: c.Bool("schema-only"), NoVectors: c.Bool("no-vectors"),
+		SkipOffloaded: c.Bool("skip-offloaded"),
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		if c.Data.SchemaOnly {
 			continue
 		}
-		if err := d.refuseOffloaded(ctx, c.Collection); err != nil {
+		if err := d.refuseOffloaded(ctx, c.Collection, c.Data.SkipTenants); err != nil {
 			return nil, err
 		}
 	}
@@ -70,6 +70,11 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	}
 	var snapTenants []snapshot.Tenant
 	if s.MultiTenant {
+		var skipped []string
+		tenants, skipped = withoutSkipped(tenants, dc.SkipTenants)
+		if len(skipped) > 0 {
+			fmt.Fprintf(d.Out, "backup %s: left out %s (--skip-offloaded): %s.\n", name, plural(len(skipped), "offloaded tenant", "offloaded tenants"), strings.Join(skipped, ", "))
+		}
 		for _, t := range tenants {
 			snapTenants = append(snapTenants, snapshot.Tenant{Name: t.Name, ActivityStatus: t.ActivityStatus})
 		}
@@ -101,7 +106,7 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 
 // refuseOffloaded names the offloaded tenants of a collection, which
 // colstate cannot read.
-func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
+func (d *Data) refuseOffloaded(ctx context.Context, name string, skip []string) error {
 	cl, err := d.Client.Class(ctx, name)
 	if err != nil || !live.SchemaOf(cl).MultiTenant {
 		return nil // backupCollection reports a missing collection
@@ -110,6 +115,7 @@ func (d *Data) refuseOffloaded(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	ts, _ = withoutSkipped(ts, skip)
 	if off := live.OffloadedTenants(ts); len(off) > 0 {
 		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) and run the command again; nothing was written", name, strings.Join(off, ", "))
 	}

@@ -242,8 +242,12 @@ func RangeFilterable(dataType string) bool {
 	return dataType == "int" || dataType == "number" || dataType == "date"
 }
 
-// Normalize fills every unset setting with Weaviate's default and puts
-// properties and vectors in a stable order, so equal collections compare equal.
+// Normalize fills every unset setting with Weaviate's default and puts named
+// vectors in a stable order (Weaviate holds them in a map), so equal
+// collections compare equal. Properties and nested properties keep their
+// order: Weaviate holds them in a list, in the order they were declared,
+// and colstate creates a collection in the order it declares them (the
+// differ matches properties by name, so an order alone is never a change).
 func Normalize(c *Collection) {
 	if len(c.Vectors) == 0 && c.VectorIndex == nil {
 		c.VectorIndex = &VectorIndex{}
@@ -323,7 +327,6 @@ func normalizeProperties(props []Property) {
 		}
 		normalizeProperties(p.Nested)
 	}
-	sort.SliceStable(props, func(i, j int) bool { return props[i].Name < props[j].Name })
 }
 
 func normalizeIndex(vi *VectorIndex) {
@@ -459,9 +462,27 @@ func NormalizeJSON(m map[string]any) map[string]any {
 }
 
 // Fingerprint is a short digest of a normalised collection's settings: equal
-// collections have equal fingerprints.
+// collections have equal fingerprints. Property order does not count, as it
+// does not for the differ: properties are hashed sorted by name (which also
+// keeps the fingerprints of saved plans and journals made before colstate
+// kept the order).
 func Fingerprint(c Collection) string {
+	c.Properties = sortedProperties(c.Properties)
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
+}
+
+// sortedProperties returns a copy of props sorted by name, nested
+// properties too.
+func sortedProperties(props []Property) []Property {
+	if props == nil {
+		return nil
+	}
+	out := slices.Clone(props)
+	for i := range out {
+		out[i].Nested = sortedProperties(out[i].Nested)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

@@ -78,11 +78,12 @@ func TestNormalizeFillsDefaults(t *testing.T) {
 	if c.Vectorizer != "none" || c.VectorIndex.Type != "hnsw" || c.VectorIndex.Distance != "cosine" || c.VectorIndex.EF != -1 || c.Replication.Factor != 1 {
 		t.Fatalf("defaults not filled: %+v", c)
 	}
-	if c.Properties[0].Name != "a" || c.Properties[0].Tokenization != "word" {
-		t.Fatalf("text property not normalised: %+v", c.Properties[0])
+	// Properties keep their declared order (Weaviate holds them in order).
+	if c.Properties[1].Name != "a" || c.Properties[1].Tokenization != "word" {
+		t.Fatalf("text property not normalised: %+v", c.Properties[1])
 	}
-	if c.Properties[1].Tokenization != "" || c.Properties[1].IndexSearchable {
-		t.Fatalf("int property keeps text settings: %+v", c.Properties[1])
+	if c.Properties[0].Name != "b" || c.Properties[0].Tokenization != "" || c.Properties[0].IndexSearchable {
+		t.Fatalf("int property keeps text settings: %+v", c.Properties[0])
 	}
 	flat := Collection{Name: "F", VectorIndex: &VectorIndex{Type: "flat", EF: 10}}
 	Normalize(&flat)
@@ -182,5 +183,45 @@ func TestPQCodebookSettingsForceReplace(t *testing.T) {
 				t.Fatalf("NeedsReplace = %v, want %v (%+v)", NeedsReplace(got), tt.wantReplace, got)
 			}
 		})
+	}
+}
+
+// Weaviate holds properties and nested properties in a list, in the order
+// they were created, and cannot reorder them: Normalize keeps that order,
+// and a pure reorder is not a change — neither in place nor a replace —
+// and leaves the fingerprint alone.
+func TestPropertyOrderKeptAndReorderIsNoChange(t *testing.T) {
+	meta := func(names ...string) Property {
+		p := NewProperty("meta", "object")
+		for _, n := range names {
+			p.Nested = append(p.Nested, NewProperty(n, "text"))
+		}
+		return p
+	}
+	declared := Collection{Name: "A", Properties: []Property{NewProperty("zeta", "int"), meta("source", "rank", "inner"), NewProperty("alpha", "text")}}
+	Normalize(&declared)
+	var top, nested []string
+	for _, p := range declared.Properties {
+		top = append(top, p.Name)
+	}
+	for _, p := range declared.Properties[1].Nested {
+		nested = append(nested, p.Name)
+	}
+	if got := strings.Join(top, ","); got != "zeta,meta,alpha" {
+		t.Errorf("top-level order %s, want zeta,meta,alpha", got)
+	}
+	if got := strings.Join(nested, ","); got != "source,rank,inner" {
+		t.Errorf("nested order %s, want source,rank,inner", got)
+	}
+	reordered := Collection{Name: "A", Properties: []Property{NewProperty("alpha", "text"), meta("inner", "source", "rank"), NewProperty("zeta", "int")}}
+	Normalize(&reordered)
+	if d := Diff(declared, reordered); len(d) != 0 {
+		t.Errorf("a pure reorder is a change: %v", d)
+	}
+	if Fingerprint(declared) != Fingerprint(reordered) {
+		t.Errorf("a pure reorder changes the fingerprint")
+	}
+	if declared.Properties[0].Name != "zeta" || declared.Properties[1].Nested[0].Name != "source" {
+		t.Errorf("Fingerprint reordered the collection it was given: %+v", declared.Properties)
 	}
 }

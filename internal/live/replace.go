@@ -103,26 +103,26 @@ func mergeVectorConfigs(have, want map[string]any) map[string]any {
 	return out
 }
 
-// mergeProperties keeps the properties of want, in have's order (new ones
-// last), each merged over its old self.
+// mergeProperties keeps the properties of want, in want's order (the
+// declared one: the collection is created anew, so it takes the order the
+// configuration gives, as a create does), each merged over its old self.
 func mergeProperties(have, want []any) []any {
 	byName := map[string]map[string]any{}
-	for _, w := range want {
-		if m := objOf(w); m != nil {
+	for _, h := range have {
+		if m := objOf(h); m != nil {
 			byName[str(m["name"])] = m
 		}
 	}
 	out := make([]any, 0, len(want))
-	seen := map[string]bool{}
-	for _, h := range have {
-		hm := objOf(h)
-		w, ok := byName[str(hm["name"])]
-		if !ok {
-			continue // removed
+	for _, w := range want {
+		wm := objOf(w)
+		hm, ok := byName[str(wm["name"])]
+		if wm == nil || !ok {
+			out = append(out, w) // added
+			continue
 		}
-		seen[str(hm["name"])] = true
 		p := copyMap(hm)
-		for k, v := range w {
+		for k, v := range wm {
 			if k == "nestedProperties" {
 				p[k] = mergeProperties(listOf(hm[k]), listOf(v))
 				continue
@@ -130,16 +130,11 @@ func mergeProperties(have, want []any) []any {
 			p[k] = mergeValue(p[k], v)
 		}
 		for _, k := range []string{"tokenization", "nestedProperties"} {
-			if _, ok := w[k]; !ok {
+			if _, ok := wm[k]; !ok {
 				delete(p, k) // not for the new data type
 			}
 		}
 		out = append(out, p)
-	}
-	for _, w := range want {
-		if m := objOf(w); m != nil && !seen[str(m["name"])] {
-			out = append(out, w)
-		}
 	}
 	return out
 }

@@ -2,7 +2,10 @@ package live
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/colstate/colstate/internal/collection"
 )
 
 // TestForReplace: the body of a replace is the old class JSON with only
@@ -25,8 +28,8 @@ func TestForReplace(t *testing.T) {
 	}
 	col := FromClass(base)
 	col.VectorIndex.Distance = "dot"
-	col.Properties[1].Tokenization = "field" // sorted: gone, title
-	col.Properties = col.Properties[1:]
+	col.Properties[0].Tokenization = "field" // in Weaviate's order: title, gone
+	col.Properties = col.Properties[:1]
 	out := ForReplace(base, col)
 	b, _ := json.Marshal(out)
 	var got map[string]any
@@ -54,6 +57,46 @@ func TestForReplace(t *testing.T) {
 	vic = ForReplace(base, col)["vectorIndexConfig"].(map[string]any)
 	if vic["pq"].(map[string]any)["enabled"] != false {
 		t.Errorf("pq %v stays enabled", vic["pq"])
+	}
+}
+
+// TestForReplaceTakesDeclaredOrder: a replace creates the collection anew,
+// so its properties and nested properties take the declared order, as a
+// create does, each still merged over its old self.
+func TestForReplaceTakesDeclaredOrder(t *testing.T) {
+	var base Class
+	if err := json.Unmarshal([]byte(`{
+		"class": "C", "vectorizer": "none", "vectorIndexType": "hnsw",
+		"properties": [
+			{"name": "a", "dataType": ["text"], "moduleConfig": {"none": {"skip": true}}},
+			{"name": "meta", "dataType": ["object"], "nestedProperties": [
+				{"name": "x", "dataType": ["int"]}, {"name": "y", "dataType": ["int"]}]},
+			{"name": "b", "dataType": ["int"]}
+		]
+	}`), &base); err != nil {
+		t.Fatal(err)
+	}
+	col := FromClass(base)
+	p := col.Properties
+	p[1].Nested[0], p[1].Nested[1] = p[1].Nested[1], p[1].Nested[0]
+	col.Properties = []collection.Property{p[2], p[1], p[0], collection.NewProperty("c", "int")}
+	var got []string
+	var nested []string
+	for _, p := range ForReplace(base, col)["properties"].([]any) {
+		pm := p.(map[string]any)
+		got = append(got, pm["name"].(string))
+		if pm["name"] == "a" && pm["moduleConfig"] == nil {
+			t.Errorf("property a lost its moduleConfig: %v", pm)
+		}
+		for _, n := range listOf(pm["nestedProperties"]) {
+			nested = append(nested, n.(map[string]any)["name"].(string))
+		}
+	}
+	if g := strings.Join(got, ","); g != "b,meta,a,c" {
+		t.Errorf("properties in order %s, want b,meta,a,c", g)
+	}
+	if g := strings.Join(nested, ","); g != "y,x" {
+		t.Errorf("nested properties in order %s, want y,x", g)
 	}
 }
 

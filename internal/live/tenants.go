@@ -56,14 +56,24 @@ func (c *Client) CreateTenants(ctx context.Context, collection string, tenants [
 	})
 }
 
-// UpdateTenants sets the activity status of existing tenants.
+// maxTenantUpdate is how many tenants Weaviate updates in one request
+// (usecases/schema/tenant.go: more are refused).
+const maxTenantUpdate = 100
+
+// UpdateTenants sets the activity status of existing tenants, at most
+// maxTenantUpdate a request.
 func (c *Client) UpdateTenants(ctx context.Context, collection string, tenants []Tenant) error {
-	if len(tenants) == 0 {
-		return nil
+	for len(tenants) > 0 {
+		batch := tenants[:min(len(tenants), maxTenantUpdate)]
+		tenants = tenants[len(batch):]
+		err := c.retry(ctx, "update tenants of "+collection, func() error {
+			return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(collection)+"/tenants", batch, nil)
+		})
+		if err != nil {
+			return err
+		}
 	}
-	return c.retry(ctx, "update tenants of "+collection, func() error {
-		return c.do(ctx, http.MethodPut, "/v1/schema/"+url.PathEscape(collection)+"/tenants", tenants, nil)
-	})
+	return nil
 }
 
 // Count returns how many objects a collection (or one tenant of it) holds.

@@ -1,8 +1,12 @@
 package plan
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +46,13 @@ type DataChange struct {
 	// turn and puts it back.
 	Inactive     int  `json:"inactive_tenants,omitempty"`
 	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+	// TenantStatus counts a multi-tenant collection's tenants by activity
+	// status ("HOT", "COLD", ...): the live ones for a backup, clear, replace
+	// or delete, the snapshot's for a restore or merge.
+	TenantStatus map[string]int `json:"tenant_status,omitempty"`
+	// SkipTenants names the offloaded (FROZEN) tenants a backup leaves out
+	// (backup --skip-offloaded): colstate cannot read them.
+	SkipTenants []string `json:"skipped_tenants,omitempty"`
 }
 
 // Reshaping is how a replace fits the objects it backed up to the schema
@@ -71,6 +82,52 @@ type Content struct {
 	Update   int64               `json:"update,omitempty"`
 	Delete   int64               `json:"delete,omitempty"`   // only in exact mode
 	Examples map[string][]string `json:"examples,omitempty"` // a few ids by "add", "update", "delete"
+}
+
+// TenantsByStatus renders tenant counts by activity status as the plan
+// shows them: "1,000 tenants: 120 HOT, 880 COLD" (HOT first, then COLD,
+// then any other status by name); "" when there are none.
+func TenantsByStatus(byStatus map[string]int) string {
+	total := 0
+	for _, n := range byStatus {
+		total += n
+	}
+	if total == 0 {
+		return ""
+	}
+	statuses := slices.SortedFunc(maps.Keys(byStatus), func(a, b string) int {
+		rank := func(s string) int {
+			switch s {
+			case "HOT":
+				return 0
+			case "COLD":
+				return 1
+			}
+			return 2
+		}
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, st := range statuses {
+		if byStatus[st] > 0 {
+			parts = append(parts, thousands(int64(byStatus[st]))+" "+st)
+		}
+	}
+	return plural64(int64(total), "tenant", "tenants") + ": " + strings.Join(parts, ", ")
+}
+
+// writeTenants prints a data change's tenants by status on a line of its
+// own, followed by tail, when the collection is multi-tenant.
+func writeTenants(w io.Writer, d *DataChange, tail string) {
+	if d == nil {
+		return
+	}
+	if s := TenantsByStatus(d.TenantStatus); s != "" {
+		fmt.Fprintf(w, "      %s%s\n", s, tail)
+	}
 }
 
 // MarshalJSON writes a content change (one with From) with all its counts,
@@ -117,6 +174,9 @@ func Touches(p *Plan) []string {
 			s = fmt.Sprintf("read %d objects of %s; write snapshot %s under %s", d.Objects, c.Collection, d.Snapshot, d.Store)
 			if d.Inactive > 0 {
 				s += fmt.Sprintf("; activate %s one at a time to read them, then set each back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+			}
+			if len(d.SkipTenants) > 0 {
+				s += "; leave out the offloaded tenants " + strings.Join(d.SkipTenants, ", ")
 			}
 			if d.SchemaOnly {
 				s = fmt.Sprintf("read the schema of %s; write snapshot %s under %s", c.Collection, d.Snapshot, d.Store)

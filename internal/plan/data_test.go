@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/colstate/colstate/internal/collection"
 )
 
 // A data command's plan renders with the same renderer as colstate plan.
@@ -135,5 +137,56 @@ func TestMergeModeListsNoDeletes(t *testing.T) {
 	}
 	if out := js.String(); !strings.Contains(out, `"delete": []`) || !strings.Contains(out, `"delete": 0`) || strings.Contains(out, `"x"`) {
 		t.Errorf("merge-mode JSON lists deletes:\n%s", out)
+	}
+}
+
+// The plan shows a multi-tenant collection's tenants by status for every
+// change that moves its data, in the human plan and in JSON.
+func TestTenantsByStatus(t *testing.T) {
+	for _, tt := range []struct {
+		in   map[string]int
+		want string
+	}{
+		{nil, ""},
+		{map[string]int{"COLD": 880, "HOT": 120}, "1,000 tenants: 120 HOT, 880 COLD"},
+		{map[string]int{"HOT": 1}, "1 tenant: 1 HOT"},
+		{map[string]int{"FROZEN": 2, "COLD": 1, "HOT": 0, "FREEZING": 1}, "4 tenants: 1 COLD, 1 FREEZING, 2 FROZEN"},
+	} {
+		if got := TenantsByStatus(tt.in); got != tt.want {
+			t.Errorf("TenantsByStatus(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	st := map[string]int{"HOT": 120, "COLD": 880}
+	p := &Plan{Changes: []Change{
+		{Collection: "A", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "s1", Objects: 1200, Tenants: 1000, Inactive: 880, TenantStatus: st}},
+		{Collection: "A", Action: Clear, Data: &DataChange{Objects: 1200, Tenants: 1000, Inactive: 880, TenantStatus: st}},
+		{Collection: "B", Action: Restore, Data: &DataChange{Store: "st", Snapshot: "s1", Source: "A", Objects: 10000, Tenants: 1000, TenantStatus: st}},
+	}}
+	var b bytes.Buffer
+	Human(&b, p, RenderOptions{})
+	out := b.String()
+	for _, want := range []string{
+		"→ snapshot s1 in st\n      1,000 tenants: 120 HOT, 880 COLD\n",
+		"are deleted; the schema stays\n      1,000 tenants: 120 HOT, 880 COLD; each keeps its status\n",
+		"10,000 objects in 1,000 tenants\n      1,000 tenants: 120 HOT, 880 COLD in the snapshot; each gets that status back\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Human lacks %q:\n%s", want, out)
+		}
+	}
+	rp := &Plan{Changes: []Change{{Collection: "A", Action: Replace,
+		Fields: []collection.FieldChange{{Path: "property.t.tokenization", Before: "word", After: "field", Replace: true}},
+		Data:   &DataChange{Store: "st", Snapshot: "s2", Objects: 1200, Inactive: 880, TenantStatus: st, Reshaping: Reshaping{Reshape: true}}}}}
+	b.Reset()
+	Human(&b, rp, RenderOptions{})
+	if want := "restore the objects\n      1,000 tenants: 120 HOT, 880 COLD; each gets its status back\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("replace lacks %q:\n%s", want, b.String())
+	}
+	j, err := json.Marshal(p.Changes[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(j), `"tenant_status":{"COLD":880,"HOT":120}`) {
+		t.Errorf("JSON lacks tenant_status: %s", j)
 	}
 }

@@ -208,6 +208,9 @@ type Input struct {
 type TenantStatus struct {
 	Inactive  []string
 	Offloaded []string
+	// ByStatus counts every tenant by activity status, for the plan to
+	// show ("1,000 tenants: 120 HOT, 880 COLD").
+	ByStatus map[string]int
 }
 
 // mayHoldData reports whether the collection may hold objects: counted
@@ -336,7 +339,7 @@ func Diff(in Input) (*Plan, error) {
 			have := have
 			c := Change{Collection: want.Name, Action: action, Before: &have, After: &want, Fields: fields}
 			if action == Replace {
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive),
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), TenantStatus: in.Tenants[want.Name].ByStatus,
 					Reshaping: Reshaping{Reshape: true, DropProperties: removedProperties(fields)}}
 				c.Data.DropVectors, c.Data.VectorFrom, c.Data.VectorFromIgnored = droppedVectors(have, want, d.VectorFrom)
 			}
@@ -405,7 +408,7 @@ func Diff(in Input) (*Plan, error) {
 				}
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Policy: due.Policy, Reason: due.Reason}})
 		}
 	}
 	noBackup := map[string]bool{}
@@ -424,7 +427,7 @@ func Diff(in Input) (*Plan, error) {
 					problems = append(problems, msg)
 					continue
 				}
-				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), Reason: BeforeDelete}
+				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[name], Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Reason: BeforeDelete}
 			}
 			p.Changes = append(p.Changes, c)
 		} else {

@@ -194,6 +194,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		}
 	case Delete:
 		fmt.Fprintf(w, "      %s every object in the collection is deleted with it (%s)\n", o.mark(Delete), objectsPhrase(c))
+		writeTenants(w, c.Data, "")
 		if d := c.Data; d != nil && d.Snapshot != "" {
 			fmt.Fprintf(w, "      %s first: backed up to snapshot %s in %s\n", Backup.Symbol(), d.Snapshot, d.Store)
 		}
@@ -204,6 +205,8 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if d := c.Data; c.Action == Replace && d != nil {
 			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
 				Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			writeTenants(w, d, "; each gets its status back")
+			writeTenants(w, d, "; each gets its status back")
 			for _, p := range d.DropProperties {
 				if undeclared(c, "property."+p) {
 					fmt.Fprintf(w, "      property %s exists in Weaviate but not in the configuration (added outside colstate, e.g. by auto-schema): the replace drops it and its values (they stay in the snapshot); declare it to keep it\n", p)
@@ -253,12 +256,20 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			}
 		}
 		fmt.Fprintf(w, "      %s → snapshot %s in %s%s\n", what, d.Snapshot, d.Store, why)
+		if !d.SchemaOnly {
+			writeTenants(w, d, "")
+		}
+		if len(d.SkipTenants) > 0 {
+			fmt.Fprintf(w, "      left out (--skip-offloaded): %s, which colstate cannot read: %s\n",
+				plural(len(d.SkipTenants), "offloaded (FROZEN) tenant", "offloaded (FROZEN) tenants"), strings.Join(d.SkipTenants, ", "))
+		}
 	case Restore:
 		d := data
 		fmt.Fprintf(w, "      from %s: %s\n", snapshotOf(c, d), objectCount(d))
 		if d.CreateSchema {
 			fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 		}
+		writeTenants(w, d, " in the snapshot; each gets that status back")
 	case Merge:
 		if data.From != "" {
 			writeContent(w, data, o)
@@ -266,8 +277,10 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		}
 		fmt.Fprintf(w, "      from %s: %s upserted by UUID; identical objects are skipped,\n", snapshotOf(c, data), objectCount(data))
 		fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
+		writeTenants(w, data, " in the snapshot; tenants it creates get that status, the others keep theirs")
 	case Clear:
 		fmt.Fprintf(w, "      %s are deleted; the schema stays\n", objectCount(data))
+		writeTenants(w, data, "; each keeps its status")
 	}
 }
 
@@ -554,5 +567,5 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return thousands(int64(n)) + " " + many
 }

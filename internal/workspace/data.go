@@ -66,6 +66,9 @@ type BackupOptions struct {
 	ID         string // snapshot id; a fresh one when empty
 	SchemaOnly bool
 	NoVectors  bool
+	// SkipOffloaded leaves offloaded (FROZEN) tenants out of the snapshot
+	// instead of refusing the backup; the plan and the output name them.
+	SkipOffloaded bool
 }
 
 // BackupPlan plans one snapshot of the named collections, or of every
@@ -88,13 +91,19 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 		if err != nil {
 			return nil, err
 		}
-		if !o.SchemaOnly {
+		var skip []string
+		switch {
+		case o.SchemaOnly:
+		case o.SkipOffloaded:
+			skip = sz.offloaded
+		default:
 			if err := refuseOffloaded(name, sz); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w, or back up the other tenants without them: colstate backup --skip-offloaded", err)
 			}
 		}
 		p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
-			Store: store, Snapshot: id, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive),
+			Store: store, Snapshot: id, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive), TenantStatus: sz.byStatus,
+			SkipTenants: skip,
 		}})
 	}
 	return p, nil
@@ -137,10 +146,11 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 // anything: inactive tenants cannot be read until they are activated, so
 // their objects are not counted.
 type size struct {
-	objects   int64    // in the active tenants (every object of a single-tenant collection)
-	tenants   int      // of a multi-tenant collection
-	inactive  []string // inactive (COLD) tenants, not counted
-	offloaded []string // offloaded (FROZEN) tenants, which colstate cannot read
+	objects   int64          // in the active tenants (every object of a single-tenant collection)
+	tenants   int            // of a multi-tenant collection
+	inactive  []string       // inactive (COLD) tenants, not counted
+	offloaded []string       // offloaded (FROZEN) tenants, which colstate cannot read
+	byStatus  map[string]int // tenants by activity status, for the plan to show
 }
 
 // mayHoldData reports whether the collection may hold objects: it has some,
@@ -163,8 +173,10 @@ func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (siz
 			return sz, err
 		}
 		sz.tenants = len(ts)
+		sz.byStatus = map[string]int{}
 		tenants = tenants[:0]
 		for _, t := range ts {
+			sz.byStatus[statusName(t.ActivityStatus)]++
 			switch {
 			case t.Offloaded():
 				sz.offloaded = append(sz.offloaded, t.Name)
@@ -185,6 +197,30 @@ func (ws *Workspace) liveSize(ctx context.Context, name string, count bool) (siz
 		}
 	}
 	return sz, nil
+}
+
+// statusName is how the plan names a tenant's activity status: Weaviate
+// reports an active tenant as HOT (ACTIVE before 1.26, or nothing).
+func statusName(s string) string {
+	switch s {
+	case "", "ACTIVE":
+		return "HOT"
+	case "INACTIVE":
+		return "COLD"
+	}
+	return s
+}
+
+// snapshotStatuses counts a snapshot's tenants by the status each had.
+func snapshotStatuses(tenants []snapshot.Tenant) map[string]int {
+	if len(tenants) == 0 {
+		return nil
+	}
+	out := map[string]int{}
+	for _, t := range tenants {
+		out[statusName(t.ActivityStatus)]++
+	}
+	return out
 }
 
 // refuseOffloaded refuses to back up a collection with offloaded tenants,
@@ -272,7 +308,7 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 		if o.As != "" {
 			target = o.As
 		}
-		dc := &plan.DataChange{Store: store.Dir, Snapshot: m.ID, Objects: sc.Objects, Tenants: len(sc.Tenants), NoVectors: m.NoVectors}
+		dc := &plan.DataChange{Store: store.Dir, Snapshot: m.ID, Objects: sc.Objects, Tenants: len(sc.Tenants), NoVectors: m.NoVectors, TenantStatus: snapshotStatuses(sc.Tenants)}
 		if target != src {
 			dc.Source = src
 		}
@@ -314,10 +350,10 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 						return nil, err
 					}
 					backups = append(backups, plan.Change{Collection: target, Action: plan.Backup, Data: &plan.DataChange{
-						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: sz.tenants, Inactive: len(sz.inactive),
+						Store: store.Dir, Snapshot: backupID, Objects: liveN, Tenants: sz.tenants, Inactive: len(sz.inactive), TenantStatus: sz.byStatus,
 					}})
 				}
-				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN, Tenants: sz.tenants, Inactive: len(sz.inactive)}, Unmanaged: unmanaged})
+				clears = append(clears, plan.Change{Collection: target, Action: plan.Clear, Data: &plan.DataChange{Objects: liveN, Tenants: sz.tenants, Inactive: len(sz.inactive), TenantStatus: sz.byStatus}, Unmanaged: unmanaged})
 			}
 		}
 		p.Changes = append(p.Changes, plan.Change{Collection: target, Action: action, Data: dc, Unmanaged: unmanaged})
@@ -404,10 +440,10 @@ func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []str
 		}
 		if backup && !noBackup {
 			p.Changes = append(p.Changes, plan.Change{Collection: name, Action: plan.Backup, Data: &plan.DataChange{
-				Store: ws.storeDir(storeDir), Snapshot: id, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive),
+				Store: ws.storeDir(storeDir), Snapshot: id, Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive), TenantStatus: sz.byStatus,
 			}})
 		}
-		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive)}, Unmanaged: !st.Managed(name)})
+		clears = append(clears, plan.Change{Collection: name, Action: plan.Clear, Data: &plan.DataChange{Objects: sz.objects, Tenants: sz.tenants, Inactive: len(sz.inactive), TenantStatus: sz.byStatus}, Unmanaged: !st.Managed(name)})
 	}
 	p.Changes = append(p.Changes, clears...)
 	return p, nil

@@ -43,8 +43,8 @@ func (ws *Workspace) dataInput(ctx context.Context, st *state.State, liveCols ma
 			return err
 		}
 		in.Counts[name] = sz.objects
-		if len(sz.inactive) > 0 || len(sz.offloaded) > 0 {
-			in.Tenants[name] = plan.TenantStatus{Inactive: sz.inactive, Offloaded: sz.offloaded}
+		if sz.tenants > 0 {
+			in.Tenants[name] = plan.TenantStatus{Inactive: sz.inactive, Offloaded: sz.offloaded, ByStatus: sz.byStatus}
 		}
 	}
 	in.Content = map[string]plan.ContentPlan{}
