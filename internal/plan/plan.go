@@ -288,6 +288,12 @@ func (in Input) offloadedProblem(name, why string) string {
 		name, why, strings.Join(off, ", "))
 }
 
+// Targeted reports whether the plan covers collection name: -target names
+// it (or there is no -target) and it is not excluded.
+func (in Input) Targeted(name string) bool {
+	return !slices.Contains(in.Exclude, name) && (len(in.Targets) == 0 || slices.Contains(in.Targets, name))
+}
+
 // Error lists every reason a plan cannot be made.
 type Error struct{ Problems []string }
 
@@ -298,20 +304,7 @@ func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 func Diff(in Input) (*Plan, error) {
 	p := &Plan{}
 	var problems []string
-	targeted := func(name string) bool {
-		if slices.Contains(in.Exclude, name) {
-			return false
-		}
-		if len(in.Targets) == 0 {
-			return true
-		}
-		for _, t := range in.Targets {
-			if t == name {
-				return true
-			}
-		}
-		return false
-	}
+	targeted := in.Targeted
 	declared := map[string]bool{}
 	for _, d := range in.Desired {
 		declared[d.Name] = true
