@@ -1,7 +1,9 @@
 // Package plan computes what colstate must do to make Weaviate match the
 // configuration, and renders it for people and programs. It works on plain
 // values: the caller reads the configuration, the live schema and the state
-// and hands them in, so the differ never touches the network.
+// and hands them in, so the differ never touches the network. The data
+// commands (backup, restore, clear) are planned the same way, from facts the
+// workspace gathers (datacmd.go).
 package plan
 
 import (
