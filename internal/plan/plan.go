@@ -1,7 +1,9 @@
 // Package plan computes what colstate must do to make Weaviate match the
 // configuration, and renders it for people and programs. It works on plain
 // values: the caller reads the configuration, the live schema and the state
-// and hands them in, so the differ never touches the network.
+// and hands them in, so the differ never touches the network. The data
+// commands (backup, restore, clear) are planned the same way, from facts the
+// workspace gathers (datacmd.go).
 package plan
 
 import (
@@ -240,6 +242,12 @@ func (in Input) offloadedProblem(name, why string) string {
 		name, why, strings.Join(off, ", "))
 }
 
+// Targeted reports whether the plan covers collection name: -target names
+// it (or there is no -target) and it is not excluded.
+func (in Input) Targeted(name string) bool {
+	return !slices.Contains(in.Exclude, name) && (len(in.Targets) == 0 || slices.Contains(in.Targets, name))
+}
+
 // Error lists every reason a plan cannot be made.
 type Error struct{ Problems []string }
 
@@ -250,20 +258,7 @@ func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
 func Diff(in Input) (*Plan, error) {
 	p := &Plan{}
 	var problems []string
-	targeted := func(name string) bool {
-		if slices.Contains(in.Exclude, name) {
-			return false
-		}
-		if len(in.Targets) == 0 {
-			return true
-		}
-		for _, t := range in.Targets {
-			if t == name {
-				return true
-			}
-		}
-		return false
-	}
+	targeted := in.Targeted
 	declared := map[string]bool{}
 	for _, d := range in.Desired {
 		declared[d.Name] = true

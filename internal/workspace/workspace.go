@@ -1,26 +1,27 @@
 // Package workspace ties one configuration directory to the Weaviate it
 // describes and to its state file: it loads the HCL, connects (starting an
-// embedded server when asked), and builds plans. Commands in cmd/colstate are
-// thin wrappers around it.
+// embedded server when asked), and gathers what plans are computed from —
+// live schemas and data, content sources, snapshots — for internal/plan,
+// which decides. Commands in cmd/colstate are thin wrappers around it.
+//
+// workspace.go opens and closes (the embedded server too); state.go resolves
+// the state file, journal and stores; plan.go and binding.go build and bind
+// `colstate plan`; content.go and marks.go read content sources and data
+// marks; facts.go and datacmd.go gather the facts of the data commands.
 package workspace
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/colstate/colstate/internal/apply"
-	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/live"
-	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviateproc"
 )
@@ -131,203 +132,4 @@ func (ws *Workspace) Close() {
 		}
 		ws.embedded = nil
 	}
-}
-
-// StatePath is the state file's path.
-func (ws *Workspace) StatePath() string {
-	if filepath.IsAbs(ws.Config.State.Path) {
-		return ws.Config.State.Path
-	}
-	return filepath.Join(ws.Dir, ws.Config.State.Path)
-}
-
-// ReadState reads the state file (an empty state when there is none).
-func (ws *Workspace) ReadState() (*state.State, error) { return state.Read(ws.StatePath()) }
-
-// WriteState saves the state atomically.
-func (ws *Workspace) WriteState(s *state.State) error { return state.Write(ws.StatePath(), s) }
-
-// Plan reads the live schema and computes the plan against st, limited to
-// targets when there are any. The plan is bound to the state and to the live
-// schema of every collection it changes, so it can be saved and checked
-// for staleness.
-func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string) (*plan.Plan, error) {
-	ws.marks = map[string]state.DataMark{}
-	defer func() { ws.marks = nil }()
-	liveCols, err := ws.Client.Collections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	j, err := ws.PendingJournal(st)
-	if err != nil {
-		return nil, err
-	}
-	var carried, dropped []plan.Change
-	if j != nil {
-		if carried, dropped, err = j.Pending(st, liveCols); err != nil {
-			return nil, fmt.Errorf("the pending apply journal %s: %w; run colstate apply -abandon to drop it", j.Path(), err)
-		}
-	}
-	desired := make([]plan.Desired, 0, len(ws.Config.Collections))
-	for _, d := range ws.Config.Collections {
-		desired = append(desired, plan.Desired{
-			Collection:     d.Collection,
-			PreventDestroy: d.Lifecycle.PreventDestroy,
-			IgnoreChanges:  d.Lifecycle.IgnoreChanges,
-			VectorFrom:     d.VectorFrom,
-
-			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
-		})
-	}
-	modules, err := ws.Client.Modules(ctx)
-	if err != nil {
-		return nil, err
-	}
-	targets, notes := plan.WithDependencies(desired, targets)
-	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules}
-	for _, c := range carried {
-		in.Exclude = append(in.Exclude, c.Collection)
-	}
-	if err := ws.dataInput(ctx, st, liveCols, &in); err != nil {
-		return nil, err
-	}
-	p, err := plan.Diff(in)
-	if err != nil {
-		return nil, err
-	}
-	if err := ws.refuseAliasNames(ctx, p); err != nil {
-		return nil, err
-	}
-	p.Notes = notes
-	if j != nil {
-		p.Changes = append(carried, p.Changes...)
-		p.Interrupted = &plan.Interrupted{Journal: j.Path(), PlanID: j.PlanID, StartedAt: j.StartedAt, Finished: j.Finished()}
-		for _, c := range dropped {
-			why := "the configuration and the live state no longer ask for it, so it is not run"
-			switch {
-			case slices.ContainsFunc(p.Changes, func(n plan.Change) bool { return n.Resumes == nil && n.Collection == c.Collection }):
-				why = "planned again below from the current configuration"
-			case len(targets) > 0 && !slices.Contains(targets, c.Collection):
-				why = "left out by -target; an apply without -target plans it again if the configuration still asks for it"
-			}
-			p.Interrupted.Dropped = append(p.Interrupted.Dropped, apply.DescribeDropped(c, why))
-		}
-	}
-	p.CreatedAt = time.Now().UTC()
-	data, err := ws.bindData(ctx, st, p, liveCols)
-	if err != nil {
-		return nil, err
-	}
-	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
-	return p, nil
-}
-
-// refuseAliasNames refuses a plan that creates a collection under a name
-// a Weaviate alias holds: Weaviate cannot create it, and reads of the name
-// answer with the aliased collection.
-func (ws *Workspace) refuseAliasNames(ctx context.Context, p *plan.Plan) error {
-	var creates []string
-	for _, c := range p.Changes {
-		if c.Action == plan.Create {
-			creates = append(creates, c.Collection)
-		}
-	}
-	if len(creates) == 0 {
-		return nil
-	}
-	aliases, err := ws.Client.Aliases(ctx)
-	if err != nil {
-		return err
-	}
-	for _, name := range creates {
-		if target, ok := aliases[name]; ok {
-			return fmt.Errorf("collection %s cannot be created: %s is the name of a Weaviate alias of collection %s, and Weaviate cannot create a collection under a name an alias holds; "+
-				"rename the collection block, or, if the alias is no longer wanted, delete it (DELETE /v1/aliases/%s) and plan again; nothing was changed", name, name, target, name)
-		}
-	}
-	return nil
-}
-
-// JournalPath is where apply journals its progress for this workspace's state.
-func (ws *Workspace) JournalPath() string { return apply.JournalPath(ws.StatePath()) }
-
-// PendingJournal returns the journal of an interrupted apply of st, nil when
-// there is none, and an error when the journal belongs to another state.
-func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
-	j, err := apply.LoadJournal(ws.JournalPath())
-	if err != nil || j == nil {
-		return nil, err
-	}
-	if !j.SameState(st.Lineage, st.Serial) {
-		return nil, fmt.Errorf("the interrupted apply recorded in %s ran against state lineage %s, but %s has lineage %s: it belongs to another state; run colstate apply -abandon to drop it", j.Path(), j.StateLineage, ws.StatePath(), st.Lineage)
-	}
-	return j, nil
-}
-
-// held finds, for each collection, the newest snapshot in the state's
-// catalogue that holds it.
-func held(st *state.State) map[string]plan.Recreate {
-	out := map[string]plan.Recreate{}
-	for _, r := range st.Snapshots { // oldest first: later ones win
-		for name, m := range r.Collections {
-			out[name] = plan.Recreate{Snapshot: r.ID, Store: r.Store, Objects: m.Objects, TakenAt: r.TakenAt}
-		}
-	}
-	return out
-}
-
-func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {
-	out := map[string]string{}
-	for _, c := range p.Changes {
-		if have, ok := liveCols[c.Collection]; ok {
-			out[c.Collection] = collection.Fingerprint(have)
-		} else {
-			out[c.Collection] = ""
-		}
-	}
-	return out
-}
-
-// CheckFresh returns an error when a saved plan no longer fits: the state
-// moved on (lineage or serial) or the live schema of a collection it changes
-// differs from what the plan saw.
-func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.State) error {
-	b := p.Binding
-	again := "; run colstate plan again and review the new plan"
-	// Serial 0 on both sides: the plan was made before any state was
-	// written, and none has been since (a missing state file gets a new
-	// random lineage each time it is read).
-	if b.StateLineage != st.Lineage && (b.StateSerial != 0 || st.Serial != 0) {
-		return fmt.Errorf("saved plan is stale: it was made for state lineage %s, but %s has lineage %s%s", b.StateLineage, ws.StatePath(), st.Lineage, again)
-	}
-	if b.StateSerial != st.Serial {
-		return fmt.Errorf("saved plan is stale: the state changed since it was made (serial %d, now %d)%s", b.StateSerial, st.Serial, again)
-	}
-	liveCols, err := ws.Client.Collections(ctx)
-	if err != nil {
-		return err
-	}
-	now := fingerprints(p, liveCols)
-	for _, name := range slices.Sorted(maps.Keys(b.Live)) {
-		if now[name] != b.Live[name] {
-			return fmt.Errorf("saved plan is stale: the live schema of collection %s changed since the plan was made%s", name, again)
-		}
-	}
-	data, err := ws.bindData(ctx, st, p, liveCols)
-	if err != nil {
-		return err
-	}
-	for _, key := range slices.Sorted(maps.Keys(b.Data)) {
-		if data[key] != b.Data[key] {
-			return fmt.Errorf("saved plan is stale: the data of %s changed since the plan was made (then %s, now %s)%s", key, b.Data[key], orNone(data[key]), again)
-		}
-	}
-	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }

@@ -1,0 +1,106 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// This file binds a plan to the state, live schemas and data it was
+// computed from, and checks a saved plan against them before it is applied.
+
+// fingerprints records the live schema of every collection a plan changes
+// ("" for one that does not exist).
+func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		if have, ok := liveCols[c.Collection]; ok {
+			out[c.Collection] = collection.Fingerprint(have)
+		} else {
+			out[c.Collection] = ""
+		}
+	}
+	return out
+}
+
+// CheckFresh returns an error when a saved plan no longer fits: the state
+// moved on (lineage or serial) or the live schema of a collection it changes
+// differs from what the plan saw.
+func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.State) error {
+	b := p.Binding
+	again := "; run colstate plan again and review the new plan"
+	// Serial 0 on both sides: the plan was made before any state was
+	// written, and none has been since (a missing state file gets a new
+	// random lineage each time it is read).
+	if b.StateLineage != st.Lineage && (b.StateSerial != 0 || st.Serial != 0) {
+		return fmt.Errorf("saved plan is stale: it was made for state lineage %s, but %s has lineage %s%s", b.StateLineage, ws.StatePath(), st.Lineage, again)
+	}
+	if b.StateSerial != st.Serial {
+		return fmt.Errorf("saved plan is stale: the state changed since it was made (serial %d, now %d)%s", b.StateSerial, st.Serial, again)
+	}
+	liveCols, err := ws.Client.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	now := fingerprints(p, liveCols)
+	for _, name := range slices.Sorted(maps.Keys(b.Live)) {
+		if now[name] != b.Live[name] {
+			return fmt.Errorf("saved plan is stale: the live schema of collection %s changed since the plan was made%s", name, again)
+		}
+	}
+	data, err := ws.bindData(ctx, st, p, liveCols)
+	if err != nil {
+		return err
+	}
+	for _, key := range slices.Sorted(maps.Keys(b.Data)) {
+		if data[key] != b.Data[key] {
+			return fmt.Errorf("saved plan is stale: the data of %s changed since the plan was made (then %s, now %s)%s", key, b.Data[key], orNone(data[key]), again)
+		}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// bindData records, for a saved plan, the data it was computed from: the
+// count and digest of every live collection a data-moving change touches,
+// and the fingerprint of every content source.
+func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan, liveCols map[string]collection.Collection) (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		if c.Action == plan.Create || c.Action == plan.Update {
+			continue
+		}
+		if _, ok := liveCols[c.Collection]; ok {
+			if _, done := out["collection "+c.Collection]; !done {
+				m, err := ws.DataMark(ctx, c.Collection)
+				if err != nil {
+					return nil, err
+				}
+				out["collection "+c.Collection] = fmt.Sprintf("%d objects, digest %s", m.Objects, m.Digest)
+			}
+		}
+		if c.Action == plan.Merge && c.Data != nil && c.Data.From != "" {
+			src, err := ws.ContentSource(st, c.Collection, c.Data.From)
+			if err != nil {
+				return nil, err
+			}
+			fp, err := src.Fingerprint()
+			if err != nil {
+				return nil, err
+			}
+			out["source "+c.Data.From] = fp
+		}
+	}
+	return out, nil
+}

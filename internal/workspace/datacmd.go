@@ -1,0 +1,103 @@
+package workspace
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/colstate/colstate/internal/apply"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// This file serves the data commands (backup, restore, clear): it gathers
+// their facts (facts.go) and hands them to the planners in internal/plan,
+// which decide.
+
+// DataRunner returns the engine that carries out data plans.
+func (ws *Workspace) DataRunner(out, progress io.Writer, terminal bool) *apply.Data {
+	src := snapshot.Source{URL: ws.Client.URL(), Tool: "colstate"}
+	return &apply.Data{Client: ws.Client, Out: out, Err: progress, Terminal: terminal, Source: src}
+}
+
+// BackupOptions are the choices of `colstate backup`.
+type BackupOptions struct {
+	Store      string
+	ID         string // snapshot id; a fresh one when empty
+	SchemaOnly bool
+	NoVectors  bool
+	// SkipOffloaded leaves offloaded (FROZEN) tenants out of the snapshot
+	// instead of refusing the backup; the plan and the output name them.
+	SkipOffloaded bool
+}
+
+// BackupPlan plans one snapshot of the named collections, or of every
+// collection colstate manages when names is empty.
+func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []string, o BackupOptions) (*plan.Plan, error) {
+	names, err := plan.BackupNames(names, st.Names())
+	if err != nil {
+		return nil, err
+	}
+	f := plan.BackupFacts{Names: names, Store: ws.storeDir(o.Store), Snapshot: o.ID, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, SkipOffloaded: o.SkipOffloaded}
+	if f.Snapshot == "" {
+		f.Snapshot = snapshot.NewID(time.Now())
+	}
+	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly); err != nil {
+		return nil, err
+	}
+	return plan.PlanBackup(f)
+}
+
+// Restore modes.
+const (
+	ModeCreate  = plan.RestoreCreate
+	ModeMerge   = plan.RestoreMerge
+	ModeReplace = plan.RestoreReplace
+)
+
+// RestoreOptions are the choices of `colstate restore`.
+type RestoreOptions struct {
+	Store       string
+	Snapshot    string
+	Collections []string // default: every collection in the snapshot
+	As          string   // restore the one selected collection under this name
+	Mode        string   // create (default), merge, replace
+	NoBackup    bool     // replace: do not back the cleared collections up first
+}
+
+// RestorePlan plans loading collections of a snapshot (see plan.PlanRestore).
+func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o RestoreOptions) (*plan.Plan, error) {
+	store := &snapshot.Store{Dir: ws.storeDir(o.Store)}
+	r, err := store.Open(o.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	f := plan.RestoreFacts{
+		Snapshot: snapshotFacts(store.Dir, r.Manifest()),
+		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup},
+	}
+	sources, targets, err := plan.RestoreSelection(f.Snapshot, f.Options)
+	if err != nil {
+		return nil, err
+	}
+	if err := readRefers(r, &f.Snapshot, sources); err != nil {
+		return nil, err
+	}
+	f.BackupID = snapshot.NewID(time.Now())
+	if f.Live, err = ws.gatherCollections(ctx, st, targets, true); err != nil {
+		return nil, err
+	}
+	return plan.PlanRestore(f)
+}
+
+// ClearPlan plans deleting every object of the named collections, after a
+// snapshot of them unless noBackup (see plan.PlanClear).
+func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string) (*plan.Plan, error) {
+	f := plan.ClearFacts{Names: names, NoBackup: noBackup, Store: ws.storeDir(storeDir), BackupID: snapshot.NewID(time.Now())}
+	var err error
+	if f.Live, err = ws.gatherCollections(ctx, st, names, true); err != nil {
+		return nil, err
+	}
+	return plan.PlanClear(f)
+}

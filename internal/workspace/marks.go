@@ -1,0 +1,67 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// This file reads the data marks (count and digest) of live collections.
+
+// DataMark reads a collection (every tenant) and returns its object count
+// and content digest, as a snapshot's manifest records them.
+func (ws *Workspace) DataMark(ctx context.Context, name string) (state.DataMark, error) {
+	if m, ok := ws.marks[name]; ok {
+		return m, nil // read once per plan: due snapshots and the binding both need it
+	}
+	m, err := ws.readMark(ctx, name)
+	if err == nil && ws.marks != nil {
+		ws.marks[name] = m
+	}
+	return m, err
+}
+
+func (ws *Workspace) readMark(ctx context.Context, name string) (state.DataMark, error) {
+	cl, err := ws.Client.Class(ctx, name)
+	if err != nil {
+		return state.DataMark{}, err
+	}
+	s := live.SchemaOf(cl)
+	tenants := []live.Tenant{{}}
+	if s.MultiTenant {
+		if tenants, err = ws.Client.Tenants(ctx, name); err != nil {
+			return state.DataMark{}, err
+		}
+		sort.Slice(tenants, func(i, j int) bool { return tenants[i].Name < tenants[j].Name })
+		if off := live.OffloadedTenants(tenants); len(off) > 0 {
+			return state.DataMark{}, fmt.Errorf("collection %s: its data must be read for this plan, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
+		}
+	}
+	var d object.Digest
+	activated := 0
+	for _, t := range tenants {
+		// An inactive tenant is activated to be read and set back: its
+		// objects belong in the digest a snapshot of it records.
+		woke, err := ws.Client.WithTenantActive(ctx, name, t, func() error {
+			return ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name}, func(o *object.Object) error {
+				d.Add(o.Hash())
+				return nil
+			})
+		})
+		if woke {
+			activated++
+		}
+		if err != nil {
+			return state.DataMark{}, err
+		}
+	}
+	if activated > 0 {
+		fmt.Fprintf(ws.log, "read %d inactive tenant(s) of %s by activating each in turn; each is back to its status\n", activated, name)
+	}
+	return state.DataMark{Objects: d.Count, Digest: d.String()}, nil
+}

@@ -1,0 +1,218 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/colstate/colstate/internal/apply"
+	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// This file builds the plan of `colstate plan` and `apply`: it gathers
+// the plan's input (live schemas, counts, content diffs, due snapshots) for
+// plan.Diff, which decides.
+
+// Plan reads the live schema and computes the plan against st, limited to
+// targets when there are any. The plan is bound to the state and to the live
+// schema of every collection it changes, so it can be saved and checked
+// for staleness.
+func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string) (*plan.Plan, error) {
+	ws.marks = map[string]state.DataMark{}
+	defer func() { ws.marks = nil }()
+	liveCols, err := ws.Client.Collections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := ws.PendingJournal(st)
+	if err != nil {
+		return nil, err
+	}
+	var carried, dropped []plan.Change
+	if j != nil {
+		if carried, dropped, err = j.Pending(st, liveCols); err != nil {
+			return nil, fmt.Errorf("the pending apply journal %s: %w; run colstate apply -abandon to drop it", j.Path(), err)
+		}
+	}
+	desired := make([]plan.Desired, 0, len(ws.Config.Collections))
+	for _, d := range ws.Config.Collections {
+		desired = append(desired, plan.Desired{
+			Collection:     d.Collection,
+			PreventDestroy: d.Lifecycle.PreventDestroy,
+			IgnoreChanges:  d.Lifecycle.IgnoreChanges,
+			VectorFrom:     d.VectorFrom,
+
+			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
+		})
+	}
+	modules, err := ws.Client.Modules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targets, notes := plan.WithDependencies(desired, targets)
+	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules}
+	for _, c := range carried {
+		in.Exclude = append(in.Exclude, c.Collection)
+	}
+	if err := ws.dataInput(ctx, st, liveCols, &in); err != nil {
+		return nil, err
+	}
+	p, err := plan.Diff(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := ws.refuseAliasNames(ctx, p); err != nil {
+		return nil, err
+	}
+	p.Notes = notes
+	if j != nil {
+		p.Changes = append(carried, p.Changes...)
+		p.Interrupted = &plan.Interrupted{Journal: j.Path(), PlanID: j.PlanID, StartedAt: j.StartedAt, Finished: j.Finished()}
+		for _, c := range dropped {
+			why := "the configuration and the live state no longer ask for it, so it is not run"
+			switch {
+			case slices.ContainsFunc(p.Changes, func(n plan.Change) bool { return n.Resumes == nil && n.Collection == c.Collection }):
+				why = "planned again below from the current configuration"
+			case len(targets) > 0 && !slices.Contains(targets, c.Collection):
+				why = "left out by -target; an apply without -target plans it again if the configuration still asks for it"
+			}
+			p.Interrupted.Dropped = append(p.Interrupted.Dropped, apply.DescribeDropped(c, why))
+		}
+	}
+	p.CreatedAt = time.Now().UTC()
+	data, err := ws.bindData(ctx, st, p, liveCols)
+	if err != nil {
+		return nil, err
+	}
+	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
+	return p, nil
+}
+
+// refuseAliasNames refuses a plan that creates a collection under a name
+// a Weaviate alias holds: Weaviate cannot create it, and reads of the name
+// answer with the aliased collection.
+func (ws *Workspace) refuseAliasNames(ctx context.Context, p *plan.Plan) error {
+	var creates []string
+	for _, c := range p.Changes {
+		if c.Action == plan.Create {
+			creates = append(creates, c.Collection)
+		}
+	}
+	if len(creates) == 0 {
+		return nil
+	}
+	aliases, err := ws.Client.Aliases(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range creates {
+		if target, ok := aliases[name]; ok {
+			return fmt.Errorf("collection %s cannot be created: %s is the name of a Weaviate alias of collection %s, and Weaviate cannot create a collection under a name an alias holds; "+
+				"rename the collection block, or, if the alias is no longer wanted, delete it (DELETE /v1/aliases/%s) and plan again; nothing was changed", name, name, target, name)
+		}
+	}
+	return nil
+}
+
+// held finds, for each collection, the newest snapshot in the state's
+// catalogue that holds it.
+func held(st *state.State) map[string]plan.Recreate {
+	out := map[string]plan.Recreate{}
+	for _, r := range st.Snapshots { // oldest first: later ones win
+		for name, m := range r.Collections {
+			out[name] = plan.Recreate{Snapshot: r.ID, Store: r.Store, Objects: m.Objects, TakenAt: r.TakenAt}
+		}
+	}
+	return out
+}
+
+// dataInput fills the data half of a plan's input: live object counts,
+// content diffs, due snapshots, and where planned snapshots go.
+func (ws *Workspace) dataInput(ctx context.Context, st *state.State, liveCols map[string]collection.Collection, in *plan.Input) error {
+	in.Store = ws.storeDir("")
+	in.NewID = func() string { return snapshot.NewID(time.Now()) }
+	in.Counts = map[string]int64{}
+	in.Tenants = map[string]plan.TenantStatus{}
+	for name := range st.Collections {
+		if _, ok := liveCols[name]; !ok {
+			continue
+		}
+		sz, err := ws.liveData(ctx, name, true)
+		if err != nil {
+			return err
+		}
+		in.Counts[name] = sz.Objects
+		if sz.Tenants > 0 {
+			in.Tenants[name] = plan.TenantStatus{Inactive: sz.Inactive, Offloaded: sz.Offloaded, ByStatus: sz.ByStatus}
+		}
+	}
+	in.Content = map[string]plan.ContentPlan{}
+	for _, d := range ws.Config.Collections {
+		if d.Content == nil || !in.Targeted(d.Name) {
+			continue
+		}
+		cp, err := ws.contentPlan(ctx, st, d, liveCols)
+		if err != nil {
+			return fmt.Errorf("collection %s content: %w", d.Name, err)
+		}
+		in.Content[d.Name] = cp
+	}
+	due, err := ws.dueSnapshots(ctx, st, liveCols)
+	if err != nil {
+		return err
+	}
+	in.Due = due
+	return nil
+}
+
+// dueSnapshots lists the snapshot blocks whose snapshot is due: none taken
+// yet, the newest older than max_age, or the data changed since.
+func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols map[string]collection.Collection) ([]plan.DueSnapshot, error) {
+	var out []plan.DueSnapshot
+	for _, p := range ws.Config.Snapshots {
+		due := plan.DueSnapshot{Policy: p.Name, Collections: p.Collections, Store: ws.storeDir(p.Store), SchemaOnly: p.SchemaOnly}
+		rec := st.Newest(p.Name)
+		switch {
+		case rec == nil:
+			due.Reason = plan.NoSnapshotYet
+		case p.MaxAge > 0 && time.Since(rec.TakenAt) > p.MaxAge:
+			due.Reason = plan.SnapshotAged(rec.ID, roundAge(time.Since(rec.TakenAt)), p.MaxAge)
+		default:
+			if _, err := (&snapshot.Store{Dir: rec.Store}).Open(rec.ID); err != nil {
+				due.Reason = plan.SnapshotGone(rec.ID)
+				break
+			}
+			if p.SchemaOnly {
+				break
+			}
+			for _, name := range p.Collections {
+				if _, ok := liveCols[name]; !ok {
+					continue
+				}
+				mark, err := ws.DataMark(ctx, name)
+				if err != nil {
+					return nil, err
+				}
+				if was, ok := rec.Collections[name]; !ok || was != mark {
+					due.Reason = plan.DataChangedSince(name, rec.ID)
+					break
+				}
+			}
+		}
+		// A policy with no reason yet is passed on too: the plan makes it
+		// due when the same apply changes the data of its collections.
+		out = append(out, due)
+	}
+	return out, nil
+}
+
+func roundAge(d time.Duration) time.Duration {
+	if d > time.Hour {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}

@@ -1,0 +1,86 @@
+package workspace
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/colstate/colstate/internal/apply"
+	"github.com/colstate/colstate/internal/config"
+	"github.com/colstate/colstate/internal/snapshot"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// This file resolves where a workspace keeps things: its state file, the
+// apply journal beside it, and snapshot stores.
+
+// StatePath is the state file's path.
+func (ws *Workspace) StatePath() string {
+	if filepath.IsAbs(ws.Config.State.Path) {
+		return ws.Config.State.Path
+	}
+	return filepath.Join(ws.Dir, ws.Config.State.Path)
+}
+
+// ReadState reads the state file (an empty state when there is none).
+func (ws *Workspace) ReadState() (*state.State, error) { return state.Read(ws.StatePath()) }
+
+// WriteState saves the state atomically.
+func (ws *Workspace) WriteState(s *state.State) error { return state.Write(ws.StatePath(), s) }
+
+// JournalPath is where apply journals its progress for this workspace's state.
+func (ws *Workspace) JournalPath() string { return apply.JournalPath(ws.StatePath()) }
+
+// PendingJournal returns the journal of an interrupted apply of st, nil when
+// there is none, and an error when the journal belongs to another state.
+func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
+	j, err := apply.LoadJournal(ws.JournalPath())
+	if err != nil || j == nil {
+		return nil, err
+	}
+	if !j.SameState(st.Lineage, st.Serial) {
+		return nil, fmt.Errorf("the interrupted apply recorded in %s ran against state lineage %s, but %s has lineage %s: it belongs to another state; run colstate apply -abandon to drop it", j.Path(), j.StateLineage, ws.StatePath(), st.Lineage)
+	}
+	return j, nil
+}
+
+// StoreDir resolves the snapshot store directory of a command: the --store
+// flag (a directory, or the name of a snapshot_store block), else the one
+// snapshot_store the configuration declares, else the default store.
+// Relative paths are relative to the configuration directory.
+func StoreDir(configDir, flag string) string {
+	cfg, err := LoadConfig(configDir)
+	if err != nil {
+		cfg = nil // a command on the store alone works without a valid configuration
+	}
+	return resolveStore(cfg, configDir, flag)
+}
+
+// storeDir resolves a snapshot store name or directory ("" is the default
+// store) against the workspace's configuration.
+func (ws *Workspace) storeDir(nameOrDir string) string {
+	return resolveStore(ws.Config, ws.Dir, nameOrDir)
+}
+
+// resolveStore is StoreDir with the configuration at hand (cfg may be nil).
+// The result is absolute: the state, saved plans and the apply journal
+// record it, and it must mean the same store from any working directory.
+func resolveStore(cfg *config.Config, configDir, flag string) string {
+	dir := flag
+	if cfg != nil {
+		for _, st := range cfg.Stores {
+			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
+				dir = st.Path
+			}
+		}
+	}
+	if dir == "" {
+		dir = snapshot.DefaultStore
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(configDir, dir)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
+}

@@ -1,0 +1,66 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/colstate/colstate/internal/live"
+)
+
+func TestTenantLog(t *testing.T) {
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	l := newTenantLog(statePath)
+	if want := statePath + ".tenants." + strconv.Itoa(os.Getpid()); l.path != want {
+		t.Fatalf("path = %s, want %s", l.path, want)
+	}
+	read := func() []activatedTenant {
+		t.Helper()
+		b, err := os.ReadFile(l.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []activatedTenant
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if err := l.Activated("A", live.Tenant{Name: "t1", ActivityStatus: "COLD"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Activated("B", live.Tenant{Name: "t2", ActivityStatus: "COLD"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []activatedTenant{{Collection: "A", Tenant: "t1", Status: "COLD"}, {Collection: "B", Tenant: "t2", Status: "COLD"}}
+	if got := read(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("log = %+v, want %+v", got, want)
+	}
+	if err := l.SetBack("A", "t1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); !reflect.DeepEqual(got, want[1:]) {
+		t.Fatalf("log after one set back = %+v, want %+v", got, want[1:])
+	}
+	// A process still running keeps its log: recovery leaves it alone
+	// (and needs no Weaviate for it).
+	if err := recoverTenants(context.Background(), nil, statePath, func(msg string) { t.Error(msg) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.path); err != nil {
+		t.Fatalf("the log of a live process is gone: %v", err)
+	}
+	if err := l.SetBack("B", "t2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.path); !os.IsNotExist(err) {
+		t.Errorf("log with nothing left to set back still exists: %v", err)
+	}
+	if err := l.SetBack("B", "t2"); err != nil {
+		t.Errorf("setting back with no log: %v", err)
+	}
+}
