@@ -208,20 +208,13 @@ func ReadAll(ctx context.Context, c *live.Client, collection string) (map[string
 		return nil, err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
-	if s.MultiTenant {
-		ts, err := c.Tenants(ctx, collection)
-		if err != nil {
-			return nil, err
-		}
-		tenants = tenants[:0]
-		for _, t := range ts {
-			tenants = append(tenants, t.Name)
-		}
+	tenants, err := c.CollectionTenants(ctx, s)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]*object.Object{}
 	for _, t := range tenants {
-		err := c.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, PageSize: 97}, func(o *object.Object) error {
+		err := c.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, PageSize: 97}, func(o *object.Object) error {
 			out[o.Tenant+"/"+o.ID] = o
 			return nil
 		})
