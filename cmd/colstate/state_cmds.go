@@ -90,15 +90,21 @@ func statePath(c *cli.Context) (string, error) {
 	return ws.StatePath(), nil
 }
 
+// readState reads the state file statePath names, without a lock.
+func readState(c *cli.Context) (string, *state.State, error) {
+	path, err := statePath(c)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := state.Read(path)
+	return path, st, err
+}
+
 func stateListCmd(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("state list takes no arguments, got %q", c.Args().Slice())
 	}
-	path, err := statePath(c)
-	if err != nil {
-		return err
-	}
-	st, err := state.Read(path)
+	path, st, err := readState(c)
 	if err != nil {
 		return err
 	}
@@ -117,11 +123,7 @@ func stateShowCmd(c *cli.Context) error {
 		return errors.New("state show takes one collection name: colstate state show NAME")
 	}
 	name := c.Args().First()
-	path, err := statePath(c)
-	if err != nil {
-		return err
-	}
-	st, err := state.Read(path)
+	path, st, err := readState(c)
 	if err != nil {
 		return err
 	}
