@@ -29,7 +29,7 @@ from its state); clear and restore change one only when their command line
 names it.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Value: ".", Usage: "read configuration from `DIR` instead of the working directory"},
-			&cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours (every command)"},
+			noColorFlag,
 		},
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
@@ -66,10 +66,16 @@ func useColor(c *cli.Context, w io.Writer) bool {
 	// commands that print plans (colstate plan -no-color); a command's own
 	// definition shadows the global one, so ask every level.
 	for _, cc := range c.Lineage() {
-		if cc.Bool("no-color") {
+		if cc.Bool(noColorFlag.Name) {
 			return false
 		}
 	}
+	return isTerminal(w)
+}
+
+// isTerminal reports whether w is a terminal: colours and progress bars
+// are for people, not for files and pipes.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -104,15 +110,36 @@ func noAnswer(c *cli.Context) string {
 
 // confirm asks for "yes" before the command changes anything.
 func confirm(c *cli.Context) error {
+	return ask(c, bufio.NewReader(c.App.Reader), "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", "yes",
+		func(string) string { return "nothing was changed" })
+}
+
+// confirmNames asks the user to type each collection's name: clearing is
+// too destructive for a plain "yes".
+func confirmNames(c *cli.Context, names []string) error {
+	rd := bufio.NewReader(c.App.Reader)
+	for _, name := range names {
+		if err := ask(c, rd, fmt.Sprintf("\nEvery object of %s will be deleted.\n  Type the collection name to confirm: ", name), name,
+			func(got string) string { return fmt.Sprintf("%q is not %q; nothing was changed", got, name) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ask prints prompt and reads one line from standard input. Any answer
+// but want cancels the command (refused says why), and so does no answer
+// at all: the error then says how to run the command without a prompt.
+func ask(c *cli.Context, rd *bufio.Reader, prompt, want string, refused func(got string) string) error {
 	out := c.App.Writer
-	fmt.Fprint(out, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(c.App.Reader).ReadString('\n')
+	fmt.Fprint(out, prompt)
+	line, err := rd.ReadString('\n')
 	if err != nil && line == "" {
 		fmt.Fprintln(out)
 		return cancelled(c, noAnswer(c))
 	}
-	if strings.TrimSpace(line) != "yes" {
-		return cancelled(c, "nothing was changed")
+	if got := strings.TrimSpace(line); got != want {
+		return cancelled(c, refused(got))
 	}
 	return nil
 }

@@ -398,8 +398,8 @@ func bounce(t *testing.T, p *toxiproxy.Proxy) {
 	}
 }
 
-// noPartialSnapshots fails unless the store lists exactly want snapshots
-// and every one verifies.
+// snapshotsListed is what colstate snapshot list prints (a run that failed
+// part-way must leave no snapshot behind).
 func (r *rig) snapshotsListed() string {
 	p := r.mustRun("snapshot", "list")
 	return p.stdoutString()

@@ -32,8 +32,8 @@ written.
 With -check nothing is written: fmt lists the files that are not formatted and
 exits 3, or exits 0 when all are (for CI). -diff also prints what changes.`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "check", Usage: "write nothing; list unformatted files and exit 3 when there are any"},
-			&cli.BoolFlag{Name: "diff", Usage: "print the changes as a unified diff"},
+			&cli.BoolFlag{Name: "check", DisableDefaultText: true, Usage: "write nothing; list unformatted files and exit 3 when there are any"},
+			&cli.BoolFlag{Name: "diff", DisableDefaultText: true, Usage: "print the changes as a unified diff"},
 		},
 		Action: fmtCmd,
 	}

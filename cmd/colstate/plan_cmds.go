@@ -21,12 +21,6 @@ import (
 	"github.com/colstate/colstate/internal/workspace"
 )
 
-var (
-	noColorFlag     = &cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours (also when output is not a terminal or NO_COLOR is set)"}
-	targetFlag      = &cli.StringSliceFlag{Name: "target", Usage: "limit the plan to collection `collection.NAME` (repeatable)"}
-	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", Value: 0, Usage: "wait up to `DURATION` for another colstate to release the state lock"}
-)
-
 func planCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "plan",
@@ -41,10 +35,10 @@ is deleted and created again), - delete.
   -detailed-exitcode      exit 0 for no changes, 2 for changes, 1 for errors`,
 		Flags: []cli.Flag{
 			noColorFlag,
-			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 2 with changes, 1 on error"},
+			&cli.BoolFlag{Name: "detailed-exitcode", DisableDefaultText: true, Usage: "exit 0 with no changes, 2 with changes, 1 on error"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for apply"},
 			&cli.StringFlag{Name: "format", Value: "human", Usage: "output `FORMAT`: human, markdown or json"},
-			&cli.BoolFlag{Name: "json", Usage: "same as -format=json"},
+			&cli.BoolFlag{Name: "json", DisableDefaultText: true, Usage: "same as -format=json"},
 			targetFlag,
 		},
 		Action: planCmd,
@@ -75,8 +69,8 @@ exact-mode deletes) is dropped and named, never run.
                           run and where the objects of a half-done replace
                           are, and asks for confirmation unless -auto-approve`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation (for CI)"},
-			&cli.BoolFlag{Name: "abandon", Usage: "drop the journal of an interrupted apply instead of finishing it (says what will not run; asks unless -auto-approve)"},
+			autoApproveFlag,
+			&cli.BoolFlag{Name: "abandon", DisableDefaultText: true, Usage: "drop the journal of an interrupted apply instead of finishing it (says what will not run; asks unless -auto-approve)"},
 			noColorFlag,
 			targetFlag,
 			lockTimeoutFlag,
@@ -179,16 +173,11 @@ func applyCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ws, done, err := openLocked(c, "apply")
+	ws, st, done, err := openLockedState(c, "apply")
 	if err != nil {
 		return err
 	}
 	defer done()
-
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
 	out := c.App.Writer
 	var p *plan.Plan
 	if saved != nil {
@@ -348,15 +337,11 @@ func importCmd(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return fmt.Errorf("name at least one collection to import, e.g. colstate import Article")
 	}
-	ws, done, err := openLocked(c, "import")
+	ws, st, done, err := openLockedState(c, "import")
 	if err != nil {
 		return err
 	}
 	defer done()
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
 	liveCols, err := ws.Client.Collections(c.Context)
 	if err != nil {
 		return err

@@ -14,10 +14,24 @@ func openLocked(c *cli.Context, operation string) (*workspace.Workspace, func(),
 	if err != nil {
 		return nil, nil, err
 	}
-	lock, err := state.Acquire(c.Context, ws.StatePath(), operation, c.Duration("lock-timeout"))
+	lock, err := state.Acquire(c.Context, ws.StatePath(), operation, c.Duration(lockTimeoutFlag.Name))
 	if err != nil {
 		ws.Close()
 		return nil, nil, err
 	}
 	return ws, func() { lock.Unlock(); ws.Close() }, nil
+}
+
+// openLockedState is openLocked, then reads the state it locked.
+func openLockedState(c *cli.Context, operation string) (*workspace.Workspace, *state.State, func(), error) {
+	ws, done, err := openLocked(c, operation)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := ws.ReadState()
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return ws, st, done, nil
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,10 +21,6 @@ import (
 // dataCommands are the imperative verbs: each builds a one-action plan and
 // runs it with the same engine as apply.
 func dataCommands() []*cli.Command {
-	storeFlag := &cli.StringFlag{Name: "store", Usage: "snapshot store `DIR`, or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
-	dryRun := &cli.BoolFlag{Name: "dry-run", Usage: "print the plan and what it would touch; change nothing"}
-	autoApprove := &cli.BoolFlag{Name: "auto-approve", Usage: "run without asking for confirmation (for CI)"}
-	noColor := &cli.BoolFlag{Name: "no-color", Usage: "print without ANSI colours"}
 	return []*cli.Command{
 		{
 			Name:      "backup",
@@ -35,11 +29,11 @@ func dataCommands() []*cli.Command {
 			Description: `backup writes one snapshot of the named collections — every collection
 colstate manages when none are named — and prints its id.`,
 			Flags: []cli.Flag{
-				&cli.BoolFlag{Name: "schema-only", Usage: "keep only the schema (and tenants), no objects"},
-				&cli.BoolFlag{Name: "no-vectors", Usage: "leave vectors out"},
+				&cli.BoolFlag{Name: "schema-only", DisableDefaultText: true, Usage: "keep only the schema (and tenants), no objects"},
+				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
-				&cli.BoolFlag{Name: "skip-offloaded", Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag,
+				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
+				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
 			},
 			Action: backupCmd,
 		},
@@ -54,9 +48,9 @@ colstate manages when none are named — and prints its id.`,
 			Flags: []cli.Flag{
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
-				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "create, merge or replace"},
-				&cli.BoolFlag{Name: "no-backup", Usage: "replace: do not back up the collections it clears"},
-				storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag,
+				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
+				noBackupFlag,
+				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
 			},
 			Action: restoreCmd,
 		},
@@ -67,7 +61,7 @@ colstate manages when none are named — and prints its id.`,
 			Description: `clear deletes every object of the named collections and keeps their schema.
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name.`,
-			Flags:  []cli.Flag{&cli.BoolFlag{Name: "no-backup", Usage: "do not take a snapshot first"}, storeFlag, dryRun, autoApprove, noColor, lockTimeoutFlag},
+			Flags:  []cli.Flag{noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
@@ -81,22 +75,12 @@ by typing each collection's name.`,
 					Name: "rm", Usage: "remove snapshots", ArgsUsage: "SNAPSHOT...",
 					Description: `rm lists the snapshots it would remove and asks for "yes" (-auto-approve or
 --force: do not ask). With --dry-run it only lists them.`,
-					Flags: []cli.Flag{storeFlag, dryRun,
-						&cli.BoolFlag{Name: "auto-approve", Aliases: []string{"force"}, Usage: "remove without asking for confirmation (for CI)"}},
+					Flags:  []cli.Flag{storeFlag, dryRunFlag, forceFlag},
 					Action: snapshotRmCmd,
 				},
 			},
 		},
 	}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
@@ -140,15 +124,11 @@ func openWorkspace(c *cli.Context) (*workspace.Workspace, error) {
 }
 
 func backupCmd(c *cli.Context) error {
-	ws, done, err := openLocked(c, "backup")
+	ws, st, done, err := openLockedState(c, "backup")
 	if err != nil {
 		return err
 	}
 	defer done()
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
 	p, err := ws.BackupPlan(c.Context, st, c.Args().Slice(), workspace.BackupOptions{
 		Store: c.String("store"), ID: c.String("id"), SchemaOnly: c.Bool("schema-only"), NoVectors: c.Bool("no-vectors"),
 		SkipOffloaded: c.Bool("skip-offloaded"),
@@ -168,15 +148,11 @@ func restoreCmd(c *cli.Context) error {
 		}
 		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
 	}
-	ws, done, err := openLocked(c, "restore")
+	ws, st, done, err := openLockedState(c, "restore")
 	if err != nil {
 		return err
 	}
 	defer done()
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
 	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
 		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
@@ -192,39 +168,16 @@ func clearCmd(c *cli.Context) error {
 	if len(names) == 0 {
 		return fmt.Errorf("name the collections to clear")
 	}
-	ws, done, err := openLocked(c, "clear")
+	ws, st, done, err := openLockedState(c, "clear")
 	if err != nil {
 		return err
 	}
 	defer done()
-	st, err := ws.ReadState()
-	if err != nil {
-		return err
-	}
 	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"))
 	if err != nil {
 		return err
 	}
 	return runData(c, ws, p, func(c *cli.Context) error { return confirmNames(c, names) })
-}
-
-// confirmNames asks the user to type each collection's name: clearing is
-// too destructive for a plain "yes".
-func confirmNames(c *cli.Context, names []string) error {
-	out := c.App.Writer
-	rd := bufio.NewReader(c.App.Reader)
-	for _, name := range names {
-		fmt.Fprintf(out, "\nEvery object of %s will be deleted.\n  Type the collection name to confirm: ", name)
-		line, err := rd.ReadString('\n')
-		if err != nil && line == "" {
-			fmt.Fprintln(out)
-			return cancelled(c, noAnswer(c))
-		}
-		if strings.TrimSpace(line) != name {
-			return cancelled(c, fmt.Sprintf("%q is not %q; nothing was changed", strings.TrimSpace(line), name))
-		}
-	}
-	return nil
 }
 
 func store(c *cli.Context) *snapshot.Store {

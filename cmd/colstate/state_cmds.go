@@ -13,10 +13,6 @@ import (
 	"github.com/colstate/colstate/internal/workspace"
 )
 
-// statePathFlag lets state commands work on a state file directly, e.g. when
-// the configuration does not load.
-var statePathFlag = &cli.StringFlag{Name: "state", Usage: "use the state file at `PATH` instead of the one the configuration names"}
-
 // stateCommand reads or edits the state file without contacting Weaviate.
 func stateCommand() *cli.Command {
 	return &cli.Command{
@@ -55,10 +51,7 @@ rm takes the state lock, writes the new state atomically and keeps the previous
 one as <state>.backup. Remove the collections' blocks from the configuration
 too; otherwise plan stops because they exist but are not managed (adopt them
 again with colstate import).`,
-				Flags: []cli.Flag{
-					statePathFlag,
-					&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for the state lock (e.g. 30s) instead of failing at once"},
-				},
+				Flags:  []cli.Flag{statePathFlag, lockTimeoutFlag},
 				Action: stateRmCmd,
 			},
 		},
@@ -97,15 +90,21 @@ func statePath(c *cli.Context) (string, error) {
 	return ws.StatePath(), nil
 }
 
+// readState reads the state file statePath names, without a lock.
+func readState(c *cli.Context) (string, *state.State, error) {
+	path, err := statePath(c)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := state.Read(path)
+	return path, st, err
+}
+
 func stateListCmd(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("state list takes no arguments, got %q", c.Args().Slice())
 	}
-	path, err := statePath(c)
-	if err != nil {
-		return err
-	}
-	st, err := state.Read(path)
+	path, st, err := readState(c)
 	if err != nil {
 		return err
 	}
@@ -124,11 +123,7 @@ func stateShowCmd(c *cli.Context) error {
 		return errors.New("state show takes one collection name: colstate state show NAME")
 	}
 	name := c.Args().First()
-	path, err := statePath(c)
-	if err != nil {
-		return err
-	}
-	st, err := state.Read(path)
+	path, st, err := readState(c)
 	if err != nil {
 		return err
 	}
@@ -153,7 +148,7 @@ func stateRmCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	lock, err := state.Acquire(c.Context, path, "state rm", c.Duration("lock-timeout"))
+	lock, err := state.Acquire(c.Context, path, "state rm", c.Duration(lockTimeoutFlag.Name))
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,10 @@ func Diff(before, after Collection) []FieldChange {
 		case a.Group != "" && !bGroups[a.Group]:
 			if !emitted[a.Group] {
 				emitted[a.Group] = true
-				out = append(out, FieldChange{Path: a.Group, After: groupValue(after, a.Group), Replace: groupAddForcesReplace(a.Group)})
+				// Properties and named vectors are added in place; a
+				// class-level vector cannot be added to a class of named
+				// vectors.
+				out = append(out, FieldChange{Path: a.Group, After: groupValue(after, a.Group), Replace: a.Group == ClassVector})
 			}
 		default:
 			b, ok := bVals[a.Path]
@@ -122,10 +125,6 @@ func groupValue(c Collection, group string) any {
 	}
 	return nil
 }
-
-// groupAddForcesReplace: properties and named vectors can be added in
-// place; a class-level vector cannot be added to a class with named vectors.
-func groupAddForcesReplace(group string) bool { return group == ClassVector }
 
 // sameValue compares two leaf values. Module and vectorizer configs compare
 // only the keys the configuration sets: Weaviate fills in the rest.
@@ -234,30 +233,6 @@ func indexFieldForcesReplace(field string, before any, typ string) bool {
 func NeedsReplace(changes []FieldChange) bool {
 	for _, c := range changes {
 		if c.Replace {
-			return true
-		}
-	}
-	return false
-}
-
-// Ignore drops the changes whose path is, or lies under, one of paths
-// (lifecycle.ignore_changes).
-func Ignore(changes []FieldChange, paths []string) []FieldChange {
-	if len(paths) == 0 {
-		return changes
-	}
-	out := changes[:0:0]
-	for _, c := range changes {
-		if !underAny(c.Path, paths) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func underAny(path string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if path == p || strings.HasPrefix(path, p+".") {
 			return true
 		}
 	}

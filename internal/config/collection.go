@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,7 +65,7 @@ func decodeObject(a *hcl.Attribute) (map[string]any, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{attrError(a, "Invalid object", err.Error())}
 	}
 	var m map[string]any
-	if err := jsonUnmarshal(b, &m); err != nil {
+	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, hcl.Diagnostics{attrError(a, "Invalid object", err.Error())}
 	}
 	return m, nil

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -143,7 +144,7 @@ func ctyValue(v any) (cty.Value, error) {
 		}
 		return cty.ListVal(vals), nil
 	case map[string]any:
-		b, err := jsonMarshal(x)
+		b, err := json.Marshal(x)
 		if err != nil {
 			return cty.NilVal, err
 		}

@@ -62,7 +62,7 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 	if strings.HasSuffix(kind, "[]") {
 		list, ok := v.([]any)
 		if !ok {
-			return nil, fmt.Errorf("%s wants a list, got %s", kind, describe(v))
+			return nil, fmt.Errorf("%s wants a list, got %s", kind, object.Describe(v))
 		}
 		elem := *p
 		elem.DataType = []string{strings.TrimSuffix(kind, "[]")}
@@ -71,12 +71,8 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 			if kind == "int[]" {
 				// int arrays travel as int64 but Weaviate keeps each element
 				// as a float64, as it does a scalar int: checked here, at
-				// plan time, as it would otherwise fail verification
-				// mid-apply.
-				n, err := toInt(e)
-				if err == nil {
-					err = exactInt(n)
-				}
+				// plan time, as the batch writer would refuse it mid-apply.
+				n, err := object.Int(e)
 				if err != nil {
 					return nil, fmt.Errorf("item %d: %w", i, err)
 				}
@@ -116,25 +112,22 @@ func normalizeValue(p *live.PropertySchema, v any) (any, error) {
 	case "boolean":
 		return want[bool](v, kind)
 	case "int":
-		n, err := toInt(v)
-		if err == nil {
-			// Checked here, at plan time, as the batch writer would refuse it
-			// mid-apply: a scalar int travels (and is kept) as a float64.
-			err = exactInt(n)
-		}
+		// Checked here, at plan time, as the batch writer would refuse it
+		// mid-apply: a scalar int travels (and is kept) as a float64.
+		n, err := object.Int(v)
 		if err != nil {
 			return nil, err
 		}
 		return n, nil
 	case "number":
-		return toFloat(v)
+		return object.Float(v)
 	case "geoCoordinates":
 		m, err := want[map[string]any](v, kind)
 		if err != nil {
 			return nil, err
 		}
-		lat, err1 := toFloat(m["latitude"])
-		lon, err2 := toFloat(m["longitude"])
+		lat, err1 := object.Float(m["latitude"])
+		lon, err2 := object.Float(m["longitude"])
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("geoCoordinates wants {\"latitude\": N, \"longitude\": N}")
 		}
@@ -188,7 +181,7 @@ func normalizeRefs(p *live.PropertySchema, v any) (any, error) {
 		}
 		u, err := uuid.Parse(id)
 		if err != nil {
-			return nil, fmt.Errorf("reference %s is neither a UUID nor a beacon", describe(r))
+			return nil, fmt.Errorf("reference %s is neither a UUID nor a beacon", object.Describe(r))
 		}
 		if target == "" {
 			if len(p.DataType) > 1 {
@@ -205,61 +198,9 @@ func want[T any](v any, kind string) (T, error) {
 	t, ok := v.(T)
 	if !ok {
 		var zero T
-		return zero, fmt.Errorf("%s wants %T, got %s", kind, zero, describe(v))
+		return zero, fmt.Errorf("%s wants %T, got %s", kind, zero, object.Describe(v))
 	}
 	return t, nil
-}
-
-func describe(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil || len(b) > 60 {
-		return fmt.Sprintf("a %T", v)
-	}
-	return string(b)
-}
-
-func toInt(v any) (int64, error) {
-	switch n := v.(type) {
-	case json.Number:
-		if i, err := n.Int64(); err == nil {
-			return i, nil
-		}
-		f, err := n.Float64()
-		if err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return int64(f), nil
-		}
-		return 0, fmt.Errorf("%s is not an integer", n)
-	case int64:
-		return n, nil
-	case float64:
-		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
-			return int64(n), nil
-		}
-		return 0, fmt.Errorf("%v is not an integer", n)
-	}
-	return 0, fmt.Errorf("int wants a number, got %s", describe(v))
-}
-
-// exactInt refuses an integer Weaviate cannot keep exactly: it stores int
-// and int[] values alike as float64, so beyond 2^53 it would keep a
-// rounded neighbour.
-func exactInt(n int64) error {
-	if int64(float64(n)) == n && float64(n) < math.MaxInt64 {
-		return nil
-	}
-	return fmt.Errorf("int %d is beyond 2^53 and has no exact float64 form, which Weaviate needs (it keeps int and int[] values alike as float64); store it as text", n)
-}
-
-func toFloat(v any) (float64, error) {
-	switch n := v.(type) {
-	case json.Number:
-		return n.Float64()
-	case float64:
-		return n, nil
-	case int64:
-		return float64(n), nil
-	}
-	return 0, fmt.Errorf("number wants a number, got %s", describe(v))
 }
 
 // Hash is an object's content hash for diffing: id, properties and vectors
@@ -365,11 +306,11 @@ func canonicalValue(p *live.PropertySchema, kind string, v any) any {
 	}
 	switch kind {
 	case "int":
-		if i, err := toInt(v); err == nil {
+		if i, err := object.Int(v); err == nil {
 			return i
 		}
 	case "number":
-		if f, err := toFloat(v); err == nil {
+		if f, err := object.Float(v); err == nil {
 			return f
 		}
 	case "date":
@@ -384,8 +325,8 @@ func canonicalValue(p *live.PropertySchema, kind string, v any) any {
 		}
 	case "geoCoordinates":
 		m, _ := v.(map[string]any)
-		lat, _ := toFloat(m["latitude"])
-		lon, _ := toFloat(m["longitude"])
+		lat, _ := object.Float(m["latitude"])
+		lon, _ := object.Float(m["longitude"])
 		return []float32{float32(lat), float32(lon)}
 	case "phoneNumber":
 		m, _ := v.(map[string]any)

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -344,11 +343,11 @@ func buildProperties(schema []PropertySchema, values map[string]any, top bool) (
 			err = addRefs(&refs, p, val)
 		case "int[]":
 			var ints []int64
-			ints, err = mapList(val, toInt64)
+			ints, err = mapList(val, object.Int)
 			out.IntArrayProperties = append(out.IntArrayProperties, &pb.IntArrayProperties{PropName: name, Values: ints})
 		case "number[]":
 			var fs []float64
-			fs, err = mapList(val, toFloat64)
+			fs, err = mapList(val, object.Float)
 			b := make([]byte, 8*len(fs))
 			for i, f := range fs {
 				binary.LittleEndian.PutUint64(b[i*8:], math.Float64bits(f))
@@ -394,23 +393,19 @@ func buildProperties(schema []PropertySchema, values map[string]any, top bool) (
 	return out, refs, nil
 }
 
-// Scalar ints travel in a protobuf Struct, which only has doubles: an int
-// is written only when a float64 holds it exactly (every int Weaviate can
-// hold, as it keeps ints as float64 itself).
+// Scalar ints travel in a protobuf Struct, which only has doubles:
+// object.Int takes only ints a float64 holds exactly (every int Weaviate
+// can hold, as it keeps ints as float64 itself).
 func scalarValue(kind string, val any) (*structpb.Value, error) {
 	switch kind {
 	case "int":
-		n, err := toInt64(val)
+		n, err := object.Int(val)
 		if err != nil {
 			return nil, err
 		}
-		f := float64(n)
-		if f >= math.MaxInt64 || int64(f) != n {
-			return nil, fmt.Errorf("int %d has no exact float64 form, which Weaviate's gRPC batch API (and Weaviate's own storage) would need", n)
-		}
-		return structpb.NewNumberValue(f), nil
+		return structpb.NewNumberValue(float64(n)), nil
 	case "number":
-		f, err := toFloat64(val)
+		f, err := object.Float(val)
 		return structpb.NewNumberValue(f), err
 	case "boolean":
 		b, err := toBool(val)
@@ -420,8 +415,8 @@ func scalarValue(kind string, val any) (*structpb.Value, error) {
 		if !ok {
 			return nil, fmt.Errorf("want geo coordinates, have %T", val)
 		}
-		lat, err1 := toFloat64(m["latitude"])
-		lon, err2 := toFloat64(m["longitude"])
+		lat, err1 := object.Float(m["latitude"])
+		lon, err2 := object.Float(m["longitude"])
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("geo coordinates %v are not numbers", m)
 		}
@@ -498,44 +493,6 @@ func mapList[T any](val any, f func(any) (T, error)) ([]T, error) {
 		out = append(out, t)
 	}
 	return out, nil
-}
-
-func toInt64(v any) (int64, error) {
-	switch n := v.(type) {
-	case int64:
-		return n, nil
-	case int:
-		return int64(n), nil
-	case float64:
-		if n != math.Trunc(n) {
-			return 0, fmt.Errorf("%v is not an integer", n)
-		}
-		return int64(n), nil
-	case json.Number:
-		if i, err := n.Int64(); err == nil {
-			return i, nil
-		}
-		f, err := n.Float64()
-		if err != nil || f != math.Trunc(f) {
-			return 0, fmt.Errorf("%s is not an integer", n)
-		}
-		return int64(f), nil
-	}
-	return 0, fmt.Errorf("want an integer, have %T", v)
-}
-
-func toFloat64(v any) (float64, error) {
-	switch n := v.(type) {
-	case float64:
-		return n, nil
-	case int64:
-		return float64(n), nil
-	case int:
-		return float64(n), nil
-	case json.Number:
-		return n.Float64()
-	}
-	return 0, fmt.Errorf("want a number, have %T", v)
 }
 
 func toString(v any) (string, error) {

@@ -1,5 +1,6 @@
 // Package live is colstate's adapter to a running Weaviate: it reads and
-// writes collection schemas and, later, streams objects.
+// writes collection schemas, streams objects out over the gRPC cursor and
+// in through gRPC batches, and manages tenants and aliases.
 //
 // Schemas go over Weaviate's REST API as raw JSON rather than through the
 // weaviate-go-client models: those models are pinned at v1.27 and silently
@@ -160,11 +161,6 @@ func serverMessage(data []byte) string {
 		s = s[:300] + "…"
 	}
 	return s
-}
-
-// Ready reports whether the server answers its readiness probe.
-func (c *Client) Ready(ctx context.Context) error {
-	return c.do(ctx, http.MethodGet, "/v1/.well-known/ready", nil, nil)
 }
 
 // Version returns the server's version string.

@@ -46,6 +46,33 @@ func (c *Client) Tenants(ctx context.Context, collection string) ([]Tenant, erro
 	return out, err
 }
 
+// CollectionTenants lists the tenants a walk over a collection's objects
+// visits: a multi-tenant collection's tenants, sorted by name, or for any
+// other collection one unnamed tenant that stands for all of it.
+func (c *Client) CollectionTenants(ctx context.Context, s *ObjectSchema) ([]Tenant, error) {
+	if !s.MultiTenant {
+		return []Tenant{{}}, nil
+	}
+	return c.Tenants(ctx, s.Collection)
+}
+
+// EachTenant runs fn on each of tenants in turn (see CollectionTenants),
+// an inactive one activated for it and set back to its status afterwards,
+// as WithTenantActive does. It stops at the first error, and returns how
+// many tenants it activated, for the message that says so.
+func (c *Client) EachTenant(ctx context.Context, collection string, tenants []Tenant, fn func(Tenant) error) (activated int, err error) {
+	for _, t := range tenants {
+		woke, err := c.WithTenantActive(ctx, collection, t, func() error { return fn(t) })
+		if woke {
+			activated++
+		}
+		if err != nil {
+			return activated, err
+		}
+	}
+	return activated, nil
+}
+
 // CreateTenants adds tenants to a multi-tenant collection.
 func (c *Client) CreateTenants(ctx context.Context, collection string, tenants []Tenant) error {
 	if len(tenants) == 0 {

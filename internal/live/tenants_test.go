@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -108,4 +109,82 @@ func (r *recordingLog) Activated(_ string, t live.Tenant) error {
 func (r *recordingLog) SetBack(_, tenant string) error {
 	r.events = append(r.events, "set back "+tenant+" (now "+r.status()+")")
 	return nil
+}
+
+// EachTenant visits every tenant CollectionTenants lists, in name order,
+// activating an inactive one for fn and setting it back; it stops at the
+// first error. A collection without multi-tenancy is one unnamed tenant.
+func TestEachTenant(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	name := weaviatetest.Name(t, "Each")
+	if err := c.CreateRaw(ctx, livetest.MultiTenantClass(name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTenants(ctx, name, []live.Tenant{{Name: "t2"}, {Name: "t0"}, {Name: "t1"}}); err != nil {
+		t.Fatal(err)
+	}
+	for tenant, n := range map[string]int{"t0": 5, "t1": 3} {
+		if err := livetest.Insert(ctx, c, name, livetest.TenantObjects(1, n, tenant)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.UpdateTenants(ctx, name, []live.Tenant{{Name: "t1", ActivityStatus: "COLD"}}); err != nil {
+		t.Fatal(err)
+	}
+	statuses := func() string {
+		ts, err := c.Tenants(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name+"="+t.ActivityStatus)
+		}
+		return strings.Join(out, " ")
+	}
+	before := statuses()
+	s := live.SchemaOf(must(c.Class(ctx, name)))
+	tenants, err := c.CollectionTenants(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	activated, err := c.EachTenant(ctx, name, tenants, func(tn live.Tenant) error {
+		n, err := c.Count(ctx, name, tn.Name)
+		seen = append(seen, fmt.Sprintf("%s:%d", tn.Name, n))
+		return err
+	})
+	if err != nil || activated != 1 || strings.Join(seen, " ") != "t0:5 t1:3 t2:0" {
+		t.Fatalf("visited %v, activated %d, err %v; want t0:5 t1:3 t2:0, 1 activated", seen, activated, err)
+	}
+	if got := statuses(); got != before {
+		t.Fatalf("tenants after EachTenant: %s, want %s", got, before)
+	}
+
+	// The first error stops the walk; the tenant it failed in is set back.
+	seen = nil
+	stop := errors.New("stop")
+	activated, err = c.EachTenant(ctx, name, tenants, func(tn live.Tenant) error {
+		seen = append(seen, tn.Name)
+		if tn.Name == "t1" {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || activated != 1 || strings.Join(seen, " ") != "t0 t1" {
+		t.Fatalf("visited %v, activated %d, err %v; want t0 t1, 1 activated, stop", seen, activated, err)
+	}
+	if got := statuses(); got != before {
+		t.Fatalf("tenants after a failed EachTenant: %s, want %s", got, before)
+	}
+
+	single := weaviatetest.Name(t, "EachSingle")
+	if err := c.CreateRaw(ctx, livetest.AuthorClass(single)); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := c.CollectionTenants(ctx, live.SchemaOf(must(c.Class(ctx, single))))
+	if err != nil || len(ts) != 1 || ts[0] != (live.Tenant{}) {
+		t.Fatalf("tenants of a single-tenant collection: %v, %v; want one unnamed tenant", ts, err)
+	}
 }

@@ -14,6 +14,10 @@
 //	object                            map[string]any (nested properties, same rules)
 //	X[]                               []any of the element type
 //	cross-reference                   []any of map{"beacon": "weaviate://localhost/Class/uuid"}
+//
+// Int and Float turn any of the numeric forms into int64 and float64, with
+// the one bound on ints (an exact float64 form) every reader and writer
+// applies.
 package object
 
 import (

@@ -5,7 +5,8 @@ import "fmt"
 // Action is what a change does; its value is its own diff symbol.
 type Action rune
 
-// Action kinds (see DESIGN.md).
+// Action kinds: schema changes, then data changes (README.md, "Commands"
+// and "Snapshots"; docs/plan-json.md names them in JSON).
 const (
 	Create  Action = '+'
 	Update  Action = '~'

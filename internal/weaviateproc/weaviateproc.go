@@ -210,9 +210,6 @@ func (s *Server) Kill() {
 	<-s.done
 }
 
-// Exited is closed when the server process has exited.
-func (s *Server) Exited() <-chan struct{} { return s.done }
-
 // freePorts asks the kernel for n distinct free loopback ports.
 func freePorts(n int) ([]int, error) {
 	var ls []net.Listener

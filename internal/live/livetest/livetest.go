@@ -19,10 +19,6 @@ import (
 	"github.com/colstate/colstate/internal/object"
 )
 
-// maxExact is the largest integer Weaviate keeps exactly: it holds ints as
-// float64.
-const maxExact = 1 << 53
-
 // Dims is the vector size of every fixture: small, to keep tests fast.
 const Dims = 8
 
@@ -131,13 +127,13 @@ func AllTypes(seed, n int, authorCollection string, authors []string) []*object.
 		}
 		count := int64(i*1_000_003 - 500_000_000)
 		if i%2 == 1 {
-			count = maxExact - int64(i)
+			count = object.MaxExactInt - int64(i)
 		}
 		props := map[string]any{
 			"title":     fmt.Sprintf("title %d ünïcode ✓", i),
 			"tags":      []any{"a", fmt.Sprint(i % 7)},
 			"count":     count,
-			"counts":    []any{int64(i), int64(maxExact - i), int64(-maxExact + i)},
+			"counts":    []any{int64(i), int64(object.MaxExactInt - i), int64(-object.MaxExactInt + i)},
 			"price":     float64(i) + 0.1,
 			"prices":    []any{0.5, -1e-7, 1e300},
 			"active":    i%2 == 0,
@@ -212,20 +208,13 @@ func ReadAll(ctx context.Context, c *live.Client, collection string) (map[string
 		return nil, err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
-	if s.MultiTenant {
-		ts, err := c.Tenants(ctx, collection)
-		if err != nil {
-			return nil, err
-		}
-		tenants = tenants[:0]
-		for _, t := range ts {
-			tenants = append(tenants, t.Name)
-		}
+	tenants, err := c.CollectionTenants(ctx, s)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]*object.Object{}
 	for _, t := range tenants {
-		err := c.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, PageSize: 97}, func(o *object.Object) error {
+		err := c.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, PageSize: 97}, func(o *object.Object) error {
 			out[o.Tenant+"/"+o.ID] = o
 			return nil
 		})

@@ -1,0 +1,33 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+// The flags several commands take, each defined once so that every command
+// takes it with the same name, default and help. Bool flags leave out
+// "(default: false)".
+var (
+	// noColorFlag is both global (colstate -no-color plan) and a flag of
+	// the commands that print plans (colstate plan -no-color): useColor
+	// asks every level.
+	noColorFlag = &cli.BoolFlag{Name: "no-color", DisableDefaultText: true,
+		Usage: "print without ANSI colours (colour is also off when the output is not a terminal, or NO_COLOR is set)"}
+	lockTimeoutFlag = &cli.DurationFlag{Name: "lock-timeout", DefaultText: "0s, fail at once",
+		Usage: "wait up to `DURATION` (e.g. 30s) for another colstate to release the state lock"}
+	autoApproveFlag = &cli.BoolFlag{Name: "auto-approve", DisableDefaultText: true,
+		Usage: "run without asking for confirmation (for CI)"}
+	// forceFlag is -auto-approve as snapshot rm takes it, also spelled --force.
+	forceFlag = &cli.BoolFlag{Name: autoApproveFlag.Name, Aliases: []string{"force"}, DisableDefaultText: true,
+		Usage: autoApproveFlag.Usage}
+	dryRunFlag = &cli.BoolFlag{Name: "dry-run", DisableDefaultText: true,
+		Usage: "print what would change, with the checks the real run makes; change nothing"}
+	noBackupFlag = &cli.BoolFlag{Name: "no-backup", DisableDefaultText: true,
+		Usage: "do not take a snapshot of the collections before their objects are deleted"}
+	storeFlag = &cli.StringFlag{Name: "store",
+		Usage: "snapshot store `DIR`, or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
+	targetFlag = &cli.StringSliceFlag{Name: "target",
+		Usage: "limit the plan to `collection.NAME` and the collections it refers to (repeatable)"}
+	// statePathFlag lets state commands work on a state file directly, e.g.
+	// when the configuration does not load.
+	statePathFlag = &cli.StringFlag{Name: "state",
+		Usage: "use the state file at `PATH` instead of the one the configuration names"}
+)
