@@ -78,8 +78,8 @@ func TestAttributesTenantsOrShards(t *testing.T) {
 // under its parent's group, so adding the parent is one change.
 func TestAttributesNestedPropertiesAndGroups(t *testing.T) {
 	c := Collection{Name: "A", Properties: []Property{{Name: "meta", DataType: "object[]", Nested: []Property{
-		NewProperty("source", "text"),
 		{Name: "geo", DataType: "object", Nested: []Property{NewProperty("lat", "number")}},
+		NewProperty("source", "text"),
 	}}}}
 	Normalize(&c)
 	var paths []string

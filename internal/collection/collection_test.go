@@ -234,18 +234,19 @@ func TestNormalizeCollectionDefaults(t *testing.T) {
 			t.Errorf("vectorizer configs %v %v", c.Vectors[0].VectorizerConfig, c.Vectors[1].VectorizerConfig)
 		}
 	})
-	t.Run("nested properties are sorted and only objects keep them", func(t *testing.T) {
+	t.Run("only object properties keep nested properties, normalised too", func(t *testing.T) {
 		c := Collection{Name: "A", Properties: []Property{
 			{Name: "n", DataType: "int", Nested: []Property{NewProperty("x", "int")}},
-			{Name: "m", DataType: "object", Nested: []Property{{Name: "z", DataType: "text"}, {Name: "b", DataType: "text", Tokenization: "field"}}},
+			{Name: "m", DataType: "object", Nested: []Property{{Name: "z", DataType: "text"}, {Name: "b", DataType: "int", Tokenization: "field", IndexSearchable: true}}},
 		}}
 		Normalize(&c)
-		if c.Properties[0].Name != "m" || c.Properties[1].Nested != nil {
-			t.Fatalf("properties %+v", c.Properties)
+		if c.Property("n").Nested != nil {
+			t.Errorf("an int property keeps nested properties: %+v", c.Property("n"))
 		}
-		nested := c.Properties[0].Nested
-		if nested[0].Name != "b" || nested[0].Tokenization != "field" || nested[1].Tokenization != "word" {
-			t.Errorf("nested %+v", nested)
+		m := c.Property("m")
+		z, b := findProperty(m.Nested, "z"), findProperty(m.Nested, "b")
+		if len(m.Nested) != 2 || z == nil || b == nil || z.Tokenization != "word" || b.Tokenization != "" || b.IndexSearchable {
+			t.Errorf("nested %+v", m.Nested)
 		}
 	})
 }
