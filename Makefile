@@ -7,7 +7,7 @@ GOBIN := $(shell go env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 WEAVIATE_BIN := $(GOBIN)/weaviate-server
 
-.PHONY: all build demo test unit e2e weaviate deps fmt vet bench soak cover clean
+.PHONY: all build demo test unit e2e weaviate deps fmt vet bench soak clean
 
 all: build
 
@@ -52,6 +52,7 @@ bench: build weaviate
 # make test: it runs the whole suite under -cover. Raw data and the merged
 # profile go to COVER_OUT (go tool cover -html=.cover/cover.out).
 COVER_OUT ?= .cover
+.PHONY: cover
 cover: weaviate
 	COVER_OUT=$(COVER_OUT) scripts/cover.sh
 
