@@ -51,7 +51,9 @@ go tool covdata textfmt -i="$out/merged" -o="$out/cover.out"
 percent() {
 	go tool covdata percent -i="$1" | awk '$1 ~ /^github.com/ { p = $1; sub(/^github.com\/colstate\/colstate\//, "", p); v = $3; sub(/%$/, "", v); print p "\t" v }'
 }
-# total ALL PROFILE prints the share of ALL's statements that PROFILE covers.
+# total ALL PROFILE prints the share of ALL's statements that PROFILE covers,
+# over every block as covdata percent counts them (go tool cover -func counts
+# only blocks inside declared functions, so its total can differ by a tenth).
 # A unit-test profile lacks the packages no unit test links (cmd/colstate):
 # they count as uncovered, not as absent.
 total() {
