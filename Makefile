@@ -59,6 +59,15 @@ BENCHFLAGS ?=
 bench: build weaviate
 	go run ./bench/cmd/colbench -colstate bin/colstate $(BENCHFLAGS)
 
+# make cover: statement coverage of the unit tests and the CLI's end-to-end
+# tests together, per package and in total (scripts/cover.sh). Not part of
+# make test: it runs the whole suite under -cover. Raw data and the merged
+# profile go to COVER_OUT (go tool cover -html=.cover/cover.out).
+COVER_OUT ?= .cover
+.PHONY: cover
+cover: weaviate
+	COVER_OUT=$(COVER_OUT) scripts/cover.sh
+
 # make soak: the generative round-trip harness (docs/roundtrip.md) with random
 # seeds until SOAK_DURATION is up; prints how many sequences and steps ran and
 # every failure with the command that replays it. SOAK_FEATURES picks the
@@ -74,4 +83,4 @@ soak: weaviate
 		status=$$?; cat $(abspath $(SOAK_LOG)).summary 2>/dev/null || tail -40 $(SOAK_LOG); exit $$status
 
 clean:
-	rm -rf bin examples/quickstart/.colstate soak.log soak.log.summary
+	rm -rf bin examples/quickstart/.colstate soak.log soak.log.summary .cover
