@@ -6,8 +6,10 @@ WEAVIATE_VERSION := v1.35.2
 GOBIN := $(shell go env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 WEAVIATE_BIN := $(GOBIN)/weaviate-server
+VERSITYGW_VERSION := v1.8.0
+VERSITYGW_BIN := $(GOBIN)/versitygw
 
-.PHONY: all build demo test unit e2e weaviate deps fmt vet bench soak clean
+.PHONY: all build demo test unit e2e weaviate versitygw deps fmt vet bench soak clean
 
 all: build
 
@@ -27,6 +29,16 @@ weaviate:
 		go install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION); \
 	fi
 
+# Install versitygw, the S3 server the object-storage tests start (like
+# weaviate-server above); does nothing when $(VERSITYGW_VERSION) is installed.
+versitygw:
+	@if [ -x "$(VERSITYGW_BIN)" ] && go version -m "$(VERSITYGW_BIN)" 2>/dev/null | grep -q "mod.*github.com/versity/versitygw[[:space:]]*$(VERSITYGW_VERSION)"; then \
+		echo "versitygw $(VERSITYGW_VERSION) already installed at $(VERSITYGW_BIN)"; \
+	else \
+		echo "installing versitygw $(VERSITYGW_VERSION) (takes a few minutes the first time)"; \
+		go install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION); \
+	fi
+
 demo: build weaviate
 	./bin/colstate -chdir examples/quickstart plan
 	./bin/colstate -chdir examples/quickstart apply -auto-approve
@@ -36,8 +48,8 @@ vet:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-# CI=true makes a missing weaviate-server a failure, not a skip.
-test: deps weaviate vet
+# CI=true makes a missing weaviate-server or versitygw a failure, not a skip.
+test: deps weaviate versitygw vet
 	go test -count=1 ./...
 
 # make bench: colstate against Weaviate's own backups and raw gRPC loops
