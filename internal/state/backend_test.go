@@ -291,11 +291,11 @@ func TestS3InterruptedWriteIsNeverRead(t *testing.T) {
 func TestParseURL(t *testing.T) {
 	for raw, want := range map[string]string{
 		"s3://b/dir/prod.json?region=eu-west-1&endpoint=http://h:9000&use_path_style=true": "bucket s3://b?endpoint=http%3A%2F%2Fh%3A9000&region=eu-west-1&use_path_style=true key dir/prod.json show s3://b/dir/prod.json",
-		"gs://b/prod.json":              "bucket gs://b key prod.json show gs://b/prod.json",
-		"azblob://c/x/prod.json":        "bucket azblob://c key x/prod.json show azblob://c/x/prod.json",
-		"file:///tmp/st/prod.json":      "bucket file:///tmp/st/?create_dir=true key prod.json show file:///tmp/st/prod.json",
-		"mem://m/prod.json":             "bucket mem://m key prod.json show mem://m/prod.json",
-		"s3://user:hunter2@b/prod.json": "error carries credentials",
+		"gs://b/prod.json":                               "bucket gs://b key prod.json show gs://b/prod.json",
+		"azblob://c/x/prod.json":                         "bucket azblob://c key x/prod.json show azblob://c/x/prod.json",
+		"file:///tmp/st/prod.json":                       "bucket file:///tmp/st/?create_dir=true key prod.json show file:///tmp/st/prod.json",
+		"mem://m/prod.json":                              "bucket mem://m key prod.json show mem://m/prod.json",
+		"s3://user:hunter2@b/prod.json":                  "error carries credentials",
 		"s3://b/prod.json?aws_secret_access_key=hunter2": `error parameter "aws_secret_access_key" is not accepted`,
 		"s3://b/prod.json?prefix=x":                      `error parameter "prefix" is not accepted`,
 		"azblob://c/prod.json?sig=hunter2":               `error parameter "sig" is not accepted`,
