@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/workspace"
 )
 
@@ -14,7 +13,7 @@ func openLocked(c *cli.Context, operation string) (*workspace.Workspace, func(),
 	if err != nil {
 		return nil, nil, err
 	}
-	lock, err := state.Acquire(c.Context, ws.StatePath(), operation, c.Duration("lock-timeout"))
+	lock, err := ws.State.Lock(c.Context, operation, c.Duration("lock-timeout"))
 	if err != nil {
 		ws.Close()
 		return nil, nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +16,7 @@ import (
 
 // statePathFlag lets state commands work on a state file directly, e.g. when
 // the configuration does not load.
-var statePathFlag = &cli.StringFlag{Name: "state", Usage: "use the state file at `PATH` instead of the one the configuration names"}
+var statePathFlag = &cli.StringFlag{Name: "state", Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 
 // stateCommand reads or edits the state file without contacting Weaviate.
 func stateCommand() *cli.Command {
@@ -83,29 +84,34 @@ is never removed by mistake.`,
 	}
 }
 
-// statePath is the -state flag, or the state file the configuration names.
-func statePath(c *cli.Context) (string, error) {
+// stateBackend opens the -state flag's file or URL, or the state the
+// configuration names. The caller closes it.
+func stateBackend(c *cli.Context) (*state.Backend, error) {
 	if p := c.String("state"); p != "" {
-		return p, nil
+		if strings.Contains(p, "://") {
+			return state.OpenURL(c.Context, p)
+		}
+		return state.Local(p), nil
 	}
 	dir := c.String("chdir")
 	cfg, err := workspace.LoadConfig(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	ws := &workspace.Workspace{Dir: dir, Config: cfg}
-	return ws.StatePath(), nil
+	return workspace.OpenState(c.Context, dir, cfg)
 }
 
 func stateListCmd(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("state list takes no arguments, got %q", c.Args().Slice())
 	}
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return err
 	}
-	st, err := state.Read(path)
+	defer b.Close()
+	path := b.Location()
+	st, err := b.Read(c.Context)
 	if err != nil {
 		return err
 	}
@@ -124,11 +130,13 @@ func stateShowCmd(c *cli.Context) error {
 		return errors.New("state show takes one collection name: colstate state show NAME")
 	}
 	name := c.Args().First()
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return err
 	}
-	st, err := state.Read(path)
+	defer b.Close()
+	path := b.Location()
+	st, err := b.Read(c.Context)
 	if err != nil {
 		return err
 	}
@@ -149,16 +157,18 @@ func stateRmCmd(c *cli.Context) error {
 	if len(names) == 0 {
 		return errors.New("state rm needs the names of the collections to forget: colstate state rm NAME...")
 	}
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return err
 	}
-	lock, err := state.Acquire(c.Context, path, "state rm", c.Duration("lock-timeout"))
+	defer b.Close()
+	path := b.Location()
+	lock, err := b.Lock(c.Context, "state rm", c.Duration("lock-timeout"))
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
-	st, err := state.Read(path)
+	st, err := b.Read(c.Context)
 	if err != nil {
 		return err
 	}
@@ -174,7 +184,7 @@ func stateRmCmd(c *cli.Context) error {
 	for _, n := range names {
 		delete(st.Collections, n)
 	}
-	if err := state.Write(path, st); err != nil {
+	if err := b.Write(context.Background(), st); err != nil {
 		return err
 	}
 	if err := lock.Unlock(); err != nil {
@@ -206,11 +216,12 @@ func forceUnlockCmd(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return errors.New("force-unlock takes the lock ID from the \"state is locked\" error: colstate force-unlock LOCK_ID")
 	}
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return err
 	}
-	info, err := state.ForceUnlock(path, c.Args().First())
+	defer b.Close()
+	info, err := b.ForceUnlock(c.Context, c.Args().First())
 	if err != nil {
 		return err
 	}

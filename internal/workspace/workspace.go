@@ -44,6 +44,8 @@ type Workspace struct {
 	Dir      string
 	Config   *config.Config
 	Client   *live.Client
+	// State is where the state, its lock and the apply journal live.
+	State    *state.Backend
 	embedded *weaviateproc.Server
 	log      io.Writer
 	// marks caches DataMark within one Plan or CheckFresh call.
@@ -58,6 +60,9 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		return nil, err
 	}
 	ws := &Workspace{Dir: dir, Config: cfg, log: log}
+	if ws.State, err = OpenState(ctx, dir, cfg); err != nil {
+		return nil, err
+	}
 	url, grpcURL, apiKey := cfg.Weaviate.URL, cfg.Weaviate.GRPCURL, cfg.Weaviate.APIKey
 	if cfg.Weaviate.Embedded {
 		srv, err := ws.startEmbedded(ctx)
@@ -75,11 +80,11 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 	ws.Client = client
 	// Inactive tenants a killed colstate left activated get their status
 	// back before anything else reads them; this run records its own.
-	if err := recoverTenants(ctx, client, ws.StatePath(), func(msg string) { fmt.Fprintln(log, msg) }); err != nil {
+	if err := recoverTenants(ctx, client, ws.State, func(msg string) { fmt.Fprintln(log, msg) }); err != nil {
 		ws.Close()
 		return nil, err
 	}
-	client.TenantLog = newTenantLog(ws.StatePath())
+	client.TenantLog = newTenantLog(ws.State)
 	return ws, nil
 }
 
@@ -120,10 +125,13 @@ func embeddedAuth(key string) map[string]string {
 	}
 }
 
-// Close closes the connection and stops an embedded server.
+// Close closes the connections and stops an embedded server.
 func (ws *Workspace) Close() {
 	if ws.Client != nil {
 		ws.Client.Close()
+	}
+	if ws.State != nil {
+		ws.State.Close()
 	}
 	if ws.embedded != nil {
 		if err := ws.embedded.Stop(60 * time.Second); err != nil {
@@ -133,19 +141,30 @@ func (ws *Workspace) Close() {
 	}
 }
 
-// StatePath is the state file's path.
-func (ws *Workspace) StatePath() string {
-	if filepath.IsAbs(ws.Config.State.Path) {
-		return ws.Config.State.Path
+// OpenState opens where the configuration in dir keeps its state: the
+// object at state.url, or the file at state.path (relative to dir).
+func OpenState(ctx context.Context, dir string, cfg *config.Config) (*state.Backend, error) {
+	if cfg.State.URL != "" {
+		return state.OpenURL(ctx, cfg.State.URL)
 	}
-	return filepath.Join(ws.Dir, ws.Config.State.Path)
+	path := cfg.State.Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	return state.Local(path), nil
 }
 
-// ReadState reads the state file (an empty state when there is none).
-func (ws *Workspace) ReadState() (*state.State, error) { return state.Read(ws.StatePath()) }
+// StatePath names the state for messages: the file's path, or the
+// object's URL without its query.
+func (ws *Workspace) StatePath() string { return ws.State.Location() }
 
-// WriteState saves the state atomically.
-func (ws *Workspace) WriteState(s *state.State) error { return state.Write(ws.StatePath(), s) }
+// ReadState reads the state (an empty state when there is none).
+func (ws *Workspace) ReadState() (*state.State, error) { return ws.State.Read(context.Background()) }
+
+// WriteState saves the state atomically, refusing when someone else wrote
+// it since it was read. It is not cancelled with the command: what apply
+// did must be recorded even after Ctrl-C.
+func (ws *Workspace) WriteState(s *state.State) error { return ws.State.Write(context.Background(), s) }
 
 // Plan reads the live schema and computes the plan against st, limited to
 // targets when there are any. The plan is bound to the state and to the live
@@ -248,13 +267,10 @@ func (ws *Workspace) refuseAliasNames(ctx context.Context, p *plan.Plan) error {
 	return nil
 }
 
-// JournalPath is where apply journals its progress for this workspace's state.
-func (ws *Workspace) JournalPath() string { return apply.JournalPath(ws.StatePath()) }
-
 // PendingJournal returns the journal of an interrupted apply of st, nil when
 // there is none, and an error when the journal belongs to another state.
 func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
-	j, err := apply.LoadJournal(ws.JournalPath())
+	j, err := apply.LoadJournal(ws.State)
 	if err != nil || j == nil {
 		return nil, err
 	}
