@@ -75,6 +75,24 @@ func Server(t testing.TB) *Gateway {
 	if !mainRan {
 		t.Fatalf("s3test.Server needs s3test.Main (or s3test.Around) in the package's TestMain, which stops the server")
 	}
+	if gw, err := Shared(); err == nil {
+		return gw
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("an S3 server (versitygw) is required in CI: %v", startErr)
+	}
+	t.Skipf("SKIPPED: no S3 server (%v)", startErr)
+	return nil
+}
+
+// Shared starts the package's shared server on first use and returns it, or
+// why there is none. Server is the usual way in; Shared suits code without a
+// testing.TB, such as a testscript Setup or command. Main must run around
+// the tests.
+func Shared() (*Gateway, error) {
+	if !mainRan {
+		return nil, errors.New("s3test.Main (or s3test.Around) is not in the package's TestMain")
+	}
 	once.Do(func() {
 		tempDir, startErr = os.MkdirTemp("", "colstate-s3test-")
 		if startErr != nil {
@@ -96,14 +114,7 @@ func Server(t testing.TB) *Gateway {
 			}
 		}
 	})
-	if shared != nil {
-		return shared
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("an S3 server (versitygw) is required in CI: %v", startErr)
-	}
-	t.Skipf("SKIPPED: no S3 server (%v)", startErr)
-	return nil
+	return shared, startErr
 }
 
 // Bucket is the bucket Server creates.

@@ -175,7 +175,7 @@ func testLocks(t *testing.T, open func() *Backend) {
 	if err != nil {
 		msg = err.Error()
 	}
-	for _, want := range []string{"held by " + winner.Info.Who, `for "apply"`, "s ago", "waited", winner.Info.ID, "force-unlock"} {
+	for _, want := range []string{"held by " + winner.Info.Who, `for "apply"`, "s ago)", "waited", winner.Info.ID, "force-unlock"} {
 		if !strings.Contains(msg, want) {
 			t.Fatalf("blocked locker: %q lacks %q", msg, want)
 		}

@@ -72,8 +72,8 @@ func (e *LockedError) Error() string {
 	if host == "" {
 		host = "unknown host"
 	}
-	fmt.Fprintf(&b, "the state is locked%s: held by %s (pid %d) for %q since %s, %s ago (lock ID %s, file %s). ",
-		waited, i.Who, i.PID, i.Operation, i.Created.Format(time.RFC3339), age(i.Created), i.ID, e.Path)
+	fmt.Fprintf(&b, "the state is locked%s: held by %s (pid %d) for %q since %s (lock ID %s, file %s; taken %s ago). ",
+		waited, i.Who, i.PID, i.Operation, i.Created.Format(time.RFC3339), i.ID, e.Path, age(i.Created))
 	if e.Stale {
 		fmt.Fprintf(&b, "The lock is stale: process %d no longer exists on this host (%s); remove the lock with `colstate force-unlock %s`", i.PID, host, i.ID)
 	} else {
@@ -82,13 +82,16 @@ func (e *LockedError) Error() string {
 	return b.String()
 }
 
-// age is how long ago t was, to the second.
-func age(t time.Time) time.Duration {
+// age says how long ago t was: seconds, or days and hours for old locks.
+func age(t time.Time) string {
 	d := time.Since(t).Round(time.Second)
-	if d < 0 {
-		return 0
+	switch {
+	case d < 0:
+		return "0s"
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
 	}
-	return d
+	return d.String()
 }
 
 // Locker acquires state locks. The zero value polls every

@@ -41,9 +41,9 @@ func LoadConfig(dir string) (*config.Config, error) {
 
 // Workspace is an open configuration directory.
 type Workspace struct {
-	Dir      string
-	Config   *config.Config
-	Client   *live.Client
+	Dir    string
+	Config *config.Config
+	Client *live.Client
 	// State is where the state, its lock and the apply journal live.
 	State    *state.Backend
 	embedded *weaviateproc.Server
