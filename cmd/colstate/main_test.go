@@ -49,7 +49,7 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 			return setupS3(t, env)
 		},
 		Condition: scriptCondition,
-		Cmds: cmds(srv.URL, srv.GRPCAddr),
+		Cmds:      cmds(srv.URL, srv.GRPCAddr),
 	})
 }
 
