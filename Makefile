@@ -50,7 +50,7 @@ vet:
 
 # CI=true makes a missing weaviate-server or versitygw a failure, not a skip.
 test: deps weaviate versitygw vet
-	go test -count=1 ./...
+	go test -count=1 -timeout 30m ./...
 
 # make bench: colstate against Weaviate's own backups and raw gRPC loops
 # (see README "Benchmarks"). Not part of make test. Pass flags with
