@@ -145,9 +145,7 @@ func start(ctx context.Context, bin, data string, log io.Writer, timeout time.Du
 		"VGW_REGION=" + Region,
 	}
 	cmd.Stdout, cmd.Stderr = log, log
-	// Own process group: a Ctrl-C meant for the tests must not kill the
-	// gateway before the tests stop it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start versitygw: %w", err)
 	}
