@@ -29,8 +29,8 @@ weaviate:
 		go install github.com/weaviate/weaviate/cmd/weaviate-server@$(WEAVIATE_VERSION); \
 	fi
 
-# versitygw, a real S3 server, for the tests that need object storage (a
-# Weaviate offloading tenants to it); does nothing when already installed.
+# Install versitygw, the S3 server the object-storage tests start (like
+# weaviate-server above); does nothing when $(VERSITYGW_VERSION) is installed.
 versitygw:
 	@if [ -x "$(VERSITYGW_BIN)" ] && go version -m "$(VERSITYGW_BIN)" 2>/dev/null | grep -q "mod.*github.com/versity/versitygw[[:space:]]*$(VERSITYGW_VERSION)"; then \
 		echo "versitygw $(VERSITYGW_VERSION) already installed at $(VERSITYGW_BIN)"; \
@@ -48,7 +48,7 @@ vet:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-# CI=true makes a missing weaviate-server a failure, not a skip.
+# CI=true makes a missing weaviate-server or versitygw a failure, not a skip.
 test: deps weaviate versitygw vet
 	go test -count=1 -timeout 30m ./...
 

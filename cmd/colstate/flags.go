@@ -29,5 +29,5 @@ var (
 	// statePathFlag lets state commands work on a state file directly, e.g.
 	// when the configuration does not load.
 	statePathFlag = &cli.StringFlag{Name: "state",
-		Usage: "use the state file at `PATH` instead of the one the configuration names"}
+		Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 )

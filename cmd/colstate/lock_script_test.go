@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -8,8 +10,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/colstate/colstate/internal/s3test"
 	"github.com/colstate/colstate/internal/state"
 )
 
@@ -17,6 +22,9 @@ import (
 // colstate process would have:
 //
 //	plantlock PATH ID OPERATION live|dead|foreign
+//
+// PATH "s3" plants it as the lock object of the script's S3 state
+// ($S3_STATE_KEY.lock), as a colstate on another machine would have.
 //
 // live: held by this test process on this host (running); dead: by a process
 // on this host that has exited (a stale lock); foreign: by a process on
@@ -53,7 +61,16 @@ func plantLockCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data, err := json.Marshal(info)
 	ts.Check(err)
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o600))
+	if args[0] == "s3" {
+		gw, err := s3test.Shared()
+		ts.Check(err)
+		_, err = gw.Client().PutObject(context.Background(), &s3.PutObjectInput{
+			Bucket: aws.String(s3test.Bucket), Key: aws.String(ts.Getenv("S3_STATE_KEY") + ".lock"), Body: bytes.NewReader(data),
+		})
+		ts.Check(err)
+	} else {
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o600))
+	}
 	ts.Setenv("LOCK_WHO", info.Who)
 	ts.Setenv("LOCK_HOST", host)
 	ts.Setenv("LOCK_PID", strconv.Itoa(pid))

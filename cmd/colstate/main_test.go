@@ -8,20 +8,23 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/s3test"
 	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
-// withWeaviate starts the package's shared Weaviate around the tests, but not
-// in the child processes testscript runs as the colstate command.
+// withWeaviate starts the package's shared Weaviate around the tests (and
+// stops the S3 server a test started), but not in the child processes
+// testscript runs as the colstate command.
 type withWeaviate struct{ m *testing.M }
 
-func (w withWeaviate) Run() int { return weaviatetest.Main(w.m) }
+func (w withWeaviate) Run() int { return weaviatetest.Main(s3test.Around(w.m)) }
 
 func TestMain(m *testing.M) {
 	testscript.Main(withWeaviate{m}, map[string]func(){
@@ -43,10 +46,43 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 			env.Setenv("WEAVIATE_URL", srv.URL)
 			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
 			env.Setenv("NO_COLOR", "")
-			return nil
+			return setupS3(t, env)
 		},
-		Cmds: cmds(srv.URL, srv.GRPCAddr),
+		Condition: scriptCondition,
+		Cmds:      cmds(srv.URL, srv.GRPCAddr),
 	})
+}
+
+// setupS3 gives a script that needs object storage the shared S3 server
+// (started on first use): S3_STATE_URL is a state URL under a prefix of its
+// own (S3_STATE_KEY its object key), with the credentials in the AWS
+// variables. Scripts that use it start with `[!s3] skip`; under CI=true a
+// missing server fails them instead.
+func setupS3(t *testing.T, env *testscript.Env) error {
+	gw, err := s3test.Shared()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			return fmt.Errorf("an S3 server (versitygw) is required in CI: %w", err)
+		}
+		return nil
+	}
+	key := s3test.Prefix(t) + "/state.json"
+	env.Setenv("S3_STATE_URL", gw.URL(key))
+	env.Setenv("S3_STATE_KEY", key)
+	for _, kv := range gw.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env.Setenv(k, v)
+	}
+	return nil
+}
+
+// scriptCondition answers [s3]: the script has an S3 server.
+func scriptCondition(cond string) (bool, error) {
+	if cond == "s3" {
+		ok, _ := s3test.Available()
+		return ok, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real

@@ -122,7 +122,7 @@ func planCmd(c *cli.Context) error {
 	}
 	if p.Interrupted != nil {
 		// plan takes no lock: the journal may be that of an apply still running.
-		if info, _ := state.ReadLock(ws.StatePath()); info != nil {
+		if info, _ := ws.State.ReadLock(c.Context); info != nil {
 			fmt.Fprintf(c.App.ErrWriter, "warning: the state is locked by %s for %q since %s: the pending journal below may belong to an apply that is still running\n",
 				info.Who, info.Operation, info.Created.Format(time.RFC3339))
 		}
@@ -212,7 +212,7 @@ func applyCmd(c *cli.Context) error {
 	}
 	fmt.Fprintln(out)
 	// The new journal replaces an interrupted apply's: this plan settles it.
-	journal, err := apply.NewJournal(ws.JournalPath(), p, st.Lineage, st.Serial)
+	journal, err := apply.NewJournal(ws.State, p, st.Lineage, st.Serial)
 	if err != nil {
 		return fmt.Errorf("start the apply journal: %w", err)
 	}
@@ -256,12 +256,12 @@ func abandonCmd(c *cli.Context) error {
 	}
 	defer done()
 	out := c.App.Writer
-	j, err := apply.LoadJournal(ws.JournalPath())
+	j, err := apply.LoadJournal(ws.State)
 	if err != nil {
 		return err
 	}
 	if j == nil {
-		fmt.Fprintf(out, "No interrupted apply is pending (there is no journal at %s): nothing to abandon.\n", ws.JournalPath())
+		fmt.Fprintf(out, "No interrupted apply is pending (there is no journal at %s): nothing to abandon.\n", ws.State.FileLocation("journal"))
 		return nil
 	}
 	st, err := ws.ReadState()

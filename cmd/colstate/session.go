@@ -14,7 +14,7 @@ func openLocked(c *cli.Context, operation string) (*workspace.Workspace, func(),
 	if err != nil {
 		return nil, nil, err
 	}
-	lock, err := state.Acquire(c.Context, ws.StatePath(), operation, c.Duration(lockTimeoutFlag.Name))
+	lock, err := ws.State.Lock(c.Context, operation, c.Duration(lockTimeoutFlag.Name))
 	if err != nil {
 		ws.Close()
 		return nil, nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -348,11 +347,12 @@ func refuseJournalSnapshots(c *cli.Context, ids []string) error {
 	if err != nil {
 		return nil // no configuration here: no state, so no journal of it
 	}
-	statePath := cfg.State.Path
-	if !filepath.IsAbs(statePath) {
-		statePath = filepath.Join(dir, statePath)
+	st, err := workspace.OpenState(c.Context, dir, cfg)
+	if err != nil {
+		return fmt.Errorf("%w; nothing was removed", err)
 	}
-	j, err := apply.LoadJournal(apply.JournalPath(statePath))
+	defer st.Close()
+	j, err := apply.LoadJournal(st)
 	if err != nil {
 		return fmt.Errorf("%w; nothing was removed", err)
 	}

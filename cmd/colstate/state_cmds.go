@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,28 +77,33 @@ is never removed by mistake.`,
 	}
 }
 
-// statePath is the -state flag, or the state file the configuration names.
-func statePath(c *cli.Context) (string, error) {
+// stateBackend opens the -state flag's file or URL, or the state the
+// configuration names. The caller closes it.
+func stateBackend(c *cli.Context) (*state.Backend, error) {
 	if p := c.String("state"); p != "" {
-		return p, nil
+		if strings.Contains(p, "://") {
+			return state.OpenURL(c.Context, p)
+		}
+		return state.Local(p), nil
 	}
 	dir := c.String("chdir")
 	cfg, err := workspace.LoadConfig(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	ws := &workspace.Workspace{Dir: dir, Config: cfg}
-	return ws.StatePath(), nil
+	return workspace.OpenState(c.Context, dir, cfg)
 }
 
-// readState reads the state file statePath names, without a lock.
+// readState reads the state stateBackend names, without a lock, and
+// names where it read it.
 func readState(c *cli.Context) (string, *state.State, error) {
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return "", nil, err
 	}
-	st, err := state.Read(path)
-	return path, st, err
+	defer b.Close()
+	st, err := b.Read(c.Context)
+	return b.Location(), st, err
 }
 
 func stateListCmd(c *cli.Context) error {
@@ -144,16 +150,18 @@ func stateRmCmd(c *cli.Context) error {
 	if len(names) == 0 {
 		return errors.New("state rm needs the names of the collections to forget: colstate state rm NAME...")
 	}
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return err
 	}
-	lock, err := state.Acquire(c.Context, path, "state rm", c.Duration(lockTimeoutFlag.Name))
+	defer b.Close()
+	path := b.Location()
+	lock, err := b.Lock(c.Context, "state rm", c.Duration(lockTimeoutFlag.Name))
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
-	st, err := state.Read(path)
+	st, err := b.Read(c.Context)
 	if err != nil {
 		return err
 	}
@@ -169,7 +177,7 @@ func stateRmCmd(c *cli.Context) error {
 	for _, n := range names {
 		delete(st.Collections, n)
 	}
-	if err := state.Write(path, st); err != nil {
+	if err := b.Write(context.Background(), st); err != nil {
 		return err
 	}
 	if err := lock.Unlock(); err != nil {
@@ -201,11 +209,12 @@ func forceUnlockCmd(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return errors.New("force-unlock takes the lock ID from the \"state is locked\" error: colstate force-unlock LOCK_ID")
 	}
-	path, err := statePath(c)
+	b, err := stateBackend(c)
 	if err != nil {
 		return err
 	}
-	info, err := state.ForceUnlock(path, c.Args().First())
+	defer b.Close()
+	info, err := b.ForceUnlock(c.Context, c.Args().First())
 	if err != nil {
 		return err
 	}

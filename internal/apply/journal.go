@@ -1,19 +1,19 @@
 package apply
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/colstate/colstate/internal/collection"
-	"github.com/colstate/colstate/internal/fsutil"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/state"
 )
@@ -24,8 +24,9 @@ import (
 // it stopped. It holds the plan itself, so the resumed run does exactly what
 // the interrupted one set out to do. It is removed when the apply finishes.
 type Journal struct {
-	path string
-	mu   sync.Mutex
+	files *state.Backend
+	path  string // where files keeps it, for messages
+	mu    sync.Mutex
 
 	PlanID string `json:"plan_id"`
 	// The state the plan was applied to: a resume against another state
@@ -55,16 +56,19 @@ func PlanID(p *plan.Plan) (string, []byte, error) {
 // NewJournal starts the journal of applying p to the state with the given
 // lineage and serial. It replaces the journal of an interrupted apply that p
 // settles: the steps p's carried changes finished then are recorded again.
-func NewJournal(path string, p *plan.Plan, lineage string, serial int64) (*Journal, error) {
+func NewJournal(files *state.Backend, p *plan.Plan, lineage string, serial int64) (*Journal, error) {
 	id, b, err := PlanID(p)
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, PlanID: id, Plan: b, StateLineage: lineage, StateSerial: serial,
+	j := &Journal{files: files, path: files.FileLocation(journalName), PlanID: id, Plan: b, StateLineage: lineage, StateSerial: serial,
 		StartedAt: time.Now().UTC(), Steps: map[string]bool{}, Objects: map[string]int64{}}
 	j.carry(p)
 	return j, j.save()
 }
+
+// journalName is the journal's name among the files beside the state.
+const journalName = "journal"
 
 // Path is where the journal lives.
 func (j *Journal) Path() string { return j.path }
@@ -76,18 +80,18 @@ func (j *Journal) SameState(lineage string, serial int64) bool {
 	return j.StateLineage == lineage || (j.StateSerial == 0 && serial == 0)
 }
 
-// LoadJournal reads the journal at path; nil when there is none.
-func LoadJournal(path string) (*Journal, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+// LoadJournal reads the journal beside the state; nil when there is none.
+func LoadJournal(files *state.Backend) (*Journal, error) {
+	data, err := files.ReadFile(context.Background(), journalName)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path}
+	j := &Journal{files: files, path: files.FileLocation(journalName)}
 	if err := json.Unmarshal(data, j); err != nil {
-		return nil, fmt.Errorf("apply journal %s is damaged (%v); look at what it recorded, then remove it to start over", path, err)
+		return nil, fmt.Errorf("apply journal %s is damaged (%v); look at what it recorded, then remove it to start over", j.path, err)
 	}
 	if j.Steps == nil {
 		j.Steps = map[string]bool{}
@@ -139,11 +143,7 @@ func (j *Journal) Progress(step string, n int64) {
 
 // Remove deletes the journal: the apply finished.
 func (j *Journal) Remove() error {
-	err := os.Remove(j.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return err
+	return j.files.RemoveFile(context.Background(), journalName)
 }
 
 func (j *Journal) save() error {
@@ -154,7 +154,7 @@ func (j *Journal) save() error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(j.path, b)
+	return j.files.WriteFile(context.Background(), journalName, b)
 }
 
 // Steps lists the journal steps of change i of p, in the order they run.

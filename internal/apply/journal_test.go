@@ -57,7 +57,7 @@ func TestJournalPending(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "state.json.journal")
+			path := state.Local(filepath.Join(t.TempDir(), "state.json"))
 			j, err := apply.NewJournal(path, p, "lineage", 3)
 			if err != nil {
 				t.Fatal(err)

@@ -34,7 +34,7 @@ func TestApplyReferenceCycleResumes(t *testing.T) {
 		{Collection: b, Action: plan.Create, After: cb},
 	}}
 	dir := t.TempDir()
-	journal, err := apply.NewJournal(filepath.Join(dir, "state.json.journal"), p, "l", 0)
+	journal, err := apply.NewJournal(state.Local(filepath.Join(dir, "state.json")), p, "l", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestApplyReferenceCycleResumes(t *testing.T) {
 		t.Fatalf("%s was created with %v before %s existed", a, props, b)
 	}
 
-	journal, err = apply.LoadJournal(filepath.Join(dir, "state.json.journal"))
+	journal, err = apply.LoadJournal(state.Local(filepath.Join(dir, "state.json")))
 	if err != nil || journal == nil {
 		t.Fatalf("journal: %v", err)
 	}

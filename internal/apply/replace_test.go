@@ -72,7 +72,7 @@ func TestReplaceNeverAdoptsACollectionItDidNotCreate(t *testing.T) {
 			e.create(livetest.AuthorClass(name), livetest.Authors(1, 7))
 			p := e.replaceOf(name, "pre", 7)
 			e.backup("pre", false, name)
-			j, err := apply.NewJournal(filepath.Join(t.TempDir(), "journal"), p, "L", 1)
+			j, err := apply.NewJournal(state.Local(filepath.Join(t.TempDir(), "state.json")), p, "L", 1)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/state"
 )
 
 // Config is the decoded configuration of one directory.
@@ -35,9 +36,11 @@ type Weaviate struct {
 	Embedded bool
 }
 
-// State says where colstate keeps its state file.
+// State says where colstate keeps its state: a local file (Path), or an
+// object in a bucket (URL, e.g. s3://bucket/prod.json?region=...).
 type State struct {
 	Path string
+	URL  string
 }
 
 // Declared is a collection as the configuration declares it, normalised.
@@ -260,10 +263,19 @@ func decodeWeaviate(body hcl.Body, w *Weaviate) hcl.Diagnostics {
 }
 
 func decodeState(body hcl.Body, s *State) hcl.Diagnostics {
-	content, diags := body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path"}}})
+	content, diags := body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "path"}, {Name: "url"}}})
 	diags = append(diags, decodeAttr(content.Attributes["path"], &s.Path)...)
 	if a := content.Attributes["path"]; a != nil && s.Path == "" {
 		diags = append(diags, attrError(a, "Empty state path", "state.path must name a file, e.g. \".colstate/state.json\"."))
+	}
+	if a := content.Attributes["url"]; a != nil {
+		diags = append(diags, decodeAttr(a, &s.URL)...)
+		if content.Attributes["path"] != nil {
+			diags = append(diags, attrError(a, "Both state path and url", "A state block takes either path (a local file) or url (an object in a bucket), not both."))
+		} else if _, err := state.ParseURL(s.URL); err != nil && !diags.HasErrors() {
+			diags = append(diags, attrError(a, "Invalid state url", err.Error()))
+		}
+		s.Path = ""
 	}
 	return diags
 }

@@ -125,3 +125,27 @@ func loadErr(t *testing.T, src string) string {
 	WriteDiagnostics(&buf, diags)
 	return buf.String()
 }
+
+// TestStateURL: state { url } names an object in a bucket; one carrying
+// credentials, or given with path, is refused at its source range.
+func TestStateURL(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.hcl": `state { url = "s3://b/ci/prod.json?region=eu-west-1" }`})
+	cfg, diags := NewLoader().LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if cfg.State.URL != "s3://b/ci/prod.json?region=eu-west-1" || cfg.State.Path != "" {
+		t.Fatalf("state = %+v", cfg.State)
+	}
+	for src, want := range map[string]string{
+		`state { url = "s3://AKIA:hunter2@b/prod.json" }`:                  "carries credentials",
+		`state { url = "s3://b/prod.json?aws_secret_access_key=hunter2" }`: `parameter "aws_secret_access_key" is not accepted`,
+		`state { url = "ftp://b/prod.json" }`:                              "not supported",
+		"state {\n  url = \"s3://b/x.json\"\n  path = \"s.json\"\n}":       "Both state path and url",
+	} {
+		got := loadErr(t, src)
+		if !strings.Contains(got, want) || !strings.Contains(got, "x.hcl:") || strings.Contains(got, "hunter2") {
+			t.Errorf("%s:\n%s\nwant %q", src, got, want)
+		}
+	}
+}

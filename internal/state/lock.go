@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/colstate/colstate/internal/fsutil"
 )
 
 // DefaultPollInterval is how often Acquire retries a held lock.
@@ -38,12 +36,16 @@ func (i LockInfo) Host() string {
 // Lock is a state lock this process holds.
 type Lock struct {
 	Info     LockInfo
-	Path     string // the lock file
+	Path     string // where the lock is: a file, or an object's URL
+	backend  *Backend
 	released bool
 }
 
 // LockPath is the lock file of the state file at statePath.
 func LockPath(statePath string) string { return statePath + ".lock" }
+
+// lockName is the lock's name among the files kept beside the state.
+const lockName = "lock"
 
 // LockedError says the state is locked by someone else: who, since when, for
 // what, and how to clear the lock if it was left behind.
@@ -70,14 +72,26 @@ func (e *LockedError) Error() string {
 	if host == "" {
 		host = "unknown host"
 	}
-	fmt.Fprintf(&b, "the state is locked%s: held by %s (pid %d) for %q since %s (lock ID %s, file %s). ",
-		waited, i.Who, i.PID, i.Operation, i.Created.Format(time.RFC3339), i.ID, e.Path)
+	fmt.Fprintf(&b, "the state is locked%s: held by %s (pid %d) for %q since %s (lock ID %s, file %s; taken %s ago). ",
+		waited, i.Who, i.PID, i.Operation, i.Created.Format(time.RFC3339), i.ID, e.Path, age(i.Created))
 	if e.Stale {
 		fmt.Fprintf(&b, "The lock is stale: process %d no longer exists on this host (%s); remove the lock with `colstate force-unlock %s`", i.PID, host, i.ID)
 	} else {
 		fmt.Fprintf(&b, "If no colstate process is running (pid %d on %s), remove the lock with `colstate force-unlock %s`", i.PID, host, i.ID)
 	}
 	return b.String()
+}
+
+// age says how long ago t was: seconds, or days and hours for old locks.
+func age(t time.Time) string {
+	d := time.Since(t).Round(time.Second)
+	switch {
+	case d < 0:
+		return "0s"
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	}
+	return d.String()
 }
 
 // Locker acquires state locks. The zero value polls every
@@ -104,37 +118,43 @@ func Acquire(ctx context.Context, statePath, operation string, timeout time.Dura
 	return Locker{}.Acquire(ctx, statePath, operation, timeout)
 }
 
-// Acquire creates the lock file beside the state at statePath (and the
-// state's directory, when missing). While someone else holds the lock it
-// retries until timeout has passed; a timeout of 0 tries once. It returns a
-// *LockedError when the lock stays held, and ctx's error when ctx ends
-// first. Release the lock with (*Lock).Unlock.
+// Acquire locks the state file at statePath; see Backend.Lock.
 func (l Locker) Acquire(ctx context.Context, statePath, operation string, timeout time.Duration) (*Lock, error) {
-	poll := l.PollInterval
+	b := Local(statePath)
+	b.PollInterval = l.PollInterval
+	return b.Lock(ctx, operation, timeout)
+}
+
+// Lock creates the lock beside the state: a file created with O_EXCL, or an
+// object written only if it does not exist (a conditional write the store
+// enforces), so that exactly one colstate process on any machine holds it.
+// While someone else holds the lock it retries until timeout has passed; a
+// timeout of 0 tries once. It returns a *LockedError when the lock stays
+// held, and ctx's error when ctx ends first. Release the lock with
+// (*Lock).Unlock.
+func (b *Backend) Lock(ctx context.Context, operation string, timeout time.Duration) (*Lock, error) {
+	poll := b.PollInterval
 	if poll <= 0 {
 		poll = DefaultPollInterval
 	}
-	path := LockPath(statePath)
-	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
-		return nil, err
-	}
+	where := b.FileLocation(lockName)
 	start := time.Now()
 	deadline := start.Add(timeout)
 	for {
-		lock, err := tryLock(path, operation)
+		lock, err := b.tryLock(ctx, operation)
 		if err == nil {
 			return lock, nil
 		}
-		if !errors.Is(err, os.ErrExist) {
+		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("lock the state: %w", err)
 		}
-		info, rerr := readLockFile(path)
-		if errors.Is(rerr, os.ErrNotExist) {
+		info, rerr := b.readLock(ctx)
+		if errors.Is(rerr, fs.ErrNotExist) {
 			continue // released between our create and our read: try again now
 		}
 		now := time.Now()
 		if !now.Before(deadline) {
-			e := &LockedError{Path: path, Info: info, Err: rerr}
+			e := &LockedError{Path: where, Info: info, Err: rerr}
 			if timeout > 0 {
 				e.Waited = now.Sub(start)
 			}
@@ -148,15 +168,15 @@ func (l Locker) Acquire(ctx context.Context, statePath, operation string, timeou
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("waiting for the state lock %s: %w", path, ctx.Err())
+			return nil, fmt.Errorf("waiting for the state lock %s: %w", where, ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
-// tryLock creates the lock file once; the error wraps os.ErrExist when it is
+// tryLock creates the lock once; the error wraps fs.ErrExist when it is
 // already there.
-func tryLock(path, operation string) (*Lock, error) {
+func (b *Backend) tryLock(ctx context.Context, operation string) (*Lock, error) {
 	info := LockInfo{
 		ID:        newLockID(),
 		Who:       whoAmI(),
@@ -168,37 +188,25 @@ func tryLock(path, operation string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fsutil.FileMode)
-	if err != nil {
+	if err := b.objs.create(ctx, b.fileKey(lockName), append(data, '\n')); err != nil {
 		return nil, err
 	}
-	_, err = f.Write(append(data, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fsutil.SyncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("write lock file %s: %w", path, err)
-	}
-	return &Lock{Info: info, Path: path}, nil
+	return &Lock{Info: info, Path: b.FileLocation(lockName), backend: b}, nil
 }
 
-// Unlock removes the lock file if it is still this lock (its ID matches).
-// It returns an error, and removes nothing, when the file is gone or holds
-// another lock: someone ran force-unlock meanwhile. Unlocking twice is a
+// Unlock removes the lock if it is still this lock (its ID matches).
+// It returns an error, and removes nothing, when the lock is gone or is
+// another one: someone ran force-unlock meanwhile. Unlocking twice is a
 // no-op, so `defer lock.Unlock()` is safe after an explicit Unlock.
 func (l *Lock) Unlock() error {
 	if l == nil || l.released {
 		return nil
 	}
-	info, err := readLockFile(l.Path)
-	if errors.Is(err, os.ErrNotExist) {
+	// Not the command's context: a lock must be released after Ctrl-C too.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	info, err := l.backend.readLock(ctx)
+	if errors.Is(err, fs.ErrNotExist) {
 		l.released = true
 		return fmt.Errorf("state lock %s was removed while colstate held it (force-unlock?); check that nobody else changed the state meanwhile", l.Path)
 	}
@@ -209,51 +217,66 @@ func (l *Lock) Unlock() error {
 		l.released = true
 		return fmt.Errorf("state lock %s now belongs to %s (lock ID %s) after a force-unlock; leaving it in place", l.Path, info.Who, info.ID)
 	}
-	if err := os.Remove(l.Path); err != nil {
-		return fmt.Errorf("release the state lock: %w", err)
+	if err := l.backend.objs.remove(ctx, l.backend.fileKey(lockName)); err != nil {
+		return fmt.Errorf("release the state lock %s: %w", l.Path, err)
 	}
 	l.released = true
-	return fsutil.SyncDir(filepath.Dir(l.Path))
+	return nil
 }
 
 // ReadLock returns the lock held on the state at statePath, or nil when the
 // state is not locked.
 func ReadLock(statePath string) (*LockInfo, error) {
-	info, err := readLockFile(LockPath(statePath))
-	if errors.Is(err, os.ErrNotExist) {
+	return Local(statePath).ReadLock(context.Background())
+}
+
+// ReadLock returns the lock held on the state, or nil when the state is not
+// locked.
+func (b *Backend) ReadLock(ctx context.Context) (*LockInfo, error) {
+	info, err := b.readLock(ctx)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return info, err
 }
 
-// ForceUnlock removes the lock on the state at statePath when its ID is id.
-// It is for locks left behind by a colstate process that died; it refuses a
-// lock with another ID so that a stale command line cannot break a lock
-// taken since.
+// ForceUnlock removes the lock on the state at statePath when its ID is id;
+// see Backend.ForceUnlock.
 func ForceUnlock(statePath, id string) (*LockInfo, error) {
-	path := LockPath(statePath)
-	info, err := readLockFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("the state is not locked: there is no %s", path)
+	return Local(statePath).ForceUnlock(context.Background(), id)
+}
+
+// ForceUnlock removes the lock on the state when its ID is id. It is for
+// locks left behind by a colstate process that died; it refuses a lock with
+// another ID so that a stale command line cannot break a lock taken since.
+func (b *Backend) ForceUnlock(ctx context.Context, id string) (*LockInfo, error) {
+	where := b.FileLocation(lockName)
+	info, err := b.readLock(ctx)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the state is not locked: there is no %s", where)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w; if no colstate process is running, delete %s by hand", err, path)
+		return nil, fmt.Errorf("%w; if no colstate process is running, delete %s by hand", err, where)
 	}
 	if info.ID != id {
 		return info, fmt.Errorf("lock ID %q does not match the lock on the state (ID %s, held by %s for %q since %s); nothing was removed",
 			id, info.ID, info.Who, info.Operation, info.Created.Format(time.RFC3339))
 	}
-	if err := os.Remove(path); err != nil {
+	if err := b.objs.remove(ctx, b.fileKey(lockName)); err != nil {
 		return info, err
 	}
-	return info, fsutil.SyncDir(filepath.Dir(path))
+	return info, nil
 }
 
-func readLockFile(path string) (*LockInfo, error) {
-	data, err := os.ReadFile(path)
+func (b *Backend) readLock(ctx context.Context) (*LockInfo, error) {
+	data, err := b.objs.get(ctx, b.fileKey(lockName))
 	if err != nil {
 		return nil, err
 	}
+	return decodeLock(data, b.FileLocation(lockName))
+}
+
+func decodeLock(data []byte, path string) (*LockInfo, error) {
 	var info LockInfo
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, fmt.Errorf("lock file %s is not valid JSON: %v", path, err)

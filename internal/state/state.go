@@ -5,17 +5,15 @@
 package state
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"time"
 
 	"github.com/colstate/colstate/internal/collection"
-	"github.com/colstate/colstate/internal/fsutil"
 )
 
 // FormatVersion is the state file format this build writes.
@@ -89,16 +87,7 @@ func (s *State) Names() []string {
 }
 
 // Read loads the state file at path. A missing file is an empty new state.
-func Read(path string) (*State, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return New(), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return Decode(data, path)
-}
+func Read(path string) (*State, error) { return Local(path).Read(context.Background()) }
 
 // Decode parses a state file's bytes; path is used in error messages.
 func Decode(data []byte, path string) (*State, error) {
@@ -125,19 +114,5 @@ func Decode(data []byte, path string) (*State, error) {
 	return &s, nil
 }
 
-// Write increments the serial and writes the state atomically to path,
-// keeping the previous file as path.backup.
-func Write(path string, s *State) error {
-	s.Serial++
-	s.UpdatedAt = time.Now().UTC()
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	if prev, err := os.ReadFile(path); err == nil {
-		if err := fsutil.WriteFileAtomic(path+".backup", prev); err != nil {
-			return fmt.Errorf("keep previous state as backup: %w", err)
-		}
-	}
-	return fsutil.WriteFileAtomic(path, append(data, '\n'))
-}
+// Write writes the state to the file at path; see Backend.Write.
+func Write(path string, s *State) error { return Local(path).Write(context.Background(), s) }

@@ -126,7 +126,7 @@ func TestStartStopRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-s.Exited():
+	case <-s.done:
 	default:
 		t.Fatal("Stop returned before the process exited")
 	}
@@ -148,7 +148,7 @@ func TestStartStopRestart(t *testing.T) {
 	}
 	again.Kill()
 	select {
-	case <-again.Exited():
+	case <-again.done:
 	default:
 		t.Fatal("Kill returned before the process exited")
 	}

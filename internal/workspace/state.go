@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
@@ -13,27 +14,35 @@ import (
 // This file resolves where a workspace keeps things: its state file, the
 // apply journal beside it, and snapshot stores.
 
-// StatePath is the state file's path.
-func (ws *Workspace) StatePath() string {
-	if filepath.IsAbs(ws.Config.State.Path) {
-		return ws.Config.State.Path
+// OpenState opens where the configuration in dir keeps its state: the
+// object at state.url, or the file at state.path (relative to dir).
+func OpenState(ctx context.Context, dir string, cfg *config.Config) (*state.Backend, error) {
+	if cfg.State.URL != "" {
+		return state.OpenURL(ctx, cfg.State.URL)
 	}
-	return filepath.Join(ws.Dir, ws.Config.State.Path)
+	path := cfg.State.Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	return state.Local(path), nil
 }
 
-// ReadState reads the state file (an empty state when there is none).
-func (ws *Workspace) ReadState() (*state.State, error) { return state.Read(ws.StatePath()) }
+// StatePath names the state for messages: the file's path, or the
+// object's URL without its query.
+func (ws *Workspace) StatePath() string { return ws.State.Location() }
 
-// WriteState saves the state atomically.
-func (ws *Workspace) WriteState(s *state.State) error { return state.Write(ws.StatePath(), s) }
+// ReadState reads the state (an empty state when there is none).
+func (ws *Workspace) ReadState() (*state.State, error) { return ws.State.Read(context.Background()) }
 
-// JournalPath is where apply journals its progress for this workspace's state.
-func (ws *Workspace) JournalPath() string { return apply.JournalPath(ws.StatePath()) }
+// WriteState saves the state atomically, refusing when someone else wrote
+// it since it was read. It is not cancelled with the command: what apply
+// did must be recorded even after Ctrl-C.
+func (ws *Workspace) WriteState(s *state.State) error { return ws.State.Write(context.Background(), s) }
 
 // PendingJournal returns the journal of an interrupted apply of st, nil when
 // there is none, and an error when the journal belongs to another state.
 func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
-	j, err := apply.LoadJournal(ws.JournalPath())
+	j, err := apply.LoadJournal(ws.State)
 	if err != nil || j == nil {
 		return nil, err
 	}

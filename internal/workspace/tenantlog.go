@@ -3,15 +3,12 @@ package workspace
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/colstate/colstate/internal/fsutil"
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/state"
 )
@@ -24,18 +21,29 @@ type activatedTenant struct {
 	Status     string `json:"status"`
 }
 
-// tenantLog keeps, in STATE.tenants.PID beside the state file, the tenants
-// this process has activated and not yet set back. A process killed
-// mid-read leaves the file behind; the next colstate sets those tenants
-// back (recoverTenants) once that process is gone.
+// tenantLog keeps, in STATE.tenants.PID beside the state (STATE.tenants.HOST.PID
+// when the state is in a bucket, which other hosts share), the tenants this
+// process has activated and not yet set back. A process killed mid-read
+// leaves the file behind; the next colstate on the same host sets those
+// tenants back (recoverTenants) once that process is gone.
 type tenantLog struct {
-	path    string
+	files   *state.Backend
+	name    string
 	mu      sync.Mutex
 	entries []activatedTenant
 }
 
-func newTenantLog(statePath string) *tenantLog {
-	return &tenantLog{path: statePath + ".tenants." + strconv.Itoa(os.Getpid())}
+func newTenantLog(files *state.Backend) *tenantLog {
+	return &tenantLog{files: files, name: tenantLogPrefix(files) + strconv.Itoa(os.Getpid())}
+}
+
+// tenantLogPrefix is the name of this host's tenant logs, up to the pid.
+func tenantLogPrefix(files *state.Backend) string {
+	if !files.Remote() {
+		return "tenants."
+	}
+	host, _ := os.Hostname()
+	return "tenants." + host + "."
 }
 
 func (l *tenantLog) Activated(collection string, t live.Tenant) error {
@@ -58,32 +66,32 @@ func (l *tenantLog) SetBack(collection, tenant string) error {
 }
 
 func (l *tenantLog) write() error {
+	ctx := context.Background() // set-backs must be recorded after Ctrl-C too
 	if len(l.entries) == 0 {
-		if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return nil
+		return l.files.RemoveFile(ctx, l.name)
 	}
 	b, err := json.Marshal(l.entries)
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(l.path, b)
+	return l.files.WriteFile(ctx, l.name, b)
 }
 
-// recoverTenants sets back the tenants that colstate processes which are
-// gone (killed while reading an inactive tenant) left activated.
-func recoverTenants(ctx context.Context, c *live.Client, statePath string, log func(string)) error {
-	files, err := filepath.Glob(statePath + ".tenants.*")
+// recoverTenants sets back the tenants that colstate processes on this host
+// which are gone (killed while reading an inactive tenant) left activated.
+func recoverTenants(ctx context.Context, c *live.Client, files *state.Backend, log func(string)) error {
+	prefix := tenantLogPrefix(files)
+	names, err := files.ListFiles(ctx, prefix)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		pid, err := strconv.Atoi(strings.TrimPrefix(f, statePath+".tenants."))
+	for _, name := range names {
+		f := files.FileLocation(name)
+		pid, err := strconv.Atoi(strings.TrimPrefix(name, prefix))
 		if err != nil || state.ProcessAlive(pid) {
 			continue // not ours, or its process is still reading
 		}
-		b, err := os.ReadFile(f)
+		b, err := files.ReadFile(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -99,7 +107,7 @@ func recoverTenants(ctx context.Context, c *live.Client, statePath string, log f
 			}
 			back = append(back, fmt.Sprintf("%s/%s → %s", e.Collection, e.Tenant, e.Status))
 		}
-		if err := os.Remove(f); err != nil {
+		if err := files.RemoveFile(ctx, name); err != nil {
 			return err
 		}
 		if len(back) > 0 {

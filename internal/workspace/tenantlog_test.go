@@ -10,17 +10,20 @@ import (
 	"testing"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/state"
 )
 
 func TestTenantLog(t *testing.T) {
 	statePath := filepath.Join(t.TempDir(), "state.json")
-	l := newTenantLog(statePath)
-	if want := statePath + ".tenants." + strconv.Itoa(os.Getpid()); l.path != want {
-		t.Fatalf("path = %s, want %s", l.path, want)
+	files := state.Local(statePath)
+	l := newTenantLog(files)
+	path := files.FileLocation(l.name)
+	if want := statePath + ".tenants." + strconv.Itoa(os.Getpid()); path != want {
+		t.Fatalf("path = %s, want %s", path, want)
 	}
 	read := func() []activatedTenant {
 		t.Helper()
-		b, err := os.ReadFile(l.path)
+		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,16 +51,16 @@ func TestTenantLog(t *testing.T) {
 	}
 	// A process still running keeps its log: recovery leaves it alone
 	// (and needs no Weaviate for it).
-	if err := recoverTenants(context.Background(), nil, statePath, func(msg string) { t.Error(msg) }); err != nil {
+	if err := recoverTenants(context.Background(), nil, files, func(msg string) { t.Error(msg) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(l.path); err != nil {
+	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("the log of a live process is gone: %v", err)
 	}
 	if err := l.SetBack("B", "t2"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(l.path); !os.IsNotExist(err) {
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("log with nothing left to set back still exists: %v", err)
 	}
 	if err := l.SetBack("B", "t2"); err != nil {

@@ -42,9 +42,11 @@ func LoadConfig(dir string) (*config.Config, error) {
 
 // Workspace is an open configuration directory.
 type Workspace struct {
-	Dir      string
-	Config   *config.Config
-	Client   *live.Client
+	Dir    string
+	Config *config.Config
+	Client *live.Client
+	// State is where the state, its lock and the apply journal live.
+	State    *state.Backend
 	embedded *weaviateproc.Server
 	log      io.Writer
 	// marks caches DataMark within one Plan or CheckFresh call.
@@ -59,6 +61,9 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		return nil, err
 	}
 	ws := &Workspace{Dir: dir, Config: cfg, log: log}
+	if ws.State, err = OpenState(ctx, dir, cfg); err != nil {
+		return nil, err
+	}
 	url, grpcURL, apiKey := cfg.Weaviate.URL, cfg.Weaviate.GRPCURL, cfg.Weaviate.APIKey
 	if cfg.Weaviate.Embedded {
 		srv, err := ws.startEmbedded(ctx)
@@ -76,11 +81,11 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 	ws.Client = client
 	// Inactive tenants a killed colstate left activated get their status
 	// back before anything else reads them; this run records its own.
-	if err := recoverTenants(ctx, client, ws.StatePath(), func(msg string) { fmt.Fprintln(log, msg) }); err != nil {
+	if err := recoverTenants(ctx, client, ws.State, func(msg string) { fmt.Fprintln(log, msg) }); err != nil {
 		ws.Close()
 		return nil, err
 	}
-	client.TenantLog = newTenantLog(ws.StatePath())
+	client.TenantLog = newTenantLog(ws.State)
 	return ws, nil
 }
 
@@ -121,10 +126,13 @@ func embeddedAuth(key string) map[string]string {
 	}
 }
 
-// Close closes the connection and stops an embedded server.
+// Close closes the connections and stops an embedded server.
 func (ws *Workspace) Close() {
 	if ws.Client != nil {
 		ws.Client.Close()
+	}
+	if ws.State != nil {
+		ws.State.Close()
 	}
 	if ws.embedded != nil {
 		if err := ws.embedded.Stop(60 * time.Second); err != nil {

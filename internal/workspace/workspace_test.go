@@ -83,18 +83,18 @@ func TestStatePath(t *testing.T) {
 		{".colstate/state.json", filepath.Join("cfg", ".colstate/state.json")},
 		{abs, abs},
 	} {
-		ws := &Workspace{Dir: "cfg", Config: &config.Config{State: config.State{Path: tt.path}}}
+		ws := openTestWorkspace(t, "cfg", &config.Config{State: config.State{Path: tt.path}})
 		if got := ws.StatePath(); got != tt.want {
 			t.Errorf("StatePath(%s) = %s, want %s", tt.path, got, tt.want)
 		}
-		if got, want := ws.JournalPath(), tt.want; !strings.HasPrefix(got, want) || got == want {
-			t.Errorf("JournalPath = %s: want a file beside %s", got, want)
+		if got, want := ws.State.FileLocation("journal"), tt.want; !strings.HasPrefix(got, want) || got == want {
+			t.Errorf("journal at %s: want a file beside %s", got, want)
 		}
 	}
 }
 
 func TestReadWriteStateAndNoJournal(t *testing.T) {
-	ws := &Workspace{Dir: t.TempDir(), Config: &config.Config{State: config.State{Path: "state.json"}}}
+	ws := openTestWorkspace(t, t.TempDir(), &config.Config{State: config.State{Path: "state.json"}})
 	st, err := ws.ReadState()
 	if err != nil || len(st.Collections) != 0 {
 		t.Fatalf("ReadState of no file = %+v, %v", st, err)
@@ -147,7 +147,7 @@ func TestFingerprints(t *testing.T) {
 func TestCheckFreshState(t *testing.T) {
 	// A saved plan whose state moved on is stale before Weaviate is asked
 	// anything (the workspace has no client here).
-	ws := &Workspace{Dir: t.TempDir(), Config: &config.Config{State: config.State{Path: "state.json"}}}
+	ws := openTestWorkspace(t, t.TempDir(), &config.Config{State: config.State{Path: "state.json"}})
 	p := &plan.Plan{Binding: &plan.Binding{StateLineage: "L1", StateSerial: 3}}
 	for _, tt := range []struct {
 		st   state.State
@@ -270,4 +270,15 @@ func TestRoundAge(t *testing.T) {
 	if got := roundAge(5*time.Minute + 1400*time.Millisecond); got != 5*time.Minute+time.Second {
 		t.Errorf("roundAge under an hour = %s", got)
 	}
+}
+
+// openTestWorkspace is a workspace without a Weaviate: its configuration
+// and the state it names.
+func openTestWorkspace(t *testing.T, dir string, cfg *config.Config) *Workspace {
+	t.Helper()
+	b, err := OpenState(context.Background(), dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Workspace{Dir: dir, Config: cfg, State: b}
 }
