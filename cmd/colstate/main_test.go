@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/s3test"
 	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
@@ -21,7 +22,7 @@ import (
 // in the child processes testscript runs as the colstate command.
 type withWeaviate struct{ m *testing.M }
 
-func (w withWeaviate) Run() int { return weaviatetest.Main(w.m) }
+func (w withWeaviate) Run() int { return weaviatetest.Main(s3test.Around(w.m)) }
 
 func TestMain(m *testing.M) {
 	testscript.Main(withWeaviate{m}, map[string]func(){

@@ -12,13 +12,24 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/snapshot"
 )
 
-// Store is a snapshot_store block: where snapshots live.
+// Store is a snapshot_store block: where snapshots live, a local
+// directory (path) or a bucket (url).
 type Store struct {
 	Name  string
 	Path  string
+	URL   string // s3://, gs://, azblob://, file:// or mem://
 	Range hcl.Range
+}
+
+// Location is the store's directory or URL.
+func (s Store) Location() string {
+	if s.URL != "" {
+		return s.URL
+	}
+	return s.Path
 }
 
 // Source is a data block: content a collection should hold.
@@ -67,10 +78,15 @@ var ContentModes = []string{"merge", "exact", "seed"}
 
 func decodeStore(b *hcl.Block) (Store, hcl.Diagnostics) {
 	s := Store{Name: b.Labels[0], Range: b.DefRange}
-	_, diags := decodeBlock(b.Body, []field{{name: "path", target: &s.Path}})
-	if s.Path == "" && !diags.HasErrors() {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing store path",
-			Detail: fmt.Sprintf("snapshot_store %q needs path = \"DIR\".", s.Name), Subject: b.DefRange.Ptr()})
+	_, diags := decodeBlock(b.Body, []field{{name: "path", target: &s.Path}, {name: "url", target: &s.URL, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+		if err := snapshot.CheckURL(s.URL); err != nil {
+			return attrError(a, "Invalid snapshot store URL", err.Error()+".")
+		}
+		return nil
+	}}})
+	if (s.Path == "") == (s.URL == "") && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing store path or url",
+			Detail: fmt.Sprintf("snapshot_store %q needs exactly one of path = \"DIR\" or url = \"s3://BUCKET/PREFIX?region=...\".", s.Name), Subject: b.DefRange.Ptr()})
 	}
 	return s, diags
 }

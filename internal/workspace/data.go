@@ -19,15 +19,40 @@ import (
 )
 
 // StoreDir resolves the snapshot store directory of a command: the --store
-// flag (a directory, or the name of a snapshot_store block), else the one
-// snapshot_store the configuration declares, else the default store.
-// Relative paths are relative to the configuration directory.
+// flag (a directory, a bucket URL, or the name of a snapshot_store block),
+// else the one snapshot_store the configuration declares, else the default
+// store. Relative paths are relative to the configuration directory; a URL
+// is kept as it is (snapshot.Store reads both).
 func StoreDir(configDir, flag string) string {
 	cfg, err := LoadConfig(configDir)
 	if err != nil {
 		cfg = nil // a command on the store alone works without a valid configuration
 	}
 	return resolveStore(cfg, configDir, flag)
+}
+
+// Store is the snapshot store of a command, as StoreDir resolves it, named
+// after its snapshot_store block when it comes from one (for messages). A
+// configuration that does not load is ignored, as by StoreDir, unless a
+// snapshot_store block is what is wrong: then the store is not known, and
+// the default store must not be taken for it.
+func Store(configDir, flag string) (*snapshot.Store, error) {
+	cfg, err := LoadConfig(configDir)
+	if err != nil {
+		if msg := err.Error(); strings.Contains(msg, "snapshot store") || strings.Contains(msg, "snapshot_store") {
+			return nil, err
+		}
+		cfg = nil
+	}
+	s := &snapshot.Store{Dir: resolveStore(cfg, configDir, flag)}
+	if cfg != nil {
+		for _, st := range cfg.Stores {
+			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
+				s.Name = st.Name
+			}
+		}
+	}
+	return s, nil
 }
 
 // resolveStore is StoreDir with the configuration at hand (cfg may be nil).
@@ -38,12 +63,15 @@ func resolveStore(cfg *config.Config, configDir, flag string) string {
 	if cfg != nil {
 		for _, st := range cfg.Stores {
 			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
-				dir = st.Path
+				dir = st.Location()
 			}
 		}
 	}
 	if dir == "" {
 		dir = snapshot.DefaultStore
+	}
+	if snapshot.IsURL(dir) {
+		return dir
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(configDir, dir)
@@ -82,6 +110,13 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 		id = snapshot.NewID(time.Now())
 	}
 	store := ws.storeDir(o.Store)
+	if snapshot.IsURL(store) {
+		// Refused before the plan is shown: a URL with credentials would
+		// be recorded in the plan and the state.
+		if err := snapshot.CheckURL(store); err != nil {
+			return nil, err
+		}
+	}
 	p := &plan.Plan{}
 	for _, name := range names {
 		sz, err := ws.liveSize(ctx, name, !o.SchemaOnly)
