@@ -62,8 +62,11 @@ type SnapshotPolicy struct {
 	Collections []string
 	Store       string        // store name; "" is the default store
 	MaxAge      time.Duration // 0: only when missing or the data changed
-	SchemaOnly  bool
-	Range       hcl.Range
+	// Keep is how many of the policy's snapshots are kept (0: all): once
+	// apply has committed a new one, the oldest beyond Keep are removed.
+	Keep       int64
+	SchemaOnly bool
+	Range      hcl.Range
 }
 
 // Content is a collection's content block.
@@ -130,7 +133,7 @@ func decodeSource(b *hcl.Block) (Source, hcl.Diagnostics) {
 func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 	p := SnapshotPolicy{Name: b.Labels[0], Range: b.DefRange}
 	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"},
+		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"}, {Name: "keep"},
 	}})
 	if a := content.Attributes["collections"]; a != nil {
 		exprs, d := hcl.ExprList(a.Expr)
@@ -159,6 +162,13 @@ func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, decodeAttr(content.Attributes["schema_only"], &p.SchemaOnly)...)
+	if a := content.Attributes["keep"]; a != nil {
+		d := decodeAttr(a, &p.Keep)
+		diags = append(diags, d...)
+		if !d.HasErrors() && p.Keep < 1 {
+			diags = append(diags, attrError(a, "Invalid keep", fmt.Sprintf("keep = %d: keep at least 1 snapshot (leave keep out to keep all).", p.Keep)))
+		}
+	}
 	return p, diags
 }
 

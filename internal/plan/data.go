@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // DataChange describes the data half of a backup, restore, merge or clear
@@ -56,6 +57,17 @@ type DataChange struct {
 	// turn and puts it back.
 	Inactive     int  `json:"inactive_tenants,omitempty"`
 	CreateSchema bool `json:"create_schema,omitempty"` // restore creates the collection from the snapshot's schema
+	// Prune: the older snapshots of the backup's policy that its keep
+	// removes once this backup is committed (on the policy's first
+	// backup change only).
+	Prune []PrunedSnapshot `json:"prune,omitempty"`
+}
+
+// PrunedSnapshot is a snapshot a retention policy removes.
+type PrunedSnapshot struct {
+	ID      string    `json:"id"`
+	Store   string    `json:"store"`
+	TakenAt time.Time `json:"taken_at"`
 }
 
 // MarshalJSON writes a content change (one with From) with all its counts,

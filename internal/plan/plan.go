@@ -222,6 +222,9 @@ type DueSnapshot struct {
 	Store       string
 	SchemaOnly  bool
 	Reason      string // "no snapshot yet", "newest is 30h old (max_age 24h)", "data changed"; "" when not due
+	// Prune lists the policy's snapshots its keep removes once a new one
+	// is committed, oldest first.
+	Prune []PrunedSnapshot
 }
 
 // Input is what the differ compares.
@@ -440,6 +443,7 @@ func Diff(in Input) (*Plan, error) {
 			}
 		}
 		id := in.newID()
+		prune := due.Prune
 		for _, name := range due.Collections {
 			if !targeted(name) {
 				continue
@@ -451,7 +455,9 @@ func Diff(in Input) (*Plan, error) {
 				}
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), Policy: due.Policy, Reason: due.Reason,
+				Prune: prune}})
+			prune = nil // once per snapshot
 		}
 	}
 	noBackup := map[string]bool{}

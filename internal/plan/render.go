@@ -269,6 +269,13 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			}
 		}
 		fmt.Fprintf(w, "      %s to snapshot %s in %s%s\n", what, d.Snapshot, d.Store, why)
+		if len(d.Prune) > 0 {
+			var ids []string
+			for _, s := range d.Prune {
+				ids = append(ids, s.ID)
+			}
+			fmt.Fprintf(w, "      then removes %d older snapshot(s) of %q (keep): %s\n", len(d.Prune), d.Policy, strings.Join(ids, ", "))
+		}
 	default:
 		if d := c.Data; d != nil {
 			writeData(w, d)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -206,6 +207,18 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 	var out []plan.DueSnapshot
 	for _, p := range ws.Config.Snapshots {
 		due := plan.DueSnapshot{Policy: p.Name, Collections: p.Collections, Store: ws.storeDir(p.Store), SchemaOnly: p.SchemaOnly}
+		if p.Keep > 0 {
+			// Once the new one is committed, the oldest beyond keep go.
+			var recs []state.SnapshotRecord
+			for _, r := range st.Snapshots {
+				if r.Policy == p.Name {
+					recs = append(recs, r)
+				}
+			}
+			for _, r := range recs[:max(0, len(recs)+1-int(p.Keep))] {
+				due.Prune = append(due.Prune, plan.PrunedSnapshot{ID: r.ID, Store: r.Store, TakenAt: r.TakenAt})
+			}
+		}
 		rec := st.Newest(p.Name)
 		switch {
 		case rec == nil:
@@ -380,4 +393,44 @@ func (ws *Workspace) checkSelfReferences(ctx context.Context, src content.Source
 	r := missing[0]
 	return fmt.Errorf("content of %s: object %s refers to %s object %s, %s (%d such references); Weaviate refuses a reference to an object that does not exist, and nothing was written: add the object to %s, or remove the reference",
 		s.Collection, r.From, s.Collection, r.Target, why, len(missing), src.Describe())
+}
+
+// PruneRetention removes, after an apply, the snapshots the plan's backups
+// marked for pruning by their policy's keep — only those of a backup whose
+// snapshot is now committed and in the state's catalogue, so a policy never
+// loses an old snapshot before it has a newer one. Each is removed from its
+// store, then from the catalogue.
+func (ws *Workspace) PruneRetention(ctx context.Context, st *state.State, p *plan.Plan, out io.Writer) error {
+	taken := map[string]bool{}
+	for _, r := range st.Snapshots {
+		taken[r.ID] = true
+	}
+	gone := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action != plan.Backup || c.Data == nil || len(c.Data.Prune) == 0 || !taken[c.Data.Snapshot] {
+			continue
+		}
+		for _, old := range c.Data.Prune {
+			if old.ID == c.Data.Snapshot {
+				continue
+			}
+			err := (&snapshot.Store{Dir: old.Store}).Remove(old.ID)
+			if err != nil && !errors.Is(err, snapshot.ErrNotFound) {
+				return fmt.Errorf("snapshot %q keeps fewer snapshots: removing %s: %w; the newer snapshot %s is committed, run colstate apply again to retry", c.Data.Policy, old.ID, err, c.Data.Snapshot)
+			}
+			gone[old.Store+"\x00"+old.ID] = true
+			fmt.Fprintf(out, "Removed snapshot %s of %q (keep).\n", old.ID, c.Data.Policy)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	kept := st.Snapshots[:0]
+	for _, r := range st.Snapshots {
+		if !gone[r.Store+"\x00"+r.ID] {
+			kept = append(kept, r)
+		}
+	}
+	st.Snapshots = kept
+	return ws.WriteState(st)
 }
