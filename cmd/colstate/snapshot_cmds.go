@@ -464,7 +464,7 @@ func snapshotPruneCmd(c *cli.Context) error {
 		verb = "Would remove"
 	}
 	for _, l := range removed {
-		fmt.Fprintf(out, "%s %s: %s of an uncommitted upload of snapshot %s, last written %s ago\n",
+		fmt.Fprintf(out, "%s %s: %s left by an interrupted backup or removal of snapshot %s, last written %s ago\n",
 			verb, l.Path, fmt.Sprintf("%d file(s), %s", l.Files, snapshot.ByteSize(l.Bytes)), l.ID, time.Since(l.Newest).Round(time.Second))
 	}
 	for _, l := range kept {
