@@ -23,7 +23,7 @@ var (
 	noBackupFlag = &cli.BoolFlag{Name: "no-backup", DisableDefaultText: true,
 		Usage: "do not take a snapshot of the collections before their objects are deleted"}
 	storeFlag = &cli.StringFlag{Name: "store",
-		Usage: "snapshot store `DIR`, or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
+		Usage: "snapshot store: a `DIR`, a bucket URL (s3://BUCKET/PREFIX?region=..., gs://, azblob://, file://), or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
 	targetFlag = &cli.StringSliceFlag{Name: "target",
 		Usage: "limit the plan to `collection.NAME` and the collections it refers to (repeatable)"}
 	// statePathFlag lets state commands work on a state file directly, e.g.

@@ -221,7 +221,10 @@ func applyCmd(c *cli.Context) error {
 		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Out: out,
 		Content: func(ch plan.Change) (content.Source, error) { return ws.ContentSource(st, ch.Collection, ch.Data.From) },
 	}
-	return r.Run(c.Context, p)
+	if err := r.Run(c.Context, p); err != nil {
+		return err
+	}
+	return ws.PruneRetention(c.Context, st, p, out)
 }
 
 // checkSavedAgainstJournal refuses a saved plan that does not settle the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -76,6 +75,17 @@ by typing each collection's name.`,
 --force: do not ask). With --dry-run it only lists them.`,
 					Flags:  []cli.Flag{storeFlag, dryRunFlag, forceFlag},
 					Action: snapshotRmCmd,
+				},
+				{
+					Name: "prune", Usage: "remove what interrupted backups left in the store", ArgsUsage: " ",
+					Description: `prune removes what backups that were killed (or could not clean up) and
+removals cut short left in the store: files that no manifest names, so no
+snapshot. A running backup renews a lease every minute, so what nothing has
+touched for --older-than (default 1h) is taken for abandoned; younger
+leftovers are listed and kept. With --dry-run it only lists them.`,
+					Flags: []cli.Flag{storeFlag, dryRunFlag,
+						&cli.DurationFlag{Name: "older-than", Value: time.Hour, Usage: "remove leftovers nothing has written to for this `DURATION`"}},
+					Action: snapshotPruneCmd,
 				},
 			},
 		},
@@ -179,13 +189,16 @@ func clearCmd(c *cli.Context) error {
 	return runData(c, ws, p, func(c *cli.Context) error { return confirmNames(c, names) })
 }
 
-func store(c *cli.Context) *snapshot.Store {
-	return &snapshot.Store{Dir: workspace.StoreDir(c.String("chdir"), c.String("store"))}
+func store(c *cli.Context) (*snapshot.Store, error) {
+	return workspace.Store(c.String("chdir"), c.String("store"))
 }
 
 func snapshotListCmd(c *cli.Context) error {
-	s := store(c)
-	list, problems, err := s.List()
+	s, err := store(c)
+	if err != nil {
+		return err
+	}
+	list, problems, err := s.ListContext(c.Context)
 	if err != nil {
 		return err
 	}
@@ -194,7 +207,7 @@ func snapshotListCmd(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	if len(list) == 0 {
-		fmt.Fprintf(out, "No snapshots in %s.\n", s.Dir)
+		fmt.Fprintf(out, "No snapshots in %s.\n", s)
 		return nil
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -217,7 +230,11 @@ func snapshotShowCmd(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return fmt.Errorf("snapshot show takes one snapshot id")
 	}
-	r, err := store(c).Open(c.Args().First())
+	s, err := store(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.OpenContext(c.Context, c.Args().First())
 	if err != nil {
 		return err
 	}
@@ -252,9 +269,13 @@ func snapshotShowCmd(c *cli.Context) error {
 var errDamaged = errors.New("damaged snapshot")
 
 func snapshotVerifyCmd(c *cli.Context) error {
+	s, err := store(c)
+	if err != nil {
+		return err
+	}
 	ids := c.Args().Slice()
 	if len(ids) == 0 {
-		list, problems, err := store(c).List()
+		list, problems, err := s.ListContext(c.Context)
 		if err != nil {
 			return err
 		}
@@ -268,7 +289,7 @@ func snapshotVerifyCmd(c *cli.Context) error {
 	out := c.App.Writer
 	bad := 0
 	for _, id := range ids {
-		r, err := store(c).Open(id)
+		r, err := s.Open(id)
 		if err != nil {
 			return err
 		}
@@ -294,7 +315,10 @@ func snapshotRmCmd(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return fmt.Errorf("snapshot rm takes snapshot ids (see colstate snapshot list)")
 	}
-	s := store(c)
+	s, err := store(c)
+	if err != nil {
+		return err
+	}
 	out := c.App.Writer
 	// Every id is checked before anything is removed. A snapshot whose
 	// manifest cannot be read can still be removed: it is listed as such.
@@ -303,7 +327,7 @@ func snapshotRmCmd(c *cli.Context) error {
 	for _, id := range ids {
 		r, err := s.Open(id)
 		switch {
-		case errors.Is(err, snapshot.ErrNotFound) || (err != nil && !dirExists(s.Path(id))):
+		case errors.Is(err, snapshot.ErrNotFound) || (err != nil && !holds(s, id)):
 			return fmt.Errorf("%w; nothing was removed", err)
 		case err != nil:
 			lines = append(lines, fmt.Sprintf("snapshot %s (unreadable: %v)", id, err))
@@ -316,7 +340,7 @@ func snapshotRmCmd(c *cli.Context) error {
 	if err := refuseJournalSnapshots(c, ids); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "colstate will remove these snapshots from %s:\n\n", s.Dir)
+	fmt.Fprintf(out, "colstate will remove these snapshots from %s:\n\n", s)
 	for _, l := range lines {
 		fmt.Fprintf(out, "  - %s\n", l)
 	}
@@ -372,7 +396,46 @@ func refuseJournalSnapshots(c *cli.Context, ids []string) error {
 	return nil
 }
 
-func dirExists(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
+func holds(s *snapshot.Store, id string) bool {
+	ok, err := s.Holds(id)
+	return err == nil && ok
+}
+
+func snapshotPruneCmd(c *cli.Context) error {
+	s, err := store(c)
+	if err != nil {
+		return err
+	}
+	out := c.App.Writer
+	older := c.Duration("older-than")
+	dry := c.Bool("dry-run")
+	removed, kept, problems, err := s.Prune(c.Context, older, time.Now(), dry)
+	if err != nil {
+		return err
+	}
+	verb := "Removed"
+	if dry {
+		verb = "Would remove"
+	}
+	for _, l := range removed {
+		fmt.Fprintf(out, "%s %s: %s left by an interrupted backup or removal of snapshot %s, last written %s ago\n",
+			verb, l.Path, fmt.Sprintf("%d file(s), %s", l.Files, snapshot.ByteSize(l.Bytes)), l.ID, time.Since(l.Newest).Round(time.Second))
+	}
+	for _, l := range kept {
+		fmt.Fprintf(out, "Kept %s: written %s ago, less than --older-than %s (a backup may still be running)\n",
+			l.Path, time.Since(l.Newest).Round(time.Second), older)
+	}
+	for _, p := range problems {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %v\n", p)
+	}
+	switch {
+	case len(removed) == 0 && len(kept) == 0:
+		fmt.Fprintf(out, "Nothing to prune in %s.\n", s)
+	case dry:
+		fmt.Fprintln(out, "\nDry run: nothing was removed.")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%d leftover(s) could not be removed or checked (see the warnings); run colstate snapshot prune again", len(problems))
+	}
+	return nil
 }

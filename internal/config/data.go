@@ -12,13 +12,24 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/snapshot"
 )
 
-// Store is a snapshot_store block: where snapshots live.
+// Store is a snapshot_store block: where snapshots live, a local
+// directory (path) or a bucket (url).
 type Store struct {
 	Name  string
 	Path  string
+	URL   string // s3://, gs://, azblob://, file:// or mem://
 	Range hcl.Range
+}
+
+// Location is the store's directory or URL.
+func (s Store) Location() string {
+	if s.URL != "" {
+		return s.URL
+	}
+	return s.Path
 }
 
 // Source is a data block: content a collection should hold.
@@ -51,8 +62,11 @@ type SnapshotPolicy struct {
 	Collections []string
 	Store       string        // store name; "" is the default store
 	MaxAge      time.Duration // 0: only when missing or the data changed
-	SchemaOnly  bool
-	Range       hcl.Range
+	// Keep is how many of the policy's snapshots are kept (0: all): once
+	// apply has committed a new one, the oldest beyond Keep are removed.
+	Keep       int64
+	SchemaOnly bool
+	Range      hcl.Range
 }
 
 // Content is a collection's content block.
@@ -67,10 +81,15 @@ var ContentModes = []string{"merge", "exact", "seed"}
 
 func decodeStore(b *hcl.Block) (Store, hcl.Diagnostics) {
 	s := Store{Name: b.Labels[0], Range: b.DefRange}
-	_, diags := decodeBlock(b.Body, []field{{name: "path", target: &s.Path}})
-	if s.Path == "" && !diags.HasErrors() {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing store path",
-			Detail: fmt.Sprintf("snapshot_store %q needs path = \"DIR\".", s.Name), Subject: b.DefRange.Ptr()})
+	_, diags := decodeBlock(b.Body, []field{{name: "path", target: &s.Path}, {name: "url", target: &s.URL, check: func(a *hcl.Attribute) *hcl.Diagnostic {
+		if err := snapshot.CheckURL(s.URL); err != nil {
+			return attrError(a, "Invalid snapshot store URL", err.Error()+".")
+		}
+		return nil
+	}}})
+	if (s.Path == "") == (s.URL == "") && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing store path or url",
+			Detail: fmt.Sprintf("snapshot_store %q needs exactly one of path = \"DIR\" or url = \"s3://BUCKET/PREFIX?region=...\".", s.Name), Subject: b.DefRange.Ptr()})
 	}
 	return s, diags
 }
@@ -114,7 +133,7 @@ func decodeSource(b *hcl.Block) (Source, hcl.Diagnostics) {
 func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 	p := SnapshotPolicy{Name: b.Labels[0], Range: b.DefRange}
 	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"},
+		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"}, {Name: "keep"},
 	}})
 	if a := content.Attributes["collections"]; a != nil {
 		exprs, d := hcl.ExprList(a.Expr)
@@ -143,6 +162,13 @@ func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, decodeAttr(content.Attributes["schema_only"], &p.SchemaOnly)...)
+	if a := content.Attributes["keep"]; a != nil {
+		d := decodeAttr(a, &p.Keep)
+		diags = append(diags, d...)
+		if !d.HasErrors() && p.Keep < 1 {
+			diags = append(diags, attrError(a, "Invalid keep", fmt.Sprintf("keep = %d: keep at least 1 snapshot (leave keep out to keep all).", p.Keep)))
+		}
+	}
 	return p, diags
 }
 

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // DataChange is the data half of a change: which snapshot, which store,
@@ -53,6 +54,17 @@ type DataChange struct {
 	// SkipTenants names the offloaded (FROZEN) tenants a backup leaves out
 	// (backup --skip-offloaded): colstate cannot read them.
 	SkipTenants []string `json:"skipped_tenants,omitempty"`
+	// Prune: the older snapshots of the backup's policy that its keep
+	// removes once this backup is committed (on the policy's first
+	// backup change only).
+	Prune []PrunedSnapshot `json:"prune,omitempty"`
+}
+
+// PrunedSnapshot is a snapshot a retention policy removes.
+type PrunedSnapshot struct {
+	ID      string    `json:"id"`
+	Store   string    `json:"store"`
+	TakenAt time.Time `json:"taken_at"`
 }
 
 // Reshaping is how a replace fits the objects it backed up to the schema

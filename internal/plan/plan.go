@@ -173,6 +173,9 @@ type DueSnapshot struct {
 	Store       string
 	SchemaOnly  bool
 	Reason      Reason // NoSnapshotYet, SnapshotAged, SnapshotGone, DataChangedSince; "" when not due
+	// Prune lists the policy's snapshots its keep removes once a new one
+	// is committed, oldest first.
+	Prune []PrunedSnapshot
 }
 
 // Input is what the differ compares.
@@ -392,6 +395,7 @@ func Diff(in Input) (*Plan, error) {
 			}
 		}
 		id := in.newID()
+		prune := due.Prune
 		for _, name := range due.Collections {
 			if !targeted(name) {
 				continue
@@ -403,7 +407,9 @@ func Diff(in Input) (*Plan, error) {
 				}
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
-				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Policy: due.Policy, Reason: due.Reason}})
+				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Policy: due.Policy, Reason: due.Reason,
+				Prune: prune}})
+			prune = nil // once per snapshot
 		}
 	}
 	noBackup := map[string]bool{}

@@ -259,6 +259,13 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if !d.SchemaOnly {
 			writeTenants(w, d, "")
 		}
+		if len(d.Prune) > 0 {
+			var ids []string
+			for _, s := range d.Prune {
+				ids = append(ids, s.ID)
+			}
+			fmt.Fprintf(w, "      then removes %s of %q (keep): %s\n", plural(len(d.Prune), "older snapshot", "older snapshots"), d.Policy, strings.Join(ids, ", "))
+		}
 		if len(d.SkipTenants) > 0 {
 			fmt.Fprintf(w, "      left out (--skip-offloaded): %s, which colstate cannot read: %s\n",
 				plural(len(d.SkipTenants), "offloaded (FROZEN) tenant", "offloaded (FROZEN) tenants"), strings.Join(d.SkipTenants, ", "))

@@ -131,7 +131,7 @@ func FuzzChunk(f *testing.F) {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(data)
-		r := &Reader{dir: snap, m: &Manifest{ID: "s", Collections: []Collection{{
+		r := &Reader{ctx: context.Background(), st: dirStorage{dir: dir}, id: "s", dir: snap, m: &Manifest{ID: "s", Collections: []Collection{{
 			Name: "Fz", Objects: int64(objects),
 			Chunks: []Chunk{{File: "chunks/1.zst", Objects: int64(objects), Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}},
 		}}}}

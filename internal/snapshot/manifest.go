@@ -1,7 +1,8 @@
-// Package snapshot owns colstate's snapshot format: a directory holding the
-// schema of each collection, its tenants and its objects in zstd-compressed
-// chunks, and a manifest written last that lists and checksums everything.
-// The format is described in docs/snapshot-format.md.
+// Package snapshot owns colstate's snapshot format: a directory (or a
+// bucket prefix) holding the schema of each collection, its tenants and its
+// objects in zstd-compressed chunks, and a manifest written last that lists
+// and checksums everything; and the stores that hold snapshots, a local
+// directory or a bucket. The format is described in docs/snapshot-format.md.
 package snapshot
 
 import (

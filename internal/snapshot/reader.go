@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -17,6 +15,9 @@ import (
 
 // Reader reads a committed snapshot.
 type Reader struct {
+	ctx context.Context // for the reads that take no context
+	st  storage
+	id  string
 	dir string
 	m   *Manifest
 }
@@ -24,8 +25,16 @@ type Reader struct {
 // Manifest returns the snapshot's manifest.
 func (r *Reader) Manifest() *Manifest { return r.m }
 
-// Dir is the snapshot's directory.
+// Dir is the snapshot's directory in a local store.
 func (r *Reader) Dir() string { return r.dir }
+
+func (r *Reader) open(ctx context.Context, collection, file string) (io.ReadCloser, error) {
+	f, err := r.st.open(ctx, r.id, file)
+	if err != nil {
+		return nil, fmt.Errorf("collection %s: %w", collection, err)
+	}
+	return f, nil
+}
 
 // ChecksumError reports a file whose bytes differ from what the manifest
 // recorded.
@@ -59,9 +68,14 @@ func (r *Reader) Schema(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(r.dir, filepath.FromSlash(c.Schema)))
+	f, err := r.open(r.ctx, name, c.Schema)
 	if err != nil {
 		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("collection %s: read %s: %w", name, c.Schema, err)
 	}
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); got != c.SchemaSHA256 {
@@ -89,9 +103,9 @@ func (r *Reader) VerifyCollection(name string) error {
 }
 
 func (r *Reader) verifyChunk(collection string, ch Chunk) error {
-	f, err := os.Open(filepath.Join(r.dir, filepath.FromSlash(ch.File)))
+	f, err := r.open(r.ctx, collection, ch.File)
 	if err != nil {
-		return fmt.Errorf("collection %s: %w", collection, err)
+		return err
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -133,9 +147,9 @@ func (r *Reader) Objects(ctx context.Context, name string, fn func(*object.Objec
 }
 
 func (r *Reader) readChunk(ctx context.Context, dec *zstd.Decoder, collection string, ch Chunk, fn func(*object.Object) error) error {
-	f, err := os.Open(filepath.Join(r.dir, filepath.FromSlash(ch.File)))
+	f, err := r.open(ctx, collection, ch.File)
 	if err != nil {
-		return fmt.Errorf("collection %s: %w", collection, err)
+		return err
 	}
 	defer f.Close()
 	h := sha256.New()

@@ -2,26 +2,28 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/colstate/colstate/internal/fsutil"
 	"github.com/colstate/colstate/internal/object"
 )
 
 // Writer writes one snapshot. Objects stream through it into chunk files;
 // only the current chunk's compressor state is held in memory.
 type Writer struct {
-	tmp, final string
-	m          Manifest
+	up  upload
+	ctx context.Context // cancelled: the backup was interrupted, never commit
+	m   Manifest
 
 	// A chunk is closed after ChunkObjects objects or ChunkBytes compressed
 	// bytes, whichever comes first.
@@ -33,10 +35,26 @@ type Writer struct {
 	digests map[string]*object.Digest
 	buf     bytes.Buffer
 	done    bool
+
+	stopLease context.CancelFunc
 }
 
-func newWriter(tmp, final string, m Manifest) *Writer {
-	return &Writer{tmp: tmp, final: final, m: m, ChunkObjects: 50_000, ChunkBytes: 64 << 20, digests: map[string]*object.Digest{}}
+func newWriter(ctx context.Context, up upload, m Manifest, leaseEvery time.Duration) *Writer {
+	w := &Writer{up: up, ctx: ctx, m: m, ChunkObjects: 50_000, ChunkBytes: 64 << 20, digests: map[string]*object.Digest{}}
+	ctx, w.stopLease = context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(leaseEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = up.touch() // a missed renewal only makes prune's age rule matter
+			}
+		}
+	}()
+	return w
 }
 
 // ID is the snapshot's id.
@@ -48,8 +66,8 @@ func (w *Writer) AddCollection(name string, schema []byte, tenants []Tenant) err
 	if w.m.Collection(name) != nil {
 		return fmt.Errorf("collection %s is already in the snapshot", name)
 	}
-	file := filepath.ToSlash(filepath.Join("schema", name+".json"))
-	if err := writeFile(filepath.Join(w.tmp, file), schema); err != nil {
+	file := w.up.prefix() + filepath.ToSlash(filepath.Join("schema", name+".json"))
+	if err := w.writeFile(strings.TrimPrefix(file, w.up.prefix()), schema); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(schema)
@@ -86,7 +104,7 @@ func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 		return err
 	}
 	if _, err := w.enc.Write(w.buf.Bytes()); err != nil {
-		return fmt.Errorf("write %s: %w", w.cur.path, err)
+		return fmt.Errorf("write %s: %w", w.cur.rel, err)
 	}
 	if len(o.Multi) > 0 {
 		w.m.Format = FormatVersion
@@ -98,8 +116,8 @@ func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 
 type chunkFile struct {
 	collection, tenant string
-	path, rel          string
-	f                  *os.File
+	rel                string
+	f                  io.WriteCloser
 	sum                hash.Hash
 	count              countWriter
 	objects            int64
@@ -110,16 +128,12 @@ type countWriter struct{ n int64 }
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 func (w *Writer) openChunk(col *Collection, tenant string) error {
-	rel := filepath.ToSlash(filepath.Join("chunks", col.Name, fmt.Sprintf("%06d.zst", len(col.Chunks)+1)))
-	path := filepath.Join(w.tmp, rel)
-	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fsutil.FileMode)
+	file := filepath.ToSlash(filepath.Join("chunks", col.Name, fmt.Sprintf("%06d.zst", len(col.Chunks)+1)))
+	f, err := w.up.create(file)
 	if err != nil {
 		return err
 	}
-	c := &chunkFile{collection: col.Name, tenant: tenant, path: path, rel: rel, f: f, sum: sha256.New()}
+	c := &chunkFile{collection: col.Name, tenant: tenant, rel: w.up.prefix() + file, f: f, sum: sha256.New()}
 	out := io.MultiWriter(f, c.sum, &c.count)
 	if w.enc == nil {
 		// Fastest: vectors are near-random floats that no level shrinks
@@ -142,12 +156,9 @@ func (w *Writer) closeChunk() error {
 	c := w.cur
 	w.cur = nil
 	if err := w.enc.Close(); err != nil {
-		c.f.Close()
-		return fmt.Errorf("compress %s: %w", c.path, err)
-	}
-	if err := c.f.Sync(); err != nil {
-		c.f.Close()
-		return err
+		w.up.abort(c.f)
+		w.done = true
+		return fmt.Errorf("compress %s: %w", c.rel, err)
 	}
 	if err := c.f.Close(); err != nil {
 		return err
@@ -166,6 +177,9 @@ func (w *Writer) Commit() (*Manifest, error) {
 	if w.done {
 		return nil, fmt.Errorf("snapshot %s already finished", w.m.ID)
 	}
+	if err := w.ctx.Err(); err != nil {
+		return nil, fmt.Errorf("snapshot %s was interrupted and is not committed: %w", w.m.ID, err)
+	}
 	if w.cur != nil {
 		if err := w.closeChunk(); err != nil {
 			return nil, err
@@ -179,24 +193,11 @@ func (w *Writer) Commit() (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every chunk and schema file is already synced; sync their directories
-	// so that the manifest cannot outlive them after a crash.
-	if err := syncTree(w.tmp); err != nil {
-		return nil, err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(w.tmp, ManifestFile), append(data, '\n')); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(w.tmp, w.final); err != nil {
-		if _, serr := os.Stat(w.final); serr == nil {
-			return nil, fmt.Errorf("snapshot %s already exists in %s: another backup committed it meanwhile; this one was discarded", w.m.ID, filepath.Dir(w.final))
-		}
+	if err := w.up.commit(append(data, '\n')); err != nil {
 		return nil, err
 	}
 	w.done = true
-	if err := fsutil.SyncDir(filepath.Dir(w.final)); err != nil {
-		return nil, err
-	}
+	w.stopLease()
 	m := w.m
 	return &m, nil
 }
@@ -207,41 +208,25 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.done = true
+	w.stopLease()
+	var open io.Closer
 	if w.cur != nil {
 		w.enc.Close()
-		w.cur.f.Close()
+		open = w.cur.f
 		w.cur = nil
 	}
-	os.RemoveAll(w.tmp)
+	w.up.abort(open)
 }
 
-func writeFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), fsutil.DirMode); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fsutil.FileMode)
+func (w *Writer) writeFile(file string, data []byte) error {
+	f, err := w.up.create(file)
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
+		w.up.abort(f)
+		w.done = true
 		return err
 	}
 	return f.Close()
-}
-
-func syncTree(root string) error {
-	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return fsutil.SyncDir(path)
-		}
-		return nil
-	})
 }

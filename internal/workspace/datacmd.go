@@ -43,6 +43,13 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	if f.Snapshot == "" {
 		f.Snapshot = snapshot.NewID(time.Now())
 	}
+	if snapshot.IsURL(f.Store) {
+		// Refused before the plan is shown: a URL with credentials would
+		// be recorded in the plan and the state.
+		if err := snapshot.CheckURL(f.Store); err != nil {
+			return nil, err
+		}
+	}
 	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly); err != nil {
 		return nil, err
 	}

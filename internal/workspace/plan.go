@@ -175,6 +175,18 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 	var out []plan.DueSnapshot
 	for _, p := range ws.Config.Snapshots {
 		due := plan.DueSnapshot{Policy: p.Name, Collections: p.Collections, Store: ws.storeDir(p.Store), SchemaOnly: p.SchemaOnly}
+		if p.Keep > 0 {
+			// Once the new one is committed, the oldest beyond keep go.
+			var recs []state.SnapshotRecord
+			for _, r := range st.Snapshots {
+				if r.Policy == p.Name {
+					recs = append(recs, r)
+				}
+			}
+			for _, r := range recs[:max(0, len(recs)+1-int(p.Keep))] {
+				due.Prune = append(due.Prune, plan.PrunedSnapshot{ID: r.ID, Store: r.Store, TakenAt: r.TakenAt})
+			}
+		}
 		rec := st.Newest(p.Name)
 		switch {
 		case rec == nil:

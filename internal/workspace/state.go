@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/config"
@@ -53,15 +54,40 @@ func (ws *Workspace) PendingJournal(st *state.State) (*apply.Journal, error) {
 }
 
 // StoreDir resolves the snapshot store directory of a command: the --store
-// flag (a directory, or the name of a snapshot_store block), else the one
-// snapshot_store the configuration declares, else the default store.
-// Relative paths are relative to the configuration directory.
+// flag (a directory, a bucket URL, or the name of a snapshot_store block),
+// else the one snapshot_store the configuration declares, else the default
+// store. Relative paths are relative to the configuration directory; a URL
+// is kept as it is (snapshot.Store reads both).
 func StoreDir(configDir, flag string) string {
 	cfg, err := LoadConfig(configDir)
 	if err != nil {
 		cfg = nil // a command on the store alone works without a valid configuration
 	}
 	return resolveStore(cfg, configDir, flag)
+}
+
+// Store is the snapshot store of a command, as StoreDir resolves it, named
+// after its snapshot_store block when it comes from one (for messages). A
+// configuration that does not load is ignored, as by StoreDir, unless a
+// snapshot_store block is what is wrong: then the store is not known, and
+// the default store must not be taken for it.
+func Store(configDir, flag string) (*snapshot.Store, error) {
+	cfg, err := LoadConfig(configDir)
+	if err != nil {
+		if msg := err.Error(); strings.Contains(msg, "snapshot store") || strings.Contains(msg, "snapshot_store") {
+			return nil, err
+		}
+		cfg = nil
+	}
+	s := &snapshot.Store{Dir: resolveStore(cfg, configDir, flag)}
+	if cfg != nil {
+		for _, st := range cfg.Stores {
+			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
+				s.Name = st.Name
+			}
+		}
+	}
+	return s, nil
 }
 
 // storeDir resolves a snapshot store name or directory ("" is the default
@@ -78,12 +104,15 @@ func resolveStore(cfg *config.Config, configDir, flag string) string {
 	if cfg != nil {
 		for _, st := range cfg.Stores {
 			if flag == st.Name || (flag == "" && len(cfg.Stores) == 1) {
-				dir = st.Path
+				dir = st.Location()
 			}
 		}
 	}
 	if dir == "" {
 		dir = snapshot.DefaultStore
+	}
+	if snapshot.IsURL(dir) {
+		return dir
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(configDir, dir)

@@ -1,0 +1,101 @@
+package snapshot
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// BucketSchemes are the URL schemes a snapshot store may use besides a
+// local directory.
+var BucketSchemes = []string{"s3", "gs", "azblob", "file", "mem"}
+
+// IsURL reports whether a store location is a URL ("s3://bucket/prefix")
+// rather than a local directory.
+func IsURL(loc string) bool {
+	scheme, _, ok := strings.Cut(loc, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for _, r := range scheme {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckURL refuses a store URL colstate cannot use: an unknown scheme, or
+// one that carries credentials. Credentials come only from each cloud's
+// standard chain (see Credentials), never from configuration, state or
+// plans, which all record the URL. The error never repeats the secret.
+func CheckURL(loc string) error {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return fmt.Errorf("snapshot store URL %s is not a valid URL: %v", Redact(loc), strings.TrimPrefix(err.Error(), "parse "+fmt.Sprintf("%q", loc)+": "))
+	}
+	known := false
+	for _, s := range BucketSchemes {
+		known = known || u.Scheme == s
+	}
+	if !known {
+		return fmt.Errorf("snapshot store URL %s: scheme %q is not supported; use s3://, gs://, azblob://, file:// or mem://, or a local directory", Redact(loc), u.Scheme)
+	}
+	if u.User != nil {
+		return fmt.Errorf("snapshot store URL %s carries credentials (user:password@); colstate refuses them because the URL is recorded in plans and state: remove them and provide credentials the way %s", Redact(loc), Credentials(u.Scheme))
+	}
+	for k := range u.Query() {
+		if secretParam(k) {
+			return fmt.Errorf("snapshot store URL %s carries the credential parameter %q; colstate refuses it because the URL is recorded in plans and state: remove it and provide credentials the way %s", Redact(loc), k, Credentials(u.Scheme))
+		}
+	}
+	if u.Scheme != "file" && u.Scheme != "mem" && u.Host == "" {
+		return fmt.Errorf("snapshot store URL %s names no bucket: use %s://BUCKET/PREFIX", Redact(loc), u.Scheme)
+	}
+	if u.Scheme == "file" && u.Path == "" {
+		return fmt.Errorf("snapshot store URL %s names no directory: use file:///ABSOLUTE/DIR", Redact(loc))
+	}
+	return nil
+}
+
+// secretParam reports whether a URL query parameter would carry a
+// credential (or point at one).
+func secretParam(k string) bool {
+	k = strings.ToLower(k)
+	for _, s := range []string{"secret", "password", "passwd", "token", "sig", "credential", "private_key", "access_key", "access_id", "accountkey", "account_key", "sas"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return strings.HasPrefix(k, "x-amz-") || strings.HasPrefix(k, "x-goog-")
+}
+
+// Redact renders a store location for messages: a URL without user
+// information and without its query (endpoint, region and the like, and
+// any credential a refused URL carried).
+func Redact(loc string) string {
+	if !IsURL(loc) {
+		return loc
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		scheme, _, _ := strings.Cut(loc, "://")
+		return scheme + "://…"
+	}
+	u.User = nil
+	u.RawQuery, u.ForceQuery = "", false
+	return u.String()
+}
+
+// Credentials says where the driver of a URL scheme reads credentials.
+func Credentials(scheme string) string {
+	switch scheme {
+	case "s3":
+		return "the AWS SDK reads them: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or the instance or task role"
+	case "gs":
+		return "Google Application Default Credentials reads them: GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or the workload's service account"
+	case "azblob":
+		return "the Azure SDK reads them: AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING, or the default Azure credential (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET, managed identity)"
+	}
+	return "the store needs none"
+}
