@@ -27,8 +27,12 @@ func dataCommands() []*cli.Command {
 			Usage:     "write a snapshot of collections (schema, objects, vectors)",
 			ArgsUsage: "[COLLECTION...]",
 			Description: `backup writes one snapshot of the named collections — every collection
-colstate manages when none are named — and prints its id.`,
+colstate manages when none are named — and prints its id.
+With --tenant (repeatable) it backs up only those tenants of the one named
+multi-tenant collection; the snapshot lists only them, and restoring it
+touches only them.`,
 			Flags: []cli.Flag{
+				&cli.StringSliceFlag{Name: "tenant", Usage: "back up only tenant `NAME` of the one named collection (repeatable)"},
 				&cli.BoolFlag{Name: "schema-only", DisableDefaultText: true, Usage: "keep only the schema (and tenants), no objects"},
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
@@ -44,8 +48,15 @@ colstate manages when none are named — and prints its id.`,
 			Description: `restore loads collections of a snapshot into Weaviate.
   --mode=create  (default) into absent or empty collections, created from the snapshot's schema
   --mode=merge   upsert into existing collections: identical objects are skipped, others stay
-  --mode=replace back up and clear the collections, then restore`,
+  --mode=replace back up and clear the collections, then restore
+With --tenant NAME (repeatable) only that tenant of the one chosen collection
+is restored, into a live (or absent) collection, and the mode applies to that
+tenant alone: create refuses a tenant that holds objects, merge upserts into
+it, replace backs up and clears that tenant only. --tenant NAME=NEW_NAME
+writes it into tenant NEW_NAME. Other tenants are never touched, and a
+snapshot taken with backup --tenant restores only its tenants.`,
 			Flags: []cli.Flag{
+				&cli.StringSliceFlag{Name: "tenant", Usage: "restore only tenant `NAME` of the chosen collection; NAME=NEW_NAME restores it as tenant NEW_NAME (repeatable)"},
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
@@ -60,8 +71,10 @@ colstate manages when none are named — and prints its id.`,
 			ArgsUsage: "COLLECTION...",
 			Description: `clear deletes every object of the named collections and keeps their schema.
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
-by typing each collection's name.`,
-			Flags:  []cli.Flag{noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+by typing each collection's name. With --tenant (repeatable) only those tenants
+of the one named multi-tenant collection are cleared (and backed up first).`,
+			Flags: []cli.Flag{&cli.StringSliceFlag{Name: "tenant", Usage: "clear only tenant `NAME` of the one named collection (repeatable)"},
+				noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
@@ -129,9 +142,13 @@ func backupCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
+	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), false)
+	if err != nil {
+		return err
+	}
 	p, err := ws.BackupPlan(c.Context, st, c.Args().Slice(), workspace.BackupOptions{
 		Store: c.String("store"), ID: c.String("id"), SchemaOnly: c.Bool("schema-only"), NoVectors: c.Bool("no-vectors"),
-		SkipOffloaded: c.Bool("skip-offloaded"),
+		SkipOffloaded: c.Bool("skip-offloaded"), Tenants: tenants,
 	})
 	if err != nil {
 		return err
@@ -148,6 +165,10 @@ func restoreCmd(c *cli.Context) error {
 		}
 		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
 	}
+	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), true)
+	if err != nil {
+		return err
+	}
 	ws, st, done, err := openLockedState(c, "restore")
 	if err != nil {
 		return err
@@ -155,7 +176,7 @@ func restoreCmd(c *cli.Context) error {
 	defer done()
 	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
-		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
+		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"), Tenants: tenants,
 	})
 	if err != nil {
 		return err
@@ -168,12 +189,16 @@ func clearCmd(c *cli.Context) error {
 	if len(names) == 0 {
 		return fmt.Errorf("name the collections to clear")
 	}
+	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), false)
+	if err != nil {
+		return err
+	}
 	ws, st, done, err := openLockedState(c, "clear")
 	if err != nil {
 		return err
 	}
 	defer done()
-	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"))
+	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"), tenants)
 	if err != nil {
 		return err
 	}
@@ -245,6 +270,9 @@ func snapshotShowCmd(c *cli.Context) error {
 				}
 			}
 			fmt.Fprintf(out, "    tenants: %s\n", strings.Join(ts, ", "))
+			if col.TenantSubset {
+				fmt.Fprintln(out, "    only these tenants (backup --tenant): a restore touches no other tenant")
+			}
 		}
 	}
 	return nil

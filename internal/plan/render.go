@@ -259,6 +259,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if !d.SchemaOnly {
 			writeTenants(w, d, "")
 		}
+		writePicks(w, Backup, d)
 		if len(d.SkipTenants) > 0 {
 			fmt.Fprintf(w, "      left out (--skip-offloaded): %s, which colstate cannot read: %s\n",
 				plural(len(d.SkipTenants), "offloaded (FROZEN) tenant", "offloaded (FROZEN) tenants"), strings.Join(d.SkipTenants, ", "))
@@ -270,6 +271,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 		}
 		writeTenants(w, d, " in the snapshot; each gets that status back")
+		writePicks(w, Restore, d)
 	case Merge:
 		if data.From != "" {
 			writeContent(w, data, o)
@@ -278,9 +280,11 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		fmt.Fprintf(w, "      from %s: %s upserted by UUID; identical objects are skipped,\n", snapshotOf(c, data), objectCount(data))
 		fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
 		writeTenants(w, data, " in the snapshot; tenants it creates get that status, the others keep theirs")
+		writePicks(w, Merge, data)
 	case Clear:
 		fmt.Fprintf(w, "      %s are deleted; the schema stays\n", objectCount(data))
 		writeTenants(w, data, "; each keeps its status")
+		writePicks(w, Clear, data)
 	}
 }
 

@@ -58,7 +58,10 @@ type Collection struct {
 	Schema       string   `json:"schema"`
 	SchemaSHA256 string   `json:"schema_sha256"`
 	Tenants      []Tenant `json:"tenants,omitempty"` // multi-tenant collections only
-	Objects      int64    `json:"objects"`
+	// TenantSubset: Tenants are only some of the collection's tenants
+	// (backup --tenant); a restore writes into those tenants only.
+	TenantSubset bool  `json:"tenant_subset,omitempty"`
+	Objects      int64 `json:"objects"`
 	// Digest is object.Digest over every object: compared with the live
 	// collection after a restore.
 	Digest string  `json:"digest"`

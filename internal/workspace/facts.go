@@ -63,6 +63,7 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 	f.SelfVectors = live.SelfVectors(cl)
 	s := live.SchemaOf(cl)
 	tenants := []string{""}
+	f.MultiTenant = s.MultiTenant
 	if s.MultiTenant {
 		ts, err := ws.Client.Tenants(ctx, name)
 		if err != nil {
@@ -73,6 +74,11 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 		tenants = tenants[:0]
 		for _, t := range ts {
 			f.ByStatus[statusName(t.ActivityStatus)]++
+			objects := int64(-1)
+			if t.Active() {
+				objects = 0
+			}
+			f.TenantList = append(f.TenantList, plan.TenantFact{Name: t.Name, Status: statusName(t.ActivityStatus), Objects: objects})
 			switch {
 			case t.Offloaded():
 				f.Offloaded = append(f.Offloaded, t.Name)
@@ -90,6 +96,9 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 				return f, err
 			}
 			f.Objects += n
+			if i := slices.IndexFunc(f.TenantList, func(tf plan.TenantFact) bool { return tf.Name == t }); i >= 0 {
+				f.TenantList[i].Objects = n
+			}
 		}
 	}
 	return f, nil
@@ -133,7 +142,8 @@ func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, nam
 func snapshotFacts(storeDir string, m *snapshot.Manifest) plan.SnapshotFacts {
 	f := plan.SnapshotFacts{ID: m.ID, Store: storeDir, NoVectors: m.NoVectors}
 	for _, c := range m.Collections {
-		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: c.Objects, Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants)})
+		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: c.Objects, Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants),
+			TenantList: snapshotTenants(c), TenantSubset: c.TenantSubset})
 	}
 	return f
 }
@@ -186,6 +196,20 @@ func snapshotStatuses(tenants []snapshot.Tenant) map[string]int {
 	out := map[string]int{}
 	for _, t := range tenants {
 		out[statusName(t.ActivityStatus)]++
+	}
+	return out
+}
+
+// snapshotTenants lists a snapshot collection's tenants with their status
+// and objects (counted from its chunks).
+func snapshotTenants(c snapshot.Collection) []plan.TenantFact {
+	objects := map[string]int64{}
+	for _, ch := range c.Chunks {
+		objects[ch.Tenant] += ch.Objects
+	}
+	var out []plan.TenantFact
+	for _, t := range c.Tenants {
+		out = append(out, plan.TenantFact{Name: t.Name, Status: statusName(t.ActivityStatus), Objects: objects[t.Name]})
 	}
 	return out
 }
