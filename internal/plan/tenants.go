@@ -288,7 +288,7 @@ func planTenantRestore(f RestoreFacts, target string, lf CollectionFacts, picks 
 		case RestoreCreate:
 			if lt.Objects > 0 {
 				return tenantRestore{}, fmt.Errorf("tenant %s of collection %s already holds %s: --mode=create restores only into an absent or empty tenant; nothing was changed. "+
-					"Use --mode=merge to upsert into it, or --mode=replace to clear that tenant (only) first", lt.Name, target, plural64(lt.Objects, "object", "objects"))
+					"Use --mode=merge to upsert into it (which also completes an interrupted restore of it), or --mode=replace to clear that tenant (only) first", lt.Name, target, plural64(lt.Objects, "object", "objects"))
 			}
 		case RestoreReplace:
 			cleared = append(cleared, TenantPick{Name: lt.Name, Objects: lt.Objects, Status: lt.Status})
