@@ -81,12 +81,9 @@ type tenantSource struct {
 }
 
 func (t tenantSource) Objects(ctx context.Context, name string, fn func(*object.Object) error) error {
-	return t.Reader.Objects(ctx, name, func(o *object.Object) error {
-		to, ok := t.to[o.Tenant]
-		if !ok {
-			return nil
-		}
-		o.Tenant = to
+	keep := func(tenant string) bool { _, ok := t.to[tenant]; return ok }
+	return t.Reader.TenantObjects(ctx, name, keep, func(o *object.Object) error {
+		o.Tenant = t.to[o.Tenant]
 		return fn(o)
 	})
 }
