@@ -653,3 +653,23 @@ func TestRenderTenantPicks(t *testing.T) {
 		t.Errorf("dry-run lines lack the tenants:\n%s", touches)
 	}
 }
+
+func TestRestoreTenantTargets(t *testing.T) {
+	tests := []struct {
+		subset  bool
+		sources []string
+		args    []TenantArg
+		want    []string
+	}{
+		{sources: []string{"M"}, want: nil},
+		{sources: []string{"M"}, args: []TenantArg{{Name: "a", As: "x"}, {Name: "c"}}, want: []string{"x", "c"}},
+		{subset: true, sources: []string{"M"}, want: []string{"a", "c"}},
+		{subset: true, sources: []string{"M", "S"}, want: nil},
+		{sources: []string{"M"}, args: []TenantArg{{Name: "zz"}}, want: nil},
+	}
+	for _, tt := range tests {
+		if got := RestoreTenantTargets(tsnap(tt.subset), tt.sources, tt.args); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%+v: %v, want %v", tt, got, tt.want)
+		}
+	}
+}

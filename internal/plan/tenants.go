@@ -329,3 +329,25 @@ func planTenantRestore(f RestoreFacts, target string, lf CollectionFacts, picks 
 	}
 	return t, nil
 }
+
+// RestoreTenantTargets names the live tenants a restore of sources (from
+// RestoreSelection) writes into when it is limited to some (--tenant, or
+// a snapshot of some tenants); nil when it writes whole collections.
+func RestoreTenantTargets(s SnapshotFacts, sources []string, args []TenantArg) []string {
+	if len(sources) != 1 {
+		return nil
+	}
+	sc := s.collection(sources[0])
+	if sc == nil {
+		return nil
+	}
+	picks, err := snapshotPicks(s, sc, args)
+	if err != nil {
+		return nil // PlanRestore reports it
+	}
+	var out []string
+	for _, p := range picks {
+		out = append(out, p.Target())
+	}
+	return out
+}

@@ -46,7 +46,7 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	if f.Snapshot == "" {
 		f.Snapshot = snapshot.NewID(time.Now())
 	}
-	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly); err != nil {
+	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly, argNames(o.Tenants)); err != nil {
 		return nil, err
 	}
 	return plan.PlanBackup(f)
@@ -91,7 +91,7 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 		return nil, err
 	}
 	f.BackupID = snapshot.NewID(time.Now())
-	if f.Live, err = ws.gatherCollections(ctx, st, targets, true); err != nil {
+	if f.Live, err = ws.gatherCollections(ctx, st, targets, true, plan.RestoreTenantTargets(f.Snapshot, sources, o.Tenants)); err != nil {
 		return nil, err
 	}
 	return plan.PlanRestore(f)
@@ -103,8 +103,18 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string, tenants []plan.TenantArg) (*plan.Plan, error) {
 	f := plan.ClearFacts{Names: names, NoBackup: noBackup, Store: ws.storeDir(storeDir), BackupID: snapshot.NewID(time.Now()), Tenants: tenants}
 	var err error
-	if f.Live, err = ws.gatherCollections(ctx, st, names, true); err != nil {
+	if f.Live, err = ws.gatherCollections(ctx, st, names, true, argNames(tenants)); err != nil {
 		return nil, err
 	}
 	return plan.PlanClear(f)
+}
+
+// argNames names the tenants of --tenant arguments; nil when there are
+// none (every tenant is counted).
+func argNames(args []plan.TenantArg) []string {
+	var out []string
+	for _, a := range args {
+		out = append(out, a.Name)
+	}
+	return out
 }

@@ -55,6 +55,13 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 // changing anything: its objects in the active tenants (when count), its
 // tenants by status, and the vectors its objects bring.
 func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (plan.CollectionFacts, error) {
+	return ws.liveDataOf(ctx, name, count, nil)
+}
+
+// liveDataOf is liveData counting, when only is not nil, only the objects
+// of those tenants (a tenant-level command needs no other count; the
+// others' objects are then -1 in TenantList and not in Objects).
+func (ws *Workspace) liveDataOf(ctx context.Context, name string, count bool, only []string) (plan.CollectionFacts, error) {
 	var f plan.CollectionFacts
 	cl, err := ws.liveClass(ctx, name)
 	if err != nil {
@@ -84,6 +91,8 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 				f.Offloaded = append(f.Offloaded, t.Name)
 			case !t.Active():
 				f.Inactive = append(f.Inactive, t.Name)
+			case only != nil && !slices.Contains(only, t.Name):
+				f.TenantList[len(f.TenantList)-1].Objects = -1 // not counted
 			default:
 				tenants = append(tenants, t.Name)
 			}
@@ -108,8 +117,8 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 // collection: its live data, whether colstate manages it, and its declared
 // lifecycle. A collection that does not exist is a fact (Missing); any
 // other failure to read it is an error.
-func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name string, count bool) (plan.CollectionFacts, error) {
-	f, err := ws.liveData(ctx, name, count)
+func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name string, count bool, only []string) (plan.CollectionFacts, error) {
+	f, err := ws.liveDataOf(ctx, name, count, only)
 	if errors.Is(err, live.ErrNotFound) {
 		f = plan.CollectionFacts{Missing: err}
 	} else if err != nil {
@@ -122,14 +131,15 @@ func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name 
 	return f, nil
 }
 
-// gatherCollections gathers collectionFacts for each of names, once each.
-func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, names []string, count bool) (map[string]plan.CollectionFacts, error) {
+// gatherCollections gathers collectionFacts for each of names, once each,
+// counting only the objects of tenants only when it is not nil.
+func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, names []string, count bool, only []string) (map[string]plan.CollectionFacts, error) {
 	out := map[string]plan.CollectionFacts{}
 	for _, name := range names {
 		if _, done := out[name]; done {
 			continue
 		}
-		f, err := ws.collectionFacts(ctx, st, name, count)
+		f, err := ws.collectionFacts(ctx, st, name, count, only)
 		if err != nil {
 			return nil, err
 		}
