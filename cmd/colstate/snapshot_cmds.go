@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -202,7 +203,22 @@ func clearCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(tenants) > 0 {
+		return runData(c, ws, p, func(c *cli.Context) error { return confirmTenants(c, names[0], tenants) })
+	}
 	return runData(c, ws, p, func(c *cli.Context) error { return confirmNames(c, names) })
+}
+
+// confirmTenants asks for each tenant clear --tenant empties to be typed.
+func confirmTenants(c *cli.Context, collection string, tenants []plan.TenantArg) error {
+	rd := bufio.NewReader(c.App.Reader)
+	for _, t := range tenants {
+		prompt := fmt.Sprintf("\nEvery object of tenant %s of %s will be deleted (its other tenants are not touched).\n  Type the tenant name to confirm: ", t.Name, collection)
+		if err := ask(c, rd, prompt, t.Name, func(got string) string { return fmt.Sprintf("%q is not %q; nothing was changed", got, t.Name) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func store(c *cli.Context) *snapshot.Store {
