@@ -33,7 +33,7 @@ With --tenant (repeatable) it backs up only those tenants of the one named
 multi-tenant collection; the snapshot lists only them, and restoring it
 touches only them.`,
 			Flags: []cli.Flag{
-				&cli.StringSliceFlag{Name: "tenant", Usage: "back up only tenant `NAME` of the one named collection (repeatable)"},
+				tenantFlag,
 				&cli.BoolFlag{Name: "schema-only", DisableDefaultText: true, Usage: "keep only the schema (and tenants), no objects"},
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
@@ -57,7 +57,7 @@ it, replace backs up and clears that tenant only. --tenant NAME=NEW_NAME
 writes it into tenant NEW_NAME. Other tenants are never touched, and a
 snapshot taken with backup --tenant restores only its tenants.`,
 			Flags: []cli.Flag{
-				&cli.StringSliceFlag{Name: "tenant", Usage: "restore only tenant `NAME` of the chosen collection; NAME=NEW_NAME restores it as tenant NEW_NAME (repeatable)"},
+				tenantFlag,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
@@ -74,8 +74,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name. With --tenant (repeatable) only those tenants
 of the one named multi-tenant collection are cleared (and backed up first).`,
-			Flags: []cli.Flag{&cli.StringSliceFlag{Name: "tenant", Usage: "clear only tenant `NAME` of the one named collection (repeatable)"},
-				noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+			Flags:  []cli.Flag{tenantFlag, noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
