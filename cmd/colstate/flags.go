@@ -24,6 +24,10 @@ var (
 		Usage: "do not take a snapshot of the collections before their objects are deleted"}
 	storeFlag = &cli.StringFlag{Name: "store",
 		Usage: "snapshot store: a `DIR`, a bucket URL (s3://BUCKET/PREFIX?region=..., gs://, azblob://, file://), or the name of a snapshot_store block (default: the one declared, else .colstate/snapshots)"}
+	// tenantFlag limits backup, restore and clear to tenants of one
+	// multi-tenant collection.
+	tenantFlag = &cli.StringSliceFlag{Name: "tenant",
+		Usage: "only tenant `NAME` of the one collection, no other tenant (repeatable); restore: NAME=NEW_NAME writes it into tenant NEW_NAME"}
 	targetFlag = &cli.StringSliceFlag{Name: "target",
 		Usage: "limit the plan to `collection.NAME` and the collections it refers to (repeatable)"}
 	// statePathFlag lets state commands work on a state file directly, e.g.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +26,12 @@ func dataCommands() []*cli.Command {
 			Usage:     "write a snapshot of collections (schema, objects, vectors)",
 			ArgsUsage: "[COLLECTION...]",
 			Description: `backup writes one snapshot of the named collections — every collection
-colstate manages when none are named — and prints its id.`,
+colstate manages when none are named — and prints its id.
+With --tenant (repeatable) it backs up only those tenants of the one named
+multi-tenant collection; the snapshot lists only them, and restoring it
+touches only them.`,
 			Flags: []cli.Flag{
+				tenantFlag,
 				&cli.BoolFlag{Name: "schema-only", DisableDefaultText: true, Usage: "keep only the schema (and tenants), no objects"},
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
@@ -42,8 +47,15 @@ colstate manages when none are named — and prints its id.`,
 			Description: `restore loads collections of a snapshot into Weaviate.
   --mode=create  (default) into absent or empty collections, created from the snapshot's schema
   --mode=merge   upsert into existing collections: identical objects are skipped, others stay
-  --mode=replace back up and clear the collections, then restore`,
+  --mode=replace back up and clear the collections, then restore
+With --tenant NAME (repeatable) only that tenant of the one chosen collection
+is restored, into a live (or absent) collection, and the mode applies to that
+tenant alone: create refuses a tenant that holds objects, merge upserts into
+it, replace backs up and clears that tenant only. --tenant NAME=NEW_NAME
+writes it into tenant NEW_NAME. Other tenants are never touched, and a
+snapshot taken with backup --tenant restores only its tenants.`,
 			Flags: []cli.Flag{
+				tenantFlag,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
@@ -58,8 +70,9 @@ colstate manages when none are named — and prints its id.`,
 			ArgsUsage: "COLLECTION...",
 			Description: `clear deletes every object of the named collections and keeps their schema.
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
-by typing each collection's name.`,
-			Flags:  []cli.Flag{noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+by typing each collection's name. With --tenant (repeatable) only those tenants
+of the one named multi-tenant collection are cleared (and backed up first).`,
+			Flags:  []cli.Flag{tenantFlag, noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
@@ -138,9 +151,13 @@ func backupCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
+	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), false)
+	if err != nil {
+		return err
+	}
 	p, err := ws.BackupPlan(c.Context, st, c.Args().Slice(), workspace.BackupOptions{
 		Store: c.String("store"), ID: c.String("id"), SchemaOnly: c.Bool("schema-only"), NoVectors: c.Bool("no-vectors"),
-		SkipOffloaded: c.Bool("skip-offloaded"),
+		SkipOffloaded: c.Bool("skip-offloaded"), Tenants: tenants,
 	})
 	if err != nil {
 		return err
@@ -157,6 +174,10 @@ func restoreCmd(c *cli.Context) error {
 		}
 		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
 	}
+	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), true)
+	if err != nil {
+		return err
+	}
 	ws, st, done, err := openLockedState(c, "restore")
 	if err != nil {
 		return err
@@ -164,7 +185,7 @@ func restoreCmd(c *cli.Context) error {
 	defer done()
 	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
-		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"),
+		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"), Tenants: tenants,
 	})
 	if err != nil {
 		return err
@@ -177,16 +198,35 @@ func clearCmd(c *cli.Context) error {
 	if len(names) == 0 {
 		return fmt.Errorf("name the collections to clear")
 	}
+	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), false)
+	if err != nil {
+		return err
+	}
 	ws, st, done, err := openLockedState(c, "clear")
 	if err != nil {
 		return err
 	}
 	defer done()
-	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"))
+	p, err := ws.ClearPlan(c.Context, st, names, c.Bool("no-backup"), c.String("store"), tenants)
 	if err != nil {
 		return err
 	}
+	if len(tenants) > 0 {
+		return runData(c, ws, p, func(c *cli.Context) error { return confirmTenants(c, names[0], tenants) })
+	}
 	return runData(c, ws, p, func(c *cli.Context) error { return confirmNames(c, names) })
+}
+
+// confirmTenants asks for each tenant clear --tenant empties to be typed.
+func confirmTenants(c *cli.Context, collection string, tenants []plan.TenantArg) error {
+	rd := bufio.NewReader(c.App.Reader)
+	for _, t := range tenants {
+		prompt := fmt.Sprintf("\nEvery object of tenant %s of %s will be deleted (its other tenants are not touched).\n  Type the tenant name to confirm: ", t.Name, collection)
+		if err := ask(c, rd, prompt, t.Name, func(got string) string { return fmt.Sprintf("%q is not %q; nothing was changed", got, t.Name) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func store(c *cli.Context) (*snapshot.Store, error) {
@@ -261,6 +301,9 @@ func snapshotShowCmd(c *cli.Context) error {
 				}
 			}
 			fmt.Fprintf(out, "    tenants: %s\n", strings.Join(ts, ", "))
+			if col.TenantSubset {
+				fmt.Fprintln(out, "    only these tenants (backup --tenant): a restore touches no other tenant")
+			}
 		}
 	}
 	return nil

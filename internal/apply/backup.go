@@ -24,7 +24,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		if c.Data.SchemaOnly {
 			continue
 		}
-		if err := d.refuseOffloaded(ctx, c.Collection, c.Data.SkipTenants); err != nil {
+		if err := d.refuseOffloaded(ctx, c.Collection, c.Data); err != nil {
 			return nil, err
 		}
 	}
@@ -68,6 +68,9 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	if err != nil {
 		return err
 	}
+	if tenants, err = onlyPicked(name, tenants, dc); err != nil {
+		return err
+	}
 	var snapTenants []snapshot.Tenant
 	if s.MultiTenant {
 		var skipped []string
@@ -81,6 +84,11 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	}
 	if err := w.AddCollection(name, raw, snapTenants); err != nil {
 		return err
+	}
+	if len(dc.OnlyTenants) > 0 {
+		if err := w.SetTenantSubset(name); err != nil {
+			return err
+		}
 	}
 	if dc.SchemaOnly {
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
@@ -106,7 +114,7 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 
 // refuseOffloaded names the offloaded tenants of a collection, which
 // colstate cannot read.
-func (d *Data) refuseOffloaded(ctx context.Context, name string, skip []string) error {
+func (d *Data) refuseOffloaded(ctx context.Context, name string, dc *plan.DataChange) error {
 	cl, err := d.Client.Class(ctx, name)
 	if err != nil || !live.SchemaOf(cl).MultiTenant {
 		return nil // backupCollection reports a missing collection
@@ -115,7 +123,8 @@ func (d *Data) refuseOffloaded(ctx context.Context, name string, skip []string) 
 	if err != nil {
 		return err
 	}
-	ts, _ = withoutSkipped(ts, skip)
+	ts, _ = withoutSkipped(ts, dc.SkipTenants)
+	ts, _ = pickedTenants(ts, dc)
 	if off := live.OffloadedTenants(ts); len(off) > 0 {
 		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) and run the command again; nothing was written", name, strings.Join(off, ", "))
 	}

@@ -6,17 +6,21 @@ import (
 	"strings"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/plan"
 )
 
-// Clear deletes every object of a collection (every tenant) and keeps the
-// schema.
-func (d *Data) Clear(ctx context.Context, name string) error {
+// Clear deletes every object of a collection (every tenant, or those dc
+// is limited to) and keeps the schema.
+func (d *Data) Clear(ctx context.Context, name string, dc *plan.DataChange) error {
 	cl, err := d.Client.Class(ctx, name)
 	if err != nil {
 		return err
 	}
 	tenants, err := d.tenantsOf(ctx, name, live.SchemaOf(cl).MultiTenant)
 	if err != nil {
+		return err
+	}
+	if tenants, err = onlyPicked(name, tenants, dc); err != nil {
 		return err
 	}
 	if off := live.OffloadedTenants(tenants); len(off) > 0 {

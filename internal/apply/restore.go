@@ -21,7 +21,7 @@ func (d *Data) Restore(ctx context.Context, c plan.Change) error {
 // restoreJob is one collection of a restore or merge.
 type restoreJob struct {
 	c         plan.Change
-	r         *snapshot.Reader
+	r         objectSource // the snapshot, or the tenants of it the change picks
 	sc        *snapshot.Collection
 	snapClass live.Class
 	s         *live.ObjectSchema // the target's schema, once it exists
@@ -88,7 +88,7 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 	jobs := make([]*restoreJob, 0, len(changes))
 	for _, c := range changes {
 		j := &restoreJob{c: c}
-		if err := d.openRestore(j); err != nil {
+		if err := d.openRestore(ctx, j); err != nil {
 			return j.wrap(err)
 		}
 		jobs = append(jobs, j)
@@ -159,7 +159,7 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 	return nil
 }
 
-func (d *Data) openRestore(j *restoreJob) error {
+func (d *Data) openRestore(ctx context.Context, j *restoreJob) error {
 	r, err := d.openSnapshot(j.c)
 	if err != nil {
 		return err
@@ -173,8 +173,9 @@ func (d *Data) openRestore(j *restoreJob) error {
 	if err != nil {
 		return err
 	}
-	j.r, j.sc, j.snapClass = r, sc, snapClass
-	return nil
+	j.r, j.snapClass = pickedSource(r, j.c), snapClass
+	j.sc, err = pickedCollection(ctx, j.r, sc, j.c)
+	return err
 }
 
 // createCollections creates the absent targets of restores from the
@@ -258,7 +259,7 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 			return err
 		}
 		if c.Action == plan.Restore {
-			n, err := d.liveCount(ctx, live.SchemaOf(liveClass))
+			n, err := d.pickedCount(ctx, live.SchemaOf(liveClass), c.Data)
 			if err != nil {
 				return err
 			}

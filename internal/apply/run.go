@@ -75,7 +75,7 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 			i += n - 1
 			continue
 		case plan.Clear:
-			err = d.Clear(ctx, c.Collection)
+			err = d.Clear(ctx, c.Collection, c.Data)
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
@@ -158,7 +158,7 @@ func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 		return err
 	}
 	s := live.SchemaOf(liveClass)
-	n, err := d.liveCount(ctx, s)
+	n, err := d.pickedCount(ctx, s, c.Data)
 	if err != nil || n == 0 {
 		return err
 	}
@@ -166,7 +166,7 @@ func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return err
 	}
-	partial, err := d.onlySnapshotObjects(ctx, r, c.SourceName(), s)
+	partial, err := d.onlySnapshotObjects(ctx, pickedSource(r, c), c.SourceName(), s)
 	if err != nil {
 		return err
 	}

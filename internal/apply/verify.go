@@ -15,7 +15,7 @@ import (
 // verifyRestore compares the collection with the snapshot and prints the
 // result: for a restore, object count and content digest; for a merge,
 // that every snapshot object is present and identical.
-func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
+func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
 	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
 	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
 	if c.Action == plan.Merge {
@@ -120,7 +120,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r *snapshot.Rea
 // ids). ok is false when a snapshot object is missing from the live
 // collection or differs there, or the snapshot is out of UUID order: then
 // the live collection is not the snapshot plus other objects.
-func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapshot.Collection, s *live.ObjectSchema, fit func(*object.Object), noVectors bool) (extra object.Digest, ids []string, ok bool, err error) {
+func (d *Data) extraObjects(ctx context.Context, r objectSource, sc *snapshot.Collection, s *live.ObjectSchema, fit func(*object.Object), noVectors bool) (extra object.Digest, ids []string, ok bool, err error) {
 	const maxIDs = 10
 	notSuperset := errors.New("not the snapshot plus other objects")
 	take := func(w *liveWalker, h *object.Object) {
@@ -192,7 +192,7 @@ func (d *Data) extraObjects(ctx context.Context, r *snapshot.Reader, sc *snapsho
 // restore wrote it makes the collection foreign, so that completing a
 // restore never overwrites newer values. Both are walked in UUID order,
 // tenant by tenant, in constant memory.
-func (d *Data) onlySnapshotObjects(ctx context.Context, r *snapshot.Reader, src string, s *live.ObjectSchema) (bool, error) {
+func (d *Data) onlySnapshotObjects(ctx context.Context, r objectSource, src string, s *live.ObjectSchema) (bool, error) {
 	noVectors := r.Manifest().NoVectors
 	foreign := errors.New("a live object is not in the snapshot")
 	walk := d.walker(ctx, s, noVectors)

@@ -54,6 +54,9 @@ type DataChange struct {
 	// SkipTenants names the offloaded (FROZEN) tenants a backup leaves out
 	// (backup --skip-offloaded): colstate cannot read them.
 	SkipTenants []string `json:"skipped_tenants,omitempty"`
+	// OnlyTenants limits the change to these tenants of the collection
+	// (--tenant): the others are neither read nor written.
+	OnlyTenants []TenantPick `json:"only_tenants,omitempty"`
 	// Prune: the older snapshots of the backup's policy that its keep
 	// removes once this backup is committed (on the policy's first
 	// backup change only).
@@ -205,6 +208,9 @@ func Touches(p *Plan) []string {
 			if d.Inactive > 0 {
 				s += fmt.Sprintf(" and every object of its %s (activated one at a time, then set back)", plural(d.Inactive, "inactive tenant", "inactive tenants"))
 			}
+		}
+		if ts := d.TenantNames(); len(ts) > 0 {
+			s += "; only tenant(s) " + strings.Join(ts, ", ") + ", no other tenant is touched"
 		}
 		if c.Unmanaged {
 			s += " " + UnmanagedNote

@@ -33,6 +33,10 @@ type CollectionFacts struct {
 	Inactive  []string       // inactive (COLD) tenants, not counted
 	Offloaded []string       // offloaded (FROZEN) tenants, which colstate cannot read
 	ByStatus  map[string]int // tenants by activity status, for the plan to show
+	// MultiTenant: the collection has multi-tenancy on; TenantList is its
+	// tenants, each with its status and objects (-1 when inactive).
+	MultiTenant bool
+	TenantList  []TenantFact
 	// SelfVectors names the vectors its objects bring, which no vectorizer
 	// module makes again ("" is the class-level vector).
 	SelfVectors []string
@@ -109,12 +113,20 @@ type BackupFacts struct {
 	// SkipOffloaded leaves offloaded (FROZEN) tenants out of the snapshot
 	// instead of refusing the backup; the plan and the output name them.
 	SkipOffloaded bool
-	Live          map[string]CollectionFacts
+	// Tenants limits the backup of the one named collection to these
+	// tenants (backup --tenant).
+	Tenants []TenantArg
+	Live    map[string]CollectionFacts
 }
 
 // PlanBackup plans one snapshot of the named collections.
 func PlanBackup(f BackupFacts) (*Plan, error) {
 	p := &Plan{}
+	if len(f.Tenants) > 0 {
+		if err := oneCollection(f.Names, "back up"); err != nil {
+			return nil, err
+		}
+	}
 	for _, name := range f.Names {
 		lf, err := factsOf(f.Live, name)
 		if err != nil {
@@ -122,6 +134,16 @@ func PlanBackup(f BackupFacts) (*Plan, error) {
 		}
 		if lf.Missing != nil {
 			return nil, lf.Missing
+		}
+		if len(f.Tenants) > 0 {
+			picks, err := pickLive(name, lf, f.Tenants, "read")
+			if err != nil {
+				return nil, err
+			}
+			dc := pickedChange(picks)
+			dc.Store, dc.Snapshot, dc.SchemaOnly, dc.NoVectors = f.Store, f.Snapshot, f.SchemaOnly, f.NoVectors
+			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: dc})
+			continue
 		}
 		var skip []string
 		switch {
@@ -147,7 +169,10 @@ type ClearFacts struct {
 	NoBackup bool   // --no-backup
 	Store    string // where the backups before clearing go
 	BackupID string // the id those backups get
-	Live     map[string]CollectionFacts
+	// Tenants limits the clear of the one named collection to these
+	// tenants (clear --tenant).
+	Tenants []TenantArg
+	Live    map[string]CollectionFacts
 }
 
 // PlanClear plans deleting every object of the named collections, after a
@@ -157,6 +182,11 @@ type ClearFacts struct {
 func PlanClear(f ClearFacts) (*Plan, error) {
 	if len(f.Names) == 0 {
 		return nil, errors.New("name the collections to clear")
+	}
+	if len(f.Tenants) > 0 {
+		if err := oneCollection(f.Names, "clear"); err != nil {
+			return nil, err
+		}
 	}
 	p := &Plan{}
 	var clears []Change
@@ -171,6 +201,19 @@ func PlanClear(f ClearFacts) (*Plan, error) {
 		backup, err := lf.destroyGuard(name, "clear")
 		if err != nil {
 			return nil, err
+		}
+		if len(f.Tenants) > 0 {
+			picks, err := pickLive(name, lf, f.Tenants, "clear")
+			if err != nil {
+				return nil, err
+			}
+			if backup && !f.NoBackup {
+				dc := pickedChange(picks)
+				dc.Store, dc.Snapshot = f.Store, f.BackupID
+				p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: dc})
+			}
+			clears = append(clears, Change{Collection: name, Action: Clear, Data: pickedChange(picks), Unmanaged: !lf.Managed})
+			continue
 		}
 		if len(lf.Offloaded) > 0 {
 			return nil, fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot read or clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(lf.Offloaded, ", "))
@@ -205,6 +248,11 @@ type SnapshotCollection struct {
 	// Refers names the collections its reference properties point to (read
 	// from the snapshot's schema for the collections restored).
 	Refers []string
+	// TenantList is its tenants with their status and objects;
+	// TenantSubset: it holds only some of the collection's tenants
+	// (backup --tenant), so a restore touches only those.
+	TenantList   []TenantFact
+	TenantSubset bool
 }
 
 func (s SnapshotFacts) names() []string {
@@ -230,6 +278,9 @@ type RestoreOptions struct {
 	As          string   // restore the one selected collection under this name
 	Mode        string   // create (default), merge, replace
 	NoBackup    bool     // replace: do not back the cleared collections up first
+	// Tenants limits the restore of the one selected collection to these
+	// tenants of the snapshot, each written into its As when set.
+	Tenants []TenantArg
 }
 
 // mode is the restore mode, create when none is given.
@@ -263,6 +314,14 @@ func RestoreSelection(s SnapshotFacts, o RestoreOptions) (sources, targets []str
 	}
 	if o.As != "" && len(sources) != 1 {
 		return nil, nil, fmt.Errorf("--as renames one collection: choose it with --collection (the snapshot has %v)", s.names())
+	}
+	if len(o.Tenants) > 0 {
+		if len(sources) != 1 {
+			return nil, nil, fmt.Errorf("--tenant picks tenants of one collection: choose it with --collection (the snapshot has %v)", s.names())
+		}
+		if _, err := snapshotPicks(s, s.collection(sources[0]), o.Tenants); err != nil {
+			return nil, nil, err
+		}
 	}
 	if m := o.mode(); m != RestoreCreate && m != RestoreMerge && m != RestoreReplace {
 		return nil, nil, fmt.Errorf("--mode=%s: use create, merge or replace", m)
@@ -316,6 +375,20 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 			return nil, fmt.Errorf("restore --mode=%s would write into collection %s, which colstate does not manage; nothing was changed. "+
 				"colstate changes a collection it does not manage only when the command names it: add --collection %s "+
 				"(or restore it under another name with --collection %s --as NEW_NAME)", mode, target, src, src)
+		}
+		picks, err := snapshotPicks(s, sc, o.Tenants)
+		if err != nil {
+			return nil, err
+		}
+		if picks != nil {
+			tc, err := planTenantRestore(f, target, lf, picks, dc, unmanaged)
+			if err != nil {
+				return nil, err
+			}
+			backups = append(backups, tc.backups...)
+			clears = append(clears, tc.clears...)
+			p.Changes = append(p.Changes, Change{Collection: target, Action: tc.action, Data: dc, Unmanaged: unmanaged})
+			continue
 		}
 		action := Restore
 		switch mode {

@@ -419,3 +419,257 @@ func TestInputTargeted(t *testing.T) {
 		}
 	}
 }
+
+// mt is the facts of a managed multi-tenant collection M with tenants a
+// (2 objects, HOT), b (3, HOT), c (COLD, not counted) and f (FROZEN).
+func mt() CollectionFacts {
+	return CollectionFacts{Managed: true, MultiTenant: true, Objects: 5, Tenants: 4,
+		Inactive: []string{"c"}, Offloaded: []string{"f"},
+		ByStatus: map[string]int{"HOT": 2, "COLD": 1, "FROZEN": 1},
+		TenantList: []TenantFact{
+			{Name: "a", Status: "HOT", Objects: 2}, {Name: "b", Status: "HOT", Objects: 3},
+			{Name: "c", Status: "COLD", Objects: -1}, {Name: "f", Status: "FROZEN", Objects: -1},
+		}}
+}
+
+func TestParseTenantArgs(t *testing.T) {
+	tests := []struct {
+		args   []string
+		rename bool
+		want   []TenantArg
+		err    string
+	}{
+		{args: []string{"a", "b"}, want: []TenantArg{{Name: "a"}, {Name: "b"}}},
+		{args: []string{"a=b"}, rename: true, want: []TenantArg{{Name: "a", As: "b"}}},
+		{args: []string{"a=a"}, rename: true, want: []TenantArg{{Name: "a"}}},
+		{args: []string{"a=b"}, err: "--tenant a=b: only restore renames a tenant"},
+		{args: []string{"a="}, rename: true, err: `--tenant "a=": give a tenant name`},
+		{args: []string{"=b"}, rename: true, err: `--tenant "=b": give a tenant name`},
+		{args: []string{""}, err: `--tenant "": give a tenant name`},
+	}
+	for _, tt := range tests {
+		got, err := ParseTenantArgs(tt.args, tt.rename)
+		if tt.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
+				t.Errorf("%v: error = %v, want %q", tt.args, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%v = %v, %v; want %v", tt.args, got, err, tt.want)
+		}
+	}
+}
+
+func TestPlanTenantBackupAndClear(t *testing.T) {
+	live := map[string]CollectionFacts{"M": mt(), "S": {Managed: true, Objects: 4}}
+	picked := func(objects int64, inactive int, status map[string]int, picks ...TenantPick) *DataChange {
+		return &DataChange{Objects: objects, Tenants: len(picks), Inactive: inactive, TenantStatus: status, OnlyTenants: picks}
+	}
+	backup := func(dc *DataChange, id string) *DataChange { dc.Store, dc.Snapshot = "st", id; return dc }
+	t.Run("backup of two tenants lists only them", func(t *testing.T) {
+		p, err := PlanBackup(BackupFacts{Names: []string{"M"}, Store: "st", Snapshot: "s2", Tenants: []TenantArg{{Name: "b"}, {Name: "c"}}, Live: live})
+		check(t, p, err, []Change{{Collection: "M", Action: Backup, Data: backup(picked(3, 1, map[string]int{"HOT": 1, "COLD": 1},
+			TenantPick{Name: "b", Objects: 3, Status: "HOT"}, TenantPick{Name: "c", Objects: -1, Status: "COLD"}), "s2")}}, "")
+	})
+	t.Run("an offloaded tenant not picked does not stop the backup", func(t *testing.T) {
+		p, err := PlanBackup(BackupFacts{Names: []string{"M"}, Store: "st", Snapshot: "s2", Tenants: []TenantArg{{Name: "a"}}, Live: live})
+		check(t, p, err, []Change{{Collection: "M", Action: Backup, Data: backup(picked(2, 0, map[string]int{"HOT": 1}, TenantPick{Name: "a", Objects: 2, Status: "HOT"}), "s2")}}, "")
+	})
+	refusals := []struct {
+		name  string
+		facts BackupFacts
+		err   string
+	}{
+		{"unknown tenants are named with those that exist", BackupFacts{Names: []string{"M"}, Tenants: []TenantArg{{Name: "a"}, {Name: "zz"}, {Name: "yy"}}, Live: live},
+			"collection M has no tenant zz, yy; nothing was changed. Its tenants: a, b, c, f"},
+		{"a tenant given twice", BackupFacts{Names: []string{"M"}, Tenants: []TenantArg{{Name: "a"}, {Name: "a"}}, Live: live},
+			"--tenant a is given twice"},
+		{"an offloaded tenant picked", BackupFacts{Names: []string{"M"}, Tenants: []TenantArg{{Name: "f"}}, Live: live},
+			"tenant f of collection M is offloaded (FROZEN): colstate cannot read it"},
+		{"two collections", BackupFacts{Names: []string{"M", "S"}, Tenants: []TenantArg{{Name: "a"}}, Live: live},
+			"--tenant picks tenants of one collection: name exactly one collection to back up (got 2: M, S)"},
+		{"no collection named", BackupFacts{Tenants: []TenantArg{{Name: "a"}}, Live: live},
+			"--tenant picks tenants of one collection"},
+		{"a single-tenant collection", BackupFacts{Names: []string{"S"}, Tenants: []TenantArg{{Name: "a"}}, Live: live},
+			"collection S is not multi-tenant: --tenant applies only to multi-tenant collections"},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := PlanBackup(tt.facts)
+			check(t, p, err, nil, tt.err)
+		})
+	}
+	t.Run("clear of one tenant is backed up first, that tenant only", func(t *testing.T) {
+		p, err := PlanClear(ClearFacts{Names: []string{"M"}, Store: "st", BackupID: "b1", Tenants: []TenantArg{{Name: "a"}}, Live: live})
+		a := TenantPick{Name: "a", Objects: 2, Status: "HOT"}
+		check(t, p, err, []Change{
+			{Collection: "M", Action: Backup, Data: backup(picked(2, 0, map[string]int{"HOT": 1}, a), "b1")},
+			{Collection: "M", Action: Clear, Data: picked(2, 0, map[string]int{"HOT": 1}, a)},
+		}, "")
+	})
+	t.Run("clear --tenant keeps the lifecycle guard", func(t *testing.T) {
+		guarded := mt()
+		guarded.Lifecycle.PreventDestroy = true
+		p, err := PlanClear(ClearFacts{Names: []string{"M"}, Tenants: []TenantArg{{Name: "a"}}, Live: map[string]CollectionFacts{"M": guarded}})
+		check(t, p, err, nil, "collection M has lifecycle { prevent_destroy = true }")
+	})
+	t.Run("clear refuses an unknown tenant", func(t *testing.T) {
+		p, err := PlanClear(ClearFacts{Names: []string{"M"}, Tenants: []TenantArg{{Name: "nope"}}, Live: live})
+		check(t, p, err, nil, "collection M has no tenant nope; nothing was changed. Its tenants: a, b, c, f")
+	})
+}
+
+// tsnap is a snapshot "s1" in store "st" holding multi-tenant M with
+// tenants a (2 objects, HOT) and c (4 objects, COLD).
+func tsnap(subset bool) SnapshotFacts {
+	return SnapshotFacts{ID: "s1", Store: "st", Collections: []SnapshotCollection{{
+		Name: "M", Objects: 6, Tenants: 2, TenantStatus: map[string]int{"HOT": 1, "COLD": 1}, TenantSubset: subset,
+		TenantList: []TenantFact{{Name: "a", Status: "HOT", Objects: 2}, {Name: "c", Status: "COLD", Objects: 4}},
+	}, {Name: "S", Objects: 1}}}
+}
+
+func TestPlanTenantRestore(t *testing.T) {
+	restored := func(objects int64, status map[string]int, picks ...TenantPick) *DataChange {
+		return &DataChange{Store: "st", Snapshot: "s1", Objects: objects, Tenants: len(picks), TenantStatus: status, OnlyTenants: picks}
+	}
+	emptyA := mt()
+	emptyA.TenantList[0].Objects = 0
+	tests := []struct {
+		name   string
+		subset bool
+		opts   RestoreOptions
+		live   CollectionFacts
+		want   []Change
+		err    string
+	}{{
+		name: "create into an empty live tenant, which gets the snapshot's status back",
+		opts: RestoreOptions{Collections: []string{"M"}, Tenants: []TenantArg{{Name: "a"}}},
+		live: emptyA,
+		want: []Change{{Collection: "M", Action: Restore, Data: restored(2, map[string]int{"HOT": 1}, TenantPick{Name: "a", Objects: 2, Status: "HOT", Live: "HOT"})}},
+	}, {
+		name: "create refuses a tenant holding objects",
+		opts: RestoreOptions{Collections: []string{"M"}, Tenants: []TenantArg{{Name: "a"}}},
+		live: mt(),
+		err:  "tenant a of collection M already holds 2 objects: --mode=create restores only into an absent or empty tenant; nothing was changed",
+	}, {
+		name: "rename into a tenant the collection lacks: created",
+		opts: RestoreOptions{Collections: []string{"M"}, Tenants: []TenantArg{{Name: "a", As: "a2"}}},
+		live: mt(),
+		want: []Change{{Collection: "M", Action: Restore, Data: restored(2, map[string]int{"HOT": 1}, TenantPick{Name: "a", As: "a2", Objects: 2, Status: "HOT"})}},
+	}, {
+		name: "merge upserts into the tenant",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreMerge, Tenants: []TenantArg{{Name: "a"}}},
+		live: mt(),
+		want: []Change{{Collection: "M", Action: Merge, Data: restored(2, map[string]int{"HOT": 1}, TenantPick{Name: "a", Objects: 2, Status: "HOT", Live: "HOT"})}},
+	}, {
+		name: "replace backs up and clears that tenant only",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreReplace, Tenants: []TenantArg{{Name: "c", As: "b"}}},
+		live: mt(),
+		want: []Change{
+			{Collection: "M", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "b9", Objects: 3, Tenants: 1, TenantStatus: map[string]int{"HOT": 1}, OnlyTenants: []TenantPick{{Name: "b", Objects: 3, Status: "HOT"}}}},
+			{Collection: "M", Action: Clear, Data: &DataChange{Objects: 3, Tenants: 1, TenantStatus: map[string]int{"HOT": 1}, OnlyTenants: []TenantPick{{Name: "b", Objects: 3, Status: "HOT"}}}},
+			{Collection: "M", Action: Restore, Data: restored(4, map[string]int{"COLD": 1}, TenantPick{Name: "c", As: "b", Objects: 4, Status: "COLD", Live: "HOT"})},
+		},
+	}, {
+		name: "replace --no-backup clears the tenant without a backup",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreReplace, NoBackup: true, Tenants: []TenantArg{{Name: "a"}}},
+		live: mt(),
+		want: []Change{
+			{Collection: "M", Action: Clear, Data: &DataChange{Objects: 2, Tenants: 1, TenantStatus: map[string]int{"HOT": 1}, OnlyTenants: []TenantPick{{Name: "a", Objects: 2, Status: "HOT"}}}},
+			{Collection: "M", Action: Restore, Data: restored(2, map[string]int{"HOT": 1}, TenantPick{Name: "a", Objects: 2, Status: "HOT", Live: "HOT"})},
+		},
+	}, {
+		name:   "a snapshot of some tenants restores only them, even without --tenant",
+		subset: true,
+		opts:   RestoreOptions{Collections: []string{"M"}, Mode: RestoreReplace, NoBackup: true},
+		live:   emptyA,
+		want: []Change{
+			{Collection: "M", Action: Clear, Data: &DataChange{Objects: 0, Tenants: 2, Inactive: 1, TenantStatus: map[string]int{"HOT": 1, "COLD": 1},
+				OnlyTenants: []TenantPick{{Name: "a", Objects: 0, Status: "HOT"}, {Name: "c", Objects: -1, Status: "COLD"}}}},
+			{Collection: "M", Action: Restore, Data: restored(6, map[string]int{"HOT": 1, "COLD": 1},
+				TenantPick{Name: "a", Objects: 2, Status: "HOT", Live: "HOT"}, TenantPick{Name: "c", Objects: 4, Status: "COLD", Live: "COLD"})},
+		},
+	}, {
+		name: "an unknown tenant is refused, naming the snapshot's",
+		opts: RestoreOptions{Collections: []string{"M"}, Tenants: []TenantArg{{Name: "zz"}}},
+		live: mt(),
+		err:  "snapshot s1 (collection M) has no tenant zz; nothing was changed. Its tenants: a, c",
+	}, {
+		name: "two tenants into one",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreMerge, Tenants: []TenantArg{{Name: "a", As: "x"}, {Name: "c", As: "x"}}},
+		live: mt(),
+		err:  "two --tenant arguments write into tenant x",
+	}, {
+		name: "--tenant needs one collection",
+		opts: RestoreOptions{Tenants: []TenantArg{{Name: "a"}}},
+		live: mt(),
+		err:  "--tenant picks tenants of one collection: choose it with --collection",
+	}, {
+		name: "an offloaded live tenant is refused",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreMerge, Tenants: []TenantArg{{Name: "a", As: "f"}}},
+		live: mt(),
+		err:  "tenant f of collection M is offloaded (FROZEN): colstate cannot write into it",
+	}, {
+		name: "merge needs the collection",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreMerge, Tenants: []TenantArg{{Name: "a"}}},
+		live: absent(),
+		err:  "collection M does not exist: --mode=merge needs a live collection",
+	}, {
+		name: "a live collection without tenants",
+		opts: RestoreOptions{Collections: []string{"M"}, Mode: RestoreMerge, Tenants: []TenantArg{{Name: "a"}}},
+		live: CollectionFacts{Managed: true},
+		err:  "collection M is not multi-tenant",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := PlanRestore(RestoreFacts{Snapshot: tsnap(tt.subset), Options: tt.opts, BackupID: "b9", Live: map[string]CollectionFacts{"M": tt.live}})
+			check(t, p, err, tt.want, tt.err)
+		})
+	}
+}
+
+func TestRenderTenantPicks(t *testing.T) {
+	p, err := PlanRestore(RestoreFacts{Snapshot: tsnap(false), BackupID: "b9", Live: map[string]CollectionFacts{"M": mt()},
+		Options: RestoreOptions{Collections: []string{"M"}, Mode: RestoreReplace, Tenants: []TenantArg{{Name: "c", As: "b"}, {Name: "a", As: "new"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	Human(&b, p, RenderOptions{})
+	for _, want := range []string{
+		"only these tenants; the collection's other tenants are not touched:",
+		"tenant b: 3 objects, HOT\n",
+		"tenant b: 3 objects deleted, stays HOT\n",
+		"tenant c → b: 4 objects, COLD → restored COLD (live tenant HOT)\n",
+		"tenant a → new: 2 objects, HOT → created, restored HOT\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the plan lacks %q:\n%s", want, b.String())
+		}
+	}
+	touches := strings.Join(Touches(p), "\n")
+	if !strings.Contains(touches, "only tenant(s) b, new, no other tenant is touched") {
+		t.Errorf("dry-run lines lack the tenants:\n%s", touches)
+	}
+}
+
+func TestRestoreTenantTargets(t *testing.T) {
+	tests := []struct {
+		subset  bool
+		sources []string
+		args    []TenantArg
+		want    []string
+	}{
+		{sources: []string{"M"}, want: nil},
+		{sources: []string{"M"}, args: []TenantArg{{Name: "a", As: "x"}, {Name: "c"}}, want: []string{"x", "c"}},
+		{subset: true, sources: []string{"M"}, want: []string{"a", "c"}},
+		{subset: true, sources: []string{"M", "S"}, want: nil},
+		{sources: []string{"M"}, args: []TenantArg{{Name: "zz"}}, want: nil},
+	}
+	for _, tt := range tests {
+		if got := RestoreTenantTargets(tsnap(tt.subset), tt.sources, tt.args); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%+v: %v, want %v", tt, got, tt.want)
+		}
+	}
+}

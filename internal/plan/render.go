@@ -266,6 +266,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			}
 			fmt.Fprintf(w, "      then removes %s of %q (keep): %s\n", plural(len(d.Prune), "older snapshot", "older snapshots"), d.Policy, strings.Join(ids, ", "))
 		}
+		writePicks(w, Backup, d)
 		if len(d.SkipTenants) > 0 {
 			fmt.Fprintf(w, "      left out (--skip-offloaded): %s, which colstate cannot read: %s\n",
 				plural(len(d.SkipTenants), "offloaded (FROZEN) tenant", "offloaded (FROZEN) tenants"), strings.Join(d.SkipTenants, ", "))
@@ -277,6 +278,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 		}
 		writeTenants(w, d, " in the snapshot; each gets that status back")
+		writePicks(w, Restore, d)
 	case Merge:
 		if data.From != "" {
 			writeContent(w, data, o)
@@ -285,9 +287,11 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		fmt.Fprintf(w, "      from %s: %s upserted by UUID; identical objects are skipped,\n", snapshotOf(c, data), objectCount(data))
 		fmt.Fprintf(w, "      objects absent from the snapshot stay; missing properties are added\n")
 		writeTenants(w, data, " in the snapshot; tenants it creates get that status, the others keep theirs")
+		writePicks(w, Merge, data)
 	case Clear:
 		fmt.Fprintf(w, "      %s are deleted; the schema stays\n", objectCount(data))
 		writeTenants(w, data, "; each keeps its status")
+		writePicks(w, Clear, data)
 	}
 }
 

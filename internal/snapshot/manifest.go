@@ -15,20 +15,34 @@ import (
 
 // Format versions. A reader accepts any minor version of the majors it
 // knows (minor versions only add optional fields) and refuses other majors.
-// Format 2 adds multi-vector records, which a format 1 reader would misread;
-// a snapshot without multi-vectors is still written as 1.0, so older
-// colstate releases keep reading it.
+// Format 2 adds multi-vector records, which a format 1 reader would misread.
+// Format 3 marks snapshots of some tenants only (backup --tenant): a
+// format 2 reader would restore one as the whole collection and, with
+// --mode=replace, clear the tenants it does not hold. Each snapshot is
+// written in the lowest format that holds it (1.0 without multi-vectors
+// or a tenant subset), so older colstate releases keep reading it, and
+// refuse what they would misread.
 const (
-	FormatMajor = 2
+	FormatMajor = 3
 	FormatMinor = 0
 )
 
-// FormatVersion is "MAJOR.MINOR" of a snapshot holding multi-vectors;
-// FormatVersion1 of one without.
+// FormatVersion is "MAJOR.MINOR" of a snapshot of some tenants only;
+// FormatVersion2 of one holding multi-vectors; FormatVersion1 of others.
 var (
 	FormatVersion  = fmt.Sprintf("%d.%d", FormatMajor, FormatMinor)
+	FormatVersion2 = "2.0"
 	FormatVersion1 = "1.0"
 )
+
+// raiseFormat sets m's format to v when v is the higher one.
+func raiseFormat(m *Manifest, v string) {
+	have, _ := parseMajor(m.Format)
+	want, _ := parseMajor(v)
+	if want > have {
+		m.Format = v
+	}
+}
 
 // ManifestFile is the name of the manifest inside a snapshot directory. Its
 // presence is what makes the directory a snapshot.
@@ -59,7 +73,10 @@ type Collection struct {
 	Schema       string   `json:"schema"`
 	SchemaSHA256 string   `json:"schema_sha256"`
 	Tenants      []Tenant `json:"tenants,omitempty"` // multi-tenant collections only
-	Objects      int64    `json:"objects"`
+	// TenantSubset: Tenants are only some of the collection's tenants
+	// (backup --tenant); a restore writes into those tenants only.
+	TenantSubset bool  `json:"tenant_subset,omitempty"`
+	Objects      int64 `json:"objects"`
 	// Digest is object.Digest over every object: compared with the live
 	// collection after a restore.
 	Digest string  `json:"digest"`

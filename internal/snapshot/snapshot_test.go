@@ -226,16 +226,16 @@ func TestUnknownMajorVersion(t *testing.T) {
 	m := writeSnapshot(t, s, testObjects(4))
 	path := filepath.Join(s.Path(m.ID), ManifestFile)
 	corrupt(t, path, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format": "1.0"`, `"format": "3.0"`, 1))
+		return []byte(strings.Replace(string(b), `"format": "1.0"`, `"format": "4.0"`, 1))
 	})
 	_, err := s.Open(m.ID)
 	var ve *VersionError
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "format version 3.0") {
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "format version 4.0") {
 		t.Fatalf("Open = %v, want a version error", err)
 	}
 	// A newer minor version of the same major is readable.
 	corrupt(t, path, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format": "3.0"`, `"format": "1.7"`, 1))
+		return []byte(strings.Replace(string(b), `"format": "4.0"`, `"format": "1.7"`, 1))
 	})
 	if _, err := s.Open(m.ID); err != nil {
 		t.Fatalf("Open of format 1.7 = %v", err)
@@ -325,5 +325,48 @@ func TestMultiVectorRoundTrip(t *testing.T) {
 	}
 	if m1 := writeSnapshot(t, &Store{Dir: t.TempDir()}, testObjects(2)); m1.Format != "1.0" {
 		t.Errorf("format %s, want 1.0 for a snapshot without multi-vectors", m1.Format)
+	}
+}
+
+// TestTenantSubsetFormat: a snapshot of some tenants only is format 3.0,
+// whether or not it holds multi-vectors, so a reader that does not know
+// tenant_subset (formats 1 and 2) refuses it instead of restoring it as
+// the whole collection; writing a multi-vector after never lowers it.
+func TestTenantSubsetFormat(t *testing.T) {
+	for _, multiFirst := range []bool{false, true} {
+		s := &Store{Dir: t.TempDir()}
+		w, err := s.Create(Manifest{Source: Source{URL: "http://x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.AddCollection("Multi", []byte(`{"class":"Multi"}`), []Tenant{{Name: "a", ActivityStatus: "HOT"}}); err != nil {
+			t.Fatal(err)
+		}
+		o := testObjects(1)[0]
+		o.Multi = map[string][][]float32{"colbert": {{1, 2}}}
+		write := func() {
+			if err := w.Write("Multi", "a", o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if multiFirst {
+			write()
+		}
+		if err := w.SetTenantSubset("Multi"); err != nil {
+			t.Fatal(err)
+		}
+		if !multiFirst {
+			write()
+		}
+		m, err := w.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Format != "3.0" {
+			t.Errorf("multi-vector first %v: format %s, want 3.0", multiFirst, m.Format)
+		}
+		if _, err := s.Open(m.ID); err != nil {
+			t.Errorf("Open of a 3.0 snapshot: %v", err)
+		}
 	}
 }

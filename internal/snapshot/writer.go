@@ -78,6 +78,18 @@ func (w *Writer) AddCollection(name string, schema []byte, tenants []Tenant) err
 	return nil
 }
 
+// SetTenantSubset marks collection as holding only some of its tenants
+// (backup --tenant), so that a restore touches only those.
+func (w *Writer) SetTenantSubset(collection string) error {
+	col := w.m.Collection(collection)
+	if col == nil {
+		return fmt.Errorf("collection %s was not added to the snapshot", collection)
+	}
+	col.TenantSubset = true
+	raiseFormat(&w.m, FormatVersion)
+	return nil
+}
+
 // Write appends one object of collection (and tenant) to the snapshot.
 func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 	col := w.m.Collection(collection)
@@ -107,7 +119,7 @@ func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 		return fmt.Errorf("write %s: %w", w.cur.rel, err)
 	}
 	if len(o.Multi) > 0 {
-		w.m.Format = FormatVersion
+		raiseFormat(&w.m, FormatVersion2)
 	}
 	w.cur.objects++
 	w.digests[collection].Add(o.HashWithProperties(props))

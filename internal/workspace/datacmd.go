@@ -30,6 +30,9 @@ type BackupOptions struct {
 	// SkipOffloaded leaves offloaded (FROZEN) tenants out of the snapshot
 	// instead of refusing the backup; the plan and the output name them.
 	SkipOffloaded bool
+	// Tenants limits the backup of the one named collection to these
+	// tenants (backup --tenant).
+	Tenants []plan.TenantArg
 }
 
 // BackupPlan plans one snapshot of the named collections, or of every
@@ -39,7 +42,7 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	if err != nil {
 		return nil, err
 	}
-	f := plan.BackupFacts{Names: names, Store: ws.storeDir(o.Store), Snapshot: o.ID, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, SkipOffloaded: o.SkipOffloaded}
+	f := plan.BackupFacts{Names: names, Store: ws.storeDir(o.Store), Snapshot: o.ID, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, SkipOffloaded: o.SkipOffloaded, Tenants: o.Tenants}
 	if f.Snapshot == "" {
 		f.Snapshot = snapshot.NewID(time.Now())
 	}
@@ -50,7 +53,7 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 			return nil, err
 		}
 	}
-	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly); err != nil {
+	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly, argNames(o.Tenants)); err != nil {
 		return nil, err
 	}
 	return plan.PlanBackup(f)
@@ -71,6 +74,9 @@ type RestoreOptions struct {
 	As          string   // restore the one selected collection under this name
 	Mode        string   // create (default), merge, replace
 	NoBackup    bool     // replace: do not back the cleared collections up first
+	// Tenants limits the restore to these tenants of the one selected
+	// collection, each written into its As when set (restore --tenant).
+	Tenants []plan.TenantArg
 }
 
 // RestorePlan plans loading collections of a snapshot (see plan.PlanRestore).
@@ -82,7 +88,7 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	}
 	f := plan.RestoreFacts{
 		Snapshot: snapshotFacts(store.Dir, r.Manifest()),
-		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup},
+		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup, Tenants: o.Tenants},
 	}
 	sources, targets, err := plan.RestoreSelection(f.Snapshot, f.Options)
 	if err != nil {
@@ -92,19 +98,30 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 		return nil, err
 	}
 	f.BackupID = snapshot.NewID(time.Now())
-	if f.Live, err = ws.gatherCollections(ctx, st, targets, true); err != nil {
+	if f.Live, err = ws.gatherCollections(ctx, st, targets, true, plan.RestoreTenantTargets(f.Snapshot, sources, o.Tenants)); err != nil {
 		return nil, err
 	}
 	return plan.PlanRestore(f)
 }
 
 // ClearPlan plans deleting every object of the named collections, after a
-// snapshot of them unless noBackup (see plan.PlanClear).
-func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string) (*plan.Plan, error) {
-	f := plan.ClearFacts{Names: names, NoBackup: noBackup, Store: ws.storeDir(storeDir), BackupID: snapshot.NewID(time.Now())}
+// snapshot of them unless noBackup (see plan.PlanClear); with tenants, only
+// the objects of those tenants of the one named collection.
+func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string, tenants []plan.TenantArg) (*plan.Plan, error) {
+	f := plan.ClearFacts{Names: names, NoBackup: noBackup, Store: ws.storeDir(storeDir), BackupID: snapshot.NewID(time.Now()), Tenants: tenants}
 	var err error
-	if f.Live, err = ws.gatherCollections(ctx, st, names, true); err != nil {
+	if f.Live, err = ws.gatherCollections(ctx, st, names, true, argNames(tenants)); err != nil {
 		return nil, err
 	}
 	return plan.PlanClear(f)
+}
+
+// argNames names the tenants of --tenant arguments; nil when there are
+// none (every tenant is counted).
+func argNames(args []plan.TenantArg) []string {
+	var out []string
+	for _, a := range args {
+		out = append(out, a.Name)
+	}
+	return out
 }

@@ -55,6 +55,13 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 // changing anything: its objects in the active tenants (when count), its
 // tenants by status, and the vectors its objects bring.
 func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (plan.CollectionFacts, error) {
+	return ws.liveDataOf(ctx, name, count, nil)
+}
+
+// liveDataOf is liveData counting, when only is not nil, only the objects
+// of those tenants (a tenant-level command needs no other count; the
+// others' objects are then -1 in TenantList and not in Objects).
+func (ws *Workspace) liveDataOf(ctx context.Context, name string, count bool, only []string) (plan.CollectionFacts, error) {
 	var f plan.CollectionFacts
 	cl, err := ws.liveClass(ctx, name)
 	if err != nil {
@@ -63,6 +70,7 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 	f.SelfVectors = live.SelfVectors(cl)
 	s := live.SchemaOf(cl)
 	tenants := []string{""}
+	f.MultiTenant = s.MultiTenant
 	if s.MultiTenant {
 		ts, err := ws.Client.Tenants(ctx, name)
 		if err != nil {
@@ -73,11 +81,18 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 		tenants = tenants[:0]
 		for _, t := range ts {
 			f.ByStatus[statusName(t.ActivityStatus)]++
+			objects := int64(-1)
+			if t.Active() {
+				objects = 0
+			}
+			f.TenantList = append(f.TenantList, plan.TenantFact{Name: t.Name, Status: statusName(t.ActivityStatus), Objects: objects})
 			switch {
 			case t.Offloaded():
 				f.Offloaded = append(f.Offloaded, t.Name)
 			case !t.Active():
 				f.Inactive = append(f.Inactive, t.Name)
+			case only != nil && !slices.Contains(only, t.Name):
+				f.TenantList[len(f.TenantList)-1].Objects = -1 // not counted
 			default:
 				tenants = append(tenants, t.Name)
 			}
@@ -90,6 +105,9 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 				return f, err
 			}
 			f.Objects += n
+			if i := slices.IndexFunc(f.TenantList, func(tf plan.TenantFact) bool { return tf.Name == t }); i >= 0 {
+				f.TenantList[i].Objects = n
+			}
 		}
 	}
 	return f, nil
@@ -99,8 +117,8 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 // collection: its live data, whether colstate manages it, and its declared
 // lifecycle. A collection that does not exist is a fact (Missing); any
 // other failure to read it is an error.
-func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name string, count bool) (plan.CollectionFacts, error) {
-	f, err := ws.liveData(ctx, name, count)
+func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name string, count bool, only []string) (plan.CollectionFacts, error) {
+	f, err := ws.liveDataOf(ctx, name, count, only)
 	if errors.Is(err, live.ErrNotFound) {
 		f = plan.CollectionFacts{Missing: err}
 	} else if err != nil {
@@ -113,14 +131,15 @@ func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name 
 	return f, nil
 }
 
-// gatherCollections gathers collectionFacts for each of names, once each.
-func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, names []string, count bool) (map[string]plan.CollectionFacts, error) {
+// gatherCollections gathers collectionFacts for each of names, once each,
+// counting only the objects of tenants only when it is not nil.
+func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, names []string, count bool, only []string) (map[string]plan.CollectionFacts, error) {
 	out := map[string]plan.CollectionFacts{}
 	for _, name := range names {
 		if _, done := out[name]; done {
 			continue
 		}
-		f, err := ws.collectionFacts(ctx, st, name, count)
+		f, err := ws.collectionFacts(ctx, st, name, count, only)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +152,8 @@ func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, nam
 func snapshotFacts(storeDir string, m *snapshot.Manifest) plan.SnapshotFacts {
 	f := plan.SnapshotFacts{ID: m.ID, Store: storeDir, NoVectors: m.NoVectors}
 	for _, c := range m.Collections {
-		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: c.Objects, Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants)})
+		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: c.Objects, Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants),
+			TenantList: snapshotTenants(c), TenantSubset: c.TenantSubset})
 	}
 	return f
 }
@@ -186,6 +206,20 @@ func snapshotStatuses(tenants []snapshot.Tenant) map[string]int {
 	out := map[string]int{}
 	for _, t := range tenants {
 		out[statusName(t.ActivityStatus)]++
+	}
+	return out
+}
+
+// snapshotTenants lists a snapshot collection's tenants with their status
+// and objects (counted from its chunks).
+func snapshotTenants(c snapshot.Collection) []plan.TenantFact {
+	objects := map[string]int64{}
+	for _, ch := range c.Chunks {
+		objects[ch.Tenant] += ch.Objects
+	}
+	var out []plan.TenantFact
+	for _, t := range c.Tenants {
+		out = append(out, plan.TenantFact{Name: t.Name, Status: statusName(t.ActivityStatus), Objects: objects[t.Name]})
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/content"
+	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
 	"github.com/colstate/colstate/internal/state"
@@ -229,6 +230,14 @@ func TestSnapshotFactsAndRefers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Tag holds only some of its tenants (backup --tenant); t2 holds the
+	// one object, counted from the chunks.
+	if err := w.SetTenantSubset("Tag"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write("Tag", "t2", &object.Object{ID: "00000000-0000-0000-0000-000000000001", Properties: map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +252,8 @@ func TestSnapshotFactsAndRefers(t *testing.T) {
 	want := plan.SnapshotFacts{ID: "s1", Store: store.Dir, NoVectors: true, Collections: []plan.SnapshotCollection{
 		{Name: "Post", Refers: []string{"Author", "Tag", "Author"}},
 		{Name: "Author"},
-		{Name: "Tag", Tenants: 2, TenantStatus: map[string]int{"HOT": 2}},
+		{Name: "Tag", Objects: 1, Tenants: 2, TenantStatus: map[string]int{"HOT": 2}, TenantSubset: true,
+			TenantList: []plan.TenantFact{{Name: "t1", Status: "HOT"}, {Name: "t2", Status: "HOT", Objects: 1}}},
 	}}
 	if !reflect.DeepEqual(f, want) {
 		t.Errorf("snapshot facts = %+v, want %+v", f, want)
