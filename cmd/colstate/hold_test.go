@@ -119,7 +119,10 @@ func (h *heldApply) output() string {
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "WEAVIATE_URL", "WEAVIATE_GRPC_URL", "NO_COLOR", "WORK"} {
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "WEAVIATE_URL", "WEAVIATE_GRPC_URL", "NO_COLOR", "WORK",
+		// a state in a bucket: its URL and the credentials (ci_recipe)
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED",
+		"COLSTATE_STATE_URL", "COLSTATE_SNAPSHOT_URL"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	return env

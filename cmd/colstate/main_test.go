@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,6 +47,12 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 			env.Setenv("WEAVIATE_URL", srv.URL)
 			env.Setenv("WEAVIATE_GRPC_URL", srv.GRPCAddr)
 			env.Setenv("NO_COLOR", "")
+			// The examples, so a script can run examples/ci/ci.sh itself.
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples)
 			return setupS3(t, env)
 		},
 		Condition: scriptCondition,
@@ -55,7 +62,8 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 
 // setupS3 gives a script that needs object storage the shared S3 server
 // (started on first use): S3_STATE_URL is a state URL under a prefix of its
-// own (S3_STATE_KEY its object key), with the credentials in the AWS
+// own (S3_STATE_KEY its object key), S3_SNAPSHOT_URL a snapshot store
+// under the same prefix, with the credentials in the AWS
 // variables. Scripts that use it start with `[!s3] skip`; under CI=true a
 // missing server fails them instead.
 func setupS3(t *testing.T, env *testscript.Env) error {
@@ -66,9 +74,11 @@ func setupS3(t *testing.T, env *testscript.Env) error {
 		}
 		return nil
 	}
-	key := s3test.Prefix(t) + "/state.json"
+	prefix := s3test.Prefix(t)
+	key := prefix + "/state.json"
 	env.Setenv("S3_STATE_URL", gw.URL(key))
 	env.Setenv("S3_STATE_KEY", key)
+	env.Setenv("S3_SNAPSHOT_URL", gw.URL(prefix+"/snapshots"))
 	for _, kv := range gw.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env.Setenv(k, v)
