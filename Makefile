@@ -52,11 +52,12 @@ vet:
 test: deps weaviate versitygw vet
 	go test -count=1 -timeout 30m ./...
 
-# make bench: colstate against Weaviate's own backups and raw gRPC loops
+# make bench: colstate against Weaviate's own backups and raw gRPC loops, on
+# local disk and on a versitygw S3 server
 # (see README "Benchmarks"). Not part of make test. Pass flags with
 # BENCHFLAGS, e.g. make bench BENCHFLAGS="-count 20000 -runs 1" or "-large".
 BENCHFLAGS ?=
-bench: build weaviate
+bench: build weaviate versitygw
 	go run ./bench/cmd/colbench -colstate bin/colstate $(BENCHFLAGS)
 
 # make cover: statement coverage of the unit tests and the CLI's end-to-end

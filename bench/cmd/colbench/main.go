@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/s3test"
 	"github.com/colstate/colstate/internal/weaviateproc"
 )
 
@@ -49,7 +50,7 @@ func main() {
 	flag.IntVar(&o.rawBatch, "raw-batch", 200, "objects per batch of the raw import loop (200 × 4 beat 500 × 4 here)")
 	flag.IntVar(&o.rawFlight, "raw-inflight", 4, "batches in flight in the raw import loop")
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
-	flag.StringVar(&o.only, "only", "backup,diff,restore,plan", "sections to run")
+	flag.StringVar(&o.only, "only", "backup,diff,restore,plan,s3", "sections to run (s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module)")
 	flag.IntVar(&o.collections, "collections", 200, "declared collections for the plan figure")
 	flag.IntVar(&o.restoreCount, "restore-count", 0, "objects for the restore section (default -count); restores are bound by the server's HNSW indexing, a few hundred objects/s on 2 cores")
 	flag.StringVar(&o.compare, "compare", "", "also time this other colstate `BINARY` (e.g. a build before an optimisation) in the backup section")
@@ -108,6 +109,10 @@ type bench struct {
 	c       *live.Client
 	raw     *rawClient
 	nat     native
+	natS3   native // Weaviate's backup-s3 module, on gw
+	gw      *s3test.Gateway
+	s3store string   // colstate's --store URL in gw's bucket
+	s3env   []string // gw's credentials, for colstate
 	work    string
 	cfgDir  string
 	store   string
@@ -140,7 +145,6 @@ func run(ctx context.Context, o options) error {
 	if b.logf, err = os.Create(filepath.Join(b.work, "weaviate.log")); err != nil {
 		return err
 	}
-	b.logln("starting weaviate-server %s with backup-filesystem", weaviateproc.Version)
 	dataDir := b.work
 	if o.data != "" {
 		if dataDir, err = filepath.Abs(o.data); err != nil {
@@ -148,9 +152,17 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	b.runID = time.Now().UTC().Format("150405")
+	sections := strings.Split(o.only, ",")
+	env := map[string]string{"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": filepath.Join(dataDir, "native")}
+	if slices.Contains(sections, "s3") {
+		if err := b.startS3(ctx, env); err != nil {
+			return err
+		}
+		defer b.gw.Stop(10 * time.Second)
+	}
+	b.logln("starting weaviate-server %s with %s", weaviateproc.Version, env["ENABLE_MODULES"])
 	b.srv, err = weaviateproc.Start(ctx, weaviateproc.Options{
-		DataDir: filepath.Join(dataDir, "data"), Log: b.logf,
-		Env: map[string]string{"ENABLE_MODULES": "backup-filesystem", "BACKUP_FILESYSTEM_PATH": filepath.Join(dataDir, "native")},
+		DataDir: filepath.Join(dataDir, "data"), Log: b.logf, Env: env,
 	})
 	if err != nil {
 		return err
@@ -165,6 +177,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer b.raw.conn.Close()
 	b.nat = native{url: b.srv.URL}
+	b.natS3 = native{url: b.srv.URL, backend: "s3"}
 	b.cfgDir = filepath.Join(b.work, "ws")
 	b.store = filepath.Join(b.work, "snapshots")
 	if err := writeConfig(b.cfgDir, b.srv.URL, b.srv.GRPCAddr, 0); err != nil {
@@ -176,8 +189,8 @@ func run(ctx context.Context, o options) error {
 	if err := b.cleanup(ctx); err != nil {
 		return err
 	}
-	sections := strings.Split(o.only, ",")
-	if slices.Contains(sections, "backup") || slices.Contains(sections, "diff") || (slices.Contains(sections, "restore") && b.o.restoreCount == o.count) {
+	if slices.Contains(sections, "backup") || slices.Contains(sections, "diff") ||
+		((slices.Contains(sections, "restore") || slices.Contains(sections, "s3")) && b.o.restoreCount == o.count) {
 		if err := b.load(ctx, "Bench", b.d); err != nil {
 			return err
 		}
@@ -185,7 +198,7 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"plan", b.plan}}
+	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"s3", b.s3}, {"plan", b.plan}}
 	for _, s := range steps {
 		if !slices.Contains(sections, s.name) {
 			continue
@@ -275,6 +288,7 @@ func (b *bench) colstate(profile string, args ...string) (time.Duration, int64, 
 		_ = os.MkdirAll(b.o.profile, 0o755)
 		env = append(env, "COLSTATE_CPUPROFILE="+filepath.Join(b.o.profile, profile+".pprof"))
 	}
+	env = append(env, b.s3env...)
 	return runColstate(b.o.bin, env, append([]string{"-chdir", b.cfgDir}, args...)...)
 }
 
@@ -383,12 +397,9 @@ func (b *bench) backup(ctx context.Context) error {
 
 func (b *bench) restore(ctx context.Context) error {
 	var cs, raw, natFast, natDef series
-	src, d := "Bench", b.d
-	if b.o.restoreCount != b.o.count {
-		src, d = "BenchS", dataset{count: b.o.restoreCount, dims: b.o.dims}
-		if err := b.load(ctx, src, d); err != nil {
-			return err
-		}
+	src, d, err := b.restoreSource(ctx)
+	if err != nil {
+		return err
 	}
 	snap := "snap-restore"
 	if _, _, err := b.colstate("", "backup", "-auto-approve", "-store", b.store, "-id", snap, src); err != nil {
@@ -461,6 +472,20 @@ func (b *bench) restore(ctx context.Context) error {
 		natFast.row("restore", "native restore (ZstdBestSpeed backup)", n),
 		natDef.row("restore", "native restore (default gzip backup)", n))
 	return nil
+}
+
+// restoreSource is the collection the restore sections restore: Bench, or
+// BenchS with -restore-count objects.
+func (b *bench) restoreSource(ctx context.Context) (string, dataset, error) {
+	if b.o.restoreCount == b.o.count {
+		return "Bench", b.d, nil
+	}
+	d := dataset{count: b.o.restoreCount, dims: b.o.dims}
+	if _, err := b.c.Class(ctx, "BenchS"); err == nil {
+		// Loaded by an earlier section of this run (or with -data).
+		return "BenchS", d, b.checkCount(ctx, "BenchS", d.count)
+	}
+	return "BenchS", d, b.load(ctx, "BenchS", d)
 }
 
 func (b *bench) contentDiff(ctx context.Context) error {

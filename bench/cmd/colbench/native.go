@@ -7,11 +7,21 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
-// native drives Weaviate's own backup-filesystem module over REST.
-type native struct{ url string }
+// native drives one of Weaviate's own backup modules over REST: backend
+// "filesystem" (the default) or "s3".
+type native struct{ url, backend string }
+
+func (n native) path(id string) string {
+	backend := n.backend
+	if backend == "" {
+		backend = "filesystem"
+	}
+	return "/v1/backups/" + backend + "/" + id
+}
 
 func (n native) call(ctx context.Context, method, path string, body any) (map[string]any, error) {
 	var rd io.Reader
@@ -66,19 +76,19 @@ func (n native) backup(ctx context.Context, id, collection string, config map[st
 	if config != nil {
 		body["config"] = config
 	}
-	if _, err := n.call(ctx, http.MethodPost, "/v1/backups/filesystem", body); err != nil {
+	if _, err := n.call(ctx, http.MethodPost, strings.TrimSuffix(n.path(""), "/"), body); err != nil {
 		return err
 	}
-	return n.wait(ctx, "/v1/backups/filesystem/"+id)
+	return n.wait(ctx, n.path(id))
 }
 
 // restore restores collection (which must be absent) from backup id.
 func (n native) restore(ctx context.Context, id, collection string) error {
 	body := map[string]any{"include": []string{collection}}
-	if _, err := n.call(ctx, http.MethodPost, "/v1/backups/filesystem/"+id+"/restore", body); err != nil {
+	if _, err := n.call(ctx, http.MethodPost, n.path(id)+"/restore", body); err != nil {
 		return err
 	}
-	return n.wait(ctx, "/v1/backups/filesystem/"+id+"/restore")
+	return n.wait(ctx, n.path(id)+"/restore")
 }
 
 var fastest = map[string]any{"CompressionLevel": "ZstdBestSpeed", "CPUPercentage": 80}
