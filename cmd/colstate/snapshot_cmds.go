@@ -33,7 +33,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
+				tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
 			},
 			Action: backupCmd,
 		},
@@ -49,7 +49,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
-				noBackupFlag,
+				noBackupFlag, tenantParallelFlag,
 				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
 			},
 			Action: restoreCmd,
@@ -61,7 +61,7 @@ colstate manages when none are named — and prints its id.`,
 			Description: `clear deletes every object of the named collections and keeps their schema.
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name.`,
-			Flags:  []cli.Flag{noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+			Flags:  []cli.Flag{noBackupFlag, tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
@@ -86,6 +86,9 @@ by typing each collection's name.`,
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
 func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) error {
 	out := c.App.Writer
+	if c.IsSet("tenant-parallel") && c.Int("tenant-parallel") < 1 {
+		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", c.Int("tenant-parallel"))
+	}
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
 		// The same checks the real run makes before it writes: a dry run
@@ -116,6 +119,7 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 	}
 	fmt.Fprintln(out)
 	d := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
+	d.TenantParallel = c.Int("tenant-parallel")
 	return d.RunData(c.Context, p)
 }
 

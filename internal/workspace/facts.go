@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/plan"
@@ -62,7 +63,7 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 	}
 	f.SelfVectors = live.SelfVectors(cl)
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
+	tenants := []live.Tenant{{}}
 	if s.MultiTenant {
 		ts, err := ws.Client.Tenants(ctx, name)
 		if err != nil {
@@ -79,18 +80,22 @@ func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (pla
 			case !t.Active():
 				f.Inactive = append(f.Inactive, t.Name)
 			default:
-				tenants = append(tenants, t.Name)
+				tenants = append(tenants, t)
 			}
 		}
 	}
 	if count {
-		for _, t := range tenants {
-			n, err := ws.Client.Count(ctx, name, t)
-			if err != nil {
-				return f, err
-			}
-			f.Objects += n
+		// The active tenants only: nothing is activated for a plan.
+		var total atomic.Int64
+		_, err := live.EachTenant(ctx, ws.Client, name, tenants, live.DefaultTenantParallel, func(ctx context.Context, _ int, t live.Tenant) error {
+			n, err := ws.Client.Count(ctx, name, t.Name)
+			total.Add(n)
+			return err
+		})
+		if err != nil {
+			return f, err
 		}
+		f.Objects = total.Load()
 	}
 	return f, nil
 }
