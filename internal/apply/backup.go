@@ -87,7 +87,7 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
-	activated, err := d.backupTenants(ctx, w, s, tenants, dc.NoVectors)
+	activated, err := d.backupTenants(ctx, w, s, tenants, dc)
 	if err != nil {
 		return err
 	}
@@ -110,11 +110,19 @@ const tenantBuffer = 256
 // (tenantBuffer objects) and waits while it is full; the writer drains the
 // first unfinished tenant's buffer, then the next. The snapshot is the
 // same as one read tenant by tenant.
-func (d *Data) backupTenants(ctx context.Context, w *snapshot.Writer, s *live.ObjectSchema, tenants []live.Tenant, noVectors bool) (int, error) {
-	name := s.Collection
-	pr, err := d.tenantProgress(ctx, "backup", name, tenants)
-	if err != nil {
-		return 0, err
+func (d *Data) backupTenants(ctx context.Context, w *snapshot.Writer, s *live.ObjectSchema, tenants []live.Tenant, dc *plan.DataChange) (int, error) {
+	name, noVectors := s.Collection, dc.NoVectors
+	// The plan counted the active tenants' objects (unless they were only
+	// known after earlier changes): counting them again would cost a
+	// request per tenant.
+	var pr *progress
+	if dc.Objects >= 0 {
+		pr = d.newProgress("backup "+name, dc.Objects)
+	} else {
+		var err error
+		if pr, err = d.tenantProgress(ctx, "backup", name, tenants); err != nil {
+			return 0, err
+		}
 	}
 	defer pr.Done()
 	rctx, cancel := context.WithCancel(ctx)
