@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -33,6 +34,54 @@ type Writer struct {
 	digests map[string]*object.Digest
 	buf     bytes.Buffer
 	done    bool
+	syncs   chunkSyncs
+}
+
+// chunkSyncs syncs and closes finished chunk files in the background, at
+// most syncParallel at once: a multi-tenant snapshot has a chunk per
+// tenant, and an fsync each (about 3 ms here) in the writer's path would
+// bound a backup of 1,000 small tenants to 3 s. Commit waits for every
+// one before it writes the manifest, so a committed snapshot's chunks are
+// all on disk, as before.
+type chunkSyncs struct {
+	sem chan struct{}
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	err error
+}
+
+const syncParallel = 8
+
+func (s *chunkSyncs) start(f *os.File) {
+	if s.sem == nil {
+		s.sem = make(chan struct{}, syncParallel)
+	}
+	s.sem <- struct{}{}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() { <-s.sem }()
+		err := f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			s.mu.Lock()
+			if s.err == nil {
+				s.err = fmt.Errorf("sync %s: %w", f.Name(), err)
+			}
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// wait returns once every chunk file is synced and closed, with the first
+// error.
+func (s *chunkSyncs) wait() error {
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 func newWriter(tmp, final string, m Manifest) *Writer {
@@ -145,13 +194,7 @@ func (w *Writer) closeChunk() error {
 		c.f.Close()
 		return fmt.Errorf("compress %s: %w", c.path, err)
 	}
-	if err := c.f.Sync(); err != nil {
-		c.f.Close()
-		return err
-	}
-	if err := c.f.Close(); err != nil {
-		return err
-	}
+	w.syncs.start(c.f)
 	col := w.m.Collection(c.collection)
 	col.Chunks = append(col.Chunks, Chunk{
 		File: c.rel, Tenant: c.tenant, Objects: c.objects, Size: c.count.n, SHA256: hex.EncodeToString(c.sum.Sum(nil)),
@@ -170,6 +213,9 @@ func (w *Writer) Commit() (*Manifest, error) {
 		if err := w.closeChunk(); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.syncs.wait(); err != nil {
+		return nil, err
 	}
 	for i := range w.m.Collections {
 		c := &w.m.Collections[i]
@@ -212,6 +258,7 @@ func (w *Writer) Abort() {
 		w.cur.f.Close()
 		w.cur = nil
 	}
+	_ = w.syncs.wait()
 	os.RemoveAll(w.tmp)
 }
 
