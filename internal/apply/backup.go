@@ -113,10 +113,11 @@ const tenantBuffer = 256
 func (d *Data) backupTenants(ctx context.Context, w *snapshot.Writer, s *live.ObjectSchema, tenants []live.Tenant, dc *plan.DataChange) (int, error) {
 	name, noVectors := s.Collection, dc.NoVectors
 	// The plan counted the active tenants' objects (unless they were only
-	// known after earlier changes): counting them again would cost a
-	// request per tenant.
+	// known after earlier changes, -1): counting them again would cost a
+	// request per tenant. None counted (or a change made without a plan)
+	// is counted here.
 	var pr *progress
-	if dc.Objects >= 0 {
+	if dc.Objects > 0 {
 		pr = d.newProgress("backup "+name, dc.Objects)
 	} else {
 		var err error

@@ -386,10 +386,14 @@ func (c *Client) ActivateTenant(ctx context.Context, collection string, t Tenant
 			return nil, fmt.Errorf("record tenant %s of %s before activating it: %w", t.Name, collection, err)
 		}
 	}
+	a := &Activation{c: c, collection: collection, tenant: t}
 	if err := c.UpdateTenants(ctx, collection, []Tenant{{Name: t.Name, ActivityStatus: "HOT"}}); err != nil {
-		return nil, fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err)
+		// The request may have reached Weaviate before it failed (ctx
+		// cancelled mid-request, an answer lost): set the status back to
+		// be sure, which also drops the record.
+		return nil, errors.Join(fmt.Errorf("activate tenant %s of %s (it is %s) to read it: %w", t.Name, collection, t.ActivityStatus, err), a.SetBack(ctx))
 	}
-	return &Activation{c: c, collection: collection, tenant: t}, nil
+	return a, nil
 }
 
 // SetBack gives the tenant back the status it had, even when ctx is
