@@ -1,6 +1,10 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/colstate/colstate/internal/live"
+)
 
 // The flags several commands take, each defined once so that every command
 // takes it with the same name, default and help. Bool flags leave out
@@ -20,6 +24,8 @@ var (
 		Usage: autoApproveFlag.Usage}
 	dryRunFlag = &cli.BoolFlag{Name: "dry-run", DisableDefaultText: true,
 		Usage: "print what would change, with the checks the real run makes; change nothing"}
+	tenantParallelFlag = &cli.IntFlag{Name: "tenant-parallel", Value: live.DefaultTenantParallel,
+		Usage: "read, write or clear up to `N` tenants of a multi-tenant collection at once (inactive ones are activated at most N at a time)"}
 	noBackupFlag = &cli.BoolFlag{Name: "no-backup", DisableDefaultText: true,
 		Usage: "do not take a snapshot of the collections before their objects are deleted"}
 	storeFlag = &cli.StringFlag{Name: "store",

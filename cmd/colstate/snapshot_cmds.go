@@ -36,7 +36,7 @@ touches only them.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
+				tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
 			},
 			Action: backupCmd,
 		},
@@ -59,7 +59,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
-				noBackupFlag,
+				noBackupFlag, tenantParallelFlag,
 				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
 			},
 			Action: restoreCmd,
@@ -72,7 +72,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name. With --tenant (repeatable) only those tenants
 of the one named multi-tenant collection are cleared (and backed up first).`,
-			Flags:  []cli.Flag{tenantFlag, noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+			Flags:  []cli.Flag{tenantFlag, noBackupFlag, tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
 			Action: clearCmd,
 		},
 		{
@@ -108,6 +108,9 @@ leftovers are listed and kept. With --dry-run it only lists them.`,
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
 func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) error {
 	out := c.App.Writer
+	if c.IsSet("tenant-parallel") && c.Int("tenant-parallel") < 1 {
+		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", c.Int("tenant-parallel"))
+	}
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
 		// The same checks the real run makes before it writes: a dry run
@@ -138,6 +141,7 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 	}
 	fmt.Fprintln(out)
 	d := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
+	d.TenantParallel = c.Int("tenant-parallel")
 	return d.RunData(c.Context, p)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/colstate/colstate/internal/live"
@@ -94,22 +95,134 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
-	activated, err := d.eachTenant(ctx, "backup", name, tenants, func(t live.Tenant, pr *progress) error {
-		return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: dc.NoVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-			if err := w.Write(name, t.Name, o); err != nil {
-				return err
-			}
-			pr.Add(1)
-			return nil
-		})
-	})
+	activated, err := d.backupTenants(ctx, w, s, tenants, dc)
 	if err != nil {
 		return err
 	}
 	if activated > 0 {
-		fmt.Fprintf(d.Out, "backup %s: activated %s one at a time to read them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+		fmt.Fprint(d.Out, d.activatedNote("backup", s.Collection, activated, "read"))
 	}
 	return nil
+}
+
+// tenantBuffer is how many objects of one tenant are held between its
+// reader and the snapshot writer: with tenantParallel tenants read at
+// once, at most about tenantParallel × tenantBuffer objects are in memory.
+const tenantBuffer = 256
+
+// backupTenants writes the objects of tenants into the snapshot, reading
+// tenantParallel tenants at once (eachTenant). The snapshot's Writer takes
+// one Write at a time and keeps a tenant's objects together in its chunks,
+// so the objects go through it from this goroutine alone, tenant after
+// tenant in order: each tenant's reader fills its own bounded buffer
+// (tenantBuffer objects) and waits while it is full; the writer drains the
+// first unfinished tenant's buffer, then the next. The snapshot is the
+// same as one read tenant by tenant.
+func (d *Data) backupTenants(ctx context.Context, w *snapshot.Writer, s *live.ObjectSchema, tenants []live.Tenant, dc *plan.DataChange) (int, error) {
+	name, noVectors := s.Collection, dc.NoVectors
+	// The plan counted the active tenants' objects (unless they were only
+	// known after earlier changes, -1): counting them again would cost a
+	// request per tenant. None counted (or a change made without a plan)
+	// is counted here.
+	var pr *progress
+	if dc.Objects > 0 {
+		pr = d.newProgress("backup "+name, dc.Objects)
+	} else {
+		var err error
+		if pr, err = d.tenantProgress(ctx, "backup", name, tenants); err != nil {
+			return 0, err
+		}
+	}
+	defer pr.Done()
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	buffers := newTenantBuffers()
+	var (
+		activated int
+		readErr   error
+	)
+	failed := make(chan struct{}) // closed when the readers stopped on an error
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		activated, readErr = d.eachTenant(rctx, name, tenants, pr, func(ctx context.Context, i int, t live.Tenant) error {
+			buf := buffers.get(i)
+			defer close(buf)
+			return d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+				select {
+				case buf <- o:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		})
+		if readErr != nil {
+			close(failed)
+		}
+	}()
+	werr := func() error {
+		for i, t := range tenants {
+			buf := buffers.get(i)
+			for {
+				var o *object.Object
+				ok := false
+				select {
+				case o, ok = <-buf:
+				case <-failed:
+				}
+				if !ok {
+					break
+				}
+				if err := w.Write(name, t.Name, o); err != nil {
+					return err
+				}
+				pr.Add(1)
+			}
+			buffers.drop(i)
+			select {
+			case <-failed:
+				return nil // readErr says why
+			default:
+			}
+		}
+		return nil
+	}()
+	cancel() // a write error stops the readers
+	<-finished
+	if werr != nil {
+		return activated, werr
+	}
+	return activated, readErr
+}
+
+// tenantBuffers hands each tenant's reader and the snapshot writer the
+// same bounded buffer, made by whichever of them comes first and dropped
+// once the writer has drained it.
+type tenantBuffers struct {
+	mu  sync.Mutex
+	buf map[int]chan *object.Object
+}
+
+func newTenantBuffers() *tenantBuffers {
+	return &tenantBuffers{buf: map[int]chan *object.Object{}}
+}
+
+func (b *tenantBuffers) get(i int) chan *object.Object {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ch, ok := b.buf[i]
+	if !ok {
+		ch = make(chan *object.Object, tenantBuffer)
+		b.buf[i] = ch
+	}
+	return ch
+}
+
+func (b *tenantBuffers) drop(i int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.buf, i)
 }
 
 // refuseOffloaded names the offloaded tenants of a collection, which

@@ -26,15 +26,21 @@ func (d *Data) Clear(ctx context.Context, name string, dc *plan.DataChange) erro
 	if off := live.OffloadedTenants(tenants); len(off) > 0 {
 		return fmt.Errorf("collection %s has offloaded (FROZEN) tenants colstate cannot clear: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
 	}
-	activated, err := d.eachTenant(ctx, "clear", name, tenants, func(t live.Tenant, pr *progress) error {
+	pr, err := d.tenantProgress(ctx, "clear", name, tenants)
+	if err != nil {
+		return err
+	}
+	defer pr.Done()
+	activated, err := d.eachTenant(ctx, name, tenants, pr, func(ctx context.Context, _ int, t live.Tenant) error {
 		_, err := d.Client.DeleteAllObjects(ctx, name, t.Name, pr.Add)
 		return err
 	})
+	pr.Done()
 	if err != nil {
 		return err
 	}
 	if activated > 0 {
-		fmt.Fprintf(d.Out, "clear %s: activated %s one at a time to clear them; each is back to its status.\n", name, plural(activated, "inactive tenant", "inactive tenants"))
+		fmt.Fprint(d.Out, d.activatedNote("clear", name, activated, "clear"))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
@@ -57,13 +58,13 @@ func (d *Data) pickedCount(ctx context.Context, s *live.ObjectSchema, dc *plan.D
 		return 0, err
 	}
 	ts, _ = pickedTenants(ts, dc) // the absent ones the restore creates: empty
-	var total int64
-	_, err = d.forEachTenant(ctx, s.Collection, ts, func(t live.Tenant) error {
+	var total atomic.Int64
+	_, err = d.eachTenant(ctx, s.Collection, ts, nil, func(ctx context.Context, _ int, t live.Tenant) error {
 		n, err := d.Client.Count(ctx, s.Collection, t.Name)
-		total += n
+		total.Add(n)
 		return err
 	})
-	return total, err
+	return total.Load(), err
 }
 
 // objectSource is what a restore reads objects from: a snapshot, or the

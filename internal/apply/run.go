@@ -34,6 +34,9 @@ type Data struct {
 	BatchSize     int // objects per gRPC batch (default 200)
 	InFlight      int // batches in flight (default 4)
 	PageSize      int // objects per cursor page (default 500)
+	// TenantParallel is how many tenants of a multi-tenant collection are
+	// read, cleared or verified at once (default live.DefaultTenantParallel).
+	TenantParallel int
 	// OnWritten, when set, is told of objects a restore has written (the
 	// apply journal records progress with it).
 	OnWritten func(n int)

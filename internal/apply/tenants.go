@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/snapshot"
@@ -20,52 +21,61 @@ func (d *Data) tenantsOf(ctx context.Context, name string, multiTenant bool) ([]
 	return d.Client.Tenants(ctx, name)
 }
 
-// forEachTenant runs fn on every tenant of collection name in turn while it
-// is active: an inactive one is activated first and set back to its status
-// afterwards. It returns how many it activated. It is apply's one loop over
-// a collection's tenants.
-func (d *Data) forEachTenant(ctx context.Context, name string, tenants []live.Tenant, fn func(live.Tenant) error) (int, error) {
-	activated := 0
-	for _, t := range tenants {
-		woke, err := d.Client.WithTenantActive(ctx, name, t, func() error { return fn(t) })
-		if woke {
-			activated++
-		}
-		if err != nil {
-			return activated, err
-		}
+// tenantParallel is how many tenants are read or written at once.
+func (d *Data) tenantParallel() int {
+	if d.TenantParallel > 0 {
+		return d.TenantParallel
 	}
-	return activated, nil
+	return live.DefaultTenantParallel
 }
 
-// eachTenant runs fn on every tenant of collection name (forEachTenant)
-// under one progress bar labelled by what: the active tenants are counted
-// up front, an inactive one once it is activated. It returns how many it
-// activated.
-func (d *Data) eachTenant(ctx context.Context, what, name string, tenants []live.Tenant, fn func(live.Tenant, *progress) error) (int, error) {
-	var total int64
-	for _, t := range tenants {
-		if !t.Active() {
-			continue
-		}
-		n, err := d.Client.Count(ctx, name, t.Name)
-		if err != nil {
-			return 0, err
-		}
-		total += n
-	}
-	pr := d.newProgress(what+" "+name, total)
-	defer pr.Done()
-	return d.forEachTenant(ctx, name, tenants, func(t live.Tenant) error {
-		if !t.Active() {
+// eachTenant runs fn on every tenant of collection name, tenantParallel at
+// once, through live.EachTenant, apply's one loop over a collection's
+// tenants: an inactive tenant is activated for fn (recorded in the tenant
+// log until it is set back) and set back to its status afterwards. When pr
+// is set, an inactive tenant's objects are added to its total once it is
+// activated (countTenants counted the active ones). fn is given t's index
+// in tenants. It returns how many tenants it activated.
+func (d *Data) eachTenant(ctx context.Context, name string, tenants []live.Tenant, pr *progress, fn func(ctx context.Context, i int, t live.Tenant) error) (int, error) {
+	return live.EachTenant(ctx, d.Client, name, tenants, d.tenantParallel(), func(ctx context.Context, i int, t live.Tenant) error {
+		if pr != nil && !t.Active() {
 			n, err := d.Client.Count(ctx, name, t.Name)
 			if err != nil {
 				return err
 			}
 			pr.Grow(n)
 		}
-		return fn(t, pr)
+		return fn(ctx, i, t)
 	})
+}
+
+// countTenants counts the objects of the active ones of tenants, for a
+// progress bar's total; an inactive tenant is counted once eachTenant
+// activates it.
+func (d *Data) countTenants(ctx context.Context, name string, tenants []live.Tenant) (int64, error) {
+	var active []live.Tenant
+	for _, t := range tenants {
+		if t.Active() {
+			active = append(active, t)
+		}
+	}
+	var total atomic.Int64
+	_, err := d.eachTenant(ctx, name, active, nil, func(ctx context.Context, _ int, t live.Tenant) error {
+		n, err := d.Client.Count(ctx, name, t.Name)
+		total.Add(n)
+		return err
+	})
+	return total.Load(), err
+}
+
+// tenantProgress counts the active tenants' objects of collection name and
+// starts a progress bar labelled by what.
+func (d *Data) tenantProgress(ctx context.Context, what, name string, tenants []live.Tenant) (*progress, error) {
+	total, err := d.countTenants(ctx, name, tenants)
+	if err != nil {
+		return nil, err
+	}
+	return d.newProgress(what+" "+name, total), nil
 }
 
 func plural(n int, one, many string) string {
@@ -75,23 +85,33 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// activatedNote is what backup and clear say about the inactive tenants
+// they activated.
+func (d *Data) activatedNote(what, name string, activated int, to string) string {
+	at := "one at a time"
+	if p := d.tenantParallel(); p > 1 && activated > 1 {
+		at = fmt.Sprintf("at most %d at a time", p)
+	}
+	return fmt.Sprintf("%s %s: activated %s %s to %s them; each is back to its status.\n", what, name, plural(activated, "inactive tenant", "inactive tenants"), at, to)
+}
+
 // liveCount counts a live collection's objects in every tenant; an
-// inactive tenant is activated in turn to be counted, and set back.
+// inactive tenant is activated to be counted, and set back.
 func (d *Data) liveCount(ctx context.Context, s *live.ObjectSchema) (int64, error) {
 	ts, err := d.tenantsOf(ctx, s.Collection, s.MultiTenant)
 	if err != nil {
 		return 0, err
 	}
-	var total int64
-	_, err = d.forEachTenant(ctx, s.Collection, ts, func(t live.Tenant) error {
+	var total atomic.Int64
+	_, err = d.eachTenant(ctx, s.Collection, ts, nil, func(ctx context.Context, _ int, t live.Tenant) error {
 		n, err := d.Client.Count(ctx, s.Collection, t.Name)
-		total += n
+		total.Add(n)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	return total, nil
+	return total.Load(), nil
 }
 
 // wakeTenants activates the snapshot's tenants that exist in target but

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
@@ -55,22 +56,33 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 			c.Collection, st.written, st.identical, kept, sc.Objects)
 		return nil
 	}
-	tenants := []string{""}
+	// Every tenant is active now (restoreAll activated or created them):
+	// read them back tenantParallel at once; the digest is a sum, the same
+	// in any order.
+	tenants := []live.Tenant{{}}
 	if s.MultiTenant {
 		tenants = tenants[:0]
 		for _, t := range sc.Tenants {
-			tenants = append(tenants, t.Name)
+			tenants = append(tenants, live.Tenant{Name: t.Name})
 		}
 	}
-	var got object.Digest
-	for _, t := range tenants {
-		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-			got.Add(o.Hash())
+	var (
+		mu  sync.Mutex
+		got object.Digest
+	)
+	_, err := d.eachTenant(ctx, c.Collection, tenants, nil, func(ctx context.Context, _ int, t live.Tenant) error {
+		var part object.Digest
+		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
+			part.Add(o.Hash())
 			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
+		mu.Lock()
+		got.Merge(part)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
 	wantCount, wantDigest, what := sc.Objects, sc.Digest, "the snapshot"
 	if c.Data.Reshape {

@@ -188,7 +188,7 @@ func Touches(p *Plan) []string {
 		case Backup:
 			s = fmt.Sprintf("read %d objects of %s; write snapshot %s under %s", d.Objects, c.Collection, d.Snapshot, d.Store)
 			if d.Inactive > 0 {
-				s += fmt.Sprintf("; activate %s one at a time to read them, then set each back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+				s += fmt.Sprintf("; activate %s (at most --tenant-parallel at a time) to read them, then set each back", plural(d.Inactive, "inactive tenant", "inactive tenants"))
 			}
 			if len(d.SkipTenants) > 0 {
 				s += "; leave out the offloaded tenants " + strings.Join(d.SkipTenants, ", ")
@@ -206,7 +206,7 @@ func Touches(p *Plan) []string {
 		case Clear:
 			s = fmt.Sprintf("delete %d objects of %s", d.Objects, c.Collection)
 			if d.Inactive > 0 {
-				s += fmt.Sprintf(" and every object of its %s (activated one at a time, then set back)", plural(d.Inactive, "inactive tenant", "inactive tenants"))
+				s += fmt.Sprintf(" and every object of its %s (activated at most --tenant-parallel at a time, then set back)", plural(d.Inactive, "inactive tenant", "inactive tenants"))
 			}
 		}
 		if ts := d.TenantNames(); len(ts) > 0 {

@@ -49,6 +49,9 @@ type upload interface {
 	// abort discards everything the upload wrote; open is the file
 	// being written, if any, which must not be completed.
 	abort(open io.Closer)
+	// closeParallel is how many finished files may be completing (Close)
+	// at once in the background; 1 completes each inline.
+	closeParallel() int
 }
 
 // Leftover is what an uncommitted upload (a killed backup) or a removal

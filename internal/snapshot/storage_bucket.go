@@ -443,3 +443,7 @@ func (u *bucketUpload) abort(open io.Closer) {
 	// that colstate snapshot prune removes later.
 	_ = u.s.deletePrefix(ctx, u.id+"/"+u.dir+"/")
 }
+
+// closeParallel: a bucket completes each chunk's upload inline; an open
+// upload holds its part buffers.
+func (u *bucketUpload) closeParallel() int { return 1 }

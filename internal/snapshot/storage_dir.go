@@ -225,3 +225,7 @@ func syncTree(root string) error {
 		return nil
 	})
 }
+
+// closeParallel: a directory's chunk files are fsynced in the background,
+// eight at once (Commit waits for them).
+func (u *dirUpload) closeParallel() int { return 8 }

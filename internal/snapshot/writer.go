@@ -11,6 +11,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -37,6 +38,58 @@ type Writer struct {
 	done    bool
 
 	stopLease context.CancelFunc
+	syncs     chunkCloses
+}
+
+// chunkCloses completes finished chunk files in the background, at most
+// the upload's closeParallel at once: a multi-tenant snapshot has a chunk
+// per tenant, and a directory store's fsync each (about 3 ms here) in the
+// writer's path would bound a backup of 1,000 small tenants to 3 s.
+// Commit waits for every one before it writes the manifest, so a
+// committed snapshot's chunks are all durable, as before. A bucket
+// completes each chunk inline (closeParallel 1): its open uploads hold
+// part buffers, and memory must stay bounded.
+type chunkCloses struct {
+	sem chan struct{}
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	err error
+}
+
+// start completes f, in the background when parallel > 1; inline, it
+// returns Close's error.
+func (s *chunkCloses) start(f io.Closer, name string, parallel int) error {
+	if parallel <= 1 {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		return nil
+	}
+	if s.sem == nil {
+		s.sem = make(chan struct{}, parallel)
+	}
+	s.sem <- struct{}{}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() { <-s.sem }()
+		if err := f.Close(); err != nil {
+			s.mu.Lock()
+			if s.err == nil {
+				s.err = fmt.Errorf("write %s: %w", name, err)
+			}
+			s.mu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// wait returns once every chunk file is complete, with the first error.
+func (s *chunkCloses) wait() error {
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 func newWriter(ctx context.Context, up upload, m Manifest, leaseEvery time.Duration) *Writer {
@@ -172,7 +225,7 @@ func (w *Writer) closeChunk() error {
 		w.done = true
 		return fmt.Errorf("compress %s: %w", c.rel, err)
 	}
-	if err := c.f.Close(); err != nil {
+	if err := w.syncs.start(c.f, c.rel, w.up.closeParallel()); err != nil {
 		return err
 	}
 	col := w.m.Collection(c.collection)
@@ -196,6 +249,9 @@ func (w *Writer) Commit() (*Manifest, error) {
 		if err := w.closeChunk(); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.syncs.wait(); err != nil {
+		return nil, err
 	}
 	for i := range w.m.Collections {
 		c := &w.m.Collections[i]
@@ -227,6 +283,7 @@ func (w *Writer) Abort() {
 		open = w.cur.f
 		w.cur = nil
 	}
+	_ = w.syncs.wait()
 	w.up.abort(open)
 }
 

@@ -69,7 +69,7 @@ func (ws *Workspace) liveDataOf(ctx context.Context, name string, count bool, on
 	}
 	f.SelfVectors = live.SelfVectors(cl)
 	s := live.SchemaOf(cl)
-	tenants := []string{""}
+	tenants := []live.Tenant{{}}
 	f.MultiTenant = s.MultiTenant
 	if s.MultiTenant {
 		ts, err := ws.Client.Tenants(ctx, name)
@@ -94,19 +94,25 @@ func (ws *Workspace) liveDataOf(ctx context.Context, name string, count bool, on
 			case only != nil && !slices.Contains(only, t.Name):
 				f.TenantList[len(f.TenantList)-1].Objects = -1 // not counted
 			default:
-				tenants = append(tenants, t.Name)
+				tenants = append(tenants, t)
 			}
 		}
 	}
 	if count {
-		for _, t := range tenants {
-			n, err := ws.Client.Count(ctx, name, t)
-			if err != nil {
-				return f, err
-			}
-			f.Objects += n
-			if i := slices.IndexFunc(f.TenantList, func(tf plan.TenantFact) bool { return tf.Name == t }); i >= 0 {
-				f.TenantList[i].Objects = n
+		// The active tenants only: nothing is activated for a plan.
+		counts := make([]int64, len(tenants))
+		_, err := live.EachTenant(ctx, ws.Client, name, tenants, live.DefaultTenantParallel, func(ctx context.Context, i int, t live.Tenant) error {
+			n, err := ws.Client.Count(ctx, name, t.Name)
+			counts[i] = n
+			return err
+		})
+		if err != nil {
+			return f, err
+		}
+		for i, t := range tenants {
+			f.Objects += counts[i]
+			if j := slices.IndexFunc(f.TenantList, func(tf plan.TenantFact) bool { return tf.Name == t.Name }); j >= 0 {
+				f.TenantList[j].Objects = counts[i]
 			}
 		}
 	}

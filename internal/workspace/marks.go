@@ -3,8 +3,8 @@ package workspace
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
+	"sync"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
@@ -32,36 +32,36 @@ func (ws *Workspace) readMark(ctx context.Context, name string) (state.DataMark,
 		return state.DataMark{}, err
 	}
 	s := live.SchemaOf(cl)
-	tenants := []live.Tenant{{}}
-	if s.MultiTenant {
-		if tenants, err = ws.Client.Tenants(ctx, name); err != nil {
-			return state.DataMark{}, err
-		}
-		sort.Slice(tenants, func(i, j int) bool { return tenants[i].Name < tenants[j].Name })
-		if off := live.OffloadedTenants(tenants); len(off) > 0 {
-			return state.DataMark{}, fmt.Errorf("collection %s: its data must be read for this plan, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
-		}
+	tenants, err := ws.Client.CollectionTenants(ctx, s)
+	if err != nil {
+		return state.DataMark{}, err
 	}
-	var d object.Digest
-	activated := 0
-	for _, t := range tenants {
-		// An inactive tenant is activated to be read and set back: its
-		// objects belong in the digest a snapshot of it records.
-		woke, err := ws.Client.WithTenantActive(ctx, name, t, func() error {
-			return ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name}, func(o *object.Object) error {
-				d.Add(o.Hash())
-				return nil
-			})
+	if off := live.OffloadedTenants(tenants); len(off) > 0 {
+		return state.DataMark{}, fmt.Errorf("collection %s: its data must be read for this plan, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
+	}
+	// An inactive tenant is activated to be read and set back: its objects
+	// belong in the digest a snapshot of it records. The digest is a sum,
+	// the same whatever order the tenants are read in.
+	var (
+		mu sync.Mutex
+		d  object.Digest
+	)
+	activated, err := live.EachTenant(ctx, ws.Client, name, tenants, live.DefaultTenantParallel, func(ctx context.Context, _ int, t live.Tenant) error {
+		var part object.Digest
+		err := ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name}, func(o *object.Object) error {
+			part.Add(o.Hash())
+			return nil
 		})
-		if woke {
-			activated++
-		}
-		if err != nil {
-			return state.DataMark{}, err
-		}
+		mu.Lock()
+		d.Merge(part)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		return state.DataMark{}, err
 	}
 	if activated > 0 {
-		fmt.Fprintf(ws.log, "read %d inactive tenant(s) of %s by activating each in turn; each is back to its status\n", activated, name)
+		fmt.Fprintf(ws.log, "read %d inactive tenant(s) of %s by activating them, at most %d at a time; each is back to its status\n", activated, name, live.DefaultTenantParallel)
 	}
 	return state.DataMark{Objects: d.Count, Digest: d.String()}, nil
 }

@@ -35,6 +35,8 @@ type options struct {
 	data                string
 	restoreCount        int
 	compare             string
+	tenants             int
+	tenantObjects       int
 }
 
 func main() {
@@ -50,7 +52,9 @@ func main() {
 	flag.IntVar(&o.rawBatch, "raw-batch", 200, "objects per batch of the raw import loop (200 × 4 beat 500 × 4 here)")
 	flag.IntVar(&o.rawFlight, "raw-inflight", 4, "batches in flight in the raw import loop")
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
-	flag.StringVar(&o.only, "only", "backup,diff,restore,plan,s3", "sections to run (s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module)")
+	flag.StringVar(&o.only, "only", "backup,diff,restore,plan,s3,tenants", "sections to run (s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
+	flag.IntVar(&o.tenants, "tenants", 10_000, "tenants of the multi-tenant collection (section tenants); 1000 runs in a few minutes")
+	flag.IntVar(&o.tenantObjects, "tenant-objects", 10, "objects per tenant (section tenants)")
 	flag.IntVar(&o.collections, "collections", 200, "declared collections for the plan figure")
 	flag.IntVar(&o.restoreCount, "restore-count", 0, "objects for the restore section (default -count); restores are bound by the server's HNSW indexing, a few hundred objects/s on 2 cores")
 	flag.StringVar(&o.compare, "compare", "", "also time this other colstate `BINARY` (e.g. a build before an optimisation) in the backup section")
@@ -198,7 +202,7 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"s3", b.s3}, {"plan", b.plan}}
+	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}}
 	for _, s := range steps {
 		if !slices.Contains(sections, s.name) {
 			continue
@@ -240,7 +244,7 @@ func (b *bench) cleanup(ctx context.Context) error {
 		return err
 	}
 	for name := range cols {
-		if name != "Bench" && name != "BenchS" {
+		if name != "Bench" && name != "BenchS" && name != mtName {
 			if err := b.c.Delete(ctx, name); err != nil {
 				return err
 			}
