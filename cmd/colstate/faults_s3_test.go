@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/rs/zerolog"
+
+	"github.com/colstate/colstate/internal/s3test"
+)
+
+// TestS3Fault backs up the 20K-object fault source to a snapshot store on a
+// real S3 server (versitygw) reached through a toxiproxy proxy, throttled so
+// that the upload takes seconds, and cuts the proxy once chunk files are in
+// the bucket (read from the server itself, not guessed with a sleep):
+//
+//   - blips: every connection is closed three times mid-upload and the proxy
+//     comes straight back; the SDK's retries carry the backup through, and
+//     the snapshot verifies.
+//   - outage: the proxy stays down; the backup fails with one error naming
+//     the store (no secret in it), snapshot list afterwards shows no
+//     snapshot, and snapshot prune --older-than 0s removes the upload's
+//     leftovers from the bucket.
+func TestS3Fault(t *testing.T) {
+	srv, source, _ := faultSource(t)
+	gw := s3test.Server(t)
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
+
+	setup := func(t *testing.T) (*rig, *toxiproxy.Proxy, string, string) {
+		px := toxiproxy.NewProxy(api, "s3-"+t.Name(), "127.0.0.1:0", strings.TrimPrefix(gw.Endpoint, "http://"))
+		if err := px.Start(); err != nil {
+			t.Fatalf("start proxy: %v", err)
+		}
+		t.Cleanup(px.Stop)
+		// About 300 KB/s towards the S3 server: a few seconds of upload.
+		addToxic(t, px, `{"name":"bw_up","type":"bandwidth","stream":"upstream","attributes":{"rate":300}}`)
+		prefix := s3test.Prefix(t)
+		store := (&url.URL{Scheme: "s3", Host: s3test.Bucket, Path: "/" + prefix}).String() +
+			"?endpoint=http://" + px.Listen + "&use_path_style=true&region=" + s3test.Region + "&disable_https=true"
+		r := newRig(t, srv.URL, srv.GRPCAddr)
+		r.extraEnv = gw.Env()
+		return r, px, prefix, store
+	}
+	// keys lists the bucket under prefix straight from the S3 server.
+	keys := func(t *testing.T, prefix string) []string {
+		t.Helper()
+		var out []string
+		pg := s3.NewListObjectsV2Paginator(gw.Client(), &s3.ListObjectsV2Input{Bucket: aws.String(s3test.Bucket), Prefix: aws.String(prefix + "/")})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(context.Background())
+			if err != nil {
+				t.Fatalf("list %s: %v", prefix, err)
+			}
+			for _, o := range page.Contents {
+				out = append(out, strings.TrimPrefix(aws.ToString(o.Key), prefix+"/"))
+			}
+		}
+		return out
+	}
+	// uploading waits until a chunk of the backup is in the bucket while
+	// the backup still runs.
+	uploading := func(t *testing.T, p *proc, prefix string) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) {
+			if !p.running() {
+				t.Fatalf("the backup finished before any chunk was in the bucket:\n%s", p.output())
+			}
+			for _, k := range keys(t, prefix) {
+				if strings.Contains(k, "/chunks/") {
+					return
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no chunk reached the bucket:\n%s", p.output())
+	}
+
+	t.Run("blips", func(t *testing.T) {
+		r, px, prefix, store := setup(t)
+		p := r.start("backup", "-auto-approve", "--id", "blips", "--store", store, source)
+		uploading(t, p, prefix)
+		cuts := 0
+		for i := 0; i < 3 && p.running(); i++ {
+			bounce(t, px)
+			if p.running() {
+				cuts++
+			}
+			time.Sleep(300 * time.Millisecond) // spacing between cuts, not readiness
+		}
+		if code := p.wait(t, 4*time.Minute); code != 0 {
+			t.Fatalf("backup with %d short S3 outages: exit %d\n%s", cuts, code, p.output())
+		}
+		t.Logf("backup survived %d cut(s) of every S3 connection in %s", cuts, p.elapsed.Round(time.Millisecond))
+		if cuts == 0 {
+			t.Fatalf("no cut landed while the backup ran")
+		}
+		v := r.mustRun("snapshot", "verify", "--store", store, "blips")
+		if !strings.Contains(v.stdoutString(), "blips "+source+": ok (20000 objects") {
+			t.Fatalf("snapshot verify:\n%s", v.output())
+		}
+	})
+
+	t.Run("outage", func(t *testing.T) {
+		r, px, prefix, store := setup(t)
+		p := r.start("backup", "-auto-approve", "--id", "cut", "--store", store, source)
+		uploading(t, p, prefix)
+		px.Stop()
+		code := p.wait(t, 4*time.Minute)
+		errOut := p.stderrString()
+		t.Logf("backup with S3 gone: exit %d after %s: %s", code, p.elapsed.Round(time.Millisecond), strings.TrimSpace(errOut))
+		if code != 1 {
+			t.Fatalf("backup with the S3 endpoint gone: exit %d, want 1\n%s", code, p.output())
+		}
+		redacted := "s3://" + s3test.Bucket + "/" + prefix
+		if !strings.Contains(errOut, "Error: ") || !strings.Contains(errOut, "snapshot store "+redacted) ||
+			!strings.Contains(errOut, "connection refused") || strings.Contains(errOut, "panic") {
+			t.Fatalf("unclear failure (want the store %s and connection refused):\n%s", redacted, p.output())
+		}
+		for _, o := range []*proc{p} {
+			if strings.Contains(o.output(), gw.SecretKey) {
+				t.Fatalf("the secret key is in the output:\n%s", o.output())
+			}
+		}
+		left := keys(t, prefix)
+		t.Logf("the failed backup left %d object(s) in the bucket", len(left))
+		for _, k := range left {
+			if strings.HasSuffix(k, "/manifest.json") {
+				t.Fatalf("the failed backup committed a manifest: %v", left)
+			}
+		}
+
+		if err := px.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if out := r.mustRun("snapshot", "list", "--store", store).stdoutString(); !strings.Contains(out, "No snapshots") {
+			t.Fatalf("snapshot list after the failed backup:\n%s", out)
+		}
+		if len(left) > 0 {
+			pr := r.mustRun("snapshot", "prune", "--older-than", "0s", "--store", store)
+			t.Logf("prune: %s", strings.TrimSpace(pr.stdoutString()))
+			if rest := keys(t, prefix); len(rest) != 0 {
+				t.Fatalf("prune left %v\n%s", rest, pr.output())
+			}
+		}
+	})
+}
