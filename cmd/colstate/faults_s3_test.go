@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/Shopify/toxiproxy/v2/toxics"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/rs/zerolog"
@@ -15,14 +18,48 @@ import (
 	"github.com/colstate/colstate/internal/s3test"
 )
 
+// countToxic passes data through unchanged and counts it under Key: the
+// tests' readiness signal is bytes that went through a proxy.
+type countToxic struct {
+	Key string `json:"key"`
+}
+
+var toxicCounts sync.Map // key → *atomic.Int64
+
+func toxicCount(key string) *atomic.Int64 {
+	c, _ := toxicCounts.LoadOrStore(key, new(atomic.Int64))
+	return c.(*atomic.Int64)
+}
+
+func (c *countToxic) Pipe(stub *toxics.ToxicStub) {
+	n := toxicCount(c.Key)
+	for {
+		select {
+		case <-stub.Interrupt:
+			return
+		case chunk := <-stub.Input:
+			if chunk == nil {
+				stub.Close()
+				return
+			}
+			n.Add(int64(len(chunk.Data)))
+			stub.Output <- chunk
+		}
+	}
+}
+
+func init() { toxics.Register("count", new(countToxic)) }
+
 // TestS3Fault backs up the 20K-object fault source to a snapshot store on a
 // real S3 server (versitygw) reached through a toxiproxy proxy, throttled so
-// that the upload takes seconds, and cuts the proxy once chunk files are in
-// the bucket (read from the server itself, not guessed with a sleep):
+// that the upload of the snapshot's one 1.9 MiB chunk takes seconds, and
+// cuts the proxy once 1 MiB has gone up through it (counted by the proxy,
+// not guessed with a sleep), that is in the middle of the chunk's PUT:
 //
-//   - blips: every connection is closed three times mid-upload and the proxy
-//     comes straight back; the SDK's retries carry the backup through, and
-//     the snapshot verifies.
+//   - blips: every connection is closed twice, the proxy coming straight
+//     back, the second cut once the retried PUT is sending again; the AWS
+//     SDK's retries (3 attempts) carry the backup through, and the snapshot
+//     verifies.
 //   - outage: the proxy stays down; the backup fails with one error naming
 //     the store (no secret in it), snapshot list afterwards shows no
 //     snapshot, and snapshot prune --older-than 0s removes the upload's
@@ -40,6 +77,7 @@ func TestS3Fault(t *testing.T) {
 		t.Cleanup(px.Stop)
 		// About 300 KB/s towards the S3 server: a few seconds of upload.
 		addToxic(t, px, `{"name":"bw_up","type":"bandwidth","stream":"upstream","attributes":{"rate":300}}`)
+		addToxic(t, px, `{"name":"count","type":"count","stream":"upstream","attributes":{"key":"`+t.Name()+`"}}`)
 		prefix := s3test.Prefix(t)
 		store := (&url.URL{Scheme: "s3", Host: s3test.Bucket, Path: "/" + prefix}).String() +
 			"?endpoint=http://" + px.Listen + "&use_path_style=true&region=" + s3test.Region + "&disable_https=true"
@@ -63,54 +101,52 @@ func TestS3Fault(t *testing.T) {
 		}
 		return out
 	}
-	// uploading waits until a chunk of the backup is in the bucket while
-	// the backup still runs.
-	uploading := func(t *testing.T, p *proc, prefix string) {
+	// sent waits until n more bytes than from went up through the test's
+	// proxy while the backup still runs, and returns the count.
+	sent := func(t *testing.T, p *proc, from, n int64) int64 {
 		t.Helper()
+		c := toxicCount(t.Name())
 		deadline := time.Now().Add(2 * time.Minute)
 		for time.Now().Before(deadline) {
 			if !p.running() {
-				t.Fatalf("the backup finished before any chunk was in the bucket:\n%s", p.output())
+				t.Fatalf("the backup finished before %d bytes went up (%d did):\n%s", n, c.Load()-from, p.output())
 			}
-			for _, k := range keys(t, prefix) {
-				if strings.Contains(k, "/chunks/") {
-					return
-				}
+			if v := c.Load(); v-from >= n {
+				return v
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
 		}
-		t.Fatalf("no chunk reached the bucket:\n%s", p.output())
+		t.Fatalf("%d bytes never went up to S3 (%d did):\n%s", n, c.Load()-from, p.output())
+		return 0
 	}
 
 	t.Run("blips", func(t *testing.T) {
-		r, px, prefix, store := setup(t)
+		r, px, _, store := setup(t)
 		p := r.start("backup", "-auto-approve", "--id", "blips", "--store", store, source)
-		uploading(t, p, prefix)
-		cuts := 0
-		for i := 0; i < 3 && p.running(); i++ {
-			bounce(t, px)
-			if p.running() {
-				cuts++
-			}
-			time.Sleep(300 * time.Millisecond) // spacing between cuts, not readiness
-		}
+		at := sent(t, p, 0, 1<<20)
+		bounce(t, px)
+		// The PUT cut short is retried: bytes flow again.
+		at = sent(t, p, at, 256<<10)
+		bounce(t, px)
+		cuts := 2
 		if code := p.wait(t, 4*time.Minute); code != 0 {
 			t.Fatalf("backup with %d short S3 outages: exit %d\n%s", cuts, code, p.output())
 		}
 		t.Logf("backup survived %d cut(s) of every S3 connection in %s", cuts, p.elapsed.Round(time.Millisecond))
-		if cuts == 0 {
-			t.Fatalf("no cut landed while the backup ran")
-		}
 		v := r.mustRun("snapshot", "verify", "--store", store, "blips")
 		if !strings.Contains(v.stdoutString(), "blips "+source+": ok (20000 objects") {
 			t.Fatalf("snapshot verify:\n%s", v.output())
+		}
+		// The PUTs cut short left nothing behind.
+		if pr := r.mustRun("snapshot", "prune", "--dry-run", "--older-than", "0s", "--store", store); !strings.Contains(pr.stdoutString(), "Nothing to prune") {
+			t.Fatalf("leftovers after a backup that survived the cuts:\n%s", pr.output())
 		}
 	})
 
 	t.Run("outage", func(t *testing.T) {
 		r, px, prefix, store := setup(t)
 		p := r.start("backup", "-auto-approve", "--id", "cut", "--store", store, source)
-		uploading(t, p, prefix)
+		sent(t, p, 0, 1<<20)
 		px.Stop()
 		code := p.wait(t, 4*time.Minute)
 		errOut := p.stderrString()
