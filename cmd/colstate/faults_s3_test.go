@@ -65,7 +65,7 @@ func init() { toxics.Register("count", new(countToxic)) }
 //     snapshot, and snapshot prune --older-than 0s removes the upload's
 //     leftovers from the bucket.
 func TestS3Fault(t *testing.T) {
-	srv, source, _ := faultSource(t)
+	srv, source, want := faultSource(t)
 	gw := s3test.Server(t)
 	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 
@@ -184,6 +184,55 @@ func TestS3Fault(t *testing.T) {
 			if rest := keys(t, prefix); len(rest) != 0 {
 				t.Fatalf("prune left %v\n%s", rest, pr.output())
 			}
+		}
+	})
+
+	t.Run("restore", func(t *testing.T) {
+		r, px, _, store := setup(t)
+		removeToxic(t, px, "bw_up")
+		r.mustRun("backup", "-auto-approve", "--id", "good", "--store", store, source)
+		addToxic(t, px, `{"name":"bw_down","type":"bandwidth","stream":"downstream","attributes":{"rate":300}}`)
+		down := t.Name() + "/down"
+		addToxic(t, px, `{"name":"count_down","type":"count","stream":"downstream","attributes":{"key":"`+down+`"}}`)
+		direct := directClient(t, srv.URL, srv.GRPCAddr, "")
+		target := "S3FaultRestore"
+		t.Cleanup(func() { _ = direct.Delete(context.Background(), target) })
+
+		p := r.start("restore", "-auto-approve", "--store", store, "--as", target, "good")
+		c := toxicCount(down)
+		for c.Load() < 1<<20 {
+			if !p.running() {
+				t.Fatalf("the restore finished before 1 MiB came down from S3 (%d did):\n%s", c.Load(), p.output())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		px.Stop()
+		code := p.wait(t, 4*time.Minute)
+		errOut := p.stderrString()
+		t.Logf("restore with S3 gone mid-read: exit %d after %s, %d objects in %s: %s", code, p.elapsed.Round(time.Millisecond), liveCount(direct, target), target, strings.TrimSpace(errOut))
+		if code != 1 {
+			t.Fatalf("restore with the S3 endpoint gone: exit %d, want 1\n%s", code, p.output())
+		}
+		if !strings.Contains(errOut, "Error: ") || !strings.Contains(errOut, "snapshot store s3://"+s3test.Bucket+"/") ||
+			strings.Contains(errOut, "panic") || strings.Contains(p.output(), gw.SecretKey) {
+			t.Fatalf("unclear failure (want the store named, no secret):\n%s", p.output())
+		}
+		// Every chunk is verified before the collection is created.
+		if _, err := direct.Class(context.Background(), target); err == nil || !strings.Contains(errOut, "nothing was written to Weaviate") {
+			t.Fatalf("the cut restore wrote to Weaviate (class read: %v):\n%s", err, p.output())
+		}
+
+		// Back up: the restore run again completes and verifies.
+		if err := px.Start(); err != nil {
+			t.Fatal(err)
+		}
+		removeToxic(t, px, "bw_down")
+		p = r.mustRun("restore", "-auto-approve", "--store", store, "--as", target, "good")
+		if !strings.Contains(p.stdoutString(), "verified") {
+			t.Fatalf("re-run restore did not verify:\n%s", p.output())
+		}
+		if got := liveDigest(t, direct, target); got != want {
+			t.Fatalf("after the re-run %s has %d objects, digest %s; want %d, %s", target, got.Count, got.String(), want.Count, want.String())
 		}
 	})
 }

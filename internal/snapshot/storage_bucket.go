@@ -111,6 +111,8 @@ func (s *bucketStorage) wrap(op string, err error) error {
 		return fmt.Errorf("%s: %s: access denied: %w; check the credentials (%s) and that they may read and write the bucket", s.name, op, err, Credentials(s.scheme))
 	case code == gcerrors.NotFound || code == gcerrors.Canceled || code == gcerrors.DeadlineExceeded:
 		return fmt.Errorf("%s: %s: %w", s.name, op, err)
+	case strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "connection reset"):
+		return fmt.Errorf("%s: %s: %w; the connection to the store broke: check the endpoint and the network, then run the command again", s.name, op, err)
 	case strings.Contains(msg, "credential") || strings.Contains(msg, "NoSuchBucket") || strings.Contains(msg, "no such host") || strings.Contains(msg, "connection refused"):
 		return fmt.Errorf("%s: %s: %w; check the bucket name, the endpoint and the credentials (%s)", s.name, op, err, Credentials(s.scheme))
 	}
@@ -153,7 +155,26 @@ func (s *bucketStorage) open(ctx context.Context, id, file string) (io.ReadClose
 	if err != nil {
 		return nil, s.wrap("read "+id+"/"+file, err)
 	}
-	return r, nil
+	return blobReader{r, s, id + "/" + file}, nil
+}
+
+// blobReader names the store in an error that cuts a read short (the
+// connection lost mid-file), as open does for one that stops it starting.
+// Not embedded: blob.Reader's WriteTo would let io.Copy go around Read.
+type blobReader struct {
+	r   *blob.Reader
+	s   *bucketStorage
+	key string
+}
+
+func (r blobReader) Close() error { return r.r.Close() }
+
+func (r blobReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = r.s.wrap("read "+r.key, err)
+	}
+	return n, err
 }
 
 func (s *bucketStorage) ids(ctx context.Context) ([]string, error) {
