@@ -235,4 +235,36 @@ func TestS3Fault(t *testing.T) {
 			t.Fatalf("after the re-run %s has %d objects, digest %s; want %d, %s", target, got.Count, got.String(), want.Count, want.String())
 		}
 	})
+
+	t.Run("restore-blip", func(t *testing.T) {
+		r, px, _, store := setup(t)
+		removeToxic(t, px, "bw_up")
+		r.mustRun("backup", "-auto-approve", "--id", "good", "--store", store, source)
+		addToxic(t, px, `{"name":"bw_down","type":"bandwidth","stream":"downstream","attributes":{"rate":300}}`)
+		down := t.Name() + "/down"
+		addToxic(t, px, `{"name":"count_down","type":"count","stream":"downstream","attributes":{"key":"`+down+`"}}`)
+		direct := directClient(t, srv.URL, srv.GRPCAddr, "")
+		target := "S3FaultRestoreBlip"
+		t.Cleanup(func() { _ = direct.Delete(context.Background(), target) })
+
+		p := r.start("restore", "-auto-approve", "--store", store, "--as", target, "good")
+		c := toxicCount(down)
+		for c.Load() < 1<<20 {
+			if !p.running() {
+				t.Fatalf("the restore finished before 1 MiB came down from S3 (%d did):\n%s", c.Load(), p.output())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		bounce(t, px) // every connection closed mid-read; the proxy is back at once
+		if !p.running() {
+			t.Fatalf("the restore finished before the cut:\n%s", p.output())
+		}
+		if code := p.wait(t, 4*time.Minute); code != 0 || !strings.Contains(p.stdoutString(), "verified") {
+			t.Fatalf("restore with one cut mid-read: exit %d\n%s", code, p.output())
+		}
+		t.Logf("restore survived a cut mid-read in %s", p.elapsed.Round(time.Millisecond))
+		if got := liveDigest(t, direct, target); got != want {
+			t.Fatalf("%s has %d objects, digest %s; want %d, %s", target, got.Count, got.String(), want.Count, want.String())
+		}
+	})
 }

@@ -155,26 +155,50 @@ func (s *bucketStorage) open(ctx context.Context, id, file string) (io.ReadClose
 	if err != nil {
 		return nil, s.wrap("read "+id+"/"+file, err)
 	}
-	return blobReader{r, s, id + "/" + file}, nil
+	return &blobReader{ctx: ctx, r: r, s: s, key: id + "/" + file}, nil
 }
 
-// blobReader names the store in an error that cuts a read short (the
-// connection lost mid-file), as open does for one that stops it starting.
-// Not embedded: blob.Reader's WriteTo would let io.Copy go around Read.
+// readResumes is how many times a read cut short (the connection lost
+// mid-file) is resumed where it stopped; the SDK retries requests, not a
+// response body that breaks off.
+const readResumes = 3
+
+// blobReader resumes a read cut short from where it stopped, and names the
+// store in the error when it cannot. Not embedded: blob.Reader's WriteTo
+// would let io.Copy go around Read.
 type blobReader struct {
-	r   *blob.Reader
-	s   *bucketStorage
-	key string
+	ctx     context.Context
+	r       *blob.Reader
+	s       *bucketStorage
+	key     string
+	off     int64
+	resumed int
 }
 
-func (r blobReader) Close() error { return r.r.Close() }
+func (r *blobReader) Close() error { return r.r.Close() }
 
-func (r blobReader) Read(p []byte) (int, error) {
+func (r *blobReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = r.s.wrap("read "+r.key, err)
+	r.off += int64(n)
+	if err == nil || err == io.EOF {
+		return n, err
 	}
-	return n, err
+	for r.resumed < readResumes && r.ctx.Err() == nil {
+		r.resumed++
+		time.Sleep(time.Duration(r.resumed) * 200 * time.Millisecond)
+		nr, rerr := r.s.b.NewRangeReader(r.ctx, r.key, r.off, -1, nil)
+		if rerr != nil {
+			err = rerr
+			continue
+		}
+		r.r.Close()
+		r.r = nr
+		if n > 0 {
+			return n, nil
+		}
+		return r.Read(p)
+	}
+	return n, r.s.wrap("read "+r.key, err)
 }
 
 func (s *bucketStorage) ids(ctx context.Context) ([]string, error) {
