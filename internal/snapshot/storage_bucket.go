@@ -111,6 +111,8 @@ func (s *bucketStorage) wrap(op string, err error) error {
 		return fmt.Errorf("%s: %s: access denied: %w; check the credentials (%s) and that they may read and write the bucket", s.name, op, err, Credentials(s.scheme))
 	case code == gcerrors.NotFound || code == gcerrors.Canceled || code == gcerrors.DeadlineExceeded:
 		return fmt.Errorf("%s: %s: %w", s.name, op, err)
+	case strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "connection reset"):
+		return fmt.Errorf("%s: %s: %w; the connection to the store broke: check the endpoint and the network, then run the command again", s.name, op, err)
 	case strings.Contains(msg, "credential") || strings.Contains(msg, "NoSuchBucket") || strings.Contains(msg, "no such host") || strings.Contains(msg, "connection refused"):
 		return fmt.Errorf("%s: %s: %w; check the bucket name, the endpoint and the credentials (%s)", s.name, op, err, Credentials(s.scheme))
 	}
@@ -153,7 +155,50 @@ func (s *bucketStorage) open(ctx context.Context, id, file string) (io.ReadClose
 	if err != nil {
 		return nil, s.wrap("read "+id+"/"+file, err)
 	}
-	return r, nil
+	return &blobReader{ctx: ctx, r: r, s: s, key: id + "/" + file}, nil
+}
+
+// readResumes is how many times a read cut short (the connection lost
+// mid-file) is resumed where it stopped; the SDK retries requests, not a
+// response body that breaks off.
+const readResumes = 3
+
+// blobReader resumes a read cut short from where it stopped, and names the
+// store in the error when it cannot. Not embedded: blob.Reader's WriteTo
+// would let io.Copy go around Read.
+type blobReader struct {
+	ctx     context.Context
+	r       *blob.Reader
+	s       *bucketStorage
+	key     string
+	off     int64
+	resumed int
+}
+
+func (r *blobReader) Close() error { return r.r.Close() }
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.off += int64(n)
+	if err == nil || err == io.EOF {
+		return n, err
+	}
+	for r.resumed < readResumes && r.ctx.Err() == nil {
+		r.resumed++
+		time.Sleep(time.Duration(r.resumed) * 200 * time.Millisecond)
+		nr, rerr := r.s.b.NewRangeReader(r.ctx, r.key, r.off, -1, nil)
+		if rerr != nil {
+			err = rerr
+			continue
+		}
+		r.r.Close()
+		r.r = nr
+		if n > 0 {
+			return n, nil
+		}
+		return r.Read(p)
+	}
+	return n, r.s.wrap("read "+r.key, err)
 }
 
 func (s *bucketStorage) ids(ctx context.Context) ([]string, error) {
