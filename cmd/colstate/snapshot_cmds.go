@@ -31,7 +31,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
+				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: backupCmd,
 		},
@@ -48,7 +48,7 @@ colstate manages when none are named — and prints its id.`,
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
 				noBackupFlag,
-				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
+				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: restoreCmd,
 		},
@@ -59,7 +59,7 @@ colstate manages when none are named — and prints its id.`,
 			Description: `clear deletes every object of the named collections and keeps their schema.
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name.`,
-			Flags:  []cli.Flag{noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+			Flags:  []cli.Flag{noBackupFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag},
 			Action: clearCmd,
 		},
 		{
@@ -93,8 +93,14 @@ leftovers are listed and kept. With --dry-run it only lists them.`,
 }
 
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
-func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) error {
-	out := c.App.Writer
+// Under -json (checked by jsonData before anything is opened) the plan and
+// results go to stderr and events to stdout.
+func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) (err error) {
+	jf, out, err := eventsFor(c, true)
+	if err != nil {
+		return err
+	}
+	defer func() { err = jf.Finish(len(p.Changes), err) }()
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
 		// The same checks the real run makes before it writes: a dry run
@@ -125,6 +131,7 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 	}
 	fmt.Fprintln(out)
 	d := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
+	d.Events = jf.Fn()
 	return d.RunData(c.Context, p)
 }
 

@@ -33,7 +33,9 @@ type Event struct {
 	Done  int64  `json:"done,omitempty"`
 	Total int64  `json:"total,omitempty"`
 	// Skipped counts objects a merge compared and left as they were.
-	Skipped    int64  `json:"skipped,omitempty"`
+	Skipped int64 `json:"skipped,omitempty"`
+	// Snapshot is the snapshot a backup finished writing.
+	Snapshot   string `json:"snapshot,omitempty"`
 	DurationMS int64  `json:"duration_ms,omitempty"`
 	Error      string `json:"error,omitempty"`
 	// Summary fields.
@@ -100,6 +102,9 @@ func (e *events) start(i int, changes []plan.Change) func(error) {
 				// A backup of several collections counts its objects once,
 				// on its first change.
 				ev.Done, ev.Skipped = objects, skipped
+			}
+			if err == nil && c.Action == plan.Backup && c.Data != nil {
+				ev.Snapshot = c.Data.Snapshot
 			}
 			e.emit(ev)
 		}
