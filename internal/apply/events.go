@@ -37,12 +37,13 @@ type Event struct {
 	// Snapshot is the snapshot a backup finished writing.
 	Snapshot   string `json:"snapshot,omitempty"`
 	DurationMS int64  `json:"duration_ms,omitempty"`
-	Error      string `json:"error,omitempty"`
 	// Summary fields.
 	Changes int   `json:"changes,omitempty"`
 	Applied *int  `json:"applied,omitempty"`
 	Failed  *int  `json:"failed,omitempty"`
 	OK      *bool `json:"ok,omitempty"`
+	// Error is why a change (or, in the summary, the run) failed.
+	Error string `json:"error,omitempty"`
 }
 
 // ProgressEventEvery is the least time between two progress events of one
