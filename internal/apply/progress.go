@@ -23,14 +23,14 @@ type progress struct {
 	// they are part of n, but nothing was written for them.
 	skipped atomic.Int64
 
-	bar  *progressbar.ProgressBar
-	mu   sync.Mutex
+	bar *progressbar.ProgressBar
+	mu  sync.Mutex
 	// ev, when set, is sent progress events, at most one a
 	// ProgressEventEvery (lastEvent, under mu) and the last count at Done.
 	ev        *events
 	lastEvent time.Time
-	stop chan struct{}
-	done chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 func (d *Data) newProgress(label string, total int64) *progress {
