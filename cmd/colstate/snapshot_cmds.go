@@ -140,6 +140,9 @@ func openWorkspace(c *cli.Context) (*workspace.Workspace, error) {
 }
 
 func backupCmd(c *cli.Context) error {
+	if _, _, err := eventsFor(c, true); err != nil {
+		return err // before the lock: -json never waits on a prompt
+	}
 	ws, st, done, err := openLockedState(c, "backup")
 	if err != nil {
 		return err
@@ -164,6 +167,9 @@ func restoreCmd(c *cli.Context) error {
 		}
 		return fmt.Errorf("restore takes one snapshot id (see colstate snapshot list)")
 	}
+	if _, _, err := eventsFor(c, true); err != nil {
+		return err // before the lock: -json never waits on a prompt
+	}
 	ws, st, done, err := openLockedState(c, "restore")
 	if err != nil {
 		return err
@@ -183,6 +189,9 @@ func clearCmd(c *cli.Context) error {
 	names := c.Args().Slice()
 	if len(names) == 0 {
 		return fmt.Errorf("name the collections to clear")
+	}
+	if _, _, err := eventsFor(c, true); err != nil {
+		return err // before the lock: -json never waits on a prompt
 	}
 	ws, st, done, err := openLockedState(c, "clear")
 	if err != nil {
