@@ -34,7 +34,10 @@ type progress struct {
 }
 
 func (d *Data) newProgress(label string, total int64) *progress {
-	p := &progress{label: label, total: total, start: time.Now(), out: d.Err, stop: make(chan struct{}), done: make(chan struct{}), ev: d.ev}
+	p := &progress{label: label, total: total, start: time.Now(), out: d.Err, stop: make(chan struct{}), done: make(chan struct{})}
+	if d.ev != nil && d.ev.fn != nil {
+		p.ev = d.ev
+	}
 	if d.Terminal {
 		p.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(d.Err),
