@@ -32,7 +32,8 @@ var (
 		Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 )
 
-// jsonEventsFlag makes apply, backup, restore and clear write JSON lines
+// jsonEventsFlag is -json: plan prints its JSON document (same as
+// -format=json); apply, backup, restore and clear write JSON lines
 // (docs/apply-json.md) to stdout and their human output to stderr.
 var jsonEventsFlag = &cli.BoolFlag{Name: "json", DisableDefaultText: true,
-	Usage: "write one JSON event a line to stdout (docs/apply-json.md); human output goes to stderr; needs -auto-approve"}
+	Usage: "machine-readable stdout: plan prints its JSON document (same as -format=json, docs/plan-json.md); apply, backup, restore and clear write one JSON event a line (docs/apply-json.md), human output to stderr, and need -auto-approve"}

@@ -38,7 +38,7 @@ is deleted and created again), - delete.
 			&cli.BoolFlag{Name: "detailed-exitcode", DisableDefaultText: true, Usage: "exit 0 with no changes, 2 with changes, 1 on error"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for apply"},
 			&cli.StringFlag{Name: "format", Value: "human", Usage: "output `FORMAT`: human, markdown or json"},
-			&cli.BoolFlag{Name: "json", DisableDefaultText: true, Usage: "same as -format=json"},
+			jsonEventsFlag,
 			targetFlag,
 		},
 		Action: planCmd,
