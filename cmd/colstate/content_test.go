@@ -29,6 +29,7 @@ func TestContentScripts(t *testing.T) {
 	runScripts(t, "../../testdata/script/content", func(url, grpcAddr string) map[string]scriptCmd {
 		return map[string]scriptCmd{
 			"wv": wvContentCmd(url, grpcAddr), "genjsonl": genJSONLCmd, "crash": crashCmd, "unlockstale": unlockStaleCmd,
+			"jsonlines": jsonLinesCmd,
 		}
 	})
 }

@@ -41,3 +41,9 @@ var (
 	statePathFlag = &cli.StringFlag{Name: "state",
 		Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 )
+
+// jsonEventsFlag is -json: plan prints its JSON document (same as
+// -format=json); apply, backup, restore and clear write JSON lines
+// (docs/apply-json.md) to stdout and their human output to stderr.
+var jsonEventsFlag = &cli.BoolFlag{Name: "json", DisableDefaultText: true,
+	Usage: "machine-readable stdout: plan prints its JSON document (same as -format=json, docs/plan-json.md); apply, backup, restore and clear write one JSON event a line (docs/apply-json.md), human output to stderr, and need -auto-approve"}

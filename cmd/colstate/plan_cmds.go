@@ -38,7 +38,7 @@ is deleted and created again), - delete.
 			&cli.BoolFlag{Name: "detailed-exitcode", DisableDefaultText: true, Usage: "exit 0 with no changes, 2 with changes, 1 on error"},
 			&cli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for apply"},
 			&cli.StringFlag{Name: "format", Value: "human", Usage: "output `FORMAT`: human, markdown or json"},
-			&cli.BoolFlag{Name: "json", DisableDefaultText: true, Usage: "same as -format=json"},
+			jsonEventsFlag,
 			targetFlag,
 		},
 		Action: planCmd,
@@ -65,6 +65,10 @@ took) and plans everything else afresh from the configuration and the live
 state. A step the configuration no longer asks for (a delete, a replace,
 exact-mode deletes) is dropped and named, never run.
 
+  -json                   one JSON event a line on stdout (docs/apply-json.md),
+                          the plan and other human output on stderr; needs
+                          -auto-approve unless a saved plan is given
+
   -abandon                drop the journal instead; it says what will not
                           run and where the objects of a half-done replace
                           are, and asks for confirmation unless -auto-approve`,
@@ -74,6 +78,7 @@ exact-mode deletes) is dropped and named, never run.
 			noColorFlag,
 			targetFlag,
 			lockTimeoutFlag,
+			jsonEventsFlag,
 		},
 		Action: applyCmd,
 	}
@@ -152,13 +157,22 @@ func planCmd(c *cli.Context) error {
 	return nil
 }
 
-func applyCmd(c *cli.Context) error {
+func applyCmd(c *cli.Context) (err error) {
 	if c.Bool("abandon") {
+		if c.Bool(jsonEventsFlag.Name) {
+			return fmt.Errorf("apply -abandon has no -json output: run it without -json")
+		}
 		return abandonCmd(c)
 	}
 	if c.NArg() > 1 {
 		return fmt.Errorf("apply takes at most one saved plan file, got %d arguments", c.NArg())
 	}
+	jf, out, err := eventsFor(c, c.NArg() == 0)
+	if err != nil {
+		return err
+	}
+	changes := 0
+	defer func() { err = jf.Finish(changes, err) }()
 	var saved *plan.Plan
 	if c.NArg() == 1 {
 		if len(c.StringSlice("target")) > 0 {
@@ -178,7 +192,6 @@ func applyCmd(c *cli.Context) error {
 		return err
 	}
 	defer done()
-	out := c.App.Writer
 	var p *plan.Plan
 	if saved != nil {
 		if err := checkSavedAgainstJournal(ws, st, saved); err != nil {
@@ -192,6 +205,7 @@ func applyCmd(c *cli.Context) error {
 		return err // a pending journal is part of the plan: see workspace.Plan
 	}
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
+	changes = len(p.Changes)
 	if p.Empty() {
 		return nil
 	}
@@ -220,6 +234,7 @@ func applyCmd(c *cli.Context) error {
 	r := &apply.Runner{
 		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Out: out,
 		Content: func(ch plan.Change) (content.Source, error) { return ws.ContentSource(st, ch.Collection, ch.Data.From) },
+		Events:  jf.Fn(),
 	}
 	if err := r.Run(c.Context, p); err != nil {
 		return err

@@ -36,7 +36,7 @@ touches only them.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
+				tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: backupCmd,
 		},
@@ -60,7 +60,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
 				noBackupFlag, tenantParallelFlag,
-				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag,
+				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: restoreCmd,
 		},
@@ -72,7 +72,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name. With --tenant (repeatable) only those tenants
 of the one named multi-tenant collection are cleared (and backed up first).`,
-			Flags:  []cli.Flag{tenantFlag, noBackupFlag, tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag},
+			Flags:  []cli.Flag{tenantFlag, noBackupFlag, tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag},
 			Action: clearCmd,
 		},
 		{
@@ -106,11 +106,17 @@ leftovers are listed and kept. With --dry-run it only lists them.`,
 }
 
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
-func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) error {
-	out := c.App.Writer
+// Under -json (checked by jsonData before anything is opened) the plan and
+// results go to stderr and events to stdout.
+func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) (err error) {
 	if c.IsSet("tenant-parallel") && c.Int("tenant-parallel") < 1 {
 		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", c.Int("tenant-parallel"))
 	}
+	jf, out, err := eventsFor(c, true)
+	if err != nil {
+		return err
+	}
+	defer func() { err = jf.Finish(len(p.Changes), err) }()
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
 		// The same checks the real run makes before it writes: a dry run
@@ -142,6 +148,7 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 	fmt.Fprintln(out)
 	d := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
 	d.TenantParallel = c.Int("tenant-parallel")
+	d.Events = jf.Fn()
 	return d.RunData(c.Context, p)
 }
 
@@ -150,6 +157,9 @@ func openWorkspace(c *cli.Context) (*workspace.Workspace, error) {
 }
 
 func backupCmd(c *cli.Context) error {
+	if _, _, err := eventsFor(c, true); err != nil {
+		return err // before the lock: -json never waits on a prompt
+	}
 	ws, st, done, err := openLockedState(c, "backup")
 	if err != nil {
 		return err
@@ -182,6 +192,9 @@ func restoreCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := eventsFor(c, true); err != nil {
+		return err // before the lock: -json never waits on a prompt
+	}
 	ws, st, done, err := openLockedState(c, "restore")
 	if err != nil {
 		return err
@@ -205,6 +218,9 @@ func clearCmd(c *cli.Context) error {
 	tenants, err := plan.ParseTenantArgs(c.StringSlice("tenant"), false)
 	if err != nil {
 		return err
+	}
+	if _, _, err := eventsFor(c, true); err != nil {
+		return err // before the lock: -json never waits on a prompt
 	}
 	ws, st, done, err := openLockedState(c, "clear")
 	if err != nil {

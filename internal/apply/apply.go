@@ -50,6 +50,9 @@ type Runner struct {
 	// (those an interrupted apply finished, for carried changes) are skipped.
 	Journal *Journal
 	Out     io.Writer
+	// Events, when set, is told of each change started, its progress and
+	// its end (docs/apply-json.md); it is passed on to Data.
+	Events func(Event)
 
 	// deferred holds, by change index, the properties a create holds back
 	// until the collections created after it exist (a reference cycle);
@@ -107,6 +110,10 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 		}
 	}
 	r.deferred, r.pending = deferredProperties(p), nil
+	ev := &events{fn: r.Events}
+	if r.Data != nil && r.Events != nil {
+		r.Data.ev = ev
+	}
 	done := 0
 	for i := 0; i < len(p.Changes); i++ {
 		c := p.Changes[i]
@@ -124,13 +131,17 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 			}
 		}
 		n := 1
-		var err error
 		if c.Action == plan.Backup {
 			n = backupRun(p.Changes, i)
+		}
+		finish := ev.start(i, p.Changes[i:i+n])
+		var err error
+		if c.Action == plan.Backup {
 			err = r.backup(ctx, i, p.Changes[i:i+n])
 		} else {
 			err = r.change(ctx, i, c)
 		}
+		finish(err)
 		if err != nil {
 			if ctx.Err() != nil {
 				return r.interrupted(done, len(p.Changes), err)

@@ -23,14 +23,21 @@ type progress struct {
 	// they are part of n, but nothing was written for them.
 	skipped atomic.Int64
 
-	bar  *progressbar.ProgressBar
-	mu   sync.Mutex
-	stop chan struct{}
-	done chan struct{}
+	bar *progressbar.ProgressBar
+	mu  sync.Mutex
+	// ev, when set, is sent progress events, at most one a
+	// ProgressEventEvery (lastEvent, under mu) and the last count at Done.
+	ev        *events
+	lastEvent time.Time
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 func (d *Data) newProgress(label string, total int64) *progress {
 	p := &progress{label: label, total: total, start: time.Now(), out: d.Err, stop: make(chan struct{}), done: make(chan struct{})}
+	if d.ev != nil && d.ev.fn != nil {
+		p.ev = d.ev
+	}
 	if d.Terminal {
 		p.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(d.Err),
@@ -78,11 +85,23 @@ func (p *progress) Grow(n int64) {
 }
 
 func (p *progress) Add(n int) {
-	p.n.Add(int64(n))
+	done := p.n.Add(int64(n))
 	if p.bar != nil {
 		p.mu.Lock()
 		_ = p.bar.Add(n)
 		p.mu.Unlock()
+	}
+	if p.ev != nil {
+		p.mu.Lock()
+		send := time.Since(p.lastEvent) >= ProgressEventEvery
+		if send {
+			p.lastEvent = time.Now()
+		}
+		total := p.total
+		p.mu.Unlock()
+		if send {
+			p.ev.emit(Event{Type: EventProgress, Step: p.label, Done: done, Total: total, Skipped: p.skipped.Load()})
+		}
 	}
 }
 
@@ -141,6 +160,13 @@ func (p *progress) Done() {
 	}
 	el := time.Since(p.start).Round(time.Millisecond)
 	n, skipped := p.n.Load(), p.skipped.Load()
+	if p.ev != nil {
+		p.mu.Lock()
+		total := p.total
+		p.mu.Unlock()
+		p.ev.emit(Event{Type: EventProgress, Step: p.label, Done: n, Total: total, Skipped: skipped, DurationMS: el.Milliseconds()})
+		p.ev.stepDone(p.label, n, skipped)
+	}
 	s := fmt.Sprintf("%s: %d objects in %s", p.label, n, el)
 	if skipped > 0 {
 		s = fmt.Sprintf("%s: %d objects compared, %d written, %d identical skipped in %s", p.label, n, n-skipped, skipped, el)

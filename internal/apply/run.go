@@ -44,10 +44,36 @@ type Data struct {
 	// OpenStore opens the snapshot store a change names (its Store); nil
 	// opens it as a local directory.
 	OpenStore func(ref string) (SnapshotStore, error)
+	// Events, when set, is told of each change started, its progress and
+	// its end (docs/apply-json.md). It may be called from several
+	// goroutines, one call at a time.
+	Events func(Event)
+
+	ev *events // shared with the Runner that delegates to this Data
+}
+
+func (d *Data) eventSink() *events {
+	if d.ev == nil {
+		d.ev = &events{fn: d.Events}
+	}
+	return d.ev
 }
 
 // RunData carries out a plan made only of data changes, in order.
 func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
+	return d.runData(ctx, p, true)
+}
+
+// runData is RunData; announce sends the started and finished events of
+// its changes (not when a Runner, which announces them, delegates).
+func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
+	ev := d.eventSink()
+	end := func(i int, changes []plan.Change) func(error) {
+		if !announce {
+			return func(error) {}
+		}
+		return ev.start(i, changes)
+	}
 	for _, c := range p.Changes {
 		if !c.Action.IsData() || c.Data == nil {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
@@ -68,17 +94,24 @@ func (d *Data) RunData(ctx context.Context, p *plan.Plan) error {
 		switch c.Action {
 		case plan.Backup:
 			n := backupRun(p.Changes, i)
+			finish := end(i, p.Changes[i:i+n])
 			_, err = d.Backup(ctx, p.Changes[i:i+n])
+			finish(err)
 			i += n - 1
 		case plan.Restore, plan.Merge:
 			n := restoreRun(p.Changes, i)
-			if err := d.restoreAll(ctx, p.Changes[i:i+n]); err != nil {
+			finish := end(i, p.Changes[i:i+n])
+			err := d.restoreAll(ctx, p.Changes[i:i+n])
+			finish(err)
+			if err != nil {
 				return err
 			}
 			i += n - 1
 			continue
 		case plan.Clear:
+			finish := end(i, p.Changes[i:i+1])
 			err = d.Clear(ctx, c.Collection, c.Data)
+			finish(err)
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
@@ -186,7 +219,7 @@ func errNotOnlySnapshot(target string, n int64) error {
 // RunChange carries out one data change: what apply.Runner delegates
 // backup, restore, merge and clear changes to.
 func (d *Data) RunChange(ctx context.Context, c plan.Change) error {
-	return d.RunData(ctx, &plan.Plan{Changes: []plan.Change{c}})
+	return d.runData(ctx, &plan.Plan{Changes: []plan.Change{c}}, false)
 }
 
 // verifySources checks, before anything is written, every snapshot chunk
