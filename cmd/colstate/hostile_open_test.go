@@ -41,6 +41,6 @@ func TestHostileOpenScripts(t *testing.T) {
 			return nil
 		},
 		Condition: scriptCondition,
-		Cmds:      map[string]scriptCmd{"wv": wvTenantCmd(srv.URL, srv.GRPCAddr)},
+		Cmds:      map[string]scriptCmd{"wv": wvTenantCmd(srv.URL, srv.GRPCAddr), "snapid": snapIDCmd},
 	})
 }
