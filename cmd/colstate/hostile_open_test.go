@@ -37,6 +37,7 @@ func TestHostileOpenScripts(t *testing.T) {
 				env.Setenv("S3_ROOT_URL", gw.URL(p))
 				env.Setenv("S3_ROOT_STATE_URL", gw.URL(p+"/prod/state.json"))
 				env.Setenv("S3_ROOT_NESTED_URL", gw.URL(p+"/nested"))
+				env.Setenv("S3_ROOT_STATE_BACKUP_URL", gw.URL(p+"/prod/state.json.backup"))
 			}
 			return nil
 		},
