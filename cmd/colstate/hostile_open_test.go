@@ -42,6 +42,6 @@ func TestHostileOpenScripts(t *testing.T) {
 			return nil
 		},
 		Condition: scriptCondition,
-		Cmds:      map[string]scriptCmd{"wv": wvTenantCmd(srv.URL, srv.GRPCAddr), "snapid": snapIDCmd},
+		Cmds:      map[string]scriptCmd{"wv": wvTenantCmd(srv.URL, srv.GRPCAddr), "snapid": snapIDCmd, "plantlock": plantLockCmd},
 	})
 }
