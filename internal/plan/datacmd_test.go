@@ -446,6 +446,9 @@ func TestParseTenantArgs(t *testing.T) {
 		{args: []string{"a="}, rename: true, err: `--tenant "a=": give a tenant name`},
 		{args: []string{"=b"}, rename: true, err: `--tenant "=b": give a tenant name`},
 		{args: []string{""}, err: `--tenant "": give a tenant name`},
+		{args: []string{"t1=bad name"}, rename: true, err: `--tenant t1=bad name: "bad name" is not a name Weaviate accepts`},
+		{args: []string{"t1=" + strings.Repeat("x", 65)}, rename: true, err: `--tenant t1=xxx`},
+		{args: []string{"t1=" + strings.Repeat("x", 64), "t2=a-b_C9"}, rename: true, want: []TenantArg{{Name: "t1", As: strings.Repeat("x", 64)}, {Name: "t2", As: "a-b_C9"}}},
 	}
 	for _, tt := range tests {
 		got, err := ParseTenantArgs(tt.args, tt.rename)

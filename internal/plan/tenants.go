@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -30,6 +31,9 @@ func ParseTenantArgs(args []string, rename bool) ([]TenantArg, error) {
 		case name == "" || (renamed && as == ""):
 			return nil, fmt.Errorf("--tenant %q: give a tenant name (restore: NAME or NAME=NEW_NAME)", a)
 		}
+		if as != "" && !validTenantName.MatchString(as) {
+			return nil, fmt.Errorf("--tenant %s: %q is not a name Weaviate accepts for a tenant (1 to 64 letters, digits, '-' or '_'); nothing was written", a, as)
+		}
 		if as == name {
 			as = ""
 		}
@@ -37,6 +41,11 @@ func ParseTenantArgs(args []string, rename bool) ([]TenantArg, error) {
 	}
 	return out, nil
 }
+
+// validTenantName is Weaviate's rule for tenant names: a restore that
+// creates a tenant under a name Weaviate refuses would fail after it has
+// cleared the tenants it replaces.
+var validTenantName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // TenantFact is one tenant of a live collection or a snapshot.
 type TenantFact struct {
