@@ -23,7 +23,7 @@ import (
 // the real weaviate-server.
 func TestDataScripts(t *testing.T) {
 	runScripts(t, "../../testdata/script/data", func(url, grpcAddr string) map[string]scriptCmd {
-		return map[string]scriptCmd{"wv": wvDataCmd(url, grpcAddr), "corrupt": corruptCmd}
+		return map[string]scriptCmd{"wv": wvDataCmd(url, grpcAddr), "corrupt": corruptCmd, "snapid": snapIDCmd}
 	})
 }
 

@@ -184,6 +184,9 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 				}
 			}
 			for _, r := range recs[:max(0, len(recs)+1-int(p.Keep))] {
+				if ws.pinned(r.ID) {
+					continue // a data "snapshot" block reads it: never pruned
+				}
 				due.Prune = append(due.Prune, plan.PrunedSnapshot{ID: r.ID, Store: r.Store, TakenAt: r.TakenAt})
 			}
 		}
@@ -227,4 +230,15 @@ func roundAge(d time.Duration) time.Duration {
 		return d.Round(time.Minute)
 	}
 	return d.Round(time.Second)
+}
+
+// pinned reports whether a data "snapshot" block of the configuration
+// names snapshot id: retention must not remove a content source.
+func (ws *Workspace) pinned(id string) bool {
+	for _, src := range ws.Config.Sources {
+		if src.Kind == "snapshot" && src.ID == id {
+			return true
+		}
+	}
+	return false
 }
