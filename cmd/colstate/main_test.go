@@ -62,7 +62,8 @@ func runScripts(t *testing.T, dir string, cmds func(url, grpcAddr string) map[st
 
 // setupS3 gives a script that needs object storage the shared S3 server
 // (started on first use): S3_STATE_URL is a state URL under a prefix of its
-// own (S3_STATE_KEY its object key), S3_SNAPSHOT_URL a snapshot store
+// own (S3_STATE_KEY its object key; S3_STATE_BACKUP_URL and
+// S3_STATE_JOURNAL_URL name the files kept beside it), S3_SNAPSHOT_URL a snapshot store
 // under the same prefix, with the credentials in the AWS
 // variables. Scripts that use it start with `[!s3] skip`; under CI=true a
 // missing server fails them instead.
@@ -78,6 +79,8 @@ func setupS3(t *testing.T, env *testscript.Env) error {
 	key := prefix + "/state.json"
 	env.Setenv("S3_STATE_URL", gw.URL(key))
 	env.Setenv("S3_STATE_KEY", key)
+	env.Setenv("S3_STATE_BACKUP_URL", gw.URL(key+".backup")) // names the state's backup: refused as a state
+	env.Setenv("S3_STATE_JOURNAL_URL", gw.URL(key+".journal"))
 	env.Setenv("S3_SNAPSHOT_URL", gw.URL(prefix+"/snapshots"))
 	for _, kv := range gw.Env() {
 		k, v, _ := strings.Cut(kv, "=")

@@ -84,6 +84,9 @@ func stateBackend(c *cli.Context) (*state.Backend, error) {
 		if strings.Contains(p, "://") {
 			return state.OpenURL(c.Context, p)
 		}
+		if err := state.CheckName(p, p); err != nil {
+			return nil, err
+		}
 		return state.Local(p), nil
 	}
 	dir := c.String("chdir")

@@ -267,6 +267,10 @@ func decodeState(body hcl.Body, s *State) hcl.Diagnostics {
 	diags = append(diags, decodeAttr(content.Attributes["path"], &s.Path)...)
 	if a := content.Attributes["path"]; a != nil && s.Path == "" {
 		diags = append(diags, attrError(a, "Empty state path", "state.path must name a file, e.g. \".colstate/state.json\"."))
+	} else if a != nil && !diags.HasErrors() {
+		if err := state.CheckName(s.Path, s.Path); err != nil {
+			diags = append(diags, attrError(a, "Invalid state path", err.Error()))
+		}
 	}
 	if a := content.Attributes["url"]; a != nil {
 		diags = append(diags, decodeAttr(a, &s.URL)...)

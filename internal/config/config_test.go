@@ -142,6 +142,11 @@ func TestStateURL(t *testing.T) {
 		`state { url = "s3://b/prod.json?aws_secret_access_key=hunter2" }`: `parameter "aws_secret_access_key" is not accepted`,
 		`state { url = "ftp://b/prod.json" }`:                              "not supported",
 		"state {\n  url = \"s3://b/x.json\"\n  path = \"s.json\"\n}":       "Both state path and url",
+		`state { url = "s3://b/prod/state.json.backup" }`:                  "choose another name",
+		`state { url = "s3://b/prod/state.json.tenants.12" }`:              "choose another name",
+		`state { path = "../shared/state.json.backup" }`:                   "Invalid state path",
+		`state { path = "state.json.lock" }`:                               "choose another name",
+		`state { path = "state.json.journal" }`:                            "choose another name",
 	} {
 		got := loadErr(t, src)
 		if !strings.Contains(got, want) || !strings.Contains(got, "x.hcl:") || strings.Contains(got, "hunter2") {

@@ -171,3 +171,36 @@ func (b *Backend) ListFiles(ctx context.Context, prefix string) ([]string, error
 	}
 	return names, nil
 }
+
+// sideSuffixes are the endings of the files colstate keeps beside a state
+// (fileKey): its backup, its lock, the apply journal; tenant logs are
+// "<state>.tenants.<...>" (sideInfix).
+var sideSuffixes = []string{".backup", "." + lockName, ".journal"}
+
+const sideInfix = ".tenants."
+
+// CheckName refuses a state path or URL key whose last element is a name
+// colstate gives a file it keeps beside another state (X.backup, X.lock,
+// X.journal, X.tenants.*): that state's next write would silently replace
+// the state kept there. where names the path or URL for the message. It is
+// the one check for local paths, URLs, the -state flag and configuration.
+func CheckName(key, where string) error {
+	base := key
+	if i := strings.LastIndexAny(key, `/\`); i >= 0 {
+		base = key[i+1:]
+	}
+	lower := strings.ToLower(base)
+	side := ""
+	for _, s := range sideSuffixes {
+		if strings.HasSuffix(lower, s) && len(lower) > len(s) {
+			side = s
+		}
+	}
+	if i := strings.Index(lower, sideInfix); i > 0 {
+		side = base[i:i+len(sideInfix)] + "*"
+	}
+	if side == "" {
+		return nil
+	}
+	return fmt.Errorf("refusing the state %s: its name ends in %q, which colstate uses for a file it keeps beside another state (STATE.backup, STATE.lock, STATE.journal, STATE.tenants.*), so that state's next write would silently replace this one; choose another name for the state, e.g. one ending in .json", where, side)
+}

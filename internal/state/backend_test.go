@@ -319,3 +319,44 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNameRefusesSideFiles: a state named like a file kept beside
+// another state (X.backup, X.lock, X.journal, X.tenants.*) is refused, as a
+// path and as a URL, since that state's next write would replace it.
+func TestCheckNameRefusesSideFiles(t *testing.T) {
+	for name, refused := range map[string]bool{
+		"state.json":                   false,
+		".colstate/state.json":         false,
+		"backup":                       false,
+		"prod.backups/state.json":      false,
+		"tenants.json":                 false,
+		"dir.lock/state.json":          false,
+		"state.json.backup":            true,
+		"../shared/state.json.backup":  true,
+		"state.json.BACKUP":            true,
+		"state.json.lock":              true,
+		"state.json.journal":           true,
+		"state.json.tenants.42":        true,
+		"state.json.tenants.host.42":   true,
+		`C:\st\state.json.journal`:     true,
+		"prod/state.json.tenants.x.js": true,
+	} {
+		err := CheckName(name, name)
+		if (err != nil) != refused {
+			t.Errorf("%s: err = %v, want refused %v", name, err, refused)
+			continue
+		}
+		if err != nil && (!strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "choose another name")) {
+			t.Errorf("%s: message does not name the state or say what to do: %v", name, err)
+		}
+	}
+	for _, raw := range []string{"s3://b/prod/state.json.backup", "mem://m/state.json.lock", "file:///tmp/st/state.json.tenants.7", "gs://b/x.journal?"} {
+		_, err := ParseURL(raw)
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(raw, "?")) || !strings.Contains(err.Error(), "choose another name") {
+			t.Errorf("%s: err = %v, want a refusal naming the URL", raw, err)
+		}
+	}
+	if _, err := OpenURL(context.Background(), "mem://m/state.json.journal"); err == nil {
+		t.Error("OpenURL opened a state named like a journal")
+	}
+}

@@ -103,6 +103,9 @@ func ParseURL(raw string) (*StateURL, error) {
 	if u.Scheme == "file" {
 		p.Display = "file://" + u.Path
 	}
+	if err := CheckName(key, p.Display); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

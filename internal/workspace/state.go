@@ -25,6 +25,9 @@ func OpenState(ctx context.Context, dir string, cfg *config.Config) (*state.Back
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
+	if err := state.CheckName(path, path); err != nil {
+		return nil, err
+	}
 	return state.Local(path), nil
 }
 
