@@ -29,7 +29,11 @@ func TestS3StoreScripts(t *testing.T) {
 				env.Setenv(k, v)
 			}
 			env.Setenv("GOODSECRET", gw.SecretKey) // to set it back after a wrong one
-			env.Setenv("S3URL", gw.URL(s3test.Prefix(t)+"/"+filepath.Base(env.WorkDir)))
+			p := s3test.Prefix(t) + "/" + filepath.Base(env.WorkDir)
+			env.Setenv("S3URL", gw.URL(p))
+			// A state and a store nested under $S3URL (prune_state.txtar).
+			env.Setenv("S3URL_STATE", gw.URL(p+"/prod/state.json"))
+			env.Setenv("S3URL_NESTED", gw.URL(p+"/nested"))
 			return nil
 		},
 		Cmds: map[string]scriptCmd{"wv": wvDataCmd(srv.URL, srv.GRPCAddr)},

@@ -252,13 +252,17 @@ func (s *bucketStorage) deletePrefix(ctx context.Context, prefix string) error {
 	}
 }
 
-// leftovers groups every object under the prefix by snapshot id and upload:
-// an upload no manifest names (or files of an id without a manifest) is a
-// leftover. The ids whose manifest cannot be read are left alone.
+// leftovers groups the objects of colstate's own uploads,
+// "<id>/upload-<time>-<hex>/...", by snapshot id and upload: an upload no
+// manifest names is a leftover. Nothing else under the prefix is listed or
+// removed: it may be a state, another store nested under this one, or
+// anything of the user's. The ids whose manifest cannot be read are left
+// alone.
 func (s *bucketStorage) leftovers(ctx context.Context) ([]Leftover, []error, error) {
 	groups := map[string]*Leftover{}
 	var order []string
 	manifests := map[string]bool{}
+	nested := map[string]bool{} // uploads holding a manifest: another store's snapshot
 	it := s.b.List(nil)
 	for {
 		obj, err := it.Next(ctx)
@@ -269,25 +273,24 @@ func (s *bucketStorage) leftovers(ctx context.Context) ([]Leftover, []error, err
 			return nil, nil, s.wrap("list the store", err)
 		}
 		id, rest, ok := strings.Cut(obj.Key, "/")
-		if !ok {
+		if !ok || validID(id) != nil {
 			continue // not colstate's
 		}
 		if rest == ManifestFile {
 			manifests[id] = true
 			continue
 		}
-		part, _, _ := strings.Cut(rest, "/")
-		key := id + "/" + part
-		if !strings.Contains(rest, "/") {
-			key = obj.Key // a stray file of the id
+		part, inner, ok := strings.Cut(rest, "/")
+		if !ok || !isUploadDir(part) {
+			continue // not colstate's upload: never touched
+		}
+		key := id + "/" + part + "/"
+		if inner == ManifestFile {
+			nested[key] = true
 		}
 		g := groups[key]
 		if g == nil {
 			g = &Leftover{ID: id, Path: s.name + " " + key, key: key}
-			if strings.Contains(rest, "/") {
-				g.Path += "/"
-				g.key += "/"
-			}
 			groups[key] = g
 			order = append(order, key)
 		}
@@ -297,6 +300,13 @@ func (s *bucketStorage) leftovers(ctx context.Context) ([]Leftover, []error, err
 			g.Newest = obj.ModTime
 		}
 	}
+	kept := order[:0]
+	for _, key := range order {
+		if !nested[key] {
+			kept = append(kept, key)
+		}
+	}
+	order = kept
 	var out []Leftover
 	var problems []error
 	used := map[string]map[string]bool{}
@@ -352,8 +362,9 @@ func (s *bucketStorage) usedParts(ctx context.Context, id string) (map[string]bo
 }
 
 func (s *bucketStorage) removeLeftover(ctx context.Context, l Leftover) error {
-	if !strings.HasSuffix(l.key, "/") {
-		return s.wrap("delete "+l.key, ignoreNotFound(s.b.Delete(ctx, l.key)))
+	id, part, _ := strings.Cut(strings.TrimSuffix(l.key, "/"), "/")
+	if !strings.HasSuffix(l.key, "/") || id != l.ID || validID(id) != nil || !isUploadDir(part) {
+		return fmt.Errorf("%s is not an upload of colstate's; it was left alone", l.Path)
 	}
 	// Checked again: a backup may have committed with this upload meanwhile.
 	if ok, err := s.b.Exists(ctx, l.ID+"/"+ManifestFile); err != nil {
@@ -370,11 +381,22 @@ func (s *bucketStorage) removeLeftover(ctx context.Context, l Leftover) error {
 	return s.deletePrefix(ctx, l.key)
 }
 
-func ignoreNotFound(err error) error {
-	if gcerrors.Code(err) == gcerrors.NotFound {
-		return nil
+// isUploadDir reports whether name is one begin gives an upload:
+// "upload-<YYYYMMDDTHHMMSSZ>-<8 hex digits>".
+func isUploadDir(name string) bool {
+	rest, ok := strings.CutPrefix(name, "upload-")
+	if !ok {
+		return false
 	}
-	return err
+	stamp, hexPart, ok := strings.Cut(rest, "-")
+	if !ok || len(hexPart) != 8 {
+		return false
+	}
+	if _, err := time.Parse("20060102T150405Z", stamp); err != nil {
+		return false
+	}
+	_, err := hex.DecodeString(hexPart)
+	return err == nil
 }
 
 type bucketUpload struct {

@@ -71,15 +71,23 @@ func (d dirStorage) holds(_ context.Context, id string) (bool, error) {
 
 func (d dirStorage) remove(_ context.Context, id string) error {
 	dir := d.path(id)
-	if err := os.Remove(filepath.Join(dir, ManifestFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err != nil {
 		return err
 	}
-	return os.RemoveAll(dir)
+	// Renamed first (atomic: the snapshot is gone at once) to a ".tmp-"
+	// name of colstate's own, so that a removal cut short leaves what
+	// prune recognises; nothing else under the store is ever pruned.
+	gone := filepath.Join(d.dir, ".tmp-"+id+"-rm"+randomHex(4))
+	if err := os.Rename(dir, gone); err != nil {
+		return err
+	}
+	return os.RemoveAll(gone)
 }
 
-// leftovers are ".tmp-<id>-*" directories (backups killed or still
-// running) and snapshot directories without a manifest (removals cut
-// short).
+// leftovers are only colstate's own ".tmp-<id>-*" directories (backups
+// killed or still running, removals cut short). Nothing else under the
+// store's directory is listed or removed: a directory without a manifest
+// may be another store, the project, or anything of the user's.
 func (d dirStorage) leftovers(context.Context) ([]Leftover, []error, error) {
 	entries, err := os.ReadDir(d.dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -95,21 +103,19 @@ func (d dirStorage) leftovers(context.Context) ([]Leftover, []error, error) {
 			continue
 		}
 		name := e.Name()
-		id := name
-		if rest, ok := strings.CutPrefix(name, ".tmp-"); ok {
-			// ".tmp-<id>-<random>"
-			if i := strings.LastIndex(rest, "-"); i > 0 {
-				id = rest[:i]
-			}
-		} else if strings.HasPrefix(name, ".") {
-			continue
-		} else if _, err := os.Stat(filepath.Join(d.dir, name, ManifestFile)); err == nil {
+		rest, ok := strings.CutPrefix(name, ".tmp-")
+		if !ok {
+			continue // not colstate's upload: never touched
+		}
+		// ".tmp-<id>-<random>"
+		i := strings.LastIndex(rest, "-")
+		if i <= 0 || validID(rest[:i]) != nil {
 			continue
 		}
+		id := rest[:i]
 		l := Leftover{ID: id, Path: filepath.Join(d.dir, name), key: name}
-		if strings.HasPrefix(name, ".tmp-") {
-			_, err := os.Stat(d.path(id))
-			l.Committed = err == nil
+		if _, err := os.Stat(d.path(id)); err == nil {
+			l.Committed = true
 		}
 		err := filepath.WalkDir(l.Path, func(path string, de fs.DirEntry, err error) error {
 			if err != nil {
@@ -141,14 +147,10 @@ func (d dirStorage) removeLeftover(_ context.Context, l Leftover) error {
 	if l.key == "" || strings.ContainsAny(l.key, `/\`) {
 		return fmt.Errorf("%q is not a leftover of %s", l.Path, d.dir)
 	}
-	path := filepath.Join(d.dir, l.key)
 	if !strings.HasPrefix(l.key, ".tmp-") {
-		// Checked again: a backup may have committed the id meanwhile.
-		if _, err := os.Stat(filepath.Join(path, ManifestFile)); err == nil {
-			return fmt.Errorf("%s holds a committed snapshot now; it was left alone", path)
-		}
+		return fmt.Errorf("%q is not a leftover of %s: only colstate's .tmp- directories are removed", l.Path, d.dir)
 	}
-	return os.RemoveAll(path)
+	return os.RemoveAll(filepath.Join(d.dir, l.key))
 }
 
 type dirUpload struct {

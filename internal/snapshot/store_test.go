@@ -292,3 +292,27 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 }
+
+// Prune touches only colstate's own uploads: a committed snapshot of a
+// store nested under this one is never a leftover (it once was deleted).
+func TestStorePruneLeavesNestedStore(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		dir, query, _ := strings.Cut(s.Dir, "?")
+		nestedDir := dir + "/nested"
+		if query != "" {
+			nestedDir += "?" + query
+		}
+		nested := &Store{Dir: nestedDir}
+		m := writeSnapshotID(t, nested, "kept", testObjects(3))
+		if left, _, err := s.Leftovers(context.Background()); err != nil || len(left) != 0 {
+			t.Fatalf("Leftovers = %+v, %v; want none", left, err)
+		}
+		removed, _, _, err := s.Prune(context.Background(), time.Hour, time.Now().Add(2*time.Hour), false)
+		if err != nil || len(removed) != 0 {
+			t.Fatalf("Prune removed %+v, %v", removed, err)
+		}
+		if got := readAll(t, nested, m.ID, "Article"); len(got) != 3 {
+			t.Fatalf("the nested store's snapshot has %d objects after prune, want 3", len(got))
+		}
+	})
+}
