@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/colstate/colstate/internal/blobcred"
 )
 
 // BucketSchemes are the URL schemes a snapshot store may use besides a
@@ -27,7 +29,7 @@ func IsURL(loc string) bool {
 
 // CheckURL refuses a store URL colstate cannot use: an unknown scheme, or
 // one that carries credentials. Credentials come only from each cloud's
-// standard chain (see Credentials), never from configuration, state or
+// standard chain (see blobcred.Where), never from configuration, state or
 // plans, which all record the URL. The error never repeats the secret.
 func CheckURL(loc string) error {
 	u, err := url.Parse(loc)
@@ -42,11 +44,11 @@ func CheckURL(loc string) error {
 		return fmt.Errorf("snapshot store URL %s: scheme %q is not supported; use s3://, gs://, azblob://, file:// or mem://, or a local directory", Redact(loc), u.Scheme)
 	}
 	if u.User != nil {
-		return fmt.Errorf("snapshot store URL %s carries credentials (user:password@); colstate refuses them because the URL is recorded in plans and state: remove them and provide credentials the way %s", Redact(loc), Credentials(u.Scheme))
+		return fmt.Errorf("snapshot store URL %s carries credentials (user:password@); colstate refuses them because the URL is recorded in plans and state: remove them and provide credentials through %s", Redact(loc), blobcred.Where(u.Scheme))
 	}
 	for k := range u.Query() {
 		if secretParam(k) {
-			return fmt.Errorf("snapshot store URL %s carries the credential parameter %q; colstate refuses it because the URL is recorded in plans and state: remove it and provide credentials the way %s", Redact(loc), k, Credentials(u.Scheme))
+			return fmt.Errorf("snapshot store URL %s carries the credential parameter %q; colstate refuses it because the URL is recorded in plans and state: remove it and provide credentials through %s", Redact(loc), k, blobcred.Where(u.Scheme))
 		}
 	}
 	if u.Scheme != "file" && u.Scheme != "mem" && u.Host == "" {
@@ -85,17 +87,4 @@ func Redact(loc string) string {
 	u.User = nil
 	u.RawQuery, u.ForceQuery = "", false
 	return u.String()
-}
-
-// Credentials says where the driver of a URL scheme reads credentials.
-func Credentials(scheme string) string {
-	switch scheme {
-	case "s3":
-		return "the AWS SDK reads them: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN), AWS_PROFILE with ~/.aws/credentials, or the instance or task role"
-	case "gs":
-		return "Google Application Default Credentials reads them: GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or the workload's service account"
-	case "azblob":
-		return "the Azure SDK reads them: AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING, or the default Azure credential (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET, managed identity)"
-	}
-	return "the store needs none"
 }

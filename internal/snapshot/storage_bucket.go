@@ -21,6 +21,8 @@ import (
 	_ "gocloud.dev/blob/memblob"   // mem://
 	_ "gocloud.dev/blob/s3blob"    // s3://
 	"gocloud.dev/gcerrors"
+
+	"github.com/colstate/colstate/internal/blobcred"
 )
 
 // bucketStorage keeps snapshots under a bucket prefix (gocloud.dev/blob):
@@ -106,15 +108,14 @@ func (s *bucketStorage) wrap(op string, err error) error {
 	}
 	msg := err.Error()
 	switch code := gcerrors.Code(err); {
-	case code == gcerrors.PermissionDenied || strings.Contains(msg, "StatusCode: 403") ||
-		strings.Contains(msg, "SignatureDoesNotMatch") || strings.Contains(msg, "InvalidAccessKeyId") || strings.Contains(msg, "AccessDenied"):
-		return fmt.Errorf("%s: %s: access denied: %w; check the credentials (%s) and that they may read and write the bucket", s.name, op, err, Credentials(s.scheme))
+	case blobcred.Denied(err):
+		return fmt.Errorf("%s: %s: access denied: %w; check the credentials (%s) and that they may read and write the bucket", s.name, op, err, blobcred.Where(s.scheme))
 	case code == gcerrors.NotFound || code == gcerrors.Canceled || code == gcerrors.DeadlineExceeded:
 		return fmt.Errorf("%s: %s: %w", s.name, op, err)
 	case strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "connection reset"):
 		return fmt.Errorf("%s: %s: %w; the connection to the store broke: check the endpoint and the network, then run the command again", s.name, op, err)
 	case strings.Contains(msg, "credential") || strings.Contains(msg, "NoSuchBucket") || strings.Contains(msg, "no such host") || strings.Contains(msg, "connection refused"):
-		return fmt.Errorf("%s: %s: %w; check the bucket name, the endpoint and the credentials (%s)", s.name, op, err, Credentials(s.scheme))
+		return fmt.Errorf("%s: %s: %w; check the bucket name, the endpoint and the credentials (%s)", s.name, op, err, blobcred.Where(s.scheme))
 	}
 	return fmt.Errorf("%s: %s: %w", s.name, op, err)
 }

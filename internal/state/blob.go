@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/smithy-go"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob://
 	_ "gocloud.dev/blob/fileblob"  // file://
@@ -19,12 +18,14 @@ import (
 	_ "gocloud.dev/blob/memblob"   // mem://
 	_ "gocloud.dev/blob/s3blob"    // s3://
 	"gocloud.dev/gcerrors"
+
+	"github.com/colstate/colstate/internal/blobcred"
 )
 
 // urlParams are the query parameters a state URL may carry, by scheme: the
 // gocloud.dev/blob v0.49.0 parameters that configure where and how to
 // connect. None of them holds a secret; credentials come from each cloud's
-// own chain (see Credentials), never from the URL.
+// own chain (see blobcred.Where), never from the URL.
 var urlParams = map[string][]string{
 	"s3": {"region", "endpoint", "profile", "use_path_style", "s3ForcePathStyle", "disable_https", "hostname_immutable",
 		"dualstack", "fips", "rate_limiter_capacity", "anonymous", "awssdk", "accelerate", "ssetype", "kmskeyid",
@@ -34,15 +35,6 @@ var urlParams = map[string][]string{
 	"azblob": {"domain", "protocol", "cdn", "localemu", "storage_account"},
 	"file":   {"create_dir", "dir_file_mode", "no_tmp_dir"},
 	"mem":    {"nomd5"},
-}
-
-// Credentials says where each URL scheme's credentials come from.
-var Credentials = map[string]string{
-	"s3":     "the AWS SDK's default chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN), AWS_PROFILE and ~/.aws/credentials, AWS_WEB_IDENTITY_TOKEN_FILE, or the instance/container role",
-	"gs":     "Google Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth application-default login`, or the metadata server",
-	"azblob": "AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING, or Azure's default chain (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, managed identity, az login)",
-	"file":   "none: a local directory",
-	"mem":    "none: memory of this process only (for tests)",
 }
 
 // StateURL is a parsed state URL: the bucket to open and the state
@@ -70,13 +62,13 @@ func ParseURL(raw string) (*StateURL, error) {
 		return nil, fmt.Errorf("state url: scheme %q is not supported; use s3://, gs://, azblob://, file:// or mem://", u.Scheme)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("state url %s://%s... carries credentials (user info); refusing it: credentials never go in the configuration. Remove them from the URL and provide them through %s", u.Scheme, u.Host, Credentials[u.Scheme])
+		return nil, fmt.Errorf("state url %s://%s... carries credentials (user info); refusing it: credentials never go in the configuration. Remove them from the URL and provide them through %s", u.Scheme, u.Host, blobcred.Where(u.Scheme))
 	}
 	q := u.Query()
 	for name := range q {
 		if !slices.Contains(allowed, name) {
 			return nil, fmt.Errorf("state url %s://%s%s: parameter %q is not accepted (a %s:// state URL takes %s); credentials never go in the URL: they come from %s",
-				u.Scheme, u.Host, u.Path, name, u.Scheme, strings.Join(allowed, ", "), Credentials[u.Scheme])
+				u.Scheme, u.Host, u.Path, name, u.Scheme, strings.Join(allowed, ", "), blobcred.Where(u.Scheme))
 		}
 	}
 	p := &StateURL{Scheme: u.Scheme}
@@ -210,33 +202,9 @@ func (o *blobObjects) wrap(op, key string, err error) error {
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return fmt.Errorf("%s: %w", where, fs.ErrNotExist)
 	}
-	if denied(err) {
+	if blobcred.Denied(err) {
 		return fmt.Errorf("%s %s: the store refused the credentials (%s); check the credentials colstate finds through %s",
-			op, where, apiCode(err), Credentials[o.scheme])
+			op, where, blobcred.Code(err), blobcred.Where(o.scheme))
 	}
 	return fmt.Errorf("%s %s: %v", op, where, err)
-}
-
-func denied(err error) bool {
-	if gcerrors.Code(err) == gcerrors.PermissionDenied {
-		return true
-	}
-	switch apiCode(err) {
-	case "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken", "Forbidden",
-		"AuthenticationFailed", "AuthorizationFailure", "NoCredentialProviders":
-		return true
-	}
-	return strings.Contains(err.Error(), "StatusCode: 403") || strings.Contains(err.Error(), "failed to retrieve credentials") ||
-		strings.Contains(err.Error(), "no EC2 IMDS role found")
-}
-
-func apiCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	if strings.Contains(err.Error(), "failed to retrieve credentials") {
-		return "no credentials found"
-	}
-	return "access denied"
 }
