@@ -129,21 +129,7 @@ func checkSum(collection string, ch Chunk, h hash.Hash, n int64) error {
 // and object count), so damage that appeared after an up-front
 // VerifyCollection is still caught, at the latest at the end of its chunk.
 func (r *Reader) Objects(ctx context.Context, name string, fn func(*object.Object) error) error {
-	c, err := r.collection(name)
-	if err != nil {
-		return err
-	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
-	if err != nil {
-		return err
-	}
-	defer dec.Close()
-	for _, ch := range c.Chunks {
-		if err := r.readChunk(ctx, dec, name, ch, fn); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.TenantObjects(ctx, name, func(string) bool { return true }, fn)
 }
 
 func (r *Reader) readChunk(ctx context.Context, dec *zstd.Decoder, collection string, ch Chunk, fn func(*object.Object) error) error {
