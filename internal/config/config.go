@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/colstate/colstate/internal/auth"
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/state"
 )
@@ -34,6 +35,9 @@ type Weaviate struct {
 	GRPCURL  string
 	APIKey   string
 	Embedded bool
+	// Auth authenticates with OIDC instead of an API key (auth.go); nil
+	// without an auth block.
+	Auth *auth.Config
 }
 
 // State says where colstate keeps its state: a local file (Path), or an
@@ -252,13 +256,42 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 }
 
 func decodeWeaviate(body hcl.Body, w *Weaviate) hcl.Diagnostics {
-	content, diags := body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "url"}, {Name: "grpc_url"}, {Name: "api_key"}, {Name: "embedded"},
-	}})
+	content, diags := body.Content(&hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "grpc_url"}, {Name: "api_key"}, {Name: "embedded"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "auth"}},
+	})
 	diags = append(diags, decodeAttr(content.Attributes["url"], &w.URL)...)
 	diags = append(diags, decodeAttr(content.Attributes["grpc_url"], &w.GRPCURL)...)
 	diags = append(diags, decodeAttr(content.Attributes["api_key"], &w.APIKey)...)
 	diags = append(diags, decodeAttr(content.Attributes["embedded"], &w.Embedded)...)
+	for i, b := range content.Blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate auth block",
+				Detail:   fmt.Sprintf("An auth block was already declared at %s. Only one is allowed.", pos(content.Blocks[0].DefRange)),
+				Subject:  b.DefRange.Ptr(),
+			})
+			continue
+		}
+		a, d := decodeAuth(b)
+		diags = append(diags, d...)
+		w.Auth = a
+		if w.Auth == nil {
+			continue
+		}
+		if attr := content.Attributes["api_key"]; attr != nil && w.APIKey != "" {
+			diags = append(diags, attrError(attr, "Both api_key and auth", "The weaviate block has an api_key and an auth block; Weaviate takes one credential per request. Keep api_key for an API-key server, or the auth block for OIDC."))
+		}
+		if w.Embedded {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "auth with an embedded Weaviate",
+				Detail:   "An embedded Weaviate has no OIDC identity provider to trust; remove the auth block, or set embedded = false and point url at a server with OIDC.",
+				Subject:  b.DefRange.Ptr(),
+			})
+		}
+	}
 	return diags
 }
 

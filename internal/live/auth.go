@@ -1,16 +1,26 @@
 package live
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/colstate/colstate/internal/auth"
+
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // rpcHint gives a gRPC authentication failure the same hint as REST's 401
 // and 403 (StatusError): the bare "code = Unauthenticated" does not say
-// which setting to check.
+// which setting to check. An error oidcHint already explained is left as is.
 func rpcHint(err error) error {
+	var hinted *rpcAuthError
+	if errors.As(err, &hinted) {
+		return err
+	}
 	switch status.Code(err) {
 	case codes.Unauthenticated:
 		return fmt.Errorf("%w (unauthorized: check the api_key in the weaviate block or WEAVIATE_API_KEY)", err)
@@ -19,3 +29,33 @@ func rpcHint(err error) error {
 	}
 	return err
 }
+
+// oidcHint is the gRPC interceptor of a client with an auth block: it
+// gives an authentication failure the OIDC hint instead of the API-key one,
+// and takes any secret or token out of the message.
+func (c *Client) oidcHint(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	if err == nil {
+		return nil
+	}
+	st, _ := status.FromError(err)
+	msg := c.oidc.Redact(errors.New(st.Message())).Error()
+	switch {
+	case strings.Contains(msg, auth.ErrorPrefix):
+		// colstate could not get a token: the message says why.
+		_, msg, _ = strings.Cut(msg, auth.ErrorPrefix)
+		return &rpcAuthError{st: status.New(st.Code(), auth.ErrorPrefix+msg)}
+	case st.Code() == codes.Unauthenticated:
+		return &rpcAuthError{st: status.New(st.Code(), msg+" ("+c.oidc.Hint(401)+")")}
+	case st.Code() == codes.PermissionDenied:
+		return &rpcAuthError{st: status.New(st.Code(), msg+" ("+c.oidc.Hint(403)+")")}
+	}
+	return c.oidc.Redact(err)
+}
+
+// rpcAuthError is a gRPC authentication failure that already says what to
+// check; it keeps its status code for Transient and status.Code.
+type rpcAuthError struct{ st *status.Status }
+
+func (e *rpcAuthError) Error() string              { return e.st.Err().Error() }
+func (e *rpcAuthError) GRPCStatus() *status.Status { return e.st }

@@ -19,14 +19,19 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/colstate/colstate/internal/auth"
 )
 
 // Client talks to one Weaviate server.
 type Client struct {
 	base   *url.URL
 	apiKey string
-	http   *http.Client
-	rpc    rpcConn // gRPC, dialled on first use (grpc.go)
+	// oidc signs requests with OIDC tokens instead of the API key (nil
+	// without an auth block).
+	oidc *auth.Session
+	http *http.Client
+	rpc  rpcConn // gRPC, dialled on first use (grpc.go)
 	// endpoints records that REST and gRPC reach the same server (endpoints.go).
 	endpoints endpointCheck
 	// Retry bounds how transient failures are retried (retry.go).
@@ -41,6 +46,8 @@ type Options struct {
 	URL     string // REST endpoint, e.g. http://localhost:8080
 	GRPCURL string // host:port of the gRPC endpoint
 	APIKey  string
+	// Auth, when set, authenticates with OIDC instead of an API key.
+	Auth    *auth.Config
 	Timeout time.Duration
 }
 
@@ -54,7 +61,14 @@ func New(opts Options) (*Client, error) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	return &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff}, nil
+	if opts.Auth != nil && opts.APIKey != "" {
+		return nil, errors.New("weaviate: both an api_key and an auth block are set; keep one")
+	}
+	c := &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff}
+	if opts.Auth != nil {
+		c.oidc = auth.New(*opts.Auth, u, timeout)
+	}
+	return c, nil
 }
 
 // URL returns the REST endpoint the client talks to.
@@ -68,14 +82,20 @@ type StatusError struct {
 	Method, Path string
 	Status       int
 	Message      string
+	// Hint replaces the API-key hint of a 401 or 403 (set for OIDC).
+	Hint string
 }
 
 func (e *StatusError) Error() string {
 	hint := ""
-	switch e.Status {
-	case http.StatusUnauthorized:
+	if e.Hint != "" {
+		hint = " (" + e.Hint + ")"
+	}
+	switch {
+	case hint != "":
+	case e.Status == http.StatusUnauthorized:
 		hint = " (unauthorized: check the api_key in the weaviate block or WEAVIATE_API_KEY)"
-	case http.StatusForbidden:
+	case e.Status == http.StatusForbidden:
 		hint = " (forbidden: the API key lacks the permission for this)"
 	}
 	return fmt.Sprintf("weaviate %s %s: %d %s%s", e.Method, e.Path, e.Status, e.Message, hint)
@@ -103,6 +123,13 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if c.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
+	if c.oidc != nil {
+		tok, err := c.oidc.Token(ctx)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("weaviate %s %s: %w (is Weaviate running at %s?)", method, path, unwrapURLError(err), c.base)
@@ -116,7 +143,14 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return ErrNotFound
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &StatusError{Method: method, Path: path, Status: resp.StatusCode, Message: serverMessage(data)}
+		se := &StatusError{Method: method, Path: path, Status: resp.StatusCode, Message: serverMessage(data)}
+		if c.oidc != nil && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) {
+			se.Hint = c.oidc.Hint(se.Status)
+		}
+		if c.oidc != nil {
+			return c.oidc.Redact(se)
+		}
+		return se
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {

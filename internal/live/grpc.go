@@ -60,11 +60,15 @@ func (c *Client) dial() (pb.WeaviateClient, error) {
 		if useTLS {
 			creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
 		}
-		conn, err := grpc.NewClient(addr,
+		opts := []grpc.DialOption{
 			grpc.WithTransportCredentials(creds),
 			grpc.WithConnectParams(c.connectParams()),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage)),
-		)
+		}
+		if c.oidc != nil {
+			opts = append(opts, grpc.WithPerRPCCredentials(c.oidc.PerRPC()), grpc.WithChainUnaryInterceptor(c.oidcHint))
+		}
+		conn, err := grpc.NewClient(addr, opts...)
 		if err != nil {
 			c.rpc.err = fmt.Errorf("weaviate gRPC %s: %w", addr, err)
 			return

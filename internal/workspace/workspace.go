@@ -73,7 +73,7 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		ws.embedded = srv
 		url, grpcURL = srv.URL, srv.GRPCAddr
 	}
-	client, err := live.New(live.Options{URL: url, GRPCURL: grpcURL, APIKey: apiKey})
+	client, err := live.New(live.Options{URL: url, GRPCURL: grpcURL, APIKey: apiKey, Auth: cfg.Weaviate.Auth})
 	if err != nil {
 		ws.Close()
 		return nil, err
