@@ -20,19 +20,19 @@ func TestAuthBlock(t *testing.T) {
 		diag      string // the one diagnostic, as WriteDiagnostics prints it
 	}{
 		{name: "client credentials",
-			hcl:  block("", `client_credentials {
+			hcl: block("", `client_credentials {
       client_secret = env("CS_SECRET")
       scopes        = ["a", "b"]
     }`),
 			want: &auth.Config{Method: auth.ClientCredentials, ClientSecret: "s3cr3t-value", Scopes: []string{"a", "b"}, Env: map[string]string{"client_secret": "CS_SECRET"}}},
 		{name: "password",
-			hcl:  block("", `password {
+			hcl: block("", `password {
       username = "alice"
       password = env("CS_SECRET", "")
     }`),
 			want: &auth.Config{Method: auth.Password, Username: "alice", Password: "s3cr3t-value", Env: map[string]string{"password": "CS_SECRET"}}},
 		{name: "bearer",
-			hcl:  block("", `bearer_token {
+			hcl: block("", `bearer_token {
       access_token = env("CS_TOKEN")
       expires_in   = "15m"
     }`),
@@ -69,7 +69,7 @@ func TestAuthBlock(t *testing.T) {
 			hcl:  block(`embedded = true`, `client_credentials { client_secret = env("CS_SECRET") }`),
 			diag: `a.hcl:4:3: auth with an embedded Weaviate`},
 		{name: "bad expires_in",
-			hcl:  block("", `bearer_token {
+			hcl: block("", `bearer_token {
       access_token = env("CS_TOKEN")
       expires_in = "soon"
     }`),

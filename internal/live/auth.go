@@ -45,7 +45,10 @@ func (c *Client) oidcHint(ctx context.Context, method string, req, reply any, cc
 		// colstate could not get a token: the message says why.
 		_, msg, _ = strings.Cut(msg, auth.ErrorPrefix)
 		return &rpcAuthError{st: status.New(st.Code(), auth.ErrorPrefix+msg)}
-	case st.Code() == codes.Unauthenticated:
+	case st.Code() == codes.Unauthenticated,
+		// Weaviate 1.35 answers a refused token on Search with code
+		// Unknown: "extract auth: unauthorized: ...".
+		st.Code() == codes.Unknown && strings.HasPrefix(msg, "extract auth: "):
 		return &rpcAuthError{st: status.New(st.Code(), msg+" ("+c.oidc.Hint(401)+")")}
 	case st.Code() == codes.PermissionDenied:
 		return &rpcAuthError{st: status.New(st.Code(), msg+" ("+c.oidc.Hint(403)+")")}
