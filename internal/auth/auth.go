@@ -121,7 +121,14 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
-	tok, err := s.src.Token()
+	var tok *oauth2.Token
+	err := s.bounded(ctx, func() (err error) {
+		tok, err = s.src.Token()
+		return err
+	})
+	if errors.Is(err, errTimeout) || errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+		return "", err
+	}
 	if err != nil {
 		return "", s.tokenError(err)
 	}
@@ -172,7 +179,14 @@ func (s *Session) establish(ctx context.Context) error {
 	if err := s.checkWeaviateOIDC(ctx); err != nil {
 		return err
 	}
-	hc, _, err := flow.GetAuthInfo(con)
+	var hc *http.Client
+	err := s.bounded(ctx, func() (err error) {
+		hc, _, err = flow.GetAuthInfo(con)
+		return err
+	})
+	if errors.Is(err, errTimeout) || errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+		return err
+	}
 	if err != nil {
 		return s.tokenError(err)
 	}
@@ -185,6 +199,30 @@ func (s *Session) establish(ctx context.Context) error {
 	}
 	s.src = tr.Source
 	return nil
+}
+
+// errTimeout is the error of a call to the identity provider that did not
+// answer within the session's timeout.
+var errTimeout = errors.New("the identity provider did not answer in time")
+
+// bounded runs fn, which talks to the identity provider through oauth2's
+// default HTTP client (the go-client's flows give it no context and no
+// timeout), and gives up when ctx ends (Ctrl-C) or the timeout passes. fn
+// may go on in the background; the token sources it uses are safe for
+// concurrent use.
+func (s *Session) bounded(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	t := time.NewTimer(s.timeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("%sgetting a token (%s): %w (%s): check that it is up and reachable from here", ErrorPrefix, s.cfg.Method, errTimeout, s.timeout)
+	}
 }
 
 // checkWeaviateOIDC refuses a server without OIDC before the go-client
