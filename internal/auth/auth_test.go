@@ -14,8 +14,10 @@ import (
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/colstate/colstate/internal/auth"
 	"github.com/colstate/colstate/internal/live"
@@ -156,8 +158,9 @@ func TestAnonymousRefused(t *testing.T) {
 		t.Fatalf("anonymous REST call: %v, want a 401", err)
 	}
 	// Weaviate 1.35 answers Search with code Unknown, "extract auth: ...".
-	if err := rawSearch(t, nil); err == nil || !strings.Contains(err.Error(), "unauthorized") {
-		t.Fatalf("anonymous gRPC call: %v, want it refused", err)
+	// internal/live's authFailure relies on this form.
+	if err := rawSearch(t, nil); status.Code(err) != codes.Unknown || !strings.HasPrefix(status.Convert(err).Message(), "extract auth: unauthorized") {
+		t.Fatalf("anonymous gRPC call: %v, want code Unknown, \"extract auth: unauthorized...\"", err)
 	}
 }
 
@@ -242,6 +245,53 @@ func TestWrongSecret(t *testing.T) {
 				t.Errorf("error %q shows the secret or the API-key hint", msg)
 			}
 		})
+	}
+}
+
+func TestWrongPassword(t *testing.T) {
+	wrong := "wrong-" + randomString()
+	c := newClient(t, &auth.Config{Method: auth.Password, Username: user, Password: wrong, Env: map[string]string{"password": "WEAVIATE_PASSWORD"}})
+	_, err := c.Collections(context.Background())
+	want := `weaviate auth: the identity provider refused the password (invalid_grant: invalid user credentials): check username "alice" and password (from $WEAVIATE_PASSWORD) in weaviate.auth.password`
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), wrong) {
+		t.Fatalf("error %v\nwant it to start %q, without the password", err, want)
+	}
+}
+
+// An identity provider that does not answer does not hang colstate: the
+// wait ends after the client's timeout, or at once on Ctrl-C.
+func TestSilentProvider(t *testing.T) {
+	release := make(chan struct{})
+	idp.hang.Store(&release)
+	defer func() { idp.hang.Store(nil); close(release) }()
+	s := auth.New(*clientCredentials(clientSecret), mustURL(server(t).URL), 300*time.Millisecond)
+	start := time.Now()
+	_, err := s.Token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the identity provider did not answer in time (300ms)") || time.Since(start) > 5*time.Second {
+		t.Fatalf("after %s: %v", time.Since(start), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s = auth.New(*clientCredentials(clientSecret), mustURL(server(t).URL), time.Hour)
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if _, err := s.Token(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// Whatever an error quotes, the session's secrets and tokens come out as
+// ***, and the error still unwraps to the original.
+func TestRedact(t *testing.T) {
+	s := auth.New(auth.Config{Method: auth.BearerToken, AccessToken: "tok-123", RefreshToken: "ref-456"}, mustURL("http://127.0.0.1:1"), time.Second)
+	orig := errors.New(`provider said: "tok-123" and ref-456 are bad`)
+	err := s.Redact(orig)
+	if err.Error() != `provider said: "***" and *** are bad` || !errors.Is(err, orig) {
+		t.Fatalf("redacted: %q (unwraps: %v)", err, errors.Is(err, orig))
+	}
+	if clean := errors.New("nothing secret"); s.Redact(clean) != clean {
+		t.Fatal("an error without secrets was rewrapped")
+	}
+	if fmt.Sprintf("%v %+v %#v", auth.Config{ClientSecret: "cs-1", Method: auth.ClientCredentials}, auth.Config{ClientSecret: "cs-1"}, auth.Config{ClientSecret: "cs-1"}) != "auth.client_credentials auth. auth." {
+		t.Fatal("printing a Config shows its secrets")
 	}
 }
 

@@ -30,6 +30,9 @@ type issuer struct {
 	users    map[string]string // username → password
 	// lifetime of the tokens it issues, in milliseconds (tests change it).
 	lifetime atomic.Int64
+	// hang, when set, holds every token request until it is closed or
+	// the client gives up.
+	hang atomic.Pointer[chan struct{}]
 
 	mu      sync.Mutex
 	issued  []string       // every access and refresh token, in order
@@ -95,6 +98,13 @@ func (is *issuer) jwks(w http.ResponseWriter, _ *http.Request) {
 // token implements RFC 6749's token endpoint for three grants. A client
 // authenticates with HTTP Basic or with form fields, as oauth2 tries both.
 func (is *issuer) token(w http.ResponseWriter, r *http.Request) {
+	if h := is.hang.Load(); h != nil {
+		select {
+		case <-*h:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "unparsable form")
 		return

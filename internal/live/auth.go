@@ -21,10 +21,10 @@ func rpcHint(err error) error {
 	if errors.As(err, &hinted) {
 		return err
 	}
-	switch status.Code(err) {
-	case codes.Unauthenticated:
+	switch {
+	case authFailure(err):
 		return fmt.Errorf("%w (unauthorized: check the api_key in the weaviate block or WEAVIATE_API_KEY)", err)
-	case codes.PermissionDenied:
+	case status.Code(err) == codes.PermissionDenied:
 		return fmt.Errorf("%w (forbidden: the API key lacks the permission for this)", err)
 	}
 	return err
@@ -45,15 +45,28 @@ func (c *Client) oidcHint(ctx context.Context, method string, req, reply any, cc
 		// colstate could not get a token: the message says why.
 		_, msg, _ = strings.Cut(msg, auth.ErrorPrefix)
 		return &rpcAuthError{st: status.New(st.Code(), auth.ErrorPrefix+msg)}
-	case st.Code() == codes.Unauthenticated,
-		// Weaviate 1.35 answers a refused token on Search with code
-		// Unknown: "extract auth: unauthorized: ...".
-		st.Code() == codes.Unknown && strings.HasPrefix(msg, "extract auth: "):
+	case authFailure(err):
 		return &rpcAuthError{st: status.New(st.Code(), msg+" ("+c.oidc.Hint(401)+")")}
 	case st.Code() == codes.PermissionDenied:
 		return &rpcAuthError{st: status.New(st.Code(), msg+" ("+c.oidc.Hint(403)+")")}
 	}
 	return c.oidc.Redact(err)
+}
+
+// authFailure reports whether a gRPC call failed because the server did
+// not accept its credentials. Weaviate 1.35 answers a refused token on
+// Search with code Unknown, "extract auth: unauthorized: ...", not with
+// Unauthenticated.
+func authFailure(err error) bool {
+	var hinted *rpcAuthError
+	if errors.As(err, &hinted) {
+		return hinted.st.Code() != codes.PermissionDenied
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return false
+	}
+	return st.Code() == codes.Unauthenticated || st.Code() == codes.Unknown && strings.HasPrefix(st.Message(), "extract auth: ")
 }
 
 // rpcAuthError is a gRPC authentication failure that already says what to

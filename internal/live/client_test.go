@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -95,5 +96,26 @@ func TestErrorsSayWhatToCheck(t *testing.T) {
 	other := status.Error(codes.Unavailable, "down")
 	if err := rpcHint(other); err != other {
 		t.Errorf("other gRPC errors are returned as they are, got %v", err)
+	}
+}
+
+// Weaviate 1.35 refuses a token on gRPC Search with code Unknown and
+// "extract auth: ..." (internal/auth's tests see it on a real server). The
+// endpoint comparison took that for a gRPC endpoint of another Weaviate;
+// it is an authentication failure, and says which setting to check.
+func TestSearchAuthFailureIsNotAMismatch(t *testing.T) {
+	c, err := New(Options{URL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := status.Error(codes.Unknown, "extract auth: unauthorized: oidc: token is expired (Token Expiry: 2026-12-05 22:00:00 +0000 UTC)")
+	err = c.probeError(context.Background(), "Article", refused)
+	if err == nil || strings.Contains(err.Error(), "do not reach the same Weaviate") ||
+		!strings.Contains(err.Error(), "compare the endpoints on collection Article") ||
+		!strings.Contains(err.Error(), "check the api_key in the weaviate block") {
+		t.Fatalf("probeError: %v", err)
+	}
+	if err := rpcHint(status.Error(codes.Unknown, "something else")); strings.Contains(err.Error(), "unauthorized") {
+		t.Fatalf("an Unknown error that is not about auth got the hint: %v", err)
 	}
 }

@@ -423,10 +423,10 @@ func (c *Client) probeError(ctx context.Context, collection string, err error) e
 	if strings.Contains(grpcReason(err), "not active") {
 		return nil // a tenant deactivated meanwhile: not decisive either way
 	}
-	switch status.Code(err) {
-	case codes.PermissionDenied:
+	switch {
+	case status.Code(err) == codes.PermissionDenied:
 		return nil // not this key's to read (REST allowed it): not decisive either way
-	case codes.Unauthenticated:
+	case authFailure(err):
 		return fmt.Errorf("compare the endpoints on collection %s: %w", collection, rpcHint(err))
 	}
 	if _, cerr := c.Class(ctx, collection); errors.Is(cerr, ErrNotFound) {
