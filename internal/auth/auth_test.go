@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weaviate/weaviate-go-client/v4/weaviate"
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -173,6 +174,29 @@ func TestClientCredentialsRESTAndGRPC(t *testing.T) {
 	// One token served every call: it had an hour to live.
 	if n := idp.Grants("client_credentials") - before; n != 1 {
 		t.Fatalf("%d tokens issued, want 1", n)
+	}
+}
+
+// Code that makes its own REST calls (a weaviate-go-client, say) signs
+// them with the client's token through HTTPClient.
+func TestHTTPClientSigns(t *testing.T) {
+	c := newClient(t, clientCredentials(clientSecret))
+	resp, err := c.HTTPClient().Get(server(t).URL + "/v1/schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/schema through HTTPClient: %s", resp.Status)
+	}
+	u := mustURL(server(t).URL)
+	wc, err := weaviate.NewClient(weaviate.Config{Host: u.Host, Scheme: u.Scheme, ConnectionClient: c.HTTPClient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := wc.Misc().MetaGetter().Do(context.Background())
+	if err != nil || meta.Version == "" {
+		t.Fatalf("go-client meta through HTTPClient: %+v, %v", meta, err)
 	}
 }
 

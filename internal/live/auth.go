@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/colstate/colstate/internal/auth"
@@ -75,3 +76,38 @@ type rpcAuthError struct{ st *status.Status }
 
 func (e *rpcAuthError) Error() string              { return e.st.Err().Error() }
 func (e *rpcAuthError) GRPCStatus() *status.Status { return e.st }
+
+// HTTPClient returns an HTTP client that signs every request with the
+// client's credential (the API key, or the current OIDC token), for code
+// that makes its own REST calls to the same Weaviate, such as a
+// weaviate-go-client built with it as ConnectionClient.
+func (c *Client) HTTPClient() *http.Client {
+	return &http.Client{Timeout: c.http.Timeout, Transport: signer{c: c, base: http.DefaultTransport}}
+}
+
+type signer struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+func (s signer) RoundTrip(req *http.Request) (*http.Response, error) {
+	var bearer string
+	switch {
+	case s.c.oidc != nil:
+		tok, err := s.c.oidc.Token(req.Context())
+		if err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
+		}
+		bearer = tok
+	case s.c.apiKey != "":
+		bearer = s.c.apiKey
+	default:
+		return s.base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+bearer)
+	return s.base.RoundTrip(r)
+}
