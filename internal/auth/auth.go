@@ -135,6 +135,11 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 	if !s.expiry.IsZero() && !time.Now().Before(s.expiry) {
 		return "", s.redact(s.expiredError())
 	}
+	if !tok.Expiry.IsZero() && !time.Now().Before(tok.Expiry) {
+		// A source that cannot renew hands out its last token, expired.
+		return "", &Error{msg: fmt.Sprintf("%sthe token of weaviate.auth.%s expired at %s and the identity provider gave no refresh token to renew it: run colstate again for a new one, or ask the provider to issue refresh tokens (scope offline_access) or tokens that outlive a run",
+			ErrorPrefix, s.cfg.Method, tok.Expiry.UTC().Format(time.RFC3339))}
+	}
 	if !slices.Contains(s.seen, tok.AccessToken) {
 		s.seen = append(s.seen, tok.AccessToken)
 		if tok.RefreshToken != "" && !slices.Contains(s.seen, tok.RefreshToken) {

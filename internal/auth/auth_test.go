@@ -244,6 +244,23 @@ func TestPasswordFlowRefreshes(t *testing.T) {
 	}
 }
 
+// A password grant without a refresh token lasts one token: once it has
+// expired, calls fail saying so instead of sending it.
+func TestPasswordWithoutRefreshExpires(t *testing.T) {
+	lifetime(t, 2*time.Second)
+	idp.noRefresh.Store(true)
+	defer idp.noRefresh.Store(false)
+	c := newClient(t, &auth.Config{Method: auth.Password, Username: user, Password: alicePassword})
+	if _, err := c.Collections(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond) // past the token's expiry
+	_, err := c.Collections(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the token of weaviate.auth.password expired at") || !strings.Contains(err.Error(), "gave no refresh token") {
+		t.Fatalf("after expiry: %v", err)
+	}
+}
+
 // A wrong secret fails on either path with a message that says which
 // setting to check, and never the secret.
 func TestWrongSecret(t *testing.T) {

@@ -33,6 +33,8 @@ type issuer struct {
 	// hang, when set, holds every token request until it is closed or
 	// the client gives up.
 	hang atomic.Pointer[chan struct{}]
+	// noRefresh, when set, leaves refresh tokens out of password grants.
+	noRefresh atomic.Bool
 
 	mu      sync.Mutex
 	issued  []string       // every access and refresh token, in order
@@ -137,7 +139,7 @@ func (is *issuer) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "invalid user credentials")
 			return
 		}
-		subject, withRefresh = user, true
+		subject, withRefresh = user, !is.noRefresh.Load()
 	case "refresh_token":
 		is.mu.Lock()
 		user, ok := is.refresh[r.PostForm.Get("refresh_token")]
