@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"slices"
@@ -186,7 +188,7 @@ func (s *Session) establish(ctx context.Context) error {
 	}
 	var hc *http.Client
 	err := s.bounded(ctx, func() (err error) {
-		hc, _, err = flow.GetAuthInfo(con)
+		hc, _, err = quiet(func() (*http.Client, map[string]string, error) { return flow.GetAuthInfo(con) })
 		return err
 	})
 	if errors.Is(err, errTimeout) || errors.Is(err, ctx.Err()) && ctx.Err() != nil {
@@ -228,6 +230,22 @@ func (s *Session) bounded(ctx context.Context, fn func() error) error {
 	case <-t.C:
 		return fmt.Errorf("%sgetting a token (%s): %w (%s): check that it is up and reachable from here", ErrorPrefix, s.cfg.Method, errTimeout, s.timeout)
 	}
+}
+
+// logMu serialises quiet's swap of the standard logger.
+var logMu sync.Mutex
+
+// quiet runs one of the go-client's flows with the standard logger
+// silenced: they print notes such as "Auth002: Your access token is valid
+// for <a timestamp>" to stderr, which colstate's own errors say better
+// when it matters. colstate itself does not use the standard logger.
+func quiet(fn func() (*http.Client, map[string]string, error)) (*http.Client, map[string]string, error) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	prev := log.Writer()
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(prev)
+	return fn()
 }
 
 // checkWeaviateOIDC refuses a server without OIDC before the go-client

@@ -349,3 +349,35 @@ func TestEndToEndRefusals(t *testing.T) {
 		t.Fatalf("secrets written by colstate:\n%s", strings.Join(leaks, "\n"))
 	}
 }
+
+// A bearer token without a refresh token: colstate plans with it until it
+// expires, then stops saying so, and never prints it.
+func TestEndToEndBearerExpires(t *testing.T) {
+	colstateBinary(t) // built before the token starts to age
+	lifetime(t, 3*time.Second)
+	access, _, err := idp.passwordToken(user, alicePassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(3 * time.Second)
+	hcl := strings.Replace(fmt.Sprintf(e2eHCL, "one"), `client_credentials {
+      client_secret = env("WEAVIATE_CLIENT_SECRET")
+    }`, `bearer_token {
+      access_token = env("WEAVIATE_ACCESS_TOKEN")
+    }`, 1)
+	e := newE2E(t, map[string]string{"main.hcl": hcl, "docs.jsonl": docs(1, 4)})
+	e.env = append(e.env, "WEAVIATE_ACCESS_TOKEN="+access)
+	if out := e.mustRun("plan"); !strings.Contains(out, "collection OidcE2E") {
+		t.Fatalf("plan with a fresh bearer token:\n%s", out)
+	}
+	time.Sleep(time.Until(expires) + 500*time.Millisecond) // past its expiry
+	stdout, stderr, code := e.run(nil, "plan")
+	if code != 1 || !strings.Contains(stderr, "weaviate auth: the bearer token in access_token (from $WEAVIATE_ACCESS_TOKEN) expired at") ||
+		!strings.Contains(stderr, "no refresh_token to renew it") || strings.Contains(stderr, "Auth002") {
+		t.Fatalf("plan with an expired bearer token: exit %d\n%s%s", code, stdout, stderr)
+	}
+	t.Logf("plan with an expired bearer token:\n%s", stderr)
+	if leaks := e.leaks([]string{access}); len(leaks) > 0 {
+		t.Fatalf("the token was written by colstate:\n%s", strings.Join(leaks, "\n"))
+	}
+}
