@@ -18,6 +18,7 @@ import (
 	"log"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -168,21 +169,19 @@ func (s *Session) establish(ctx context.Context) error {
 				expires = time.Until(exp)
 			}
 		}
-		if s.cfg.RefreshToken == "" {
-			if exp, ok := jwtExpiry(s.cfg.AccessToken); ok {
-				s.expiry = exp
-			} else if s.cfg.ExpiresIn > 0 {
-				s.expiry = time.Now().Add(s.cfg.ExpiresIn)
-			}
+		if s.cfg.RefreshToken == "" && expires != 0 {
+			s.expiry = time.Now().Add(expires)
 		}
 		flow = wvauth.BearerToken{AccessToken: s.cfg.AccessToken, RefreshToken: s.cfg.RefreshToken, ExpiresIn: uint(max(expires, 0) / time.Second)}
 	default:
 		return fmt.Errorf(ErrorPrefix+"unknown method %q (use client_credentials, password or bearer_token)", s.cfg.Method)
 	}
-	// The go-client's flows take no context; a deadline still bounds them
-	// through the connection's timeout.
 	host := s.rest.Host + strings.TrimSuffix(s.rest.Path, "/")
 	con := connection.NewConnection(s.rest.Scheme, host, nil, s.timeout, nil)
+	// Its finalizer sends on a channel nobody reads without a refresh
+	// goroutine, which would block the runtime's finalizer goroutine for
+	// good once con is collected.
+	runtime.SetFinalizer(con, nil)
 	if err := s.checkWeaviateOIDC(ctx); err != nil {
 		return err
 	}
