@@ -365,9 +365,10 @@ func TestEndToEndBearerExpires(t *testing.T) {
     }`, `bearer_token {
       access_token = env("WEAVIATE_ACCESS_TOKEN")
     }`, 1)
+	hcl = strings.Replace(hcl, `collection "OidcE2E"`, `collection "OidcBearer"`, 1)
 	e := newE2E(t, map[string]string{"main.hcl": hcl, "docs.jsonl": docs(1, 4)})
 	e.env = append(e.env, "WEAVIATE_ACCESS_TOKEN="+access)
-	if out := e.mustRun("plan"); !strings.Contains(out, "collection OidcE2E") {
+	if out := e.mustRun("plan"); !strings.Contains(out, "collection OidcBearer") {
 		t.Fatalf("plan with a fresh bearer token:\n%s", out)
 	}
 	time.Sleep(time.Until(expires) + 500*time.Millisecond) // past its expiry
