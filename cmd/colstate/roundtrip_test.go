@@ -903,8 +903,11 @@ func (r *rtRun) stepRestoreMerge() *rtFailure {
 // danglingRefs reports whether an object of collection name in snapshot s
 // refers to an object that will exist neither live nor among the objects
 // the restore writes (keepLive: a merge keeps the live objects of name; a
-// replace clears them). Weaviate refuses a reference to a missing object,
-// so colstate must refuse such a restore before it writes anything.
+// replace clears them), in a way Weaviate refuses: from an object of a
+// tenant, or to a collection that does not exist. colstate must refuse
+// such a restore before it writes anything. A reference from an object
+// without a tenant to a missing object of an existing collection is
+// written back as the snapshot has it.
 func (r *rtRun) danglingRefs(s *rtSnap, name string, keepLive bool) bool {
 	exists := func(class, id string) bool {
 		if class == name {
@@ -928,12 +931,15 @@ func (r *rtRun) danglingRefs(s *rtSnap, name string, keepLive bool) bool {
 		}
 		return false
 	}
-	for _, objs := range s.Cols[name].Objs {
+	for tenant, objs := range s.Cols[name].Objs {
 		for _, o := range objs {
 			for _, v := range o.Props {
 				rs, _ := v.([]rtRef)
 				for _, rf := range rs {
-					if !exists(rf.Class, rf.ID) {
+					if exists(rf.Class, rf.ID) {
+						continue
+					}
+					if tenant != "" || (rf.Class != name && r.cols[rf.Class] == nil) {
 						return true
 					}
 				}

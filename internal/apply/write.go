@@ -2,6 +2,8 @@ package apply
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
@@ -123,6 +125,20 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, j.c.Collection, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
+	// Objects Weaviate refused because a reference points at an object
+	// that no longer exists (a snapshot keeps such references as they
+	// were): written again below, references and all, another way.
+	var mu sync.Mutex
+	dangling := map[string]bool{}
+	bw.Refused = func(e live.ObjectError) bool {
+		if e.Tenant != "" || !live.MissingTarget(e.Message) {
+			return false
+		}
+		mu.Lock()
+		dangling[e.ID] = true
+		mu.Unlock()
+		return true
+	}
 	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
 	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
@@ -147,5 +163,37 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	if cerr := bw.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil || len(dangling) == 0 {
+		return err
+	}
+	return d.writeDangling(ctx, j, dangling, pr)
+}
+
+// writeDangling writes the objects of j whose references include one to
+// an object that no longer exists, with every reference as the snapshot
+// has it, and says how many there were: a reference is never dropped.
+func (d *Data) writeDangling(ctx context.Context, j *restoreJob, ids map[string]bool, pr *progress) error {
+	left := len(ids)
+	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
+		if !ids[o.ID] || o.Tenant != "" {
+			return nil
+		}
+		if j.fit != nil {
+			j.fit(o)
+		}
+		left--
+		if err := d.Client.WriteWithDanglingReferences(ctx, j.s, j.c.Collection, o); err != nil {
+			return err
+		}
+		pr.Add(1)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if left != 0 {
+		return fmt.Errorf("%d object(s) of %s that Weaviate refused for a reference to a missing object are not in the snapshot", left, j.c.Collection)
+	}
+	fmt.Fprintf(d.Out, "%s: %d object(s) hold references to objects that no longer exist; written with those references, as the snapshot has them.\n", j.c.Collection, len(ids))
+	return nil
 }
