@@ -205,10 +205,16 @@ func testLocks(t *testing.T, open func() *Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := open().ForceUnlock(ctx, "not-the-id"); err == nil || !strings.Contains(err.Error(), "nothing was removed") {
+	if _, err := open().ForceUnlock(ctx, "not-the-id", false); err == nil || !strings.Contains(err.Error(), "nothing was removed") {
 		t.Fatalf("force-unlock with a wrong ID: %v", err)
 	}
-	if info, err := open().ForceUnlock(ctx, held.Info.ID); err != nil || info.ID != held.Info.ID {
+	// Its holder (this process) still runs on this host: refused unless
+	// forced, naming the holder's pid and what to do.
+	var running *HolderRunningError
+	if _, err := open().ForceUnlock(ctx, held.Info.ID, false); !errors.As(err, &running) || !strings.Contains(err.Error(), "force-unlock --force "+held.Info.ID) {
+		t.Fatalf("force-unlock of a lock whose holder runs: %v", err)
+	}
+	if info, err := open().ForceUnlock(ctx, held.Info.ID, true); err != nil || info.ID != held.Info.ID {
 		t.Fatalf("force-unlock: %+v, %v", info, err)
 	}
 	if err := held.Unlock(); err == nil || !strings.Contains(err.Error(), "removed while colstate held it") {
