@@ -256,6 +256,35 @@ func TestS3WrongCredentials(t *testing.T) {
 	}
 }
 
+// TestS3MissingBucket: a state URL naming a bucket that does not exist is
+// an error that names the bucket and says to create it or fix the URL, for
+// a read (never an empty new state, which would plan everything afresh), a
+// lock and a write.
+func TestS3MissingBucket(t *testing.T) {
+	gw := s3test.Server(t)
+	gw.SetEnv(t)
+	ctx := context.Background()
+	b, err := OpenURL(ctx, gw.BucketURL("no-such-bucket", "prod/state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	_, rerr := b.Read(ctx)
+	_, lerr := b.Lock(ctx, "apply", 0)
+	werr := b.Write(ctx, New())
+	for op, err := range map[string]error{"read": rerr, "lock": lerr, "write": werr} {
+		if err == nil {
+			t.Errorf("%s of a state in a missing bucket succeeded", op)
+			continue
+		}
+		for _, want := range []string{`bucket "no-such-bucket" does not exist`, "create it", "check the bucket name and the endpoint in the URL"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q lacks %q", op, err, want)
+			}
+		}
+	}
+}
+
 // TestS3InterruptedWriteIsNeverRead: an upload cut off before it completes
 // (a multipart upload of 12 MB, its context cancelled after the first 6)
 // leaves the previous state in place; S3 only shows an object once it is

@@ -41,6 +41,7 @@ var urlParams = map[string][]string{
 // object's key in it.
 type StateURL struct {
 	Scheme    string
+	Bucket    string // the bucket's (container's) name, for messages
 	BucketURL string // what gocloud opens: scheme://bucket?params
 	Key       string // the state object
 	Display   string // scheme://bucket/key: no query, for messages
@@ -71,7 +72,7 @@ func ParseURL(raw string) (*StateURL, error) {
 				u.Scheme, u.Host, u.Path, name, u.Scheme, strings.Join(allowed, ", "), blobcred.Where(u.Scheme))
 		}
 	}
-	p := &StateURL{Scheme: u.Scheme}
+	p := &StateURL{Scheme: u.Scheme, Bucket: u.Host}
 	key := strings.TrimPrefix(u.Path, "/")
 	bucket := url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: q.Encode()}
 	if u.Scheme == "file" {
@@ -123,7 +124,7 @@ func OpenURL(ctx context.Context, raw string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the state %s: %v", p.Display, err)
 	}
-	objs := &blobObjects{bkt: bkt, display: p.Display, key: p.Key, scheme: p.Scheme}
+	objs := &blobObjects{bkt: bkt, display: p.Display, key: p.Key, scheme: p.Scheme, bucket: p.Bucket}
 	return &Backend{objs: objs, key: p.Key, remote: true}, nil
 }
 
@@ -136,6 +137,7 @@ type blobObjects struct {
 	display string // the state URL without its query
 	key     string // the state's key, which display shows
 	scheme  string
+	bucket  string
 }
 
 func (o *blobObjects) where(key string) string {
@@ -199,6 +201,9 @@ func (o *blobObjects) list(ctx context.Context, prefix string) ([]string, error)
 // where this scheme's credentials come from.
 func (o *blobObjects) wrap(op, key string, err error) error {
 	where := o.where(key)
+	if blobcred.MissingBucket(err) {
+		return fmt.Errorf("%s %s: %s", op, where, blobcred.MissingBucketHelp(o.scheme, o.bucket))
+	}
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return fmt.Errorf("%s: %w", where, fs.ErrNotExist)
 	}
