@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -21,21 +22,6 @@ import (
 
 	"github.com/colstate/colstate/internal/blobcred"
 )
-
-// urlParams are the query parameters a state URL may carry, by scheme: the
-// gocloud.dev/blob v0.49.0 parameters that configure where and how to
-// connect. None of them holds a secret; credentials come from each cloud's
-// own chain (see blobcred.Where), never from the URL.
-var urlParams = map[string][]string{
-	"s3": {"region", "endpoint", "profile", "use_path_style", "s3ForcePathStyle", "disable_https", "hostname_immutable",
-		"dualstack", "fips", "rate_limiter_capacity", "anonymous", "awssdk", "accelerate", "ssetype", "kmskeyid",
-		"request_checksum_calculation", "response_checksum_validation", "role", "role_session_name", "role_external_id",
-		"role_duration", "web_identity_token_file"},
-	"gs":     {"anonymous", "access_id", "private_key_path", "grpc", "zonal"},
-	"azblob": {"domain", "protocol", "cdn", "localemu", "storage_account"},
-	"file":   {"create_dir", "dir_file_mode", "no_tmp_dir"},
-	"mem":    {"nomd5"},
-}
 
 // StateURL is a parsed state URL: the bucket to open and the state
 // object's key in it.
@@ -58,18 +44,16 @@ func ParseURL(raw string) (*StateURL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state url: %v", redact(err))
 	}
-	allowed, ok := urlParams[u.Scheme]
-	if !ok {
+	if blobcred.Params(u.Scheme) == nil {
 		return nil, fmt.Errorf("state url: scheme %q is not supported; use s3://, gs://, azblob://, file:// or mem://", u.Scheme)
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("state url %s://%s... carries credentials (user info); refusing it: credentials never go in the configuration. Remove them from the URL and provide them through %s", u.Scheme, u.Host, blobcred.Where(u.Scheme))
 	}
 	q := u.Query()
-	for name := range q {
-		if !slices.Contains(allowed, name) {
-			return nil, fmt.Errorf("state url %s://%s%s: parameter %q is not accepted (a %s:// state URL takes %s); credentials never go in the URL: they come from %s",
-				u.Scheme, u.Host, u.Path, name, u.Scheme, strings.Join(allowed, ", "), blobcred.Where(u.Scheme))
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if err := blobcred.CheckParam(u.Scheme, name); err != nil {
+			return nil, fmt.Errorf("state url %s://%s%s: %w", u.Scheme, u.Host, u.Path, err)
 		}
 	}
 	p := &StateURL{Scheme: u.Scheme, Bucket: u.Host}
