@@ -896,6 +896,7 @@ func (r *rtRun) stepRestoreMerge() *rtFailure {
 	if r.danglingRefs(s, name, true) {
 		ex = mustRefuse
 	}
+	dropTenantDangling(want, name, s.Cols[name])
 	return r.runStep(fmt.Sprintf("restore --mode=merge %s of %s", name, s.ID), ex, want,
 		"restore", "-auto-approve", "--mode=merge", "--collection", name, s.ID)
 }
@@ -903,8 +904,13 @@ func (r *rtRun) stepRestoreMerge() *rtFailure {
 // danglingRefs reports whether an object of collection name in snapshot s
 // refers to an object that will exist neither live nor among the objects
 // the restore writes (keepLive: a merge keeps the live objects of name; a
-// replace clears them). Weaviate refuses a reference to a missing object,
-// so colstate must refuse such a restore before it writes anything.
+// replace clears them), in a way Weaviate refuses, to another collection:
+// from an object of a tenant, or to a collection that does not exist.
+// colstate must refuse such a restore before it writes anything. A
+// reference from an object without a tenant to a missing object of an
+// existing collection is written back as the snapshot has it; one within
+// the collection, from an object of a tenant, is left out (and said so,
+// see dropTenantDangling).
 func (r *rtRun) danglingRefs(s *rtSnap, name string, keepLive bool) bool {
 	exists := func(class, id string) bool {
 		if class == name {
@@ -928,12 +934,15 @@ func (r *rtRun) danglingRefs(s *rtSnap, name string, keepLive bool) bool {
 		}
 		return false
 	}
-	for _, objs := range s.Cols[name].Objs {
+	for tenant, objs := range s.Cols[name].Objs {
 		for _, o := range objs {
 			for _, v := range o.Props {
 				rs, _ := v.([]rtRef)
 				for _, rf := range rs {
-					if !exists(rf.Class, rf.ID) {
+					if exists(rf.Class, rf.ID) {
+						continue
+					}
+					if rf.Class != name && (tenant != "" || r.cols[rf.Class] == nil) {
 						return true
 					}
 				}
@@ -941,6 +950,47 @@ func (r *rtRun) danglingRefs(s *rtSnap, name string, keepLive bool) bool {
 		}
 	}
 	return false
+}
+
+// dropTenantDangling removes, from the objects of collection name in a
+// tenant, references to objects of name that do not exist in want:
+// Weaviate refuses those in a multi-tenant collection, so a restore writes
+// the object without them, and says so. Only the objects the restore
+// writes (those of from, the snapshot's collection) are changed.
+func dropTenantDangling(want map[string]*rtCol, name string, from *rtCol) {
+	c := want[name]
+	if c == nil {
+		return
+	}
+	for tn, objs := range c.Objs {
+		if tn == "" {
+			continue
+		}
+		for id, o := range objs {
+			if from == nil || from.Objs[tn][id] == nil {
+				continue
+			}
+			for k, v := range o.Props {
+				rs, ok := v.([]rtRef)
+				if !ok {
+					continue
+				}
+				var kept []rtRef
+				for _, rf := range rs {
+					if rf.Class != name || objs[rf.ID] != nil {
+						kept = append(kept, rf)
+					}
+				}
+				switch {
+				case len(kept) == len(rs):
+				case len(kept) == 0:
+					delete(o.Props, k)
+				default:
+					o.Props[k] = kept
+				}
+			}
+		}
+	}
 }
 
 func (r *rtRun) stepRestoreReplace() *rtFailure {
@@ -970,6 +1020,7 @@ func (r *rtRun) stepRestoreReplace() *rtFailure {
 	if r.danglingRefs(s, name, false) {
 		ex = mustRefuse
 	}
+	dropTenantDangling(want, name, s.Cols[name])
 	return r.runStep(fmt.Sprintf("restore --mode=replace %s of %s", name, s.ID), ex, want,
 		"restore", "-auto-approve", "--mode=replace", "--collection", name, s.ID)
 }
@@ -1002,6 +1053,7 @@ func (r *rtRun) stepRestoreCreate() *rtFailure {
 	if r.danglingRefs(s, name, false) {
 		ex = mustRefuse
 	}
+	dropTenantDangling(want, name, s.Cols[name])
 	return r.runStep(what, ex, want, args...)
 }
 

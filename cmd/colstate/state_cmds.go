@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,8 +72,10 @@ and when it started; run force-unlock only when that process is no longer
 running, or two colstate runs may change the state at once.
 
 It refuses when LOCK_ID does not match the lock file, so a lock taken since
-is never removed by mistake.`,
-		Flags:  []cli.Flag{statePathFlag},
+is never removed by mistake, and when the holder is a process still running
+on this host: it then asks for the lock ID again, or, with --force
+(-auto-approve), removes it without asking.`,
+		Flags:  []cli.Flag{statePathFlag, forceFlag},
 		Action: forceUnlockCmd,
 	}
 }
@@ -217,7 +220,17 @@ func forceUnlockCmd(c *cli.Context) error {
 		return err
 	}
 	defer b.Close()
-	info, err := b.ForceUnlock(c.Context, c.Args().First())
+	id := c.Args().First()
+	info, err := b.ForceUnlock(c.Context, id, c.Bool(forceFlag.Name))
+	var running *state.HolderRunningError
+	if errors.As(err, &running) {
+		fmt.Fprintf(c.App.Writer, "%v\n", err)
+		if err := ask(c, bufio.NewReader(c.App.Reader), "\n  Type the lock ID to remove the lock anyway: ", id,
+			func(got string) string { return fmt.Sprintf("%q is not %q; nothing was removed", got, id) }); err != nil {
+			return err
+		}
+		info, err = b.ForceUnlock(c.Context, id, true)
+	}
 	if err != nil {
 		return err
 	}

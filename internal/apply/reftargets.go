@@ -17,11 +17,14 @@ const refTargetBatch = 100
 
 // checkReferenceTargets refuses, before anything is written (and so before
 // a replace clears anything), a restore or merge whose snapshot objects
-// refer to objects outside the collections it writes that no longer exist:
-// Weaviate refuses such a reference, so the reference pass would fail after
-// the collection was cleared and its objects written without their
-// references. Targets in the collections the plan writes come from the
-// snapshot itself and are not checked.
+// refer to objects outside the collections it writes that no longer exist,
+// in a multi-tenant collection or one that does not exist: Weaviate refuses
+// such a reference, so the reference pass would fail after the collection
+// was cleared and its objects written without their references. A
+// reference from an object without a tenant to a missing object of a
+// collection without multi-tenancy is written back as it was (Weaviate
+// keeps those; see writeDangling). Targets in the collections the plan
+// writes come from the snapshot itself and are not checked.
 func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 	written := map[string]bool{}
 	for _, c := range p.Changes {
@@ -100,6 +103,9 @@ func (k *refChecker) add(target, tenant string, u refUse) error {
 	s, err := k.schema(target)
 	if err != nil {
 		return err
+	}
+	if s != nil && !s.MultiTenant && tenant == "" {
+		return nil // written back even when its target is missing
 	}
 	if s != nil && s.MultiTenant {
 		key.tenant = tenant

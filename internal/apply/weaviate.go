@@ -63,6 +63,9 @@ type objectReader interface {
 // objectWriter writes and deletes objects.
 type objectWriter interface {
 	NewBatchWriter(ctx context.Context, s *live.ObjectSchema, collection string, batchSize, inFlight int) *live.BatchWriter
+	// WriteWithDanglingReferences writes one object with references to
+	// objects that no longer exist, which a batch write refuses.
+	WriteWithDanglingReferences(ctx context.Context, s *live.ObjectSchema, collection string, o *object.Object) error
 	DeleteAllObjects(ctx context.Context, collection, tenant string, progress func(int)) (int64, error)
 	DeleteObjects(ctx context.Context, collection, tenant string, ids []string) (int64, error)
 }

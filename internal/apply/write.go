@@ -2,6 +2,10 @@ package apply
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
@@ -12,6 +16,9 @@ type writeStats struct {
 	kept               int64         // merged objects that kept live values the snapshot lacks
 	fitted             object.Digest // of the objects as written, when they were fitted to a new schema
 	merged             object.Digest // of every snapshot object as a merge wrote (or found) it
+	// Objects written without references Weaviate refuses (to missing
+	// objects, in a tenant): as the snapshot has them, and as written.
+	refsLeftOut, refsLeftOutWritten object.Digest
 }
 
 // fitTo returns what a replace does to each restored object: vectors
@@ -123,6 +130,20 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	defer pr.Done()
 	bw := d.Client.NewBatchWriter(ctx, s, j.c.Collection, d.BatchSize, d.InFlight)
 	bw.OnWritten = pr.Add
+	// Objects Weaviate refused because a reference points at an object
+	// that no longer exists (a snapshot keeps such references as they
+	// were): written again below, references and all, another way.
+	var mu sync.Mutex
+	dangling := map[danglingKey]bool{}
+	bw.Refused = func(e live.ObjectError) bool {
+		if !live.MissingTarget(e.Message) {
+			return false
+		}
+		mu.Lock()
+		dangling[danglingKey{e.ID, e.Tenant}] = true
+		mu.Unlock()
+		return true
+	}
 	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
 	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
@@ -147,5 +168,131 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	if cerr := bw.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil || len(dangling) == 0 {
+		return err
+	}
+	return d.writeDangling(ctx, j, dangling, pr)
+}
+
+// danglingKey names an object Weaviate refused for a reference to a
+// missing object.
+type danglingKey struct{ id, tenant string }
+
+// writeDangling writes the objects of j whose references include one to
+// an object that no longer exists, and says what it did: a reference is
+// never dropped silently. Without a tenant, every reference is written as
+// the snapshot has it. In a tenant, Weaviate refuses a reference to a
+// missing object, so the object is written with the references whose
+// targets exist, and the others are counted and named.
+func (d *Data) writeDangling(ctx context.Context, j *restoreJob, keys map[danglingKey]bool, pr *progress) error {
+	left, kept := len(keys), 0
+	var dropped int
+	var first string
+	bw := d.Client.NewBatchWriter(ctx, j.s, j.c.Collection, d.BatchSize, 1)
+	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
+		if !keys[danglingKey{o.ID, o.Tenant}] {
+			return nil
+		}
+		if j.fit != nil {
+			j.fit(o)
+		}
+		left--
+		if o.Tenant == "" {
+			if err := d.Client.WriteWithDanglingReferences(ctx, j.s, j.c.Collection, o); err != nil {
+				return err
+			}
+			kept++
+			pr.Add(1)
+			return nil
+		}
+		before := o.Hash()
+		gone, err := d.dropMissingTargets(ctx, j.s, o)
+		if err != nil {
+			return err
+		}
+		if len(gone) > 0 {
+			j.stats.refsLeftOut.Add(before)
+			j.stats.refsLeftOutWritten.Add(o.Hash())
+		}
+		if first == "" && len(gone) > 0 {
+			first = fmt.Sprintf("object %s (tenant %s), %s", o.ID, o.Tenant, gone[0])
+		}
+		dropped += len(gone)
+		return bw.Add(o)
+	})
+	if cerr := bw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if left != 0 {
+		return fmt.Errorf("%d object(s) of %s that Weaviate refused for a reference to a missing object are not in the snapshot", left, j.c.Collection)
+	}
+	if kept > 0 {
+		fmt.Fprintf(d.Out, "%s: %d object(s) hold references to objects that no longer exist; written with those references, as the snapshot has them.\n", j.c.Collection, kept)
+	}
+	if dropped > 0 {
+		fmt.Fprintf(d.Out, "%s: warning: %d reference(s) to objects that no longer exist were left out: Weaviate refuses them in a multi-tenant collection (first: %s). The snapshot keeps them.\n", j.c.Collection, dropped, first)
+	}
+	return nil
+}
+
+// dropMissingTargets removes from o's references those whose target
+// object does not exist (in o's tenant, for a multi-tenant target) and
+// describes each one removed.
+func (d *Data) dropMissingTargets(ctx context.Context, s *live.ObjectSchema, o *object.Object) ([]string, error) {
+	var gone []string
+	for _, p := range s.Properties {
+		list, _ := o.Properties[p.Name].([]any)
+		if p.Kind() != "ref" || len(list) == 0 {
+			continue
+		}
+		var keep []any
+		for _, r := range list {
+			m, _ := r.(map[string]any)
+			b, _ := m["beacon"].(string)
+			target, id := live.ParseBeacon(b)
+			if target == "" && len(p.DataType) == 1 {
+				target = p.DataType[0]
+			}
+			ok, err := d.targetExists(ctx, target, o.Tenant, id)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				keep = append(keep, r)
+			} else {
+				gone = append(gone, fmt.Sprintf("property %s → %s %s", p.Name, target, id))
+			}
+		}
+		if len(keep) == 0 {
+			delete(o.Properties, p.Name)
+		} else {
+			o.Properties[p.Name] = keep
+		}
+	}
+	return gone, nil
+}
+
+// targetExists tells whether object id of collection target exists (in
+// tenant, when target is multi-tenant).
+func (d *Data) targetExists(ctx context.Context, target, tenant, id string) (bool, error) {
+	cl, err := d.Client.Class(ctx, target)
+	if errors.Is(err, live.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	ts := live.SchemaOf(cl)
+	opts := live.ReadOptions{IDsOnly: true}
+	if ts.MultiTenant {
+		opts.Tenant = tenant
+	}
+	found, err := d.Client.ReadObjectsByID(ctx, ts, opts, []string{strings.ToLower(id)})
+	if err != nil {
+		return false, err
+	}
+	return found[strings.ToLower(id)] != nil, nil
 }

@@ -6,6 +6,7 @@ package blobcred
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -57,4 +58,33 @@ func Code(err error) string {
 		return "no credentials found"
 	}
 	return "access denied"
+}
+
+// MissingBucket reports whether a store answered that the bucket (an Azure
+// container) itself does not exist, as opposed to an object in it.
+func MissingBucket(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchBucket" {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "NoSuchBucket") || strings.Contains(msg, "ContainerNotFound") ||
+		strings.Contains(msg, "bucket doesn't exist")
+}
+
+// MissingBucketHelp says that bucket does not exist and what to do.
+func MissingBucketHelp(scheme, bucket string) string {
+	create := "with your store's console or CLI"
+	switch scheme {
+	case "s3":
+		create = "aws s3 mb s3://" + bucket + ", or your S3-compatible store's console"
+	case "gs":
+		create = "gcloud storage buckets create gs://" + bucket
+	case "azblob":
+		create = "az storage container create --name " + bucket
+	}
+	return fmt.Sprintf("bucket %q does not exist: create it (%s), or check the bucket name and the endpoint in the URL", bucket, create)
 }

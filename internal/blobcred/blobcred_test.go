@@ -27,3 +27,26 @@ func TestWhereNamesEachChain(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingBucket(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"operation error S3: ListObjectsV2, https response error StatusCode: 404, NoSuchBucket: The specified bucket does not exist.": true,
+		"storage: bucket doesn't exist":                       true,
+		"RESPONSE 404: ContainerNotFound":                     true,
+		"operation error S3: GetObject, NoSuchKey: not found": false,
+		"api error AccessDenied: Access Denied":               false,
+		"dial tcp 127.0.0.1:1: connect: connection refused":   false,
+	} {
+		if got := MissingBucket(errors.New(msg)); got != want {
+			t.Errorf("MissingBucket(%q) = %v, want %v", msg, got, want)
+		}
+	}
+	if MissingBucket(nil) {
+		t.Error("MissingBucket(nil) = true")
+	}
+	for scheme, want := range map[string]string{"s3": "aws s3 mb s3://b", "gs": "gcloud storage buckets create gs://b", "azblob": "az storage container create --name b"} {
+		if got := MissingBucketHelp(scheme, "b"); !strings.Contains(got, want) || !strings.Contains(got, `bucket "b" does not exist`) {
+			t.Errorf("MissingBucketHelp(%s) = %q, want it to say %q", scheme, got, want)
+		}
+	}
+}

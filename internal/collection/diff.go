@@ -66,6 +66,13 @@ func Diff(before, after Collection) []FieldChange {
 					emitted[nested] = true
 					out = append(out, FieldChange{Path: nested, After: "added", Replace: true})
 				}
+				// A module's settings declared for a module the live
+				// collection has none for: Weaviate adds them (in place
+				// unless the module is the vectorizer).
+				if strings.HasPrefix(a.Path, "module_config.") {
+					out = append(out, FieldChange{Path: a.Path, After: a.Value, Replace: forcesReplace(a.Path, nil, a.Value, before, after)})
+					continue
+				}
 				// Otherwise a leaf that exists on one side only (an hnsw
 				// setting when the index type changes, a quantization
 				// parameter): the change that made it appear is shown.

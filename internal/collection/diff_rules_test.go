@@ -119,6 +119,13 @@ func TestDiffInPlaceOrReplaceRules(t *testing.T) {
 				c.ModuleConfig = map[string]any{"generative-openai": map[string]any{"opts": map[string]any{"t": 2}}}
 			},
 			"module_config.generative-openai", false},
+		// a module's settings declared where the live collection has none:
+		// Weaviate adds them in place, except for the vectorizer's own
+		{"generative module added", noop, func(c *Collection) {
+			c.ModuleConfig = map[string]any{"generative-openai": map[string]any{"model": "a"}}
+		}, "module_config.generative-openai", false},
+		{"vectorizer module settings added", func(c *Collection) { c.Vectorizer = "text2vec-openai" }, vectorizerModule("a"),
+			"module_config.text2vec-openai", true},
 
 		// nested properties: only descriptions change in place
 		{"nested description", withObject, both(withObject, func(c *Collection) { c.Property("meta").Nested[0].Description = "where from" }),

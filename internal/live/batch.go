@@ -59,6 +59,10 @@ type BatchWriter struct {
 	// OnWritten is called (from several goroutines) with how many objects of
 	// a batch were written.
 	OnWritten func(n int)
+	// Refused, when set, is offered each object Weaviate did not write
+	// (from several goroutines); one it returns true for is the caller's
+	// to handle and is not counted as failed.
+	Refused func(e ObjectError) bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -178,11 +182,21 @@ func (w *BatchWriter) worker() {
 			w.cancel()
 			continue
 		}
+		written := len(batch) - len(failed)
+		if w.Refused != nil {
+			kept := failed[:0]
+			for _, e := range failed {
+				if !w.Refused(e) {
+					kept = append(kept, e)
+				}
+			}
+			failed = kept
+		}
 		if len(failed) > 0 {
 			w.fail(failed)
 		}
 		if w.OnWritten != nil {
-			w.OnWritten(len(batch) - len(failed))
+			w.OnWritten(written)
 		}
 	}
 }

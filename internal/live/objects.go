@@ -172,16 +172,18 @@ func searchRequest(s *ObjectSchema, opts ReadOptions) *pb.SearchRequest {
 
 // restRead tells whether property p is read over REST rather than gRPC,
 // because Weaviate's gRPC Search cannot return it right:
-//   - a reference with more than one target collection: Search resolves
-//     only the first target asked for (refcache FindProperty takes the
-//     first select property of that name) and answers each request for the
-//     property with those references, so the others are lost;
+//   - any reference: Search resolves each reference by reading its target,
+//     so it leaves out a reference whose target was deleted since (Weaviate
+//     does not cascade deletes), and with more than one target collection
+//     it resolves only the first target asked for (refcache FindProperty
+//     takes the first select property of that name), so the others are
+//     lost; REST returns every beacon the object holds, in its order;
 //   - a blob, when all properties are asked for (see upperNested), since
 //     "all" leaves blobs out.
 func restRead(s *ObjectSchema, p PropertySchema) bool {
 	switch p.Kind() {
 	case "ref":
-		return len(p.DataType) > 1
+		return true
 	case "blob":
 		return upperNested(s.Properties)
 	}

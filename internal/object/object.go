@@ -146,6 +146,14 @@ func (d *Digest) Merge(e Digest) {
 	}
 }
 
+// Sub takes away every object of e (which were added before).
+func (d *Digest) Sub(e Digest) {
+	d.Count -= e.Count
+	for i := range d.sum {
+		d.sum[i] -= e.sum[i]
+	}
+}
+
 // String is the digest as hex, e.g. for the manifest.
 func (d Digest) String() string {
 	var b [32]byte

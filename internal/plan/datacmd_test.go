@@ -644,12 +644,34 @@ func TestRenderTenantPicks(t *testing.T) {
 		"only these tenants; the collection's other tenants are not touched:",
 		"tenant b: 3 objects, HOT\n",
 		"tenant b: 3 objects deleted, stays HOT\n",
-		"tenant c → b: 4 objects, COLD → restored COLD (live tenant HOT)\n",
-		"tenant a → new: 2 objects, HOT → created, restored HOT\n",
+		"tenant c → b: 4 objects into the live tenant (HOT), set COLD afterwards as in the snapshot\n",
+		"tenant a → new: 2 objects into a new tenant, HOT as in the snapshot\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the plan lacks %q:\n%s", want, b.String())
 		}
+	}
+
+	// A COLD tenant picked for a backup or a clear: not counted, activated
+	// for the work and set back.
+	cold := &DataChange{Tenants: 1, Inactive: 1, TenantStatus: map[string]int{"COLD": 1}, OnlyTenants: []TenantPick{{Name: "c", Objects: -1, Status: "COLD"}}}
+	b.Reset()
+	Human(&b, &Plan{Changes: []Change{
+		{Collection: "M", Action: Backup, Data: &DataChange{Store: "st", Snapshot: "b1", Tenants: 1, Inactive: 1, TenantStatus: cold.TenantStatus, OnlyTenants: cold.OnlyTenants}},
+		{Collection: "M", Action: Clear, Data: cold},
+		{Collection: "M", Action: Merge, Data: &DataChange{Store: "st", Snapshot: "b1", Objects: 4, Tenants: 1, TenantStatus: cold.TenantStatus, OnlyTenants: []TenantPick{{Name: "c", As: "d", Objects: 4, Status: "COLD"}}}},
+	}}, RenderOptions{})
+	for _, want := range []string{
+		"tenant c: COLD, objects not counted yet: activated to be read, then set back to COLD\n",
+		"tenant c: COLD, objects not counted yet: activated, every object deleted, then set back to COLD\n",
+		"tenant c → d: 4 objects upserted into a new tenant, set COLD afterwards as in the snapshot\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the plan lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "counted once activated") {
+		t.Errorf("garbled wording:\n%s", b.String())
 	}
 	touches := strings.Join(Touches(p), "\n")
 	if !strings.Contains(touches, "only tenant(s) b, new, no other tenant is touched") {

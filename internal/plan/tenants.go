@@ -221,7 +221,8 @@ func (d *DataChange) TenantNames() []string {
 }
 
 // writePicks prints, for a change limited to some tenants, one line per
-// tenant: "tenant acme: 1,204 objects, COLD → restored COLD".
+// tenant: "tenant acme: 1,204 objects into the live tenant (HOT), set
+// COLD afterwards as in the snapshot".
 func writePicks(w io.Writer, a Action, d *DataChange) {
 	if d == nil || len(d.OnlyTenants) == 0 {
 		return
@@ -232,34 +233,48 @@ func writePicks(w io.Writer, a Action, d *DataChange) {
 		if p.As != "" {
 			name = p.Name + " → " + p.As
 		}
-		objects := plural64(p.Objects, "object", "objects")
-		if p.Objects < 0 {
-			objects = "objects counted once activated"
-		}
-		var what string
-		switch a {
-		case Backup:
-			what = fmt.Sprintf("%s, %s", objects, p.Status)
-			if p.Objects < 0 {
-				what += " (activated to be read, then set back)"
-			}
-		case Clear:
-			what = fmt.Sprintf("%s deleted, stays %s", objects, p.Status)
-		case Restore:
-			if p.Live == "" {
-				what = fmt.Sprintf("%s, %s → created, restored %s", objects, p.Status, p.Status)
-			} else {
-				what = fmt.Sprintf("%s, %s → restored %s (live tenant %s)", objects, p.Status, p.Status, p.Live)
-			}
-		case Merge:
-			if p.Live == "" {
-				what = fmt.Sprintf("%s upserted, %s → created %s", objects, p.Status, p.Status)
-			} else {
-				what = fmt.Sprintf("%s upserted; the live tenant keeps its status %s", objects, p.Live)
-			}
-		}
-		fmt.Fprintf(w, "        tenant %s: %s\n", name, what)
+		fmt.Fprintf(w, "        tenant %s: %s\n", name, pickWording(a, p))
 	}
+}
+
+// pickWording says what change a does to one picked tenant. A tenant
+// whose objects are not counted (Objects < 0) is inactive: it is read or
+// cleared once activated, and set back after.
+func pickWording(a Action, p TenantPick) string {
+	objects := plural64(p.Objects, "object", "objects")
+	switch a {
+	case Backup:
+		if p.Objects < 0 {
+			return fmt.Sprintf("%s, objects not counted yet: activated to be read, then set back to %s", p.Status, p.Status)
+		}
+		return fmt.Sprintf("%s, %s", objects, p.Status)
+	case Clear:
+		if p.Objects < 0 {
+			return fmt.Sprintf("%s, objects not counted yet: activated, every object deleted, then set back to %s", p.Status, p.Status)
+		}
+		return fmt.Sprintf("%s deleted, stays %s", objects, p.Status)
+	case Restore:
+		if p.Live == "" {
+			return fmt.Sprintf("%s into a new tenant, %s", objects, statusAsSnapshot(p.Status))
+		}
+		return fmt.Sprintf("%s into the live tenant (%s), %s", objects, p.Live, statusAsSnapshot(p.Status))
+	case Merge:
+		if p.Live == "" {
+			return fmt.Sprintf("%s upserted into a new tenant, %s", objects, statusAsSnapshot(p.Status))
+		}
+		return fmt.Sprintf("%s upserted; the live tenant keeps its status %s", objects, p.Live)
+	}
+	return objects
+}
+
+// statusAsSnapshot says which status a restored tenant ends with: the
+// one the snapshot recorded.
+func statusAsSnapshot(status string) string {
+	switch status {
+	case "", "HOT", "ACTIVE":
+		return "HOT as in the snapshot"
+	}
+	return "set " + status + " afterwards as in the snapshot"
 }
 
 // tenantRestore is what a restore limited to some tenants plans besides

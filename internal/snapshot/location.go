@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/colstate/colstate/internal/blobcred"
@@ -46,9 +48,10 @@ func CheckURL(loc string) error {
 	if u.User != nil {
 		return fmt.Errorf("snapshot store URL %s carries credentials (user:password@); colstate refuses them because the URL is recorded in plans and state: remove them and provide credentials through %s", Redact(loc), blobcred.Where(u.Scheme))
 	}
-	for k := range u.Query() {
-		if secretParam(k) {
-			return fmt.Errorf("snapshot store URL %s carries the credential parameter %q; colstate refuses it because the URL is recorded in plans and state: remove it and provide credentials through %s", Redact(loc), k, blobcred.Where(u.Scheme))
+	q := u.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if err := blobcred.CheckParam(u.Scheme, k); err != nil {
+			return fmt.Errorf("snapshot store URL %s: %w", Redact(loc), err)
 		}
 	}
 	if u.Scheme != "file" && u.Scheme != "mem" && u.Host == "" {
@@ -58,18 +61,6 @@ func CheckURL(loc string) error {
 		return fmt.Errorf("snapshot store URL %s names no directory: use file:///ABSOLUTE/DIR", Redact(loc))
 	}
 	return nil
-}
-
-// secretParam reports whether a URL query parameter would carry a
-// credential (or point at one).
-func secretParam(k string) bool {
-	k = strings.ToLower(k)
-	for _, s := range []string{"secret", "password", "passwd", "token", "sig", "credential", "private_key", "access_key", "access_id", "accountkey", "account_key", "sas"} {
-		if strings.Contains(k, s) {
-			return true
-		}
-	}
-	return strings.HasPrefix(k, "x-amz-") || strings.HasPrefix(k, "x-goog-")
 }
 
 // Redact renders a store location for messages: a URL without user

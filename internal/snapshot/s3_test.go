@@ -54,8 +54,20 @@ func TestS3MissingBucket(t *testing.T) {
 	gw := s3test.Server(t)
 	gw.SetEnv(t)
 	s := &Store{Dir: gw.BucketURL("no-such-bucket", "snaps")}
-	_, _, err := s.ListContext(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "s3://no-such-bucket/snaps") {
-		t.Fatalf("List of a missing bucket = %v", err)
+	for name, op := range map[string]func() error{
+		"list":   func() error { _, _, err := s.ListContext(context.Background()); return err },
+		"open":   func() error { _, err := s.Open("x"); return err },
+		"create": func() error { _, err := s.Create(Manifest{}); return err },
+	} {
+		err := op()
+		if err == nil {
+			t.Errorf("%s in a missing bucket succeeded", name)
+			continue
+		}
+		for _, want := range []string{"s3://no-such-bucket/snaps", `bucket "no-such-bucket" does not exist`, "create it", "check the bucket name and the endpoint in the URL"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q lacks %q", name, err, want)
+			}
+		}
 	}
 }

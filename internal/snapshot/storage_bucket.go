@@ -40,6 +40,7 @@ import (
 type bucketStorage struct {
 	b      *blob.Bucket
 	scheme string
+	bucket string // the bucket's (container's) name, for messages
 	name   string // for messages
 }
 
@@ -68,7 +69,7 @@ func openBucket(ctx context.Context, loc string) (*bucketStorage, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &bucketStorage{scheme: u.Scheme, name: "snapshot store " + Redact(loc)}
+	s := &bucketStorage{scheme: u.Scheme, bucket: u.Host, name: "snapshot store " + Redact(loc)}
 	bucketsMu.Lock()
 	defer bucketsMu.Unlock()
 	if b := buckets[loc]; b != nil {
@@ -108,6 +109,8 @@ func (s *bucketStorage) wrap(op string, err error) error {
 	}
 	msg := err.Error()
 	switch code := gcerrors.Code(err); {
+	case blobcred.MissingBucket(err):
+		return fmt.Errorf("%s: %s: %s", s.name, op, blobcred.MissingBucketHelp(s.scheme, s.bucket))
 	case blobcred.Denied(err):
 		return fmt.Errorf("%s: %s: access denied: %w; check the credentials (%s) and that they may read and write the bucket", s.name, op, err, blobcred.Where(s.scheme))
 	case code == gcerrors.NotFound || code == gcerrors.Canceled || code == gcerrors.DeadlineExceeded:
@@ -145,7 +148,7 @@ func (s *bucketStorage) begin(ctx context.Context, id string) (upload, error) {
 
 func (s *bucketStorage) manifest(ctx context.Context, id string) ([]byte, error) {
 	data, err := s.b.ReadAll(ctx, id+"/"+ManifestFile)
-	if gcerrors.Code(err) == gcerrors.NotFound {
+	if gcerrors.Code(err) == gcerrors.NotFound && !blobcred.MissingBucket(err) {
 		return nil, fmt.Errorf("%s: %w", id, fs.ErrNotExist)
 	}
 	return data, s.wrap("read the manifest of "+id, err)

@@ -275,9 +275,13 @@ func TestCheckURL(t *testing.T) {
 		{"file:///tmp/x", ""},
 		{"mem://", ""},
 		{"s3://AKIA:hunter2@bucket/p", "carries credentials"},
-		{"s3://bucket/p?aws_secret_access_key=hunter2", "credential parameter"},
-		{"azblob://c/p?sas_token=hunter2", "credential parameter"},
-		{"gs://b/p?private_key_path=/k.pem", "credential parameter"},
+		{"s3://bucket/p?aws_secret_access_key=hunter2", `parameter "aws_secret_access_key" carries or points at a credential`},
+		{"azblob://c/p?sas_token=hunter2", "carries or points at a credential"},
+		{"gs://b/p?private_key_path=/k.pem", "carries or points at a credential"},
+		{"gs://b/p?access_id=hunter2@x.iam.gserviceaccount.com", "carries or points at a credential"},
+		// The state backend refuses what is not a connection setting; so
+		// does the store now (one policy, blobcred.CheckParam).
+		{"s3://bucket/p?prefix=x", `parameter "prefix" is not accepted`},
 		{"ftp://host/x", "not supported"},
 		{"s3:///prefix", "names no bucket"},
 	} {

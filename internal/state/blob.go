@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -22,25 +23,11 @@ import (
 	"github.com/colstate/colstate/internal/blobcred"
 )
 
-// urlParams are the query parameters a state URL may carry, by scheme: the
-// gocloud.dev/blob v0.49.0 parameters that configure where and how to
-// connect. None of them holds a secret; credentials come from each cloud's
-// own chain (see blobcred.Where), never from the URL.
-var urlParams = map[string][]string{
-	"s3": {"region", "endpoint", "profile", "use_path_style", "s3ForcePathStyle", "disable_https", "hostname_immutable",
-		"dualstack", "fips", "rate_limiter_capacity", "anonymous", "awssdk", "accelerate", "ssetype", "kmskeyid",
-		"request_checksum_calculation", "response_checksum_validation", "role", "role_session_name", "role_external_id",
-		"role_duration", "web_identity_token_file"},
-	"gs":     {"anonymous", "access_id", "private_key_path", "grpc", "zonal"},
-	"azblob": {"domain", "protocol", "cdn", "localemu", "storage_account"},
-	"file":   {"create_dir", "dir_file_mode", "no_tmp_dir"},
-	"mem":    {"nomd5"},
-}
-
 // StateURL is a parsed state URL: the bucket to open and the state
 // object's key in it.
 type StateURL struct {
 	Scheme    string
+	Bucket    string // the bucket's (container's) name, for messages
 	BucketURL string // what gocloud opens: scheme://bucket?params
 	Key       string // the state object
 	Display   string // scheme://bucket/key: no query, for messages
@@ -57,21 +44,19 @@ func ParseURL(raw string) (*StateURL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state url: %v", redact(err))
 	}
-	allowed, ok := urlParams[u.Scheme]
-	if !ok {
+	if blobcred.Params(u.Scheme) == nil {
 		return nil, fmt.Errorf("state url: scheme %q is not supported; use s3://, gs://, azblob://, file:// or mem://", u.Scheme)
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("state url %s://%s... carries credentials (user info); refusing it: credentials never go in the configuration. Remove them from the URL and provide them through %s", u.Scheme, u.Host, blobcred.Where(u.Scheme))
 	}
 	q := u.Query()
-	for name := range q {
-		if !slices.Contains(allowed, name) {
-			return nil, fmt.Errorf("state url %s://%s%s: parameter %q is not accepted (a %s:// state URL takes %s); credentials never go in the URL: they come from %s",
-				u.Scheme, u.Host, u.Path, name, u.Scheme, strings.Join(allowed, ", "), blobcred.Where(u.Scheme))
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if err := blobcred.CheckParam(u.Scheme, name); err != nil {
+			return nil, fmt.Errorf("state url %s://%s%s: %w", u.Scheme, u.Host, u.Path, err)
 		}
 	}
-	p := &StateURL{Scheme: u.Scheme}
+	p := &StateURL{Scheme: u.Scheme, Bucket: u.Host}
 	key := strings.TrimPrefix(u.Path, "/")
 	bucket := url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: q.Encode()}
 	if u.Scheme == "file" {
@@ -123,7 +108,7 @@ func OpenURL(ctx context.Context, raw string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the state %s: %v", p.Display, err)
 	}
-	objs := &blobObjects{bkt: bkt, display: p.Display, key: p.Key, scheme: p.Scheme}
+	objs := &blobObjects{bkt: bkt, display: p.Display, key: p.Key, scheme: p.Scheme, bucket: p.Bucket}
 	return &Backend{objs: objs, key: p.Key, remote: true}, nil
 }
 
@@ -136,6 +121,7 @@ type blobObjects struct {
 	display string // the state URL without its query
 	key     string // the state's key, which display shows
 	scheme  string
+	bucket  string
 }
 
 func (o *blobObjects) where(key string) string {
@@ -199,6 +185,9 @@ func (o *blobObjects) list(ctx context.Context, prefix string) ([]string, error)
 // where this scheme's credentials come from.
 func (o *blobObjects) wrap(op, key string, err error) error {
 	where := o.where(key)
+	if blobcred.MissingBucket(err) {
+		return fmt.Errorf("%s %s: %s", op, where, blobcred.MissingBucketHelp(o.scheme, o.bucket))
+	}
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return fmt.Errorf("%s: %w", where, fs.ErrNotExist)
 	}

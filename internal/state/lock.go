@@ -242,14 +242,30 @@ func (b *Backend) ReadLock(ctx context.Context) (*LockInfo, error) {
 
 // ForceUnlock removes the lock on the state at statePath when its ID is id;
 // see Backend.ForceUnlock.
-func ForceUnlock(statePath, id string) (*LockInfo, error) {
-	return Local(statePath).ForceUnlock(context.Background(), id)
+func ForceUnlock(statePath, id string, force bool) (*LockInfo, error) {
+	return Local(statePath).ForceUnlock(context.Background(), id, force)
+}
+
+// HolderRunningError is ForceUnlock's refusal of a lock whose holder is a
+// process still running on this host.
+type HolderRunningError struct {
+	Info     LockInfo
+	Location string // the lock file or object
+}
+
+func (e *HolderRunningError) Error() string {
+	return fmt.Sprintf("the state lock %s is held by %s (pid %d) for %q since %s, and process %d is still running on this host; nothing was removed. "+
+		"Wait for it to finish, or stop it (kill %d), then run the command again; remove the lock anyway only if that process is not colstate working on this state: colstate force-unlock --force %s",
+		e.Info.ID, e.Info.Who, e.Info.PID, e.Info.Operation, e.Info.Created.Format(time.RFC3339), e.Info.PID, e.Info.PID, e.Info.ID)
 }
 
 // ForceUnlock removes the lock on the state when its ID is id. It is for
 // locks left behind by a colstate process that died; it refuses a lock with
-// another ID so that a stale command line cannot break a lock taken since.
-func (b *Backend) ForceUnlock(ctx context.Context, id string) (*LockInfo, error) {
+// another ID so that a stale command line cannot break a lock taken since,
+// and, unless force, a lock whose holder still runs on this host
+// (*HolderRunningError): removing it would let two runs change the state
+// at once.
+func (b *Backend) ForceUnlock(ctx context.Context, id string, force bool) (*LockInfo, error) {
 	where := b.FileLocation(lockName)
 	info, err := b.readLock(ctx)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -261,6 +277,9 @@ func (b *Backend) ForceUnlock(ctx context.Context, id string) (*LockInfo, error)
 	if info.ID != id {
 		return info, fmt.Errorf("lock ID %q does not match the lock on the state (ID %s, held by %s for %q since %s); nothing was removed",
 			id, info.ID, info.Who, info.Operation, info.Created.Format(time.RFC3339))
+	}
+	if !force && running(*info) {
+		return info, &HolderRunningError{Info: *info, Location: where}
 	}
 	if err := b.objs.remove(ctx, b.fileKey(lockName)); err != nil {
 		return info, err
@@ -295,6 +314,17 @@ func stale(info LockInfo) bool {
 		return false
 	}
 	return !processAlive(info.PID)
+}
+
+// running reports whether the lock's holder ran on this host and still
+// runs. A lock from another host is never called running: its process
+// cannot be seen.
+func running(info LockInfo) bool {
+	host, err := os.Hostname()
+	if err != nil || info.PID <= 0 || info.Host() != host {
+		return false
+	}
+	return processAlive(info.PID)
 }
 
 func newLockID() string {

@@ -318,7 +318,7 @@ func TestUnlockLeavesSomeoneElsesLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Someone force-unlocks and takes the lock meanwhile.
-	if _, err := ForceUnlock(statePath, lock.Info.ID); err != nil {
+	if _, err := ForceUnlock(statePath, lock.Info.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	other, err := fastLocker.Acquire(context.Background(), statePath, "apply", 0)
@@ -338,17 +338,17 @@ func TestUnlockLeavesSomeoneElsesLock(t *testing.T) {
 
 func TestForceUnlock(t *testing.T) {
 	statePath := filepath.Join(t.TempDir(), "state.json")
-	if _, err := ForceUnlock(statePath, "x"); err == nil || !strings.Contains(err.Error(), "not locked") {
+	if _, err := ForceUnlock(statePath, "x", false); err == nil || !strings.Contains(err.Error(), "not locked") {
 		t.Fatalf("ForceUnlock without a lock = %v", err)
 	}
 	plantLock(t, statePath, LockInfo{ID: "abc", Who: "a@b", PID: 1, Operation: "apply", Created: time.Now()})
-	if _, err := ForceUnlock(statePath, "abd"); err == nil || !strings.Contains(err.Error(), "does not match") {
+	if _, err := ForceUnlock(statePath, "abd", false); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("ForceUnlock with a wrong ID = %v", err)
 	}
 	if _, err := os.Stat(LockPath(statePath)); err != nil {
 		t.Fatalf("wrong ID removed the lock: %v", err)
 	}
-	info, err := ForceUnlock(statePath, "abc")
+	info, err := ForceUnlock(statePath, "abc", false)
 	if err != nil || info.Who != "a@b" {
 		t.Fatalf("ForceUnlock = %+v, %v", info, err)
 	}
