@@ -67,6 +67,46 @@ func (d *Data) pickedCount(ctx context.Context, s *live.ObjectSchema, dc *plan.D
 	return total.Load(), err
 }
 
+// refuseFilledTenants refuses a restore limited to some tenants (no
+// --mode: create) when a picked live tenant already holds objects, naming
+// the tenant and its status, as the plan does for the tenants it could
+// count: an inactive tenant is counted only here, activated for it and set
+// back before the refusal. It runs before anything is activated for the
+// restore, by a dry run too. Offloaded tenants are left to the refusal
+// that names them (wakeTenants).
+func (d *Data) refuseFilledTenants(ctx context.Context, c plan.Change) error {
+	ts, err := d.Client.Tenants(ctx, c.Collection)
+	if err != nil {
+		return err
+	}
+	ts, _ = pickedTenants(ts, c.Data) // the absent ones the restore creates: empty
+	ts = slices.DeleteFunc(ts, live.Tenant.Offloaded)
+	counts := make([]int64, len(ts))
+	if _, err := d.eachTenant(ctx, c.Collection, ts, nil, func(ctx context.Context, i int, t live.Tenant) error {
+		n, err := d.Client.Count(ctx, c.Collection, t.Name)
+		counts[i] = n
+		return err
+	}); err != nil {
+		return err
+	}
+	var filled []string
+	for i, t := range ts {
+		if counts[i] == 0 {
+			continue
+		}
+		status := t.ActivityStatus
+		if !t.Active() {
+			status += ", activated to count them and set back"
+		}
+		filled = append(filled, fmt.Sprintf("tenant %s of collection %s already holds %s (%s)", t.Name, c.Collection, plural(int(counts[i]), "object", "objects"), status))
+	}
+	if len(filled) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: --mode=create restores only into an absent or empty tenant; nothing was written. "+
+		"Use --mode=merge to upsert into it (which also completes an interrupted restore of it), or --mode=replace to clear that tenant (only) first", strings.Join(filled, "; "))
+}
+
 // objectSource is what a restore reads objects from: a snapshot, or the
 // tenants of it a restore --tenant picks.
 type objectSource interface {

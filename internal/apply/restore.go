@@ -104,6 +104,13 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 		if err != nil || !live.SchemaOf(liveClass).MultiTenant {
 			continue // prepareRestore reports a missing collection
 		}
+		// Tenants picked for a restore must be empty: refused by name
+		// before any is activated to be written into.
+		if j.c.Action == plan.Restore && len(j.c.Data.OnlyTenants) > 0 && !j.c.Data.Reshape {
+			if err := d.refuseFilledTenants(ctx, j.c); err != nil {
+				return j.wrap(err)
+			}
+		}
 		// The snapshot's tenants that are inactive live are written and
 		// read back: activate them now, and give each back its live status
 		// when the restore fails or merges (a restore sets the snapshot's).

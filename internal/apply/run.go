@@ -194,6 +194,9 @@ func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 		return err
 	}
 	s := live.SchemaOf(liveClass)
+	if len(c.Data.OnlyTenants) > 0 && s.MultiTenant {
+		return d.refuseFilledTenants(ctx, c)
+	}
 	n, err := d.pickedCount(ctx, s, c.Data)
 	if err != nil || n == 0 {
 		return err

@@ -76,7 +76,7 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 	refs := schemaHasReferences(s)
 	pr := d.newProgress(j.c.Action.String()+" "+target, j.sc.Objects)
 	defer pr.Done()
-	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.InFlight)
+	bw := d.Client.NewBatchWriter(ctx, s, target, d.BatchSize, d.writeInFlight(s))
 	bw.OnWritten = pr.Add
 	if d.OnWritten != nil {
 		bw.OnWritten = func(n int) { pr.Add(n); d.OnWritten(n) }
@@ -118,6 +118,23 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 	return err
 }
 
+// writeInFlight is how many batches a restore keeps in flight. Into a
+// multi-tenant collection, --tenant-parallel batches at least: each batch
+// holds the objects of tens of tenants (a batch may mix tenants), and the
+// server's first write into a tenant opens its shard (directories, files,
+// commit logs), a wait on the disk more than on the CPU, so batches in
+// flight overlap those openings. Memory stays batch size × (in flight + 1)
+// objects.
+func (d *Data) writeInFlight(s *live.ObjectSchema) int {
+	if d.InFlight > 0 || !s.MultiTenant {
+		return d.InFlight
+	}
+	return max(defaultInFlight, d.tenantParallel())
+}
+
+// defaultInFlight is live.NewBatchWriter's default.
+const defaultInFlight = 4
+
 // writeReferences is the second pass: every object holding references is
 // written whole, now that the objects it points at exist. For a merge or
 // a resumed restore, objects already identical are skipped, so running it
@@ -128,7 +145,7 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	s, merge := j.s, j.merge()
 	pr := d.newProgress("references "+j.c.Collection, j.withRefs)
 	defer pr.Done()
-	bw := d.Client.NewBatchWriter(ctx, s, j.c.Collection, d.BatchSize, d.InFlight)
+	bw := d.Client.NewBatchWriter(ctx, s, j.c.Collection, d.BatchSize, d.writeInFlight(s))
 	bw.OnWritten = pr.Add
 	// Objects Weaviate refused because a reference points at an object
 	// that no longer exists (a snapshot keeps such references as they

@@ -33,9 +33,11 @@ import (
 //     (a logical copy of the data on another server has new ones);
 //   - an empty collection: gRPC must know the collection and find it empty
 //     too (not decisive: two servers can both have it empty);
-//   - a multi-tenant collection: both must list the same tenants, then its
-//     active tenants (up to maxTenantProbes) are compared as above, in name
-//     order, until one is decisive.
+//   - a multi-tenant collection: both must list the same tenants (lists
+//     that differ are read again: another client may be creating or
+//     deleting tenants; see probe), then its active tenants (up to
+//     maxTenantProbes) are compared as above, in name order, until one is
+//     decisive.
 //
 // While nothing was decisive (no collections, or only empty ones), every
 // collection is compared again before the first gRPC call about it: after
@@ -214,29 +216,43 @@ func (c *Client) probe(ctx context.Context, wv pb.WeaviateClient, s *ObjectSchem
 	if err != nil {
 		return false, err
 	}
-	var reply *pb.TenantsGetReply
-	err = c.retry(ctx, "gRPC tenants of "+s.Collection, func() error {
-		var err error
-		reply, err = wv.TenantsGet(c.rpcContext(ctx), &pb.TenantsGetRequest{Collection: s.Collection})
-		return err
-	})
-	if err != nil {
-		return false, c.probeError(ctx, s.Collection, err)
+	restNames := tenantNames(restTenants)
+	// Tenants created or deleted by another client between the two reads
+	// make the lists differ on one server too: a gRPC list that lies
+	// between the REST lists read before and after it (holds every tenant
+	// both had, and none that neither had) is what one server shows while
+	// its tenants change. Only a list outside them, read again, is a
+	// mismatch.
+	for attempt := 0; ; attempt++ {
+		rpcNames, err := c.rpcTenantNames(ctx, wv, s.Collection)
+		if err != nil {
+			return false, c.probeError(ctx, s.Collection, err)
+		}
+		if slices.Equal(restNames, rpcNames) {
+			break
+		}
+		again, err := c.Tenants(ctx, s.Collection)
+		if forbidden(err) || errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		againNames := tenantNames(again)
+		if between(rpcNames, restNames, againNames) {
+			restTenants = again // the newer list: its active tenants are compared below
+			break
+		}
+		if attempt == tenantListAttempts-1 {
+			return false, c.mismatch("collection %s has %d tenants over REST and %d over gRPC, not the same ones", s.Collection, len(againNames), len(rpcNames))
+		}
+		restNames, restTenants = againNames, again
 	}
-	var restNames, rpcNames, active []string
+	var active []string
 	for _, t := range restTenants {
-		restNames = append(restNames, t.Name)
 		if t.Active() {
 			active = append(active, t.Name)
 		}
-	}
-	for _, t := range reply.GetTenants() {
-		rpcNames = append(rpcNames, t.GetName())
-	}
-	sort.Strings(restNames)
-	sort.Strings(rpcNames)
-	if !slices.Equal(restNames, rpcNames) {
-		return false, c.mismatch("collection %s has %d tenants over REST and %d over gRPC, not the same ones", s.Collection, len(restNames), len(rpcNames))
 	}
 	// Compare active tenants in name order until one is decisive: empty
 	// tenants (the same on two servers) say nothing.
@@ -252,6 +268,60 @@ func (c *Client) probe(ctx context.Context, wv pb.WeaviateClient, s *ObjectSchem
 
 // maxTenantProbes bounds the tenants of one collection compared.
 const maxTenantProbes = 20
+
+// tenantListAttempts bounds the reads of a tenant list that another client
+// keeps changing before a difference counts as a mismatch.
+const tenantListAttempts = 5
+
+// rpcTenantNames lists a collection's tenant names over gRPC, sorted.
+func (c *Client) rpcTenantNames(ctx context.Context, wv pb.WeaviateClient, collection string) ([]string, error) {
+	var reply *pb.TenantsGetReply
+	err := c.retry(ctx, "gRPC tenants of "+collection, func() error {
+		var err error
+		reply, err = wv.TenantsGet(c.rpcContext(ctx), &pb.TenantsGetRequest{Collection: collection})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, t := range reply.GetTenants() {
+		names = append(names, t.GetName())
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// tenantNames are the names of tenants, sorted.
+func tenantNames(tenants []Tenant) []string {
+	names := make([]string, 0, len(tenants))
+	for _, t := range tenants {
+		names = append(names, t.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// between reports whether the set mid holds every name both before and
+// after hold and only names one of them holds: what a list read between
+// the two shows of a tenant list that changed meanwhile.
+func between(mid, before, after []string) bool {
+	in := func(list []string, name string) bool {
+		_, found := slices.BinarySearch(list, name)
+		return found
+	}
+	for _, n := range mid {
+		if !in(before, n) && !in(after, n) {
+			return false
+		}
+	}
+	for _, n := range before {
+		if in(after, n) && !in(mid, n) {
+			return false
+		}
+	}
+	return true
+}
 
 // confirmDelete runs before objects are deleted over gRPC while the check
 // is still undecided (every collection compared was empty, or its tenants
