@@ -221,7 +221,7 @@ func (c *Client) sendBatch(ctx context.Context, wv pb.WeaviateClient, batch []*p
 	var reply *pb.BatchObjectsReply
 	err := c.retry(ctx, "batch write", func() error {
 		var err error
-		reply, err = wv.BatchObjects(c.rpcContext(ctx), &pb.BatchObjectsRequest{Objects: batch})
+		reply, err = wv.BatchObjects(c.rpcContext(ctx), &pb.BatchObjectsRequest{Objects: batch, ConsistencyLevel: pbConsistency(c.WriteConsistency)})
 		return err
 	})
 	if err != nil {

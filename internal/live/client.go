@@ -34,6 +34,11 @@ type Client struct {
 	// TenantLog, when set, records every tenant WithTenantActive activates
 	// until it is set back (tenants.go).
 	TenantLog TenantLog
+	// WriteConsistency and ReadConsistency are the consistency levels
+	// (consistency.go) sent with every gRPC batch write and delete, and
+	// with every gRPC search and REST object read; "" leaves them to the
+	// server.
+	WriteConsistency, ReadConsistency string
 }
 
 // Options configure a Client.
@@ -54,7 +59,8 @@ func New(opts Options) (*Client, error) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	return &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff}, nil
+	return &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff,
+		WriteConsistency: DefaultWriteConsistency, ReadConsistency: DefaultReadConsistency}, nil
 }
 
 // URL returns the REST endpoint the client talks to.

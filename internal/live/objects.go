@@ -268,8 +268,15 @@ func (c *Client) restProperties(ctx context.Context, s *ObjectSchema, tenant str
 			continue
 		}
 		path := "/v1/objects/" + url.PathEscape(s.Collection) + "/" + url.PathEscape(id)
+		q := url.Values{}
 		if tenant != "" {
-			path += "?" + url.Values{"tenant": {tenant}}.Encode()
+			q.Set("tenant", tenant)
+		}
+		if c.ReadConsistency != "" {
+			q.Set("consistency_level", c.ReadConsistency)
+		}
+		if len(q) > 0 {
+			path += "?" + q.Encode()
 		}
 		var one struct {
 			Properties map[string]any `json:"properties"`
@@ -643,6 +650,9 @@ func (c *Client) VectorDims(ctx context.Context, s *ObjectSchema) (map[string]in
 // search runs one gRPC Search, retried like every idempotent call (what
 // names it in the retry's error).
 func (c *Client) search(ctx context.Context, wv pb.WeaviateClient, what string, req *pb.SearchRequest) (*pb.SearchReply, error) {
+	if req.ConsistencyLevel == nil {
+		req.ConsistencyLevel = pbConsistency(c.ReadConsistency)
+	}
 	var reply *pb.SearchReply
 	err := c.retry(ctx, what, func() error {
 		var err error
