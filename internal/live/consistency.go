@@ -1,7 +1,9 @@
 package live
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
@@ -68,4 +70,20 @@ func pbConsistency(level string) *pb.ConsistencyLevel {
 		return nil
 	}
 	return &l
+}
+
+// Node is one node of the Weaviate cluster as GET /v1/nodes lists it.
+type Node struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // HEALTHY, UNHEALTHY, UNAVAILABLE, TIMEOUT
+}
+
+// Nodes lists the nodes of the cluster the client talks to (one on a
+// single server), as the node it is connected to sees them.
+func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
+	var out struct {
+		Nodes []Node `json:"nodes"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/nodes", nil, &out)
+	return out.Nodes, err
 }

@@ -39,6 +39,9 @@ type ClusterNode struct {
 // URL is the node's own REST endpoint.
 func (n *ClusterNode) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", n.HTTPPort) }
 
+// Server is the node's process, nil while it is stopped or killed.
+func (n *ClusterNode) Server() *weaviateproc.Server { return n.srv }
+
 // GRPCAddr is the node's own gRPC endpoint.
 func (n *ClusterNode) GRPCAddr() string { return fmt.Sprintf("127.0.0.1:%d", n.GRPCPort) }
 
@@ -55,17 +58,24 @@ type Cluster struct {
 // first; the others join its gossip port once it is open. On failure
 // every node started is killed and the error carries their log tails.
 func StartCluster(ctx context.Context, dir string, size int) (*Cluster, error) {
-	ports, err := weaviateproc.FreePorts(6 * size)
+	ports, err := weaviateproc.FreePorts(2 * size)
+	if err != nil {
+		return nil, err
+	}
+	// On one host Weaviate finds a node's data port at its gossip port + 1
+	// and its Raft RPC port at its Raft port + 1 (CLUSTER_IN_LOCALHOST).
+	pairs, err := freePortPairs(2 * size)
 	if err != nil {
 		return nil, err
 	}
 	c := &Cluster{}
 	for i := range size {
-		p := ports[6*i:]
 		name := "wv-" + strconv.Itoa(i)
 		c.Nodes = append(c.Nodes, &ClusterNode{
 			Name: name, DataDir: filepath.Join(dir, name), LogPath: filepath.Join(dir, name+".log"),
-			HTTPPort: p[0], GRPCPort: p[1], GossipPort: p[2], DataPort: p[3], RaftPort: p[4], RPCPort: p[5],
+			HTTPPort: ports[2*i], GRPCPort: ports[2*i+1],
+			GossipPort: pairs[2*i], DataPort: pairs[2*i] + 1,
+			RaftPort: pairs[2*i+1], RPCPort: pairs[2*i+1] + 1,
 		})
 	}
 	start := time.Now()
@@ -128,6 +138,35 @@ func (c *Cluster) startNode(i int, join []int) error {
 	go func() { <-srv.Exited(); logf.Close() }()
 	n.srv = srv
 	return nil
+}
+
+// freePortPairs finds n free loopback ports P whose P+1 is free too.
+func freePortPairs(n int) ([]int, error) {
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	var out []int
+	for len(out) < n {
+		if len(held) > 200 {
+			return nil, errors.New("no two consecutive free loopback ports found")
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		held = append(held, l)
+		p := l.Addr().(*net.TCPAddr).Port
+		next, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
+		if err != nil {
+			continue
+		}
+		held = append(held, next)
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // waitPort polls until something listens on the loopback TCP port.
