@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -182,8 +183,9 @@ func TestClusterWriteConsistency(t *testing.T) {
 		t.Fatal(err)
 	}
 	cluster.Kill(2)
+	waitSchema(t, n0.URL(), name)
 	dst := newRig(t, n0.URL(), n0.GRPCAddr())
-	p, code := dst.run("restore", "-auto-approve", "--store", srcRig.store(), "cons")
+	p, code := dst.run("restore", "-auto-approve", "--collection", name, "--store", srcRig.store(), "cons")
 	if code == 0 {
 		t.Fatalf("restore at consistency ALL succeeded with a replica down:\n%s", p.output())
 	}
@@ -193,7 +195,7 @@ func TestClusterWriteConsistency(t *testing.T) {
 			t.Errorf("restore at ALL with a node down does not say %q:\n%s", s, p.output())
 		}
 	}
-	p = dst.mustRun("restore", "-auto-approve", "--consistency", "quorum", "--store", srcRig.store(), "cons")
+	p = dst.mustRun("restore", "-auto-approve", "--consistency", "quorum", "--collection", name, "--store", srcRig.store(), "cons")
 	if !strings.Contains(p.stdoutString(), "Restored "+name+": ") || !strings.Contains(p.stdoutString(), "verified") {
 		t.Errorf("restore at QUORUM did not verify:\n%s", p.output())
 	}
@@ -210,6 +212,26 @@ func TestClusterWriteConsistency(t *testing.T) {
 	} else {
 		t.Logf("wv-2 answers at ONE with %d of %d objects: its own replica", d.Count, n)
 	}
+}
+
+// waitSchema waits until the node at url answers GET /v1/schema/NAME
+// quickly: after a node is killed, the survivors first elect a new Raft
+// leader, and schema reads wait for it meanwhile.
+func waitSchema(t *testing.T, url, name string) {
+	t.Helper()
+	start := time.Now()
+	hc := &http.Client{Timeout: 2 * time.Second}
+	for time.Since(start) < 2*time.Minute {
+		resp, err := hc.Get(url + "/v1/schema/" + name)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Logf("schema reads answer again %s after the kill", time.Since(start).Round(time.Millisecond))
+				return
+			}
+		}
+	}
+	t.Fatalf("%s does not answer schema reads 2 minutes after a node was killed", url)
 }
 
 // rf3Source creates collection name on the cluster with replication
@@ -261,7 +283,7 @@ func waitProgress(t *testing.T, p *proc) {
 func TestClusterBackupNodeKilled(t *testing.T) {
 	cluster := weaviatetest.SharedCluster(t)
 	name := weaviatetest.Name(t, "ClKill")
-	const n = 5000
+	const n = 2000
 	n0 := cluster.Nodes[0]
 	want := rf3Source(t, directClient(t, n0.URL(), n0.GRPCAddr(), ""), name, n)
 

@@ -56,7 +56,7 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 	after := "" // the last UUID of the page before
 	for p := range pages {
 		if p.err != nil {
-			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)))
+			return fmt.Errorf("read objects of %s%s: %w%s", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)), c.nodeDownHint(ctx, p.err))
 		}
 		objs := make([]*object.Object, 0, len(p.reply.Results))
 		for _, r := range p.reply.Results {
@@ -645,6 +645,16 @@ func (c *Client) VectorDims(ctx context.Context, s *ObjectSchema) (map[string]in
 		err = nil
 	}
 	return out, err
+}
+
+// nodeDownHint says what to do when the server stopped answering
+// mid-read: on a cluster, colstate reads through the one node it is
+// configured with, and cannot turn to another by itself.
+func (c *Client) nodeDownHint(ctx context.Context, err error) string {
+	if ctx.Err() != nil || !Transient(err) {
+		return ""
+	}
+	return fmt.Sprintf(" (Weaviate at %s, gRPC %s, stopped answering; if it is one node of a cluster and went down, point weaviate { url, grpc_url } (or WEAVIATE_URL and WEAVIATE_GRPC_URL) at another node and run the command again: with a replication factor above 1 the other nodes hold the same objects)", c.base, c.rpc.target)
 }
 
 // search runs one gRPC Search, retried like every idempotent call (what
