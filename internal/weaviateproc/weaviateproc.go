@@ -172,9 +172,6 @@ func (s *Server) Exited() <-chan struct{} { return s.done }
 // ExitErr is how the process ended; call it after Exited is closed.
 func (s *Server) ExitErr() error { return s.waitErr }
 
-// Pid is the server's process id.
-func (s *Server) Pid() int { return s.cmd.Process.Pid }
-
 // WaitReady polls /v1/.well-known/ready until it answers 200, the process
 // exits, timeout passes or ctx ends.
 func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
