@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/colstate/colstate/internal/live"
@@ -41,6 +43,27 @@ var (
 	statePathFlag = &cli.StringFlag{Name: "state",
 		Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 )
+
+// consistencyFlag sets the consistency level of the object reads and
+// writes of backup, restore, clear and apply (README "Clusters"); it is
+// checked before anything is opened.
+var consistencyFlag = &cli.StringFlag{Name: "consistency",
+	DefaultText: live.DefaultWriteConsistency + " for writes, " + live.DefaultReadConsistency + " for reads",
+	Usage:       "consistency `LEVEL` (ONE, QUORUM or ALL) of every object write and read on a replicated collection: how many replicas must acknowledge",
+	Action: func(_ *cli.Context, v string) error {
+		if _, err := live.ParseConsistency(v); err != nil {
+			return fmt.Errorf("--consistency: %w", err)
+		}
+		return nil
+	}}
+
+// setConsistency gives client the level --consistency names, when given.
+func setConsistency(c *cli.Context, client *live.Client) error {
+	if !c.IsSet(consistencyFlag.Name) {
+		return nil
+	}
+	return client.SetConsistency(c.String(consistencyFlag.Name))
+}
 
 // jsonEventsFlag is -json: plan prints its JSON document (same as
 // -format=json); apply, backup, restore and clear write JSON lines

@@ -77,6 +77,7 @@ exact-mode deletes) is dropped and named, never run.
 			&cli.BoolFlag{Name: "abandon", DisableDefaultText: true, Usage: "drop the journal of an interrupted apply instead of finishing it (says what will not run; asks unless -auto-approve)"},
 			noColorFlag,
 			targetFlag,
+			consistencyFlag,
 			lockTimeoutFlag,
 			jsonEventsFlag,
 		},
@@ -192,6 +193,9 @@ func applyCmd(c *cli.Context) (err error) {
 		return err
 	}
 	defer done()
+	if err := setConsistency(c, ws.Client); err != nil {
+		return err
+	}
 	var p *plan.Plan
 	if saved != nil {
 		if err := checkSavedAgainstJournal(ws, st, saved); err != nil {

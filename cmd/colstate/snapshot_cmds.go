@@ -36,7 +36,7 @@ touches only them.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
+				tenantParallelFlag, consistencyFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: backupCmd,
 		},
@@ -59,7 +59,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
-				noBackupFlag, tenantParallelFlag,
+				noBackupFlag, tenantParallelFlag, consistencyFlag,
 				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: restoreCmd,
@@ -72,7 +72,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 A snapshot is taken first unless --no-backup. Without -auto-approve you confirm
 by typing each collection's name. With --tenant (repeatable) only those tenants
 of the one named multi-tenant collection are cleared (and backed up first).`,
-			Flags:  []cli.Flag{tenantFlag, noBackupFlag, tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag},
+			Flags:  []cli.Flag{tenantFlag, noBackupFlag, tenantParallelFlag, consistencyFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag},
 			Action: clearCmd,
 		},
 		{
@@ -117,6 +117,9 @@ func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn fu
 		return err
 	}
 	defer func() { err = jf.Finish(len(p.Changes), err) }()
+	if err := setConsistency(c, ws.Client); err != nil {
+		return err
+	}
 	plan.Human(out, p, plan.RenderOptions{Color: useColor(c, out)})
 	if c.Bool("dry-run") {
 		// The same checks the real run makes before it writes: a dry run

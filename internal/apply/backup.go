@@ -95,10 +95,12 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
 	}
+	watch := d.watchNodes(ctx)
 	activated, err := d.backupTenants(ctx, w, s, tenants, dc)
 	if err != nil {
 		return err
 	}
+	watch.report(ctx, d, "backup read "+name)
 	if activated > 0 {
 		fmt.Fprint(d.Out, d.activatedNote("backup", s.Collection, activated, "read"))
 	}

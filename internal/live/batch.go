@@ -25,6 +25,8 @@ type BatchError struct {
 	Collection string
 	Failed     int64
 	Objects    []ObjectError // the first MaxObjectErrors of them
+	// Consistency is the level the objects were written at.
+	Consistency string
 }
 
 // MaxObjectErrors bounds how many failed objects are kept in detail.
@@ -44,7 +46,31 @@ func (e *BatchError) Error() string {
 		}
 		fmt.Fprintf(&b, "\n  %s%s: %s", o.ID, t, o.Message)
 	}
+	if e.replicasShort() {
+		fmt.Fprintf(&b, "\nToo few replicas of %s answered for consistency level %s (a node is down or unreachable; GET /v1/nodes says which): bring it back and run the command again", e.Collection, e.levelName())
+		if e.Consistency != ConsistencyOne {
+			b.WriteString(", or write to the replicas that answer with --consistency QUORUM (or ONE); the node that was down misses those objects until they are written again")
+		}
+	}
 	return b.String()
+}
+
+// replicasShort reports whether objects failed because the consistency
+// level could not be met.
+func (e *BatchError) replicasShort() bool {
+	for _, o := range e.Objects {
+		if strings.Contains(o.Message, "cannot reach enough replicas") || strings.Contains(o.Message, "cannot achieve consistency level") {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *BatchError) levelName() string {
+	if e.Consistency == "" {
+		return "(the server's default)"
+	}
+	return e.Consistency
 }
 
 // BatchWriter upserts objects into one collection with gRPC batches,
@@ -89,7 +115,7 @@ func (c *Client) NewBatchWriter(ctx context.Context, s *ObjectSchema, collection
 	w := &BatchWriter{
 		c: c, s: s, collection: collection, size: batchSize, ctx: ctx, cancel: cancel,
 		work:   make(chan []*pb.BatchObject),
-		failed: BatchError{Collection: collection},
+		failed: BatchError{Collection: collection, Consistency: c.WriteConsistency},
 	}
 	for range inFlight {
 		w.wg.Add(1)
@@ -235,7 +261,7 @@ func (c *Client) sendBatch(ctx context.Context, wv pb.WeaviateClient, batch []*p
 	var reply *pb.BatchObjectsReply
 	err := c.retry(ctx, "batch write", func() error {
 		var err error
-		reply, err = wv.BatchObjects(c.rpcContext(ctx), &pb.BatchObjectsRequest{Objects: batch})
+		reply, err = wv.BatchObjects(c.rpcContext(ctx), &pb.BatchObjectsRequest{Objects: batch, ConsistencyLevel: pbConsistency(c.WriteConsistency)})
 		return err
 	})
 	if err != nil {

@@ -39,6 +39,11 @@ type Client struct {
 	// TenantLog, when set, records every tenant WithTenantActive activates
 	// until it is set back (tenants.go).
 	TenantLog TenantLog
+	// WriteConsistency and ReadConsistency are the consistency levels
+	// (consistency.go) sent with every gRPC batch write and delete, and
+	// with every gRPC search and REST object read; "" leaves them to the
+	// server.
+	WriteConsistency, ReadConsistency string
 }
 
 // Options configure a Client.
@@ -64,7 +69,8 @@ func New(opts Options) (*Client, error) {
 	if opts.Auth != nil && opts.APIKey != "" {
 		return nil, errors.New("weaviate: both an api_key and an auth block are set; keep one")
 	}
-	c := &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff}
+	c := &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff,
+		WriteConsistency: DefaultWriteConsistency, ReadConsistency: DefaultReadConsistency}
 	if opts.Auth != nil {
 		c.oidc = auth.New(*opts.Auth, u, timeout)
 	}

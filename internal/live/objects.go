@@ -56,7 +56,7 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 	after := "" // the last UUID of the page before
 	for p := range pages {
 		if p.err != nil {
-			return fmt.Errorf("read objects of %s%s: %w", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)))
+			return fmt.Errorf("read objects of %s%s: %w%s", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)), c.nodeDownHint(ctx, p.err))
 		}
 		objs := make([]*object.Object, 0, len(p.reply.Results))
 		for _, r := range p.reply.Results {
@@ -270,8 +270,15 @@ func (c *Client) restProperties(ctx context.Context, s *ObjectSchema, tenant str
 			continue
 		}
 		path := "/v1/objects/" + url.PathEscape(s.Collection) + "/" + url.PathEscape(id)
+		q := url.Values{}
 		if tenant != "" {
-			path += "?" + url.Values{"tenant": {tenant}}.Encode()
+			q.Set("tenant", tenant)
+		}
+		if c.ReadConsistency != "" {
+			q.Set("consistency_level", c.ReadConsistency)
+		}
+		if len(q) > 0 {
+			path += "?" + q.Encode()
 		}
 		var one struct {
 			Properties map[string]any `json:"properties"`
@@ -642,9 +649,22 @@ func (c *Client) VectorDims(ctx context.Context, s *ObjectSchema) (map[string]in
 	return out, err
 }
 
+// nodeDownHint says what to do when the server stopped answering
+// mid-read: on a cluster, colstate reads through the one node it is
+// configured with, and cannot turn to another by itself.
+func (c *Client) nodeDownHint(ctx context.Context, err error) string {
+	if ctx.Err() != nil || !Transient(err) {
+		return ""
+	}
+	return fmt.Sprintf(" (Weaviate at %s, gRPC %s, stopped answering; if it is one node of a cluster and went down, point weaviate { url, grpc_url } (or WEAVIATE_URL and WEAVIATE_GRPC_URL) at another node and run the command again: with a replication factor above 1 the other nodes hold the same objects)", c.base, c.rpc.target)
+}
+
 // search runs one gRPC Search, retried like every idempotent call (what
 // names it in the retry's error).
 func (c *Client) search(ctx context.Context, wv pb.WeaviateClient, what string, req *pb.SearchRequest) (*pb.SearchReply, error) {
+	if req.ConsistencyLevel == nil {
+		req.ConsistencyLevel = pbConsistency(c.ReadConsistency)
+	}
 	var reply *pb.SearchReply
 	err := c.retry(ctx, what, func() error {
 		var err error

@@ -309,6 +309,7 @@ func (c *Client) DeleteObjects(ctx context.Context, collection, tenant string, i
 	if tenant != "" {
 		del.Tenant = &tenant
 	}
+	del.ConsistencyLevel = pbConsistency(c.WriteConsistency)
 	var dr *pb.BatchDeleteReply
 	if err := c.retry(ctx, "delete objects of "+collection, func() error {
 		var err error

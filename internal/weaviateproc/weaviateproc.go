@@ -63,6 +63,10 @@ type Options struct {
 	// Ports to use; zero picks free ones. Tests that restart a server on the
 	// same data need the same ports again.
 	HTTPPort, GRPCPort int
+	// NoWait returns as soon as the process runs, without waiting for
+	// /v1/.well-known/ready: a cluster's first node is not ready before the
+	// others have joined it. The caller waits (WaitReady, or its own check).
+	NoWait bool
 }
 
 // Server is a running weaviate-server.
@@ -91,7 +95,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(6)
+	ports, err := FreePorts(6)
 	if err != nil {
 		return nil, err
 	}
@@ -152,14 +156,25 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if timeout == 0 {
 		timeout = 2 * time.Minute
 	}
-	if err := s.waitReady(ctx, timeout); err != nil {
+	if opts.NoWait {
+		return s, nil
+	}
+	if err := s.WaitReady(ctx, timeout); err != nil {
 		s.Kill()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
+// Exited is closed once the server process has exited.
+func (s *Server) Exited() <-chan struct{} { return s.done }
+
+// ExitErr is how the process ended; call it after Exited is closed.
+func (s *Server) ExitErr() error { return s.waitErr }
+
+// WaitReady polls /v1/.well-known/ready until it answers 200, the process
+// exits, timeout passes or ctx ends.
+func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -210,8 +225,8 @@ func (s *Server) Kill() {
 	<-s.done
 }
 
-// freePorts asks the kernel for n distinct free loopback ports.
-func freePorts(n int) ([]int, error) {
+// FreePorts asks the kernel for n distinct free loopback ports.
+func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {

@@ -82,6 +82,25 @@ func TestStartFailsClearly(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("gave up after %s, want about the 300ms asked (the process killed, not waited for)", d)
 	}
+	// NoWait (a cluster's first node) returns at once; WaitReady then
+	// waits as Start would have.
+	start = time.Now()
+	s, err := Start(ctx, Options{Binary: fakeBinary(t, dir, "exec sleep 60"), DataDir: filepath.Join(dir, "data"), NoWait: true})
+	if err != nil {
+		t.Fatalf("NoWait: %v", err)
+	}
+	if err := s.WaitReady(ctx, 300*time.Millisecond); err == nil || !strings.Contains(err.Error(), "not ready after 300ms") {
+		t.Errorf("WaitReady of a server never ready: %v", err)
+	}
+	s.Kill()
+	select {
+	case <-s.Exited():
+	default:
+		t.Error("Exited not closed after Kill")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("NoWait start, wait and kill took %s", d)
+	}
 	if _, err := Start(ctx, Options{Binary: filepath.Join(dir, "missing"), DataDir: filepath.Join(dir, "data")}); err == nil || !strings.Contains(err.Error(), "start weaviate-server") {
 		t.Errorf("missing binary: %v", err)
 	}

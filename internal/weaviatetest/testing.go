@@ -9,6 +9,9 @@
 //		...
 //	}
 //
+// Tests that need a cluster call SharedCluster (cluster.go): a 3-node
+// cluster started on first use and stopped by Main.
+//
 // When weaviate-server is missing, tests that need it fail under CI=true and
 // skip (loudly) elsewhere.
 package weaviatetest
@@ -50,6 +53,7 @@ func Main(m TestingM) int {
 		}
 	}
 	code := m.Run()
+	stopSharedCluster()
 	if shared != nil {
 		if err := shared.Stop(30 * time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, "weaviatetest:", err)
