@@ -210,6 +210,19 @@ func multiFixture() fixture {
 	return fixture{name: "CompatMulti", class: cl, objects: objs}
 }
 
+// muveraFixture is multiFixture with the MUVERA encoding on.
+func muveraFixture() fixture {
+	f := multiFixture()
+	f.name = "CompatMuvera"
+	f.class["class"] = f.name
+	vc := f.class["vectorConfig"].(map[string]any)["colbert"].(map[string]any)
+	vc["vectorIndexConfig"] = map[string]any{"multivector": map[string]any{"enabled": true, "muvera": map[string]any{"enabled": true}}}
+	for _, o := range f.objects {
+		o.ID = strings.Replace(o.ID, fmt.Sprintf("%08x", 41), fmt.Sprintf("%08x", 42), 1)
+	}
+	return f
+}
+
 func (s *server) seed(t *testing.T, fs ...fixture) {
 	t.Helper()
 	ctx := context.Background()
@@ -384,8 +397,8 @@ func TestNewestToOlder(t *testing.T) {
 	bins := olderServers(t)
 	newest := start(t, "")
 	plain := plainFixtures()
-	rq, multi := rqFixture(), multiFixture()
-	newest.seed(t, append(plain, rq, multi)...)
+	rq, multi, muvera := rqFixture(), multiFixture(), muveraFixture()
+	newest.seed(t, append(plain, rq, multi, muvera)...)
 	store := t.TempDir()
 	args := []string{"backup", "-auto-approve", "--store", store, "--id", "plain"}
 	for _, f := range plain {
@@ -394,6 +407,7 @@ func TestNewestToOlder(t *testing.T) {
 	newest.mustColstate(t, args...)
 	newest.mustColstate(t, "backup", "-auto-approve", "--store", store, "--id", "rq", rq.name)
 	newest.mustColstate(t, "backup", "-auto-approve", "--store", store, "--id", "multi", multi.name)
+	newest.mustColstate(t, "backup", "-auto-approve", "--store", store, "--id", "muvera", muvera.name)
 	if v := manifestVersion(t, store, "plain"); v != newest.version {
 		t.Errorf("manifest records weaviate_version %q, want %q", v, newest.version)
 	}
@@ -426,6 +440,14 @@ func TestNewestToOlder(t *testing.T) {
 					ix, _ := cb["vectorIndexConfig"].(map[string]any)
 					mv, _ := ix["multivector"].(map[string]any)
 					return mv["enabled"] == true
+				}},
+				{muvera, "muvera", "vectorIndexConfig.multivector.muvera.enabled", func(cl map[string]any) bool {
+					vc, _ := cl["vectorConfig"].(map[string]any)
+					cb, _ := vc["colbert"].(map[string]any)
+					ix, _ := cb["vectorIndexConfig"].(map[string]any)
+					mv, _ := ix["multivector"].(map[string]any)
+					mu, _ := mv["muvera"].(map[string]any)
+					return mv["enabled"] == true && mu["enabled"] == true
 				}},
 			} {
 				kept, how := keepsSetting(t, older, newest.class(t, c.f.name), c.kept)
