@@ -466,6 +466,7 @@ func TestNewestToOlder(t *testing.T) {
 					t.Errorf("Weaviate %s does not keep %s (%s), but colstate restored the snapshot:\n%s", older.version, c.setting, how, out)
 					continue
 				}
+				t.Logf("colstate refused %s into Weaviate %s:\n%s", c.id, older.version, strings.TrimSpace(errOut))
 				for _, want := range []string{"refusing to restore", "Weaviate " + older.version, "taken on Weaviate " + newest.version, c.setting, "nothing was written"} {
 					if !strings.Contains(errOut, want) {
 						t.Errorf("refusal lacks %q:\n%s", want, errOut)
