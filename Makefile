@@ -2,6 +2,9 @@
 #   make demo   plan and apply examples/quickstart on an embedded Weaviate
 #   make test   install what the tests need and run them all
 SHELL := /bin/bash
+comma := ,
+empty :=
+space := $(empty) $(empty)
 WEAVIATE_VERSION := v1.35.2
 GOBIN := $(shell go env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
@@ -9,7 +12,7 @@ WEAVIATE_BIN := $(GOBIN)/weaviate-server
 VERSITYGW_VERSION := v1.8.0
 VERSITYGW_BIN := $(GOBIN)/versitygw
 
-.PHONY: all build demo test unit e2e weaviate versitygw deps fmt vet bench soak clean
+.PHONY: all build demo test unit e2e weaviate versitygw deps fmt vet bench soak clean compat compat-servers
 
 all: build
 
@@ -82,6 +85,30 @@ soak: weaviate
 	@rm -f $(abspath $(SOAK_LOG)).summary; CI=true SOAK_DURATION=$(SOAK_DURATION) SOAK_FEATURES=$(SOAK_FEATURES) SOAK_SEED=$(SOAK_SEED) SOAK_STEPS=$(SOAK_STEPS) \
 		SOAK_REPORT=$(abspath $(SOAK_LOG)).summary go test ./cmd/colstate -run '^TestRoundTripSoak$$' -count=1 -timeout 0 -v >$(SOAK_LOG) 2>&1; \
 		status=$$?; cat $(abspath $(SOAK_LOG)).summary 2>/dev/null || tail -40 $(SOAK_LOG); exit $$status
+
+# make compat: round trips between $(WEAVIATE_VERSION) and older
+# weaviate-server releases (docs/compat.md). Not part of make test: it
+# builds each older server with `go install` into its own GOBIN,
+# $(COMPAT_DIR)/<version>/ (a few minutes each the first time; skipped when
+# the binary there already reports that version), then runs
+# internal/compattest with COLSTATE_COMPAT_SERVERS naming them.
+COMPAT_VERSIONS ?= v1.27.0 v1.30.10
+COMPAT_DIR ?= $(shell go env GOPATH)/compat
+COMPAT_BINS := $(foreach v,$(COMPAT_VERSIONS),$(COMPAT_DIR)/$(v)/weaviate-server)
+compat-servers:
+	@for v in $(COMPAT_VERSIONS); do \
+		bin="$(COMPAT_DIR)/$$v/weaviate-server"; \
+		if [ -x "$$bin" ] && go version -m "$$bin" 2>/dev/null | grep -q "mod.*github.com/weaviate/weaviate[[:space:]]*$$v"; then \
+			echo "weaviate-server $$v already installed at $$bin"; \
+		else \
+			echo "installing weaviate-server $$v into $(COMPAT_DIR)/$$v (takes a few minutes)"; \
+			GOBIN="$(COMPAT_DIR)/$$v" go install github.com/weaviate/weaviate/cmd/weaviate-server@$$v || exit 1; \
+		fi; \
+	done
+
+compat: weaviate compat-servers
+	CI=true COLSTATE_COMPAT_SERVERS=$(subst $(space),$(comma),$(strip $(COMPAT_BINS))) \
+		go test -count=1 -timeout 30m -v -run 'TestOlderToNewest|TestNewestToOlder' ./internal/compattest
 
 clean:
 	rm -rf bin examples/quickstart/.colstate soak.log soak.log.summary .cover

@@ -34,7 +34,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 	if err != nil {
 		return nil, err
 	}
-	w, err := st.Create(snapshot.Manifest{ID: first.Snapshot, Source: d.Source, SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
+	w, err := st.Create(snapshot.Manifest{ID: first.Snapshot, Source: d.source(ctx), SchemaOnly: first.SchemaOnly, NoVectors: first.NoVectors})
 	if err != nil {
 		return nil, err
 	}
@@ -308,4 +308,19 @@ func (r *Runner) existingSnapshot(first plan.Change, changes []plan.Change) (*sn
 	}
 	fmt.Fprintf(r.Out, "  snapshot %s was taken before the interruption: keeping it\n", id)
 	return m, nil
+}
+
+// source is what the manifest records about where the snapshot was taken,
+// with the server's version, which a restore into an older server checks
+// the schemas against (plan.CheckServerVersion). A version that cannot be
+// read is left out rather than failing the backup: the restore then checks
+// the schemas against the target's version all the same.
+func (d *Data) source(ctx context.Context) snapshot.Source {
+	src := d.Source
+	if v, ok := d.Client.(interface {
+		Version(context.Context) (string, error)
+	}); ok && src.Version == "" {
+		src.Version, _ = v.Version(ctx)
+	}
+	return src
 }

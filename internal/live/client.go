@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/colstate/colstate/internal/auth"
@@ -44,6 +45,10 @@ type Client struct {
 	// with every gRPC search and REST object read; "" leaves them to the
 	// server.
 	WriteConsistency, ReadConsistency string
+	// version caches the server's version: read once per client (every
+	// command reads it at most once; see Version).
+	versionMu sync.Mutex
+	version   string
 }
 
 // Options configure a Client.
@@ -203,13 +208,27 @@ func serverMessage(data []byte) string {
 	return s
 }
 
-// Version returns the server's version string.
+// Version returns the server's version string, e.g. "1.35.2". The first
+// successful read is cached for the life of the client, so a command asks
+// the server once however many places need it (snapshot manifests, the
+// version checks of restores, native backups).
 func (c *Client) Version(ctx context.Context) (string, error) {
+	c.versionMu.Lock()
+	defer c.versionMu.Unlock()
+	if c.version != "" {
+		return c.version, nil
+	}
 	var meta struct {
 		Version string `json:"version"`
 	}
-	err := c.do(ctx, http.MethodGet, "/v1/meta", nil, &meta)
-	return meta.Version, err
+	if err := c.do(ctx, http.MethodGet, "/v1/meta", nil, &meta); err != nil {
+		return "", err
+	}
+	if meta.Version == "" {
+		return "", errors.New("the server's /v1/meta reports no version")
+	}
+	c.version = meta.Version
+	return c.version, nil
 }
 
 // Modules returns the names of the modules the server has enabled (GET

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -99,6 +100,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Releases before 1.28 refuse to start unless the data port is the
+	// gossip port + 1 ("CLUSTER_DATA_BIND_PORT must be one port number
+	// greater than CLUSTER_GOSSIP_BIND_PORT"); newer ones accept that too.
+	if ports[2], err = freePortPair(ports); err != nil {
+		return nil, err
+	}
+	ports[3] = ports[2] + 1
 	if opts.HTTPPort != 0 {
 		ports[0] = opts.HTTPPort
 	}
@@ -243,4 +251,26 @@ func FreePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// freePortPair finds a free loopback port p with p+1 free too, distinct
+// from the ports in avoid.
+func freePortPair(avoid []int) (int, error) {
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("find a free port: %w", err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		next, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
+		l.Close()
+		if err != nil {
+			continue
+		}
+		next.Close()
+		if !slices.Contains(avoid, p) && !slices.Contains(avoid, p+1) {
+			return p, nil
+		}
+	}
+	return 0, errors.New("find two adjacent free ports: none after 100 tries")
 }

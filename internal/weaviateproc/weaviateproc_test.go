@@ -192,3 +192,30 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatal(fmt.Errorf("GET %s: %w", url, err))
 	}
 }
+
+// TestFreePortPair: the gossip and data ports weaviate-server before 1.28
+// requires (data = gossip + 1) are both free and clear of the others.
+func TestFreePortPair(t *testing.T) {
+	avoid, err := freePorts(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		p, err := freePortPair(avoid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []int{p, p + 1} {
+			for _, a := range avoid {
+				if q == a {
+					t.Fatalf("pair %d,%d reuses %d of %v", p, p+1, a, avoid)
+				}
+			}
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", q))
+			if err != nil {
+				t.Fatalf("port %d of the pair is not free: %v", q, err)
+			}
+			l.Close()
+		}
+	}
+}

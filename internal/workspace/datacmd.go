@@ -2,6 +2,8 @@ package workspace
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
@@ -101,7 +103,40 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	if f.Live, err = ws.gatherCollections(ctx, st, targets, true, plan.RestoreTenantTargets(f.Snapshot, sources, o.Tenants)); err != nil {
 		return nil, err
 	}
+	if err := ws.checkServerVersion(ctx, r, sources, targets, f.Live, o.Mode == ModeReplace); err != nil {
+		return nil, err
+	}
 	return plan.PlanRestore(f)
+}
+
+// checkServerVersion refuses, before anything is written, a restore that
+// would create a collection from a snapshot schema using settings the
+// target server is too old for (plan.CheckServerVersion). A target that
+// exists keeps its own schema (merge), unless replace recreates it.
+func (ws *Workspace) checkServerVersion(ctx context.Context, r *snapshot.Reader, sources, targets []string, lv map[string]plan.CollectionFacts, replace bool) error {
+	var create []plan.SchemaToCreate
+	for i, src := range sources {
+		if lf, ok := lv[targets[i]]; ok && lf.Missing == nil && !replace {
+			continue
+		}
+		raw, err := r.Schema(src)
+		if err != nil {
+			return err
+		}
+		var cl map[string]any
+		if err := json.Unmarshal(raw, &cl); err != nil {
+			return fmt.Errorf("snapshot schema of %s: %w", src, err)
+		}
+		create = append(create, plan.SchemaToCreate{Collection: targets[i], Class: cl})
+	}
+	if len(create) == 0 {
+		return nil
+	}
+	server, err := ws.Client.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("read the server's version to check the snapshot's schemas against it: %w", err)
+	}
+	return plan.CheckServerVersion(server, r.Manifest().Source.Version, create)
 }
 
 // ClearPlan plans deleting every object of the named collections, after a
