@@ -196,7 +196,7 @@ func getJSON(t *testing.T, url string, v any) {
 // TestFreePortPair: the gossip and data ports weaviate-server before 1.28
 // requires (data = gossip + 1) are both free and clear of the others.
 func TestFreePortPair(t *testing.T) {
-	avoid, err := freePorts(6)
+	avoid, err := FreePorts(6)
 	if err != nil {
 		t.Fatal(err)
 	}
