@@ -152,7 +152,12 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 				opErr = client.PutRaw(ctx, cl)
 			}
 		case "exists":
-			_, opErr = client.Class(ctx, name)
+			// GET /v1/schema/NAME answers for an alias with the collection
+			// it points at: only a collection of that very name counts.
+			var cl live.Class
+			if cl, opErr = client.Class(ctx, name); opErr == nil && cl["class"] != name {
+				opErr = fmt.Errorf("%s is an alias of collection %v", name, cl["class"])
+			}
 		case "class":
 			var cl live.Class
 			cl, opErr = client.Class(ctx, name)
