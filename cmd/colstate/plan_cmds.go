@@ -336,13 +336,15 @@ func abandonCmd(c *cli.Context) error {
 func importCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "import",
-		Usage:     "adopt existing Weaviate collections into colstate",
+		Usage:     "adopt existing Weaviate collections (and their aliases) into colstate",
 		ArgsUsage: "NAME...",
 		Description: `import records live collections in colstate's state so colstate manages
 them from now on. For a collection the configuration does not declare yet,
 it writes the HCL that declares it as it is (only settings that differ from
 Weaviate's defaults) to the -generate-config-out file, so the next plan shows
-no changes. Weaviate itself is not changed.`,
+no changes. The live aliases that point at an imported collection are
+imported with it: recorded as managed, and written as alias blocks unless
+the configuration declares them. Weaviate itself is not changed.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "generate-config-out", Value: "imported.hcl", Usage: "write HCL for undeclared collections to `FILE` in the configuration directory (must not exist)"},
 			lockTimeoutFlag,
