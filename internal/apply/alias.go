@@ -35,8 +35,15 @@ func (r *Runner) alias(ctx context.Context, c plan.Change, key func(string) stri
 			}
 			// A resumed apply whose create went through before the crash
 			// finds the alias already there, as planned.
-			if now, lerr := r.Aliases.Aliases(ctx); lerr == nil && now[c.Collection] == a.After {
-				return nil
+			now, lerr := r.Aliases.Aliases(ctx)
+			if lerr != nil {
+				return err
+			}
+			if target, ok := now[c.Collection]; ok {
+				if target == a.After {
+					return nil
+				}
+				return fmt.Errorf("%w: alias %s exists in Weaviate already, pointing at collection %s (made since the plan, outside colstate); nothing was changed for it: run colstate plan again", err, c.Collection, target)
 			}
 			return err
 		})
