@@ -25,13 +25,13 @@ func stateCommand() *cli.Command {
 applied to them. These commands read or edit it without contacting Weaviate.`,
 		Subcommands: []*cli.Command{
 			{
-				Name:        "list",
-				Usage:       "list the collections colstate manages",
-				ArgsUsage:   " ",
+				Name:      "list",
+				Usage:     "list the collections colstate manages",
+				ArgsUsage: " ",
 				Description: `list prints the name of every collection recorded in the state, one a line, sorted,
 then alias.NAME for every alias colstate manages.`,
-				Flags:       []cli.Flag{statePathFlag},
-				Action:      stateListCmd,
+				Flags:  []cli.Flag{statePathFlag},
+				Action: stateListCmd,
 			},
 			{
 				Name:      "show",
