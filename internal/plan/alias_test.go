@@ -173,3 +173,30 @@ func TestAliasRendering(t *testing.T) {
 		}
 	}
 }
+
+// A collection deletion that leaves an alias colstate does not manage
+// pointing at nothing is said above the plan; a managed alias deleted
+// outside colstate is created again with a note.
+func TestAliasNotes(t *testing.T) {
+	a, b := col("A", "a"), col("B", "b")
+	p, err := Diff(Input{Desired: des(b), Live: set(a, b), Managed: set(a, b),
+		Aliases: map[string]string{"X": "B"}, ManagedAliases: map[string]string{"X": "B"}, LiveAliases: map[string]string{"Theirs": "A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h bytes.Buffer
+	Human(&h, p, RenderOptions{})
+	for _, want := range []string{
+		"Note: alias Theirs points at collection A, which this plan deletes; colstate does not manage the alias and leaves it",
+		"  + alias X will be created\n      + collection = B\n      note: colstate manages alias X, but it was deleted outside colstate; apply creates it again\n",
+	} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, h.String())
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Collection == "Theirs" {
+			t.Errorf("the plan changes an alias colstate does not manage: %+v", c)
+		}
+	}
+}
