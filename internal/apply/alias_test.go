@@ -1,6 +1,7 @@
 package apply_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,4 +73,36 @@ func TestRunnerAliases(t *testing.T) {
 		t.Fatalf("apply output:\n%s", e.out.String())
 	}
 	_ = e.c.DeleteAlias(e.ctx, x)
+}
+
+// An interrupted apply's alias changes are never carried on (each is one
+// call, never half done): a finished one is neither carried nor dropped,
+// an unfinished one is dropped and planned again from the configuration.
+func TestJournalPendingAliases(t *testing.T) {
+	p := &plan.Plan{Binding: &plan.Binding{StateLineage: "lineage"}, Changes: []plan.Change{
+		{Collection: "Cur", Action: plan.CreateAlias, Alias: &plan.AliasChange{After: "A"}},
+		{Collection: "Old", Action: plan.RetargetAlias, Alias: &plan.AliasChange{Before: "A", After: "B"}},
+		{Collection: "Gone", Action: plan.DeleteAlias, Alias: &plan.AliasChange{Before: "A"}},
+	}}
+	files := state.Local(filepath.Join(t.TempDir(), "state.json"))
+	j, err := apply.NewJournal(files, p, "lineage", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Mark("1 Cur create_alias"); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = apply.LoadJournal(files); err != nil {
+		t.Fatal(err)
+	}
+	carried, dropped, err := j.Pending(state.New(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(carried) + " | " + describe(dropped); got != " | 2: 3:" {
+		t.Fatalf("carried | dropped = %q", got)
+	}
+	if got := apply.DescribeDropped(dropped[0], "why"); got != "~ retarget_alias Old (its change 2): why" {
+		t.Fatalf("dropped: %q", got)
+	}
 }
