@@ -116,6 +116,9 @@ func TestScripts(t *testing.T) {
 //	wv class NAME                  print the collection's schema as JSON
 //	wv delete NAME                 delete a collection by hand
 //	wv insert NAME JSON            insert one object with these properties over REST (auto-schema adds unknown ones)
+//	wv alias NAME COLLECTION       create an alias by hand
+//	wv aliasof NAME COLLECTION     succeed when alias NAME points at COLLECTION ("-": no such alias)
+//	wv unalias NAME                delete an alias by hand
 func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) {
 	return func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) < 2 {
@@ -149,7 +152,12 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 				opErr = client.PutRaw(ctx, cl)
 			}
 		case "exists":
-			_, opErr = client.Class(ctx, name)
+			// GET /v1/schema/NAME answers for an alias with the collection
+			// it points at: only a collection of that very name counts.
+			var cl live.Class
+			if cl, opErr = client.Class(ctx, name); opErr == nil && cl["class"] != name {
+				opErr = fmt.Errorf("%s is an alias of collection %v", name, cl["class"])
+			}
 		case "class":
 			var cl live.Class
 			cl, opErr = client.Class(ctx, name)
@@ -173,6 +181,26 @@ func wvCmd(url string) func(ts *testscript.TestScript, neg bool, args []string) 
 			if resp.StatusCode != http.StatusOK {
 				opErr = fmt.Errorf("insert into %s: %s: %s", name, resp.Status, msg)
 			}
+		case "alias":
+			if len(args) != 3 {
+				ts.Fatalf("usage: wv alias NAME COLLECTION")
+			}
+			opErr = client.CreateAlias(ctx, name, args[2])
+		case "aliasof":
+			if len(args) != 3 {
+				ts.Fatalf("usage: wv aliasof NAME COLLECTION")
+			}
+			all, err := client.Aliases(ctx)
+			ts.Check(err)
+			got, ok := all[name]
+			if !ok {
+				got = "-"
+			}
+			if got != args[2] {
+				opErr = fmt.Errorf("alias %s points at %s, not %s", name, got, args[2])
+			}
+		case "unalias":
+			opErr = client.DeleteAlias(ctx, name)
 		default:
 			ts.Fatalf("wv: unknown subcommand %q", args[0])
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,12 +26,13 @@ func stateCommand() *cli.Command {
 applied to them. These commands read or edit it without contacting Weaviate.`,
 		Subcommands: []*cli.Command{
 			{
-				Name:        "list",
-				Usage:       "list the collections colstate manages",
-				ArgsUsage:   " ",
-				Description: `list prints the name of every collection recorded in the state, one a line, sorted.`,
-				Flags:       []cli.Flag{statePathFlag},
-				Action:      stateListCmd,
+				Name:      "list",
+				Usage:     "list the collections colstate manages",
+				ArgsUsage: " ",
+				Description: `list prints the name of every collection recorded in the state, one a line, sorted,
+then alias.NAME for every alias colstate manages.`,
+				Flags:  []cli.Flag{statePathFlag},
+				Action: stateListCmd,
 			},
 			{
 				Name:      "show",
@@ -43,8 +46,8 @@ you did not expect.`,
 			},
 			{
 				Name:      "rm",
-				Usage:     "stop managing collections, without touching Weaviate",
-				ArgsUsage: "NAME...",
+				Usage:     "stop managing collections (or aliases: alias.NAME), without touching Weaviate",
+				ArgsUsage: "NAME|alias.NAME...",
 				Description: `rm forgets the named collections: they are removed from the state file, and
 colstate will no longer change or delete them. The collections and their data
 stay in Weaviate.
@@ -121,11 +124,14 @@ func stateListCmd(c *cli.Context) error {
 		return err
 	}
 	names := st.Names()
-	if len(names) == 0 {
+	if len(names) == 0 && len(st.Aliases) == 0 {
 		fmt.Fprintf(c.App.ErrWriter, "No collections are managed (state file %s).\n", path)
 	}
 	for _, n := range names {
 		fmt.Fprintln(c.App.Writer, n)
+	}
+	for _, n := range slices.Sorted(maps.Keys(st.Aliases)) {
+		fmt.Fprintf(c.App.Writer, "%s%s\n", aliasPrefix, n)
 	}
 	return nil
 }
@@ -173,7 +179,11 @@ func stateRmCmd(c *cli.Context) error {
 	}
 	var missing []string
 	for _, n := range names {
-		if !st.Managed(n) {
+		if a, ok := strings.CutPrefix(n, aliasPrefix); ok {
+			if _, managed := st.Aliases[a]; !managed {
+				missing = append(missing, n)
+			}
+		} else if !st.Managed(n) {
 			missing = append(missing, n)
 		}
 	}
@@ -181,7 +191,11 @@ func stateRmCmd(c *cli.Context) error {
 		return notManaged(path, st, missing)
 	}
 	for _, n := range names {
-		delete(st.Collections, n)
+		if a, ok := strings.CutPrefix(n, aliasPrefix); ok {
+			delete(st.Aliases, a)
+		} else {
+			delete(st.Collections, n)
+		}
 	}
 	if err := b.Write(context.Background(), st); err != nil {
 		return err
@@ -191,6 +205,10 @@ func stateRmCmd(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	for _, n := range names {
+		if a, ok := strings.CutPrefix(n, aliasPrefix); ok {
+			fmt.Fprintf(out, "alias %s is no longer managed; it still exists in Weaviate (an alias block naming it adopts it again)\n", a)
+			continue
+		}
 		fmt.Fprintf(out, "collection %s is no longer managed; it still exists in Weaviate\n", n)
 	}
 	fmt.Fprintf(out, "\nState saved to %s (previous state kept as %s.backup).\n", path, path)
@@ -198,15 +216,26 @@ func stateRmCmd(c *cli.Context) error {
 	return nil
 }
 
+// aliasPrefix marks an alias among the names state list prints and state
+// rm takes: alias.NAME.
+const aliasPrefix = "alias."
+
 // notManaged explains that names are not in the state; nothing was changed.
 func notManaged(path string, st *state.State, names []string) error {
 	managed := "none"
-	if n := st.Names(); len(n) > 0 {
+	n := st.Names()
+	for _, a := range slices.Sorted(maps.Keys(st.Aliases)) {
+		n = append(n, aliasPrefix+a)
+	}
+	if len(n) > 0 {
 		managed = strings.Join(n, ", ")
 	}
 	what := "collection " + names[0] + " is"
-	if len(names) > 1 {
+	switch {
+	case len(names) > 1:
 		what = "collections " + strings.Join(names, ", ") + " are"
+	case strings.HasPrefix(names[0], aliasPrefix):
+		what = names[0] + " is"
 	}
 	return fmt.Errorf("%s not managed by colstate (state file %s manages: %s); nothing was changed", what, path, managed)
 }

@@ -53,6 +53,8 @@ type Runner struct {
 	// Events, when set, is told of each change started, its progress and
 	// its end (docs/apply-json.md); it is passed on to Data.
 	Events func(Event)
+	// Aliases carries out alias changes; needed only by plans that have some.
+	Aliases Aliases
 
 	// deferred holds, by change index, the properties a create holds back
 	// until the collections created after it exist (a reference cycle);
@@ -104,7 +106,10 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	for _, name := range p.Forget {
 		delete(r.State.Collections, name)
 	}
-	if len(p.Forget) > 0 {
+	for _, name := range p.ForgetAliases {
+		delete(r.State.Aliases, name)
+	}
+	if len(p.Forget) > 0 || len(p.ForgetAliases) > 0 {
 		if err := r.Save(r.State); err != nil {
 			return fmt.Errorf("save state: %w", err)
 		}
@@ -146,7 +151,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 			if ctx.Err() != nil {
 				return r.interrupted(done, len(p.Changes), err)
 			}
-			return fmt.Errorf("%s collection %s: %w (%d of %d changes were applied and recorded in the state%s)", c.Action, c.Collection, err, done, len(p.Changes), r.journalHint())
+			return fmt.Errorf("%s %s %s: %w (%d of %d changes were applied and recorded in the state%s)", c.Action, noun(c), c.Collection, err, done, len(p.Changes), r.journalHint())
 		}
 		done += n
 		i += n - 1
@@ -160,6 +165,9 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	fmt.Fprintf(r.Out, "\nApply complete: %d created, %d updated, %d replaced, %d deleted", p.Count(plan.Create), p.Count(plan.Update), p.Count(plan.Replace), p.Count(plan.Delete))
 	if n := p.Count(plan.Backup) + p.Count(plan.Merge) + p.Count(plan.Restore) + p.Count(plan.Clear); n > 0 {
 		fmt.Fprintf(r.Out, ", %d data changes", n)
+	}
+	if n := p.Count(plan.CreateAlias) + p.Count(plan.RetargetAlias) + p.Count(plan.DeleteAlias) + p.Count(plan.AdoptAlias); n > 0 {
+		fmt.Fprintf(r.Out, ", %d alias changes", n)
 	}
 	fmt.Fprintln(r.Out, ".")
 	if r.Journal != nil {
@@ -238,6 +246,8 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 		}
 	case plan.Replace:
 		err = r.replace(ctx, c, key)
+	case plan.CreateAlias, plan.RetargetAlias, plan.DeleteAlias, plan.AdoptAlias:
+		return r.alias(ctx, c, key)
 	case plan.Merge:
 		if isContent(c) {
 			pc := pendingContent{index: i, change: c}

@@ -27,6 +27,7 @@ type Config struct {
 	Stores      []Store
 	Sources     []Source
 	Snapshots   []SnapshotPolicy
+	Aliases     []Alias // in file order
 }
 
 // Weaviate says which server to talk to.
@@ -146,6 +147,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "snapshot_store", LabelNames: []string{"name"}},
 		{Type: "data", LabelNames: []string{"kind", "name"}},
 		{Type: "snapshot", LabelNames: []string{"name"}},
+		{Type: "alias", LabelNames: []string{"name"}},
 	},
 }
 
@@ -219,6 +221,10 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 				sp, d := decodeSnapshotPolicy(b)
 				diags = append(diags, d...)
 				cfg.Snapshots = append(cfg.Snapshots, sp)
+			case "alias":
+				al, d := decodeAlias(b)
+				diags = append(diags, d...)
+				cfg.Aliases = append(cfg.Aliases, al)
 			case "collection":
 				name := b.Labels[0]
 				if prev, ok := collections[name]; ok {

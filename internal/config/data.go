@@ -257,6 +257,7 @@ func (c *Config) resolve() hcl.Diagnostics {
 	for _, d := range c.Collections {
 		diags = append(diags, c.checkReferences(d)...)
 	}
+	diags = append(diags, c.resolveAliases()...)
 	for _, d := range c.Collections {
 		if d.Content == nil {
 			continue

@@ -3,8 +3,10 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -155,4 +157,24 @@ func ctyValue(v any) (cty.Value, error) {
 		return ctyjson.Unmarshal(b, t)
 	}
 	return cty.NilVal, fmt.Errorf("cannot write %T as HCL", v)
+}
+
+// GenerateAliases writes alias blocks, alias → collection, sorted by name
+// (colstate import writes those of the collections it imports).
+func GenerateAliases(aliases map[string]string) []byte {
+	f := hclwrite.NewEmptyFile()
+	root := f.Body()
+	names := make([]string, 0, len(aliases))
+	for n := range aliases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		if i > 0 {
+			root.AppendNewline()
+		}
+		root.AppendNewBlock("alias", []string{n}).Body().SetAttributeTraversal("collection",
+			hcl.Traversal{hcl.TraverseRoot{Name: "collection"}, hcl.TraverseAttr{Name: aliases[n]}})
+	}
+	return hclwrite.Format(f.Bytes())
 }

@@ -55,3 +55,31 @@ func TestAliasLifecycle(t *testing.T) {
 		t.Fatal("retargeting a deleted alias succeeded")
 	}
 }
+
+// What Weaviate 1.35 does when a collection an alias points at is deleted:
+// the delete succeeds and the alias keeps pointing at the missing name. The
+// plan deletes or retargets an alias before its collection for that reason.
+func TestAliasOutlivesItsCollection(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	col, alias := weaviatetest.Name(t, "AliasGone"), weaviatetest.Name(t, "AliasDangling")
+	if err := c.CreateRaw(ctx, livetest.MultiTenantClass(col)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateAlias(ctx, alias, col); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, col); err != nil {
+		t.Fatalf("delete of an aliased collection: %v", err)
+	}
+	all, err := c.Aliases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := all[alias]; !ok || got != col {
+		t.Fatalf("after deleting its collection the alias is %q (present %v); this test records that Weaviate leaves it dangling at %q", got, ok, col)
+	}
+	if err := c.DeleteAlias(ctx, alias); err != nil {
+		t.Fatalf("delete of a dangling alias: %v", err)
+	}
+}

@@ -16,11 +16,20 @@ const (
 	Restore Action = '⇧'
 	Merge   Action = '⇄'
 	Clear   Action = '∅'
+
+	// Alias actions (an alias block, alias.go): the change's Alias says
+	// which collection the alias pointed at and will point at.
+	CreateAlias   Action = '⊕'
+	RetargetAlias Action = '↷'
+	DeleteAlias   Action = '⊖'
+	// AdoptAlias records in the state a live alias that already points
+	// where its block says; Weaviate is not changed.
+	AdoptAlias Action = '≡'
 )
 
 // Actions lists every action in the order tallies and the JSON summary
-// give them: schema actions, then data actions.
-var Actions = []Action{Create, Update, Replace, Delete, Backup, Restore, Merge, Clear}
+// give them: schema actions, then data actions, then alias actions.
+var Actions = []Action{Create, Update, Replace, Delete, Backup, Restore, Merge, Clear, CreateAlias, RetargetAlias, DeleteAlias, AdoptAlias}
 
 // actionInfo is everything the renderers say about an action: one table,
 // so the human, markdown and JSON plans and the summary line never differ.
@@ -35,6 +44,9 @@ type actionInfo struct {
 	// destructive: the action deletes objects a collection holds; it is
 	// refused under prevent_destroy and backed up first.
 	destructive bool
+	// alias: the action changes a Weaviate alias, not a collection; its
+	// tally says "1 alias to create" and is given only when not 0.
+	alias bool
 }
 
 var actionTable = map[Action]actionInfo{
@@ -48,6 +60,11 @@ var actionTable = map[Action]actionInfo{
 	// a backup of its own): a change in place, yellow as an update is.
 	Merge: {name: "merge", symbol: "⇄", verb: "content will change", tally: "to merge", color: ansiYellow, data: true},
 	Clear: {name: "clear", symbol: "∅", verb: "will be cleared", tally: "to clear", color: ansiRed, data: true, destructive: true},
+
+	CreateAlias:   {name: "create_alias", symbol: "+", verb: "will be created", tally: "to create", color: ansiGreen, alias: true},
+	RetargetAlias: {name: "retarget_alias", symbol: "~", verb: "will be retargeted", tally: "to retarget", color: ansiYellow, alias: true},
+	DeleteAlias:   {name: "delete_alias", symbol: "-", verb: "will be deleted", tally: "to delete", color: ansiRed, alias: true},
+	AdoptAlias:    {name: "adopt_alias", symbol: "=", verb: "will be adopted", tally: "to adopt", color: ansiGreen, alias: true},
 }
 
 func (a Action) info() actionInfo {
@@ -68,6 +85,10 @@ func (a Action) Verb() string { return a.info().verb }
 
 // IsData reports whether the action moves data rather than schema.
 func (a Action) IsData() bool { return a.info().data }
+
+// IsAlias reports whether the action changes an alias rather than a
+// collection.
+func (a Action) IsAlias() bool { return a.info().alias }
 
 // Destructive reports whether the action deletes objects a collection
 // holds (replace, delete, clear).

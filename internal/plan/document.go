@@ -14,7 +14,7 @@ import (
 // FormatVersion is the version of the plan JSON document (plan -json and
 // saved plan files). The major number changes when a field changes meaning;
 // readers refuse a major version they do not know. See docs/plan-json.md.
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // Binding ties a saved plan to what it was computed from; apply refuses
 // the plan when any of it has changed.
@@ -28,6 +28,9 @@ type Binding struct {
 	// data-moving change touches ("collection NAME") and the fingerprint of
 	// every content source ("source data.jsonl.items").
 	Data map[string]string `json:"data,omitempty"`
+	// Aliases holds the collection every alias the plan changes pointed
+	// at ("" for an alias that was absent).
+	Aliases map[string]string `json:"aliases,omitempty"`
 }
 
 // document is the JSON form of a Plan.
@@ -37,6 +40,7 @@ type document struct {
 	Summary       map[string]int `json:"summary"`
 	Changes       []jsonChange   `json:"changes"`
 	Forget        []string       `json:"forget"`
+	ForgetAliases []string       `json:"forget_aliases"`
 	Unmanaged     []string       `json:"unmanaged"`
 	Notes         []string       `json:"notes,omitempty"`
 	Interrupted   *Interrupted   `json:"interrupted,omitempty"`
@@ -70,6 +74,7 @@ func marshal(p *Plan) ([]byte, error) {
 		Summary:       map[string]int{},
 		Changes:       []jsonChange{},
 		Forget:        nonNil(p.Forget),
+		ForgetAliases: nonNil(p.ForgetAliases),
 		Unmanaged:     nonNil(p.Unmanaged),
 		Notes:         p.Notes,
 		Interrupted:   p.Interrupted,
@@ -134,7 +139,7 @@ func Decode(data []byte, path string) (*Plan, error) {
 	if doc.Binding == nil {
 		return nil, fmt.Errorf("%s was written by plan -json, not plan -out: it is not bound to a state and cannot be applied; run colstate plan -out=FILE", path)
 	}
-	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
+	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, ForgetAliases: doc.ForgetAliases, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
 	for i, jc := range doc.Changes {
 		c := jc.Change
 		c.Action = jc.Action
@@ -148,6 +153,9 @@ func Decode(data []byte, path string) (*Plan, error) {
 			}
 		case 0:
 			return nil, fmt.Errorf("%s: change %d has no action", path, i+1)
+		}
+		if c.Action.IsAlias() != (c.Alias != nil) || (c.Alias != nil && !c.Alias.fits(c.Action)) {
+			return nil, fmt.Errorf("%s: change %d (%s of %s) does not say where the alias points as that action needs; this plan was not made by this colstate: make it again with colstate plan -out=FILE", path, i+1, c.Action, c.Collection)
 		}
 		if c.Data != nil {
 			if err := c.Data.validate(c.Action); err != nil {

@@ -28,6 +28,11 @@ func onePerAction() *Plan {
 		Restore: {Data: &DataChange{Store: "st", Snapshot: "s0", Objects: 5}},
 		Merge:   {Data: &DataChange{Objects: 6, Content: Content{From: "data.jsonl.items", Mode: ContentMerge, Add: 6}}},
 		Clear:   {Data: &DataChange{Objects: 7}},
+
+		CreateAlias:   {Alias: &AliasChange{After: "A"}},
+		RetargetAlias: {Alias: &AliasChange{Before: "A", After: "B"}},
+		DeleteAlias:   {Alias: &AliasChange{Before: "A"}},
+		AdoptAlias:    {Alias: &AliasChange{Before: "A", After: "A"}},
 	}
 	p := &Plan{}
 	for _, a := range Actions {
@@ -73,10 +78,14 @@ func TestActionTableInEveryFormat(t *testing.T) {
 		if a.String() != info.name || a.Symbol() != info.symbol || a.Verb() != info.verb || a.IsData() != info.data || a.Destructive() != info.destructive {
 			t.Errorf("%s: methods disagree with the table", info.name)
 		}
-		if want := fmt.Sprintf("  %s collection %s %s\n", info.symbol, name, info.verb); !strings.Contains(plain.String(), want) {
+		noun, tally := "collection", "1 "+info.tally
+		if info.alias {
+			noun, tally = "alias", "1 alias "+info.tally
+		}
+		if want := fmt.Sprintf("  %s %s %s %s\n", info.symbol, noun, name, info.verb); !strings.Contains(plain.String(), want) {
 			t.Errorf("human lacks %q", want)
 		}
-		if want := fmt.Sprintf("  %s%s%s collection %s%s%s %s\n", info.color, info.symbol, ansiReset, ansiBold, name, ansiReset, info.verb); !strings.Contains(color.String(), want) {
+		if want := fmt.Sprintf("  %s%s%s %s %s%s%s %s\n", info.color, info.symbol, ansiReset, noun, ansiBold, name, ansiReset, info.verb); !strings.Contains(color.String(), want) {
 			t.Errorf("coloured human lacks %q", want)
 		}
 		if want := fmt.Sprintf("| `%s` | %s | %s |", info.symbol, name, info.name); !strings.Contains(md.String(), want) {
@@ -88,11 +97,12 @@ func TestActionTableInEveryFormat(t *testing.T) {
 		if doc.Summary[info.name] != 1 {
 			t.Errorf("JSON summary[%s] = %d, want 1", info.name, doc.Summary[info.name])
 		}
-		if want := "1 " + info.tally; !strings.Contains(summary, want) {
-			t.Errorf("summary %q lacks %q", summary, want)
+		if !strings.Contains(summary, tally) {
+			t.Errorf("summary %q lacks %q", summary, tally)
 		}
-		// Red marks exactly the actions that destroy objects.
-		if (info.color == ansiRed) != info.destructive {
+		// Red marks exactly the actions that destroy objects, and the
+		// deletion of an alias (queries through it fail afterwards).
+		if (info.color == ansiRed) != (info.destructive || a == DeleteAlias) {
 			t.Errorf("%s: colour %q but destructive = %v", info.name, info.color, info.destructive)
 		}
 		var back Action
@@ -177,6 +187,15 @@ func TestSavedPlanFromFormat11LoadsUnchanged(t *testing.T) {
 	}
 	if err := json.Unmarshal(again, &got); err != nil {
 		t.Fatal(err)
+	}
+	// What format 1.2 added (alias actions) is all the difference.
+	doc := got.(map[string]any)
+	doc["format_version"] = "1.1"
+	delete(doc, "forget_aliases")
+	for _, a := range Actions {
+		if a.IsAlias() {
+			delete(doc["summary"].(map[string]any), a.String())
+		}
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("the fixture is not written back unchanged:\n%s", again)

@@ -25,6 +25,8 @@ import (
 //	replace  live collection       declared collection   all differences; some force replacement
 //	delete   live collection       nil                   nil
 //	backup, restore, merge, clear: Data says what moves where (see DataChange)
+//	create_alias, retarget_alias, delete_alias, adopt_alias: Collection is
+//	the alias's name; Alias says where it points (see AliasChange)
 type Change struct {
 	Collection string                   `json:"collection"`
 	Action     Action                   `json:"-"` // encoded by the document
@@ -42,6 +44,8 @@ type Change struct {
 	// Recreate, on a create, says the collection was managed by colstate
 	// and deleted outside it; it names the newest snapshot holding its data.
 	Recreate *Recreate `json:"recreate,omitempty"`
+	// Alias is set on the alias actions.
+	Alias *AliasChange `json:"alias,omitempty"`
 }
 
 // UnmanagedNote is how every plan format marks a change to a collection
@@ -109,6 +113,9 @@ type Plan struct {
 	// Forget lists collections in the state that are gone from both Weaviate
 	// and the configuration: apply drops them from the state and nothing else.
 	Forget []string
+	// ForgetAliases lists aliases in the state that are gone from both
+	// Weaviate and the configuration: apply drops them from the state.
+	ForgetAliases []string
 	// Unmanaged lists live collections colstate does not manage and leaves alone.
 	Unmanaged []string
 	// Interrupted, when set, is the pending journal of an apply that
@@ -124,7 +131,7 @@ type Plan struct {
 // Empty reports whether applying the plan would change nothing at all. A
 // pending journal is a change: apply removes it.
 func (p *Plan) Empty() bool {
-	return len(p.Changes) == 0 && len(p.Forget) == 0 && p.Interrupted == nil
+	return len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.ForgetAliases) == 0 && p.Interrupted == nil
 }
 
 // Count returns how many changes have the given action.
@@ -183,6 +190,10 @@ type Input struct {
 	Desired []Desired                        // from the configuration, normalised
 	Live    map[string]collection.Collection // from Weaviate, normalised
 	Managed map[string]collection.Collection // from the state: what colstate applied last
+
+	// Aliases are the alias blocks (alias → collection); LiveAliases the
+	// server's aliases; ManagedAliases those the state records.
+	Aliases, LiveAliases, ManagedAliases map[string]string
 	// Targets limits the plan to these collections (-target); empty means all.
 	Targets []string
 	// Exclude leaves collections out of the plan: an interrupted apply's
@@ -440,6 +451,10 @@ func Diff(in Input) (*Plan, error) {
 			p.Unmanaged = append(p.Unmanaged, name)
 		}
 	}
+	aliasChanges, forget, notes, aliasProblems := diffAliases(in, p.Changes)
+	p.Changes = append(p.Changes, aliasChanges...)
+	p.ForgetAliases, p.Notes = forget, notes
+	problems = append(problems, aliasProblems...)
 	problems = append(problems, missingTargets(p.Changes, in.Live)...)
 	for _, t := range in.Targets {
 		if !declared[t] && in.Managed[t].Name == "" {
@@ -487,14 +502,26 @@ func WithDependencies(desired []Desired, targets []string) ([]string, []string) 
 
 // orderChanges puts the changes in the order apply runs them: creations
 // (targets of cross-references first), updates, replacements, content
-// changes (each after its own backup), snapshot backups, and deletions last
-// (referrers first).
+// changes (each after its own backup), snapshot backups, alias changes
+// (aliasPhase), and deletions last (referrers first).
 func orderChanges(changes []Change) {
-	rank := map[Action]int{Create: 0, Update: 1, Replace: 2, Merge: 3, Backup: 4, Delete: 5}
+	rank := map[Action]int{Create: 10, Update: 20, Replace: 30, Merge: 40, Backup: 50, Delete: 60}
+	created, deleted := map[string]bool{}, map[string]bool{}
+	for _, c := range changes {
+		switch c.Action {
+		case Create:
+			created[c.Collection] = true
+		case Delete:
+			deleted[c.Collection] = true
+		}
+	}
 	phase := func(i int) int {
 		c := changes[i]
 		if c.Action == Backup && c.Data != nil && c.Data.Policy == "" {
 			return rank[Merge] // an automatic backup stays with the change it guards
+		}
+		if c.Action.IsAlias() {
+			return aliasPhase(c, created, deleted)
 		}
 		return rank[c.Action]
 	}

@@ -76,7 +76,11 @@ func (p *Plan) Summary() string {
 	}
 	var parts []string
 	for _, a := range Actions {
-		if n := p.Count(a); (a.IsData() && n > 0) || (!a.IsData() && !dataOnly) {
+		n := p.Count(a)
+		switch {
+		case a.IsAlias() && n > 0:
+			parts = append(parts, fmt.Sprintf("%s %s", plural(n, "alias", "aliases"), a.info().tally))
+		case (a.IsData() && n > 0) || (!a.IsData() && !a.IsAlias() && !dataOnly):
 			parts = append(parts, fmt.Sprintf("%d %s", n, a.info().tally))
 		}
 	}
@@ -96,7 +100,7 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 		fmt.Fprintln(w)
 	}
 	writeInterrupted(w, p)
-	if len(p.Changes) == 0 && len(p.Forget) == 0 {
+	if len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.ForgetAliases) == 0 {
 		if p.Interrupted != nil {
 			fmt.Fprintln(w, "No changes. Weaviate matches the configuration; apply only removes the journal of the interrupted apply.")
 		} else {
@@ -115,6 +119,9 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 	}
 	for _, name := range p.Forget {
 		fmt.Fprintf(w, "  collection %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
+	}
+	for _, name := range p.ForgetAliases {
+		fmt.Fprintf(w, "  alias %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", p.Summary())
 	writeUnmanaged(w, p)
@@ -147,6 +154,10 @@ func writeInterrupted(w io.Writer, p *Plan) {
 }
 
 func writeChange(w io.Writer, c Change, o RenderOptions) {
+	if c.Action.IsAlias() {
+		writeAliasChange(w, c, o)
+		return
+	}
 	sym := o.mark(c.Action)
 	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), c.Action.Verb(), unmanagedSuffix(c))
 	defer writeWarnings(w, c, o) // under the details, whichever case prints them
@@ -522,6 +533,9 @@ func Markdown(w io.Writer, p *Plan) {
 
 // changeDetail is the one-line summary of a change for the markdown table.
 func changeDetail(c Change) string {
+	if c.Action.IsAlias() {
+		return aliasDetail(c)
+	}
 	switch c.Action {
 	case Create:
 		if r := c.Recreate; r != nil {

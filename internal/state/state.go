@@ -33,6 +33,10 @@ type State struct {
 	// longer empty, yet its seed is not done: the next plan and apply
 	// complete it as a merge.
 	Seeding map[string]string `json:"seeding,omitempty"`
+	// Aliases maps each Weaviate alias colstate manages (created or
+	// adopted from an alias block) to the collection it last pointed it
+	// at. An alias that is not here is never touched.
+	Aliases map[string]string `json:"aliases,omitempty"`
 }
 
 // SnapshotRecord is one snapshot apply took.
@@ -67,7 +71,7 @@ func (s *State) Newest(policy string) *SnapshotRecord {
 func New() *State {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return &State{Version: FormatVersion, Lineage: hex.EncodeToString(b), Collections: map[string]collection.Collection{}}
+	return &State{Version: FormatVersion, Lineage: hex.EncodeToString(b), Collections: map[string]collection.Collection{}, Aliases: map[string]string{}}
 }
 
 // Managed reports whether colstate manages the named collection.
@@ -103,6 +107,9 @@ func Decode(data []byte, path string) (*State, error) {
 	}
 	if s.Collections == nil {
 		s.Collections = map[string]collection.Collection{}
+	}
+	if s.Aliases == nil {
+		s.Aliases = map[string]string{}
 	}
 	for name, c := range s.Collections {
 		// Everything looks collections up by key and acts on c.Name: the two

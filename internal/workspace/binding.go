@@ -19,6 +19,9 @@ import (
 func fingerprints(p *plan.Plan, liveCols map[string]collection.Collection) map[string]string {
 	out := map[string]string{}
 	for _, c := range p.Changes {
+		if c.Action.IsAlias() {
+			continue // aliasBinding
+		}
 		if have, ok := liveCols[c.Collection]; ok {
 			out[c.Collection] = collection.Fingerprint(have)
 		} else {
@@ -53,6 +56,18 @@ func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.Sta
 			return fmt.Errorf("saved plan is stale: the live schema of collection %s changed since the plan was made%s", name, again)
 		}
 	}
+	if len(b.Aliases) > 0 {
+		liveAliases, err := ws.Client.Aliases(ctx)
+		if err != nil {
+			return err
+		}
+		now := aliasBinding(p, liveAliases)
+		for _, name := range slices.Sorted(maps.Keys(b.Aliases)) {
+			if now[name] != b.Aliases[name] {
+				return fmt.Errorf("saved plan is stale: alias %s pointed at %s when the plan was made and points at %s now%s", name, orNone(b.Aliases[name]), orNone(now[name]), again)
+			}
+		}
+	}
 	data, err := ws.bindData(ctx, st, p, liveCols)
 	if err != nil {
 		return err
@@ -63,6 +78,21 @@ func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.Sta
 		}
 	}
 	return nil
+}
+
+// aliasBinding records the collection each alias a plan changes points at
+// ("" for an absent alias).
+func aliasBinding(p *plan.Plan, liveAliases map[string]string) map[string]string {
+	var out map[string]string
+	for _, c := range p.Changes {
+		if c.Action.IsAlias() {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[c.Collection] = liveAliases[c.Collection]
+		}
+	}
+	return out
 }
 
 func orNone(s string) string {
@@ -78,7 +108,7 @@ func orNone(s string) string {
 func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan, liveCols map[string]collection.Collection) (map[string]string, error) {
 	out := map[string]string{}
 	for _, c := range p.Changes {
-		if c.Action == plan.Create || c.Action == plan.Update {
+		if c.Action == plan.Create || c.Action == plan.Update || c.Action.IsAlias() {
 			continue
 		}
 		if _, ok := liveCols[c.Collection]; ok {

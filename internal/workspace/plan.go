@@ -53,8 +53,13 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
+	liveAliases, err := ws.Client.Aliases(ctx)
+	if err != nil {
+		return nil, err
+	}
 	targets, notes := plan.WithDependencies(desired, targets)
-	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules}
+	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules,
+		Aliases: ws.Config.AliasTargets(), LiveAliases: liveAliases, ManagedAliases: st.Aliases}
 	for _, c := range carried {
 		in.Exclude = append(in.Exclude, c.Collection)
 	}
@@ -65,10 +70,7 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
-	if err := ws.refuseAliasNames(ctx, p); err != nil {
-		return nil, err
-	}
-	p.Notes = notes
+	p.Notes = append(notes, p.Notes...)
 	if j != nil {
 		p.Changes = append(carried, p.Changes...)
 		p.Interrupted = &plan.Interrupted{Journal: j.Path(), PlanID: j.PlanID, StartedAt: j.StartedAt, Finished: j.Finished()}
@@ -88,34 +90,8 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
-	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data}
+	p.Binding = &plan.Binding{StateLineage: st.Lineage, StateSerial: st.Serial, Live: fingerprints(p, liveCols), Data: data, Aliases: aliasBinding(p, liveAliases)}
 	return p, nil
-}
-
-// refuseAliasNames refuses a plan that creates a collection under a name
-// a Weaviate alias holds: Weaviate cannot create it, and reads of the name
-// answer with the aliased collection.
-func (ws *Workspace) refuseAliasNames(ctx context.Context, p *plan.Plan) error {
-	var creates []string
-	for _, c := range p.Changes {
-		if c.Action == plan.Create {
-			creates = append(creates, c.Collection)
-		}
-	}
-	if len(creates) == 0 {
-		return nil
-	}
-	aliases, err := ws.Client.Aliases(ctx)
-	if err != nil {
-		return err
-	}
-	for _, name := range creates {
-		if target, ok := aliases[name]; ok {
-			return fmt.Errorf("collection %s cannot be created: %s is the name of a Weaviate alias of collection %s, and Weaviate cannot create a collection under a name an alias holds; "+
-				"rename the collection block, or, if the alias is no longer wanted, delete it (DELETE /v1/aliases/%s) and plan again; nothing was changed", name, name, target, name)
-		}
-	}
-	return nil
 }
 
 // held finds, for each collection, the newest snapshot in the state's
