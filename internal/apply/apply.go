@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/content"
@@ -53,6 +54,10 @@ type Runner struct {
 	// Events, when set, is told of each change started, its progress and
 	// its end (docs/apply-json.md); it is passed on to Data.
 	Events func(Event)
+	// OnCutover, when set, is told how long a blue/green replace's switch
+	// took: the name's unavailability on a first cutover, the retarget
+	// call otherwise.
+	OnCutover func(name string, took time.Duration)
 
 	// deferred holds, by change index, the properties a create holds back
 	// until the collections created after it exist (a reference cycle);
@@ -75,7 +80,7 @@ func (r *Refusal) Error() string { return strings.Join(r.Reasons, "\n") }
 func Check(p *plan.Plan) error {
 	var reasons []string
 	for _, c := range p.Changes {
-		if c.Action == plan.Replace && (c.Data == nil || c.Data.Snapshot == "") {
+		if c.Action == plan.Replace && c.BlueGreen == nil && (c.Data == nil || c.Data.Snapshot == "") {
 			reasons = append(reasons, fmt.Sprintf(
 				"collection %s must be replaced (%s), but the plan has no snapshot to carry its objects across; make the plan again with this colstate",
 				c.Collection, strings.Join(c.Reasons(), "; ")))
@@ -228,7 +233,11 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 			r.pending = append(r.pending, pendingProperties{index: i, change: c, props: tail})
 		}
 	case plan.Update:
-		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, *c.After) })
+		want := *c.After
+		if b, ok := r.State.Backing[c.Collection]; ok {
+			want.Name = b.Collection // the name is an alias: update the collection behind it
+		}
+		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, want) })
 	case plan.Delete:
 		if c.Data != nil && c.Data.Snapshot != "" {
 			err = r.step(key("backup"), func() error { return r.takeSnapshot(ctx, []plan.Change{backupOf(c)}) })
@@ -237,6 +246,10 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 			err = r.step(key("delete"), func() error { return r.delete(ctx, c.Collection) })
 		}
 	case plan.Replace:
+		if c.BlueGreen != nil {
+			err = r.blueGreen(ctx, c, key)
+			break
+		}
 		err = r.replace(ctx, c, key)
 	case plan.Merge:
 		if isContent(c) {

@@ -42,6 +42,9 @@ type Change struct {
 	// Recreate, on a create, says the collection was managed by colstate
 	// and deleted outside it; it names the newest snapshot holding its data.
 	Recreate *Recreate `json:"recreate,omitempty"`
+	// BlueGreen, on a replace, says it runs blue/green
+	// (lifecycle.create_before_destroy): see bluegreen.go.
+	BlueGreen *BlueGreen `json:"blue_green,omitempty"`
 }
 
 // UnmanagedNote is how every plan format marks a change to a collection
@@ -55,7 +58,9 @@ func (c Change) Warnings() []string {
 	if c.Unmanaged {
 		out = append(out, fmt.Sprintf("%s %s: it is changed only because the command line named it", c.Collection, UnmanagedNote))
 	}
-	if c.Action == Replace {
+	if c.Action == Replace && c.BlueGreen != nil {
+		out = append(out, c.BlueGreen.warnings()...)
+	} else if c.Action == Replace {
 		out = append(out, fmt.Sprintf("writes to %s while this replace runs are at risk: objects written after the backup are lost with the delete, "+
 			"and a writer with auto-schema can create %s again before colstate does (apply then stops rather than restore into it); "+
 			"stop writers first (create_before_destroy, not available yet, will remove this risk)", c.Collection, c.Collection))
@@ -150,6 +155,10 @@ type Desired struct {
 	// NoBackupBeforeDestroy turns off the automatic snapshot before a
 	// delete or exact-mode deletes (lifecycle.backup_before_destroy = false).
 	NoBackupBeforeDestroy bool
+	// CreateBeforeDestroy makes a replace blue/green; KeepPrevious keeps
+	// the collection it retargets away from (bluegreen.go).
+	CreateBeforeDestroy bool
+	KeepPrevious        bool
 }
 
 // ContentPlan is the object-level difference between a collection's
@@ -200,8 +209,14 @@ type Input struct {
 	Modules map[string]bool
 	// Held is, by collection, the newest snapshot in the state's catalogue
 	// that holds it: named when a managed collection was deleted by hand.
-	Held  map[string]Recreate
-	Due   []DueSnapshot
+	Held map[string]Recreate
+	Due  []DueSnapshot
+	// Backing is, by collection name, what stands behind a name that is a
+	// Weaviate alias (Live holds the backing collection under the name);
+	// Taken holds every live collection and alias name, for new names.
+	Backing map[string]Backing
+	Taken   map[string]bool
+
 	Store string        // snapshot store for automatic backups
 	NewID func() string // ids of planned snapshots
 }
@@ -340,6 +355,12 @@ func Diff(in Input) (*Plan, error) {
 				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), TenantStatus: in.Tenants[want.Name].ByStatus,
 					Reshaping: Reshaping{Reshape: true, DropProperties: removedProperties(fields)}}
 				c.Data.DropVectors, c.Data.VectorFrom, c.Data.VectorFromIgnored = droppedVectors(have, want, d.VectorFrom)
+				if d.CreateBeforeDestroy {
+					if msg := in.blueGreen(&c, d); msg != "" {
+						problems = append(problems, msg)
+						continue
+					}
+				}
 			}
 			p.Changes = append(p.Changes, c)
 		}

@@ -203,8 +203,12 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			writeField(w, o, f)
 		}
 		if d := c.Data; c.Action == Replace && d != nil {
-			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
-				Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			if c.BlueGreen != nil {
+				writeBlueGreen(w, c, o)
+			} else {
+				fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
+					Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			}
 			writeTenants(w, d, "; each gets its status back")
 			writeTenants(w, d, "; each gets its status back")
 			for _, p := range d.DropProperties {
@@ -533,6 +537,13 @@ func changeDetail(c Change) string {
 		}
 		return plural(len(c.After.Properties), "property", "properties")
 	case Replace:
+		if b := c.BlueGreen; b != nil {
+			how := fmt.Sprintf("blue/green into %s, alias %s retargeted from %s", b.To, b.Alias, b.From)
+			if b.FirstAlias {
+				how = fmt.Sprintf("blue/green into %s; %s becomes an alias (briefly unavailable at the cutover)", b.To, b.Alias)
+			}
+			return "forces replacement: " + strings.Join(c.Reasons(), "; ") + "; " + how
+		}
 		return "forces replacement: " + strings.Join(c.Reasons(), "; ")
 	case Update:
 		var paths []string

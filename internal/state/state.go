@@ -33,6 +33,24 @@ type State struct {
 	// longer empty, yet its seed is not done: the next plan and apply
 	// complete it as a merge.
 	Seeding map[string]string `json:"seeding,omitempty"`
+	// Backing maps each collection name that colstate turned into an alias
+	// (a blue/green replace, lifecycle.create_before_destroy) to the
+	// collections behind it.
+	Backing map[string]Backing `json:"backing,omitempty"`
+}
+
+// Backing is what stands behind a collection name that is an alias.
+type Backing struct {
+	// Collection is the live collection the alias points at.
+	Collection string `json:"collection"`
+	// Previous is the collection the last blue/green replace retargeted
+	// away from and kept (keep_previous = 1); "" when none is kept.
+	Previous string `json:"previous,omitempty"`
+	// PreviousSchema is the schema Previous was applied with, which a
+	// rollback records as the collection's again.
+	PreviousSchema *collection.Collection `json:"previous_schema,omitempty"`
+	// RolledBackAt is when colstate rollback last pointed the alias back.
+	RolledBackAt time.Time `json:"rolled_back_at,omitzero"`
 }
 
 // SnapshotRecord is one snapshot apply took.
