@@ -411,9 +411,14 @@ func (b *bgCopy) writeUnchanged(ctx context.Context, objs []*object.Object) (int
 
 // catchUp runs trusted passes until one finds nothing to copy or delete
 // (then the two collections hold the same objects: it verifies count and
-// digest) or maxPasses ran; it reports whether the last pass verified.
+// digest) or maxPasses ran (2 before a retarget, which settle follows); it
+// reports whether the last pass verified.
 func (b *bgCopy) catchUp(ctx context.Context, r *Runner, final bool) (bool, error) {
-	for i := 1; i <= maxPasses; i++ {
+	passes := maxPasses
+	if !final {
+		passes = 2 // what writers add meanwhile is settled after the retarget
+	}
+	for i := 1; i <= passes; i++ {
 		w, del, err := b.pass(ctx, true)
 		if err != nil {
 			return false, err
