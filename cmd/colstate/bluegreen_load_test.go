@@ -329,4 +329,3 @@ func servedBy(ctx context.Context, hc *http.Client, url, alias string) (string, 
 	}
 	return body.Objects[0].Class, nil
 }
-
