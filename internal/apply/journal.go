@@ -233,9 +233,13 @@ func (j *Journal) Pending(st *state.State, live map[string]collection.Collection
 				// Once the new collection exists the change is carried
 				// on: left half done it would strand it, and past the
 				// cutover or retarget the old collection's late writes.
+				// A crash between the create and its journal mark leaves
+				// the new collection without the mark: it is carried on
+				// too, and its create step adopts it.
 				rec, aliased := st.Backing[c.Collection]
+				_, created := live[c.BlueGreen.To]
 				finished = finished && aliased && rec.Collection == c.BlueGreen.To
-				carry = !finished && has(plan.StepCreate)
+				carry = !finished && (has(plan.StepCreate) || created)
 				break
 			}
 			finished = finished && isManaged && collection.Fingerprint(managed) == collection.Fingerprint(*c.After)
