@@ -165,28 +165,72 @@ func (r *Runner) cutover(ctx context.Context, ac aliasClient, cp *bgCopy, b *pla
 		} else {
 			// A writer with auto-schema created the name again in the
 			// moment it was free: carry its objects across first.
+			cp.from = nil // its schema is the writer's
 			n, _, err := cp.pass(ctx, false)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(r.Out, "    collection %s was created again by a writer while the name was free; its %d new or changed objects were copied into %s\n", b.From, n, b.To)
 		}
-		start := time.Now()
-		if err := r.delete(ctx, b.From); err != nil {
-			return fmt.Errorf("delete collection %s: %w (every object is in %s)", b.From, err, b.To)
-		}
-		err = ac.CreateAlias(ctx, b.Alias, b.To)
-		gap := time.Since(start)
+		gap, err := deleteThenAlias(ctx, r, ac, b)
 		if err == nil {
-			fmt.Fprintf(r.Out, "    cutover: collection %s deleted and alias %s → %s created; the name was unavailable for %s\n", b.From, b.Alias, b.To, gap.Round(time.Microsecond))
+			fmt.Fprintf(r.Out, "    cutover: collection %s deleted and alias %s → %s created; the name was unavailable for %s at most (from the delete request to the alias's creation)\n", b.From, b.Alias, b.To, gap.Round(time.Microsecond))
 			if r.OnCutover != nil {
 				r.OnCutover(b.Alias, gap)
 			}
 			return nil
 		}
+		var del *deleteError
+		if errors.As(err, &del) {
+			return err
+		}
 		if attempt >= 2 {
 			return fmt.Errorf("create alias %s → %s after deleting collection %s: %w; every object is in %s: create the alias by hand (POST /v1/aliases {\"alias\":%q,\"class\":%q}) or run colstate apply again", b.Alias, b.To, b.From, err, b.To, b.Alias, b.To)
 		}
+	}
+}
+
+// deleteError is a failed delete of the old collection at a cutover.
+type deleteError struct{ error }
+
+func (e *deleteError) Unwrap() error { return e.error }
+
+// deleteThenAlias deletes the old collection and creates the alias the
+// moment Weaviate lets it: the alias is asked for every few milliseconds
+// while the delete request runs (Weaviate refuses it while the collection
+// holds the name), so the name is free only from the delete's commit to
+// the alias's, not for the whole delete request (which also shuts shards
+// down). It returns how long it took from the delete request to the alias.
+func deleteThenAlias(ctx context.Context, r *Runner, ac aliasClient, b *plan.BlueGreen) (time.Duration, error) {
+	start := time.Now()
+	deleted := make(chan error, 1)
+	go func() { deleted <- r.delete(ctx, b.From) }()
+	var err error
+	for tries, afterDelete := 0, -1; ; tries++ {
+		if err = ac.CreateAlias(ctx, b.Alias, b.To); err == nil {
+			if afterDelete < 0 {
+				if derr := <-deleted; derr != nil {
+					return 0, &deleteError{fmt.Errorf("delete collection %s: %w (alias %s → %s exists; every object is in %s)", b.From, derr, b.Alias, b.To, b.To)}
+				}
+			}
+			return time.Since(start), nil
+		}
+		if afterDelete < 0 {
+			select {
+			case derr := <-deleted:
+				if derr != nil {
+					return 0, &deleteError{fmt.Errorf("delete collection %s: %w (every object is in %s)", b.From, derr, b.To)}
+				}
+				afterDelete = 0
+			default:
+			}
+		} else if afterDelete++; afterDelete >= 3 {
+			return 0, err
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
