@@ -240,10 +240,19 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, want) })
 	case plan.Delete:
 		if c.Data != nil && c.Data.Snapshot != "" {
-			err = r.step(key("backup"), func() error { return r.takeSnapshot(ctx, []plan.Change{backupOf(c)}) })
+			bc := backupOf(c)
+			if b, ok := r.State.Backing[c.Collection]; ok {
+				bc.Collection = b.Collection // a snapshot holds collections, not aliases
+			}
+			err = r.step(key("backup"), func() error { return r.takeSnapshot(ctx, []plan.Change{bc}) })
 		}
 		if err == nil {
-			err = r.step(key("delete"), func() error { return r.delete(ctx, c.Collection) })
+			err = r.step(key("delete"), func() error {
+				if _, aliased := r.State.Backing[c.Collection]; aliased {
+					return r.deleteAliased(ctx, c.Collection)
+				}
+				return r.delete(ctx, c.Collection)
+			})
 		}
 	case plan.Replace:
 		if c.BlueGreen != nil {
@@ -282,6 +291,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	case plan.Delete:
 		delete(r.State.Collections, c.Collection)
 		delete(r.State.Seeding, c.Collection)
+		delete(r.State.Backing, c.Collection)
 	default:
 		return nil
 	}

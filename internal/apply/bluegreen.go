@@ -40,6 +40,7 @@ type aliasClient interface {
 	Aliases(ctx context.Context) (map[string]string, error)
 	CreateAlias(ctx context.Context, alias, collection string) error
 	RetargetAlias(ctx context.Context, alias, collection string) error
+	DeleteAlias(ctx context.Context, alias string) error
 }
 
 // maxPasses bounds the catch-up passes of a step: writers that keep
@@ -517,4 +518,38 @@ func (b *bgCopy) settle(ctx context.Context, r *Runner) error {
 		fmt.Fprintf(r.Out, "    settle pass %d: %d objects written to %s before the retarget were copied, %d deleted\n", i, w, b.fromName, del)
 	}
 	return fmt.Errorf("%s was still being written after the retarget through %d passes: something writes to it by its own name; stop that writer and run colstate apply again", b.fromName, maxPasses)
+}
+
+// deleteAliased deletes a collection whose name is an alias colstate made:
+// the alias, the collection behind it and the kept previous one.
+func (r *Runner) deleteAliased(ctx context.Context, name string) error {
+	if r.Data == nil {
+		return fmt.Errorf("no data engine")
+	}
+	ac, ok := r.Data.Client.(aliasClient)
+	if !ok {
+		return fmt.Errorf("this Weaviate client cannot manage aliases")
+	}
+	aliases, err := ac.Aliases(ctx)
+	if err != nil {
+		return err
+	}
+	rec := r.State.Backing[name]
+	behind := aliases[name]
+	if behind == "" {
+		behind = rec.Collection
+	}
+	if err := ac.DeleteAlias(ctx, name); err != nil {
+		return err
+	}
+	for _, n := range []string{behind, rec.Previous} {
+		if n == "" {
+			continue
+		}
+		if err := r.delete(ctx, n); err != nil {
+			return fmt.Errorf("delete collection %s (behind alias %s): %w", n, name, err)
+		}
+		fmt.Fprintf(r.Out, "  deleted alias %s and collection %s\n", name, n)
+	}
+	return nil
 }
