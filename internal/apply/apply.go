@@ -109,7 +109,10 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	for _, name := range p.Forget {
 		delete(r.State.Collections, name)
 	}
-	if len(p.Forget) > 0 {
+	if err := r.dropAliases(ctx, p.DropAliases); err != nil {
+		return err
+	}
+	if len(p.Forget) > 0 || len(p.DropAliases) > 0 {
 		if err := r.Save(r.State); err != nil {
 			return fmt.Errorf("save state: %w", err)
 		}

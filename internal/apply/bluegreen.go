@@ -89,6 +89,14 @@ func (r *Runner) blueGreen(ctx context.Context, c plan.Change, key func(string) 
 			return fmt.Errorf("%s step: %w; run colstate apply again to resume it (%s keeps serving the objects of collection %s until the cutover)", s, err, b.Alias, b.From)
 		}
 	}
+	if b.Rename {
+		delete(r.State.Collections, b.From)
+		if r.State.Moved == nil {
+			r.State.Moved = map[string]string{}
+		}
+		r.State.Moved[b.Alias] = b.To
+		return nil
+	}
 	prev, prevSchema := "", (*c.Before)
 	if b.KeepPrevious {
 		prev = b.From
@@ -550,6 +558,29 @@ func (r *Runner) deleteAliased(ctx context.Context, name string) error {
 			return fmt.Errorf("delete collection %s (behind alias %s): %w", n, name, err)
 		}
 		fmt.Fprintf(r.Out, "  deleted alias %s and collection %s\n", name, n)
+	}
+	return nil
+}
+
+// dropAliases deletes the aliases moved blocks made whose block is gone;
+// the collections they resolve to stay.
+func (r *Runner) dropAliases(ctx context.Context, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	if r.Data == nil {
+		return fmt.Errorf("no data engine")
+	}
+	ac, ok := r.Data.Client.(aliasClient)
+	if !ok {
+		return fmt.Errorf("this Weaviate client cannot manage aliases")
+	}
+	for _, name := range names {
+		if err := ac.DeleteAlias(ctx, name); err != nil {
+			return fmt.Errorf("delete alias %s: %w; nothing else was applied", name, err)
+		}
+		fmt.Fprintf(r.Out, "- alias %s deleted (its moved block is gone)\n", name)
+		delete(r.State.Moved, name)
 	}
 	return nil
 }

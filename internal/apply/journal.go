@@ -239,6 +239,9 @@ func (j *Journal) Pending(st *state.State, live map[string]collection.Collection
 				rec, aliased := st.Backing[c.Collection]
 				_, created := live[c.BlueGreen.To]
 				finished = finished && aliased && rec.Collection == c.BlueGreen.To
+				if c.BlueGreen.Rename {
+					finished = len(done) == len(steps) && isManaged && st.Moved[c.BlueGreen.Alias] == c.BlueGreen.To
+				}
 				carry = !finished && (has(plan.StepCreate) || created)
 				break
 			}

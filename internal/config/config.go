@@ -26,6 +26,7 @@ type Config struct {
 	Stores      []Store
 	Sources     []Source
 	Snapshots   []SnapshotPolicy
+	Moved       []Moved // moved blocks: renames
 }
 
 // Weaviate says which server to talk to.
@@ -142,6 +143,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "snapshot_store", LabelNames: []string{"name"}},
 		{Type: "data", LabelNames: []string{"kind", "name"}},
 		{Type: "snapshot", LabelNames: []string{"name"}},
+		{Type: "moved"},
 	},
 }
 
@@ -215,6 +217,10 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 				sp, d := decodeSnapshotPolicy(b)
 				diags = append(diags, d...)
 				cfg.Snapshots = append(cfg.Snapshots, sp)
+			case "moved":
+				m, d := decodeMoved(b)
+				diags = append(diags, d...)
+				cfg.Moved = append(cfg.Moved, m)
 			case "collection":
 				name := b.Labels[0]
 				if prev, ok := collections[name]; ok {
@@ -247,6 +253,9 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 	}
 	if !diags.HasErrors() {
 		diags = append(diags, cfg.resolve()...)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, cfg.checkMoved()...)
 	}
 	return cfg, diags
 }

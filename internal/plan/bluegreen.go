@@ -33,6 +33,9 @@ type BlueGreen struct {
 	// DropPrevious is an older kept collection deleted by the last step
 	// (keep_previous keeps one).
 	DropPrevious string `json:"drop_previous,omitempty"`
+	// Rename: a moved block; To is the collection's new name and Alias
+	// (= From) its old one, which keeps resolving (moved.go).
+	Rename bool `json:"rename,omitempty"`
 }
 
 // Blue/green steps, in order (the apply journal records each).
@@ -145,7 +148,11 @@ func writeBlueGreen(w interface{ Write([]byte) (int, error) }, c Change, o Rende
 	if d != nil && d.Snapshot != "" {
 		step(o.mark(Backup), "back up %s (%s) to snapshot %s in %s", b.From, objectCount(d), d.Snapshot, d.Store)
 	}
-	step(o.mark(Create), "create collection %s with the new schema", b.To)
+	if b.Rename {
+		step(o.mark(Create), "create collection %s with the declared schema", b.To)
+	} else {
+		step(o.mark(Create), "create collection %s with the new schema", b.To)
+	}
 	step(o.mark(Merge), "copy every object of %s into %s, fitted to the new schema", b.From, b.To)
 	step(o.mark(Merge), "catch up: copy into %s what was written to %s meanwhile, and delete from it what was deleted there (compared by content hash per uuid)", b.To, b.From)
 	if b.FirstAlias {
@@ -154,7 +161,11 @@ func writeBlueGreen(w interface{ Write([]byte) (int, error) }, c Change, o Rende
 		if d := c.Data; d != nil && d.Snapshot == "" {
 			fmt.Fprintf(w, "           (backup_before_destroy = false: no snapshot holds %s once it is deleted)\n", b.From)
 		}
-		fmt.Fprintf(w, "      keep_previous cannot keep %s: its name becomes the alias\n", b.From)
+		if !b.Rename {
+			fmt.Fprintf(w, "      keep_previous cannot keep %s: its name becomes the alias\n", b.From)
+		} else {
+			fmt.Fprintf(w, "      the alias %s → %s stays while the moved block does; drop the block once nothing uses the old name\n", b.Alias, b.To)
+		}
 		return
 	}
 	step(o.mark(Update), "retarget alias %s: %s → %s, in one call (the name never goes away)", b.Alias, b.From, b.To)

@@ -37,6 +37,7 @@ type document struct {
 	Summary       map[string]int `json:"summary"`
 	Changes       []jsonChange   `json:"changes"`
 	Forget        []string       `json:"forget"`
+	DropAliases   []string       `json:"drop_aliases,omitempty"`
 	Unmanaged     []string       `json:"unmanaged"`
 	Notes         []string       `json:"notes,omitempty"`
 	Interrupted   *Interrupted   `json:"interrupted,omitempty"`
@@ -70,6 +71,7 @@ func marshal(p *Plan) ([]byte, error) {
 		Summary:       map[string]int{},
 		Changes:       []jsonChange{},
 		Forget:        nonNil(p.Forget),
+		DropAliases:   p.DropAliases,
 		Unmanaged:     nonNil(p.Unmanaged),
 		Notes:         p.Notes,
 		Interrupted:   p.Interrupted,
@@ -134,7 +136,7 @@ func Decode(data []byte, path string) (*Plan, error) {
 	if doc.Binding == nil {
 		return nil, fmt.Errorf("%s was written by plan -json, not plan -out: it is not bound to a state and cannot be applied; run colstate plan -out=FILE", path)
 	}
-	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
+	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, DropAliases: doc.DropAliases, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
 	for i, jc := range doc.Changes {
 		c := jc.Change
 		c.Action = jc.Action

@@ -114,6 +114,10 @@ type Plan struct {
 	// Forget lists collections in the state that are gone from both Weaviate
 	// and the configuration: apply drops them from the state and nothing else.
 	Forget []string
+	// DropAliases lists aliases moved blocks made whose block the
+	// configuration dropped: apply deletes them (the collections they
+	// resolve to stay).
+	DropAliases []string
 	// Unmanaged lists live collections colstate does not manage and leaves alone.
 	Unmanaged []string
 	// Interrupted, when set, is the pending journal of an apply that
@@ -129,7 +133,7 @@ type Plan struct {
 // Empty reports whether applying the plan would change nothing at all. A
 // pending journal is a change: apply removes it.
 func (p *Plan) Empty() bool {
-	return len(p.Changes) == 0 && len(p.Forget) == 0 && p.Interrupted == nil
+	return len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.DropAliases) == 0 && p.Interrupted == nil
 }
 
 // Count returns how many changes have the given action.
@@ -216,6 +220,11 @@ type Input struct {
 	// Taken holds every live collection and alias name, for new names.
 	Backing map[string]Backing
 	Taken   map[string]bool
+	// Moved holds the configuration's moved blocks, from → to;
+	// MovedAliases the aliases applied moved blocks made (alias → the
+	// collection it resolves to), from the state (moved.go).
+	Moved        map[string]string
+	MovedAliases map[string]string
 
 	Store string        // snapshot store for automatic backups
 	NewID func() string // ids of planned snapshots
@@ -278,9 +287,18 @@ func Diff(in Input) (*Plan, error) {
 	var problems []string
 	targeted := in.Targeted
 	declared := map[string]bool{}
+	renames := in.renames()
 	for _, d := range in.Desired {
 		declared[d.Name] = true
 		if !targeted(d.Name) {
+			continue
+		}
+		if from, ok := renames[d.Name]; ok {
+			if msgs := in.renameProblems(d.Name, from); len(msgs) > 0 {
+				problems = append(problems, msgs...)
+				continue
+			}
+			p.Changes = append(p.Changes, in.renameChange(from, d))
 			continue
 		}
 		want := d.Collection
@@ -438,6 +456,9 @@ func Diff(in Input) (*Plan, error) {
 		noBackup[d.Name] = d.NoBackupBeforeDestroy
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Managed)) {
+		if to, renamed := in.Moved[name]; renamed && renames[to] == name {
+			continue // moved: the rename deletes it
+		}
 		if declared[name] || !targeted(name) {
 			continue
 		}
@@ -461,6 +482,7 @@ func Diff(in Input) (*Plan, error) {
 			p.Unmanaged = append(p.Unmanaged, name)
 		}
 	}
+	p.DropAliases = in.dropAliases()
 	problems = append(problems, missingTargets(p.Changes, in.Live)...)
 	for _, t := range in.Targets {
 		if !declared[t] && in.Managed[t].Name == "" {

@@ -96,7 +96,7 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 		fmt.Fprintln(w)
 	}
 	writeInterrupted(w, p)
-	if len(p.Changes) == 0 && len(p.Forget) == 0 {
+	if len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.DropAliases) == 0 {
 		if p.Interrupted != nil {
 			fmt.Fprintln(w, "No changes. Weaviate matches the configuration; apply only removes the journal of the interrupted apply.")
 		} else {
@@ -115,6 +115,9 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 	}
 	for _, name := range p.Forget {
 		fmt.Fprintf(w, "  collection %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
+	}
+	for _, name := range p.DropAliases {
+		fmt.Fprintf(w, "  %s alias %s will be deleted: the moved block that renamed collection %s is gone from the configuration, so the old name stops resolving (the collection stays)\n\n", o.mark(Delete), name, name)
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", p.Summary())
 	writeUnmanaged(w, p)
@@ -148,7 +151,11 @@ func writeInterrupted(w io.Writer, p *Plan) {
 
 func writeChange(w io.Writer, c Change, o RenderOptions) {
 	sym := o.mark(c.Action)
-	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), c.Action.Verb(), unmanagedSuffix(c))
+	verb := c.Action.Verb()
+	if b := c.BlueGreen; b != nil && b.Rename {
+		verb = fmt.Sprintf("is moved from collection %s (copy, then alias %s → %s)", b.From, b.Alias, b.To)
+	}
+	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), verb, unmanagedSuffix(c))
 	defer writeWarnings(w, c, o) // under the details, whichever case prints them
 	data := c.Data
 	if data == nil {
@@ -537,6 +544,9 @@ func changeDetail(c Change) string {
 		}
 		return plural(len(c.After.Properties), "property", "properties")
 	case Replace:
+		if b := c.BlueGreen; b != nil && b.Rename {
+			return fmt.Sprintf("moved from %s: copy, then alias %s → %s (%s briefly unavailable at the cutover)", b.From, b.Alias, b.To, b.Alias)
+		}
 		if b := c.BlueGreen; b != nil {
 			how := fmt.Sprintf("blue/green into %s, alias %s retargeted from %s", b.To, b.Alias, b.From)
 			if b.FirstAlias {

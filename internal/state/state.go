@@ -37,6 +37,10 @@ type State struct {
 	// (a blue/green replace, lifecycle.create_before_destroy) to the
 	// collections behind it.
 	Backing map[string]Backing `json:"backing,omitempty"`
+	// Moved maps each alias a moved block made (the collection's old name)
+	// to the collection it resolves to; it is deleted once the
+	// configuration drops the block.
+	Moved map[string]string `json:"moved,omitempty"`
 }
 
 // Backing is what stands behind a collection name that is an alias.

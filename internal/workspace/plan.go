@@ -58,7 +58,10 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	}
 	targets, notes := plan.WithDependencies(desired, targets)
 	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules,
-		Backing: view.backing, Taken: view.taken}
+		Backing: view.backing, Taken: view.taken, Moved: map[string]string{}, MovedAliases: st.Moved}
+	for _, m := range ws.Config.Moved {
+		in.Moved[m.From] = m.To
+	}
 	for _, c := range carried {
 		in.Exclude = append(in.Exclude, c.Collection)
 	}
