@@ -125,9 +125,9 @@ func (b *BlueGreen) warnings() []string {
 	if !b.FirstAlias {
 		return nil
 	}
-	out := []string{fmt.Sprintf("this first blue/green replace turns the name %s into an alias: its cutover step deletes collection %s and at once creates alias %s → %s (both calls prepared in advance), "+
-		"so the name %s is unavailable between those two calls (milliseconds): requests in that moment fail, and a write made after the cutover's final catch-up pass and before the delete is lost. "+
-		"Later replaces only retarget the alias in one call and never make the name unavailable",
+	out := []string{fmt.Sprintf("this first blue/green replace turns the name %s into an alias: its cutover step deletes collection %s and creates alias %s → %s the moment Weaviate frees the name (asked for every 2 ms while the delete runs), "+
+		"so the name %s is unavailable between those two calls (up to the length of the delete request: milliseconds to about a second, more for a large collection on a busy server): requests in that moment fail, and a write made after the cutover's final catch-up pass and before the delete is lost. "+
+		"Pause writers that cannot retry for this step. Later replaces only retarget the alias in one call and never make the name unavailable",
 		b.Alias, b.From, b.Alias, b.To, b.Alias)}
 	return out
 }
