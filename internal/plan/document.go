@@ -49,6 +49,9 @@ type jsonChange struct {
 	Action   Action   `json:"action"`
 	Reasons  []string `json:"replace_reasons"` // [] unless a replace
 	Warnings []string `json:"warnings"`        // [] when none
+	// Steps lists a blue/green replace's steps in order (the apply
+	// journal's names); absent for other changes.
+	Steps []string `json:"steps,omitempty"`
 }
 
 // WriteJSON writes the plan as the versioned JSON document. It leaves out
@@ -86,7 +89,11 @@ func marshal(p *Plan) ([]byte, error) {
 	add, upd, del, _ := p.ObjectCounts()
 	doc.Summary["objects_to_add"], doc.Summary["objects_to_update"], doc.Summary["objects_to_delete"] = int(add), int(upd), int(del)
 	for _, c := range p.Changes {
-		doc.Changes = append(doc.Changes, jsonChange{Change: c, Action: c.Action, Reasons: nonNil(c.Reasons()), Warnings: nonNil(c.Warnings())})
+		jc := jsonChange{Change: c, Action: c.Action, Reasons: nonNil(c.Reasons()), Warnings: nonNil(c.Warnings())}
+		if c.BlueGreen != nil {
+			jc.Steps = c.BlueGreen.Steps(c.Data != nil && c.Data.Snapshot != "")
+		}
+		doc.Changes = append(doc.Changes, jc)
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	return append(b, '\n'), err
