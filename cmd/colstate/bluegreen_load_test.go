@@ -243,11 +243,16 @@ func runUnderLoad(t *testing.T, r *rig, c *live.Client, url, name string, writer
 			}
 		}
 	}()
+	// The writer stops between writes (never mid-write, so every write it
+	// counts is acknowledged and every acknowledged one is counted).
+	var stopWrites atomic.Bool
+	var writerDone sync.WaitGroup
 	if writer {
-		wg.Add(1)
+		writerDone.Add(1)
 		go func() { // writer: updates of existing objects and new ones, through the alias
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
+			defer writerDone.Done()
+			ctx := context.Background()
+			for i := 0; !stopWrites.Load(); i++ {
 				o := faultObject(i * 37 % faultObjects)
 				add := i%3 == 0
 				if add {
@@ -260,9 +265,6 @@ func runUnderLoad(t *testing.T, r *rig, c *live.Client, url, name string, writer
 					err = bw.Close()
 				} else {
 					bw.Close()
-				}
-				if err != nil && ctx.Err() != nil {
-					return // stopped mid-write: not acknowledged
 				}
 				s.writes.Add(1)
 				if err != nil {
@@ -291,6 +293,8 @@ func runUnderLoad(t *testing.T, r *rig, c *live.Client, url, name string, writer
 	for s.reads.Load() < reads+3 { // a few reads after the apply
 		time.Sleep(10 * time.Millisecond)
 	}
+	stopWrites.Store(true)
+	writerDone.Wait()
 	stop()
 	wg.Wait()
 	out := p.stdoutString()
