@@ -43,7 +43,7 @@ names it.`,
 			},
 			planCommand(),
 			applyCommand(),
-			importCommand(),
+			importCommand(), rollbackCommand(),
 			fmtCommand(), stateCommand(), forceUnlockCommand(),
 		}, dataCommands()...),
 	}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/content"
@@ -55,6 +56,10 @@ type Runner struct {
 	Events func(Event)
 	// Aliases carries out alias changes; needed only by plans that have some.
 	Aliases Aliases
+	// OnCutover, when set, is told how long a blue/green replace's switch
+	// took: the name's unavailability on a first cutover, the retarget
+	// call otherwise.
+	OnCutover func(name string, took time.Duration)
 
 	// deferred holds, by change index, the properties a create holds back
 	// until the collections created after it exist (a reference cycle);
@@ -77,7 +82,7 @@ func (r *Refusal) Error() string { return strings.Join(r.Reasons, "\n") }
 func Check(p *plan.Plan) error {
 	var reasons []string
 	for _, c := range p.Changes {
-		if c.Action == plan.Replace && (c.Data == nil || c.Data.Snapshot == "") {
+		if c.Action == plan.Replace && c.BlueGreen == nil && (c.Data == nil || c.Data.Snapshot == "") {
 			reasons = append(reasons, fmt.Sprintf(
 				"collection %s must be replaced (%s), but the plan has no snapshot to carry its objects across; make the plan again with this colstate",
 				c.Collection, strings.Join(c.Reasons(), "; ")))
@@ -109,7 +114,10 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	for _, name := range p.ForgetAliases {
 		delete(r.State.Aliases, name)
 	}
-	if len(p.Forget) > 0 || len(p.ForgetAliases) > 0 {
+	if err := r.dropAliases(ctx, p.DropAliases); err != nil {
+		return err
+	}
+	if len(p.Forget) > 0 || len(p.ForgetAliases) > 0 || len(p.DropAliases) > 0 {
 		if err := r.Save(r.State); err != nil {
 			return fmt.Errorf("save state: %w", err)
 		}
@@ -236,15 +244,32 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 			r.pending = append(r.pending, pendingProperties{index: i, change: c, props: tail})
 		}
 	case plan.Update:
-		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, *c.After) })
+		want := *c.After
+		if b, ok := r.State.Backing[c.Collection]; ok {
+			want.Name = b.Collection // the name is an alias: update the collection behind it
+		}
+		err = r.step(key("update"), func() error { return r.Schema.Update(ctx, want) })
 	case plan.Delete:
 		if c.Data != nil && c.Data.Snapshot != "" {
-			err = r.step(key("backup"), func() error { return r.takeSnapshot(ctx, []plan.Change{backupOf(c)}) })
+			bc := backupOf(c)
+			if b, ok := r.State.Backing[c.Collection]; ok {
+				bc.Collection = b.Collection // a snapshot holds collections, not aliases
+			}
+			err = r.step(key("backup"), func() error { return r.takeSnapshot(ctx, []plan.Change{bc}) })
 		}
 		if err == nil {
-			err = r.step(key("delete"), func() error { return r.delete(ctx, c.Collection) })
+			err = r.step(key("delete"), func() error {
+				if _, aliased := r.State.Backing[c.Collection]; aliased {
+					return r.deleteAliased(ctx, c.Collection)
+				}
+				return r.delete(ctx, c.Collection)
+			})
 		}
 	case plan.Replace:
+		if c.BlueGreen != nil {
+			err = r.blueGreen(ctx, c, key)
+			break
+		}
 		err = r.replace(ctx, c, key)
 	case plan.CreateAlias, plan.RetargetAlias, plan.DeleteAlias, plan.AdoptAlias:
 		return r.alias(ctx, c, key)
@@ -279,6 +304,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	case plan.Delete:
 		delete(r.State.Collections, c.Collection)
 		delete(r.State.Seeding, c.Collection)
+		delete(r.State.Backing, c.Collection)
 	default:
 		return nil
 	}

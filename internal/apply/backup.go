@@ -65,6 +65,10 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		return err
 	}
 	s := live.SchemaOf(cl)
+	// A name that is an alias (a blue/green replace) answers with the
+	// collection behind it: its objects are read through the alias and
+	// kept under the name asked for.
+	s.Collection = name
 	tenants, err := d.tenantsOf(ctx, name, s.MultiTenant)
 	if err != nil {
 		return err

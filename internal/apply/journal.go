@@ -168,6 +168,9 @@ func Steps(p *plan.Plan, i int) []string {
 	case plan.Update:
 		return []string{"update"}
 	case plan.Replace:
+		if c.BlueGreen != nil {
+			return c.BlueGreen.Steps(c.Data != nil && c.Data.Snapshot != "")
+		}
 		return []string{"backup", "delete", "create", "restore"}
 	case plan.Delete:
 		if c.Data != nil && c.Data.Snapshot != "" {
@@ -226,6 +229,22 @@ func (j *Journal) Pending(st *state.State, live map[string]collection.Collection
 			finished = isManaged
 			carry = !isManaged && (has("create") || isLive)
 		case plan.Replace:
+			if c.BlueGreen != nil {
+				// Once the new collection exists the change is carried
+				// on: left half done it would strand it, and past the
+				// cutover or retarget the old collection's late writes.
+				// A crash between the create and its journal mark leaves
+				// the new collection without the mark: it is carried on
+				// too, and its create step adopts it.
+				rec, aliased := st.Backing[c.Collection]
+				_, created := live[c.BlueGreen.To]
+				finished = finished && aliased && rec.Collection == c.BlueGreen.To
+				if c.BlueGreen.Rename {
+					finished = len(done) == len(steps) && isManaged && st.Moved[c.BlueGreen.Alias] == c.BlueGreen.To
+				}
+				carry = !finished && (has(plan.StepCreate) || created)
+				break
+			}
 			finished = finished && isManaged && collection.Fingerprint(managed) == collection.Fingerprint(*c.After)
 			carry = !finished && (has("delete") || has("create") || has("restore") || (has("backup") && !isLive))
 		case plan.Delete:

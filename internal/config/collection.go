@@ -96,6 +96,13 @@ type Lifecycle struct {
 	// BackupBeforeDestroy takes a snapshot before a replace, delete, clear or
 	// exact-mode deletes (default true).
 	BackupBeforeDestroy bool
+	// CreateBeforeDestroy makes a replace blue/green: a new backing
+	// collection is filled live and the collection's name, an alias, is
+	// retargeted to it (internal/apply/bluegreen.go).
+	CreateBeforeDestroy bool
+	// KeepPrevious (0 or 1) keeps the collection a blue/green replace
+	// retargets away from, for colstate rollback.
+	KeepPrevious int
 
 	ignoreRanges []hcl.Range // where each IgnoreChanges entry is written
 }
@@ -383,9 +390,19 @@ func decodeInverted(blk *hcl.Block, ii *collection.InvertedIndex) hcl.Diagnostic
 }
 
 func decodeLifecycle(blk *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
-	content, diags := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}, {Name: "ignore_changes"}, {Name: "backup_before_destroy"}}})
+	content, diags := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}, {Name: "ignore_changes"}, {Name: "backup_before_destroy"}, {Name: "create_before_destroy"}, {Name: "keep_previous"}}})
 	diags = append(diags, decodeAttr(content.Attributes["prevent_destroy"], &lc.PreventDestroy)...)
 	diags = append(diags, decodeAttr(content.Attributes["backup_before_destroy"], &lc.BackupBeforeDestroy)...)
+	diags = append(diags, decodeAttr(content.Attributes["create_before_destroy"], &lc.CreateBeforeDestroy)...)
+	if a := content.Attributes["keep_previous"]; a != nil {
+		diags = append(diags, decodeAttr(a, &lc.KeepPrevious)...)
+		if !diags.HasErrors() && (lc.KeepPrevious < 0 || lc.KeepPrevious > 1) {
+			diags = append(diags, attrError(a, "Invalid keep_previous", "keep_previous is 0 (delete the previous collection after a blue/green replace) or 1 (keep it for colstate rollback)."))
+		}
+		if !diags.HasErrors() && lc.KeepPrevious > 0 && !lc.CreateBeforeDestroy {
+			diags = append(diags, attrError(a, "keep_previous needs create_before_destroy", "Only a blue/green replace (create_before_destroy = true) has a previous collection to keep."))
+		}
+	}
 	a := content.Attributes["ignore_changes"]
 	if a == nil {
 		return diags

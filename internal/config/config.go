@@ -28,6 +28,7 @@ type Config struct {
 	Sources     []Source
 	Snapshots   []SnapshotPolicy
 	Aliases     []Alias // in file order
+	Moved       []Moved // moved blocks: renames
 }
 
 // Weaviate says which server to talk to.
@@ -148,6 +149,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "data", LabelNames: []string{"kind", "name"}},
 		{Type: "snapshot", LabelNames: []string{"name"}},
 		{Type: "alias", LabelNames: []string{"name"}},
+		{Type: "moved"},
 	},
 }
 
@@ -225,6 +227,10 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 				al, d := decodeAlias(b)
 				diags = append(diags, d...)
 				cfg.Aliases = append(cfg.Aliases, al)
+			case "moved":
+				m, d := decodeMoved(b)
+				diags = append(diags, d...)
+				cfg.Moved = append(cfg.Moved, m)
 			case "collection":
 				name := b.Labels[0]
 				if prev, ok := collections[name]; ok {
@@ -257,6 +263,9 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 	}
 	if !diags.HasErrors() {
 		diags = append(diags, cfg.resolve()...)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, cfg.checkMoved()...)
 	}
 	return cfg, diags
 }

@@ -94,6 +94,8 @@ func TestDiagnosticsCarryFileLineColumn(t *testing.T) {
 		{"env unset", "weaviate { url = env(\"CS_TEST_SURELY_UNSET\") }\n", "x.hcl:1:18: Error in function call"},
 		{"syntax", "collection \"A\" {\n  description = = 1\n}\n", "x.hcl:2:17:"},
 		{"two weaviate blocks", "weaviate {}\nweaviate {}\n", "x.hcl:2:1: Duplicate weaviate block"},
+		{"keep_previous 2", "collection \"A\" {\n  lifecycle {\n    create_before_destroy = true\n    keep_previous = 2\n  }\n}\n", "x.hcl:4:21: Invalid keep_previous"},
+		{"keep_previous alone", "collection \"A\" {\n  lifecycle { keep_previous = 1 }\n}\n", "x.hcl:2:31: keep_previous needs create_before_destroy"},
 		{"replication zero", "collection \"A\" {\n  replication { factor = 0 }\n}\n", "x.hcl:2:26: Value out of range: factor must be at least 1"},
 	}
 	for _, tt := range tests {

@@ -72,10 +72,28 @@ func diffAliases(in Input, changes []Change) (out []Change, forget, notes, probl
 		freed[name] = true
 		out = append(out, Change{Collection: name, Action: DeleteAlias, Alias: &AliasChange{Before: have}})
 	}
+	blueGreen := map[string]bool{}
+	for _, d := range in.Desired {
+		if d.CreateBeforeDestroy {
+			blueGreen[d.Collection.Name] = true
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(in.Aliases)) {
 		want := in.Aliases[name]
 		have, live := in.LiveAliases[name]
 		_, managed := in.ManagedAliases[name]
+		if _, backed := in.Backing[want]; backed || blueGreen[want] {
+			problems = append(problems, fmt.Sprintf("alias %s points at collection %s, which runs blue/green (lifecycle.create_before_destroy): its name is itself an alias that each replace retargets, and an alias block would stay on the old backing collection, which the replace then deletes; query %s directly (it already resolves to the current collection), or drop create_before_destroy from %s", name, want, want, want))
+			continue
+		}
+		if _, backed := in.Backing[name]; backed {
+			problems = append(problems, fmt.Sprintf("alias %s cannot be declared: %s is the alias colstate keeps for the blue/green collection %s; remove the alias block", name, name, name))
+			continue
+		}
+		if to, ok := in.Moved[name]; ok {
+			problems = append(problems, fmt.Sprintf("alias %s cannot be declared: a moved block renames collection %s to %s and keeps %s resolving as an alias; remove the alias block or the moved block", name, name, to, name))
+			continue
+		}
 		if !in.aliasTargeted(want, have) {
 			continue
 		}

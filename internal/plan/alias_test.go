@@ -89,6 +89,10 @@ func TestDiffAliasRefusals(t *testing.T) {
 			"collection B cannot be created: B is the name of a Weaviate alias of collection A"},
 		{"alias under an unmanaged collection's name", Input{Desired: des(a), Live: set(a, b), Managed: set(a), Aliases: map[string]string{"B": "A"}},
 			"alias B cannot be created: Weaviate has a collection named B that colstate does not manage"},
+		{"alias of a blue/green collection", Input{Desired: des(a), Live: set(a), Managed: set(a), Aliases: map[string]string{"X": "A"}, Backing: map[string]Backing{"A": {Collection: "A_v2"}}},
+			"alias X points at collection A, which runs blue/green"},
+		{"alias under the name a moved block keeps", Input{Desired: des(a), Live: set(a), Managed: set(a), Aliases: map[string]string{"Old": "A"}, Moved: map[string]string{"Old": "A"}},
+			"alias Old cannot be declared: a moved block renames collection Old to A"},
 		{"alias of a collection -target leaves out", Input{Desired: des(a, b), Managed: set(), Aliases: map[string]string{"X": "A"}, Targets: []string{"A"}},
 			""},
 	}

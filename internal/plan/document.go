@@ -41,6 +41,7 @@ type document struct {
 	Changes       []jsonChange   `json:"changes"`
 	Forget        []string       `json:"forget"`
 	ForgetAliases []string       `json:"forget_aliases"`
+	DropAliases   []string       `json:"drop_aliases,omitempty"`
 	Unmanaged     []string       `json:"unmanaged"`
 	Notes         []string       `json:"notes,omitempty"`
 	Interrupted   *Interrupted   `json:"interrupted,omitempty"`
@@ -52,6 +53,9 @@ type jsonChange struct {
 	Action   Action   `json:"action"`
 	Reasons  []string `json:"replace_reasons"` // [] unless a replace
 	Warnings []string `json:"warnings"`        // [] when none
+	// Steps lists a blue/green replace's steps in order (the apply
+	// journal's names); absent for other changes.
+	Steps []string `json:"steps,omitempty"`
 }
 
 // WriteJSON writes the plan as the versioned JSON document. It leaves out
@@ -75,6 +79,7 @@ func marshal(p *Plan) ([]byte, error) {
 		Changes:       []jsonChange{},
 		Forget:        nonNil(p.Forget),
 		ForgetAliases: nonNil(p.ForgetAliases),
+		DropAliases:   p.DropAliases,
 		Unmanaged:     nonNil(p.Unmanaged),
 		Notes:         p.Notes,
 		Interrupted:   p.Interrupted,
@@ -89,7 +94,11 @@ func marshal(p *Plan) ([]byte, error) {
 	add, upd, del, _ := p.ObjectCounts()
 	doc.Summary["objects_to_add"], doc.Summary["objects_to_update"], doc.Summary["objects_to_delete"] = int(add), int(upd), int(del)
 	for _, c := range p.Changes {
-		doc.Changes = append(doc.Changes, jsonChange{Change: c, Action: c.Action, Reasons: nonNil(c.Reasons()), Warnings: nonNil(c.Warnings())})
+		jc := jsonChange{Change: c, Action: c.Action, Reasons: nonNil(c.Reasons()), Warnings: nonNil(c.Warnings())}
+		if c.BlueGreen != nil {
+			jc.Steps = c.BlueGreen.Steps(c.Data != nil && c.Data.Snapshot != "")
+		}
+		doc.Changes = append(doc.Changes, jc)
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	return append(b, '\n'), err
@@ -139,7 +148,7 @@ func Decode(data []byte, path string) (*Plan, error) {
 	if doc.Binding == nil {
 		return nil, fmt.Errorf("%s was written by plan -json, not plan -out: it is not bound to a state and cannot be applied; run colstate plan -out=FILE", path)
 	}
-	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, ForgetAliases: doc.ForgetAliases, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
+	p := &Plan{CreatedAt: doc.CreatedAt, Forget: doc.Forget, ForgetAliases: doc.ForgetAliases, DropAliases: doc.DropAliases, Unmanaged: doc.Unmanaged, Notes: doc.Notes, Interrupted: doc.Interrupted, Binding: doc.Binding}
 	for i, jc := range doc.Changes {
 		c := jc.Change
 		c.Action = jc.Action

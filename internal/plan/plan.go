@@ -46,6 +46,9 @@ type Change struct {
 	Recreate *Recreate `json:"recreate,omitempty"`
 	// Alias is set on the alias actions.
 	Alias *AliasChange `json:"alias,omitempty"`
+	// BlueGreen, on a replace, says it runs blue/green
+	// (lifecycle.create_before_destroy): see bluegreen.go.
+	BlueGreen *BlueGreen `json:"blue_green,omitempty"`
 }
 
 // UnmanagedNote is how every plan format marks a change to a collection
@@ -59,7 +62,9 @@ func (c Change) Warnings() []string {
 	if c.Unmanaged {
 		out = append(out, fmt.Sprintf("%s %s: it is changed only because the command line named it", c.Collection, UnmanagedNote))
 	}
-	if c.Action == Replace {
+	if c.Action == Replace && c.BlueGreen != nil {
+		out = append(out, c.BlueGreen.warnings()...)
+	} else if c.Action == Replace {
 		out = append(out, fmt.Sprintf("writes to %s while this replace runs are at risk: objects written after the backup are lost with the delete, "+
 			"and a writer with auto-schema can create %s again before colstate does (apply then stops rather than restore into it); "+
 			"stop writers first (create_before_destroy, not available yet, will remove this risk)", c.Collection, c.Collection))
@@ -116,6 +121,10 @@ type Plan struct {
 	// ForgetAliases lists aliases in the state that are gone from both
 	// Weaviate and the configuration: apply drops them from the state.
 	ForgetAliases []string
+	// DropAliases lists aliases moved blocks made whose block the
+	// configuration dropped: apply deletes them (the collections they
+	// resolve to stay).
+	DropAliases []string
 	// Unmanaged lists live collections colstate does not manage and leaves alone.
 	Unmanaged []string
 	// Interrupted, when set, is the pending journal of an apply that
@@ -131,7 +140,7 @@ type Plan struct {
 // Empty reports whether applying the plan would change nothing at all. A
 // pending journal is a change: apply removes it.
 func (p *Plan) Empty() bool {
-	return len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.ForgetAliases) == 0 && p.Interrupted == nil
+	return len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.ForgetAliases) == 0 && len(p.DropAliases) == 0 && p.Interrupted == nil
 }
 
 // Count returns how many changes have the given action.
@@ -157,6 +166,10 @@ type Desired struct {
 	// NoBackupBeforeDestroy turns off the automatic snapshot before a
 	// delete or exact-mode deletes (lifecycle.backup_before_destroy = false).
 	NoBackupBeforeDestroy bool
+	// CreateBeforeDestroy makes a replace blue/green; KeepPrevious keeps
+	// the collection it retargets away from (bluegreen.go).
+	CreateBeforeDestroy bool
+	KeepPrevious        bool
 }
 
 // ContentPlan is the object-level difference between a collection's
@@ -211,8 +224,19 @@ type Input struct {
 	Modules map[string]bool
 	// Held is, by collection, the newest snapshot in the state's catalogue
 	// that holds it: named when a managed collection was deleted by hand.
-	Held  map[string]Recreate
-	Due   []DueSnapshot
+	Held map[string]Recreate
+	Due  []DueSnapshot
+	// Backing is, by collection name, what stands behind a name that is a
+	// Weaviate alias (Live holds the backing collection under the name);
+	// Taken holds every live collection and alias name, for new names.
+	Backing map[string]Backing
+	Taken   map[string]bool
+	// Moved holds the configuration's moved blocks, from → to;
+	// MovedAliases the aliases applied moved blocks made (alias → the
+	// collection it resolves to), from the state (moved.go).
+	Moved        map[string]string
+	MovedAliases map[string]string
+
 	Store string        // snapshot store for automatic backups
 	NewID func() string // ids of planned snapshots
 }
@@ -274,9 +298,18 @@ func Diff(in Input) (*Plan, error) {
 	var problems []string
 	targeted := in.Targeted
 	declared := map[string]bool{}
+	renames := in.renames()
 	for _, d := range in.Desired {
 		declared[d.Name] = true
 		if !targeted(d.Name) {
+			continue
+		}
+		if from, ok := renames[d.Name]; ok {
+			if msgs := in.renameProblems(d.Name, from); len(msgs) > 0 {
+				problems = append(problems, msgs...)
+				continue
+			}
+			p.Changes = append(p.Changes, in.renameChange(from, d))
 			continue
 		}
 		want := d.Collection
@@ -351,6 +384,12 @@ func Diff(in Input) (*Plan, error) {
 				c.Data = &DataChange{Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[want.Name], Inactive: len(in.Tenants[want.Name].Inactive), TenantStatus: in.Tenants[want.Name].ByStatus,
 					Reshaping: Reshaping{Reshape: true, DropProperties: removedProperties(fields)}}
 				c.Data.DropVectors, c.Data.VectorFrom, c.Data.VectorFromIgnored = droppedVectors(have, want, d.VectorFrom)
+				if d.CreateBeforeDestroy {
+					if msg := in.blueGreen(&c, d); msg != "" {
+						problems = append(problems, msg)
+						continue
+					}
+				}
 			}
 			p.Changes = append(p.Changes, c)
 		}
@@ -428,6 +467,9 @@ func Diff(in Input) (*Plan, error) {
 		noBackup[d.Name] = d.NoBackupBeforeDestroy
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Managed)) {
+		if to, renamed := in.Moved[name]; renamed && renames[to] == name {
+			continue // moved: the rename deletes it
+		}
 		if declared[name] || !targeted(name) {
 			continue
 		}
@@ -455,6 +497,7 @@ func Diff(in Input) (*Plan, error) {
 	p.Changes = append(p.Changes, aliasChanges...)
 	p.ForgetAliases, p.Notes = forget, notes
 	problems = append(problems, aliasProblems...)
+	p.DropAliases = in.dropAliases()
 	problems = append(problems, missingTargets(p.Changes, in.Live)...)
 	for _, t := range in.Targets {
 		if !declared[t] && in.Managed[t].Name == "" {

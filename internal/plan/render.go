@@ -100,7 +100,7 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 		fmt.Fprintln(w)
 	}
 	writeInterrupted(w, p)
-	if len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.ForgetAliases) == 0 {
+	if len(p.Changes) == 0 && len(p.Forget) == 0 && len(p.ForgetAliases) == 0 && len(p.DropAliases) == 0 {
 		if p.Interrupted != nil {
 			fmt.Fprintln(w, "No changes. Weaviate matches the configuration; apply only removes the journal of the interrupted apply.")
 		} else {
@@ -122,6 +122,9 @@ func Human(w io.Writer, p *Plan, o RenderOptions) {
 	}
 	for _, name := range p.ForgetAliases {
 		fmt.Fprintf(w, "  alias %s is gone from Weaviate and the configuration: it will be dropped from the state\n\n", name)
+	}
+	for _, name := range p.DropAliases {
+		fmt.Fprintf(w, "  %s alias %s will be deleted: the moved block that renamed collection %s is gone from the configuration, so the old name stops resolving (the collection stays)\n\n", o.mark(Delete), name, name)
 	}
 	fmt.Fprintf(w, "Plan: %s.\n", p.Summary())
 	writeUnmanaged(w, p)
@@ -159,7 +162,11 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		return
 	}
 	sym := o.mark(c.Action)
-	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), c.Action.Verb(), unmanagedSuffix(c))
+	verb := c.Action.Verb()
+	if b := c.BlueGreen; b != nil && b.Rename {
+		verb = fmt.Sprintf("is moved from collection %s (copy, then alias %s → %s)", b.From, b.Alias, b.To)
+	}
+	fmt.Fprintf(w, "  %s collection %s %s%s\n", sym, o.paint(ansiBold, c.Collection), verb, unmanagedSuffix(c))
 	defer writeWarnings(w, c, o) // under the details, whichever case prints them
 	data := c.Data
 	if data == nil {
@@ -214,8 +221,12 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			writeField(w, o, f)
 		}
 		if d := c.Data; c.Action == Replace && d != nil {
-			fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
-				Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			if c.BlueGreen != nil {
+				writeBlueGreen(w, c, o)
+			} else {
+				fmt.Fprintf(w, "      steps: %s back up %s to snapshot %s → %s delete → %s create → %s restore the objects\n",
+					Backup.Symbol(), objectCount(d), d.Snapshot, Delete.Symbol(), Create.Symbol(), Restore.Symbol())
+			}
 			writeTenants(w, d, "; each gets its status back")
 			writeTenants(w, d, "; each gets its status back")
 			for _, p := range d.DropProperties {
@@ -547,6 +558,16 @@ func changeDetail(c Change) string {
 		}
 		return plural(len(c.After.Properties), "property", "properties")
 	case Replace:
+		if b := c.BlueGreen; b != nil && b.Rename {
+			return fmt.Sprintf("moved from %s: copy, then alias %s → %s (%s briefly unavailable at the cutover)", b.From, b.Alias, b.To, b.Alias)
+		}
+		if b := c.BlueGreen; b != nil {
+			how := fmt.Sprintf("blue/green into %s, alias %s retargeted from %s", b.To, b.Alias, b.From)
+			if b.FirstAlias {
+				how = fmt.Sprintf("blue/green into %s; %s becomes an alias (briefly unavailable at the cutover)", b.To, b.Alias)
+			}
+			return "forces replacement: " + strings.Join(c.Reasons(), "; ") + "; " + how
+		}
 		return "forces replacement: " + strings.Join(c.Reasons(), "; ")
 	case Update:
 		var paths []string

@@ -37,6 +37,28 @@ type State struct {
 	// adopted from an alias block) to the collection it last pointed it
 	// at. An alias that is not here is never touched.
 	Aliases map[string]string `json:"aliases,omitempty"`
+	// Backing maps each collection name that colstate turned into an alias
+	// (a blue/green replace, lifecycle.create_before_destroy) to the
+	// collections behind it.
+	Backing map[string]Backing `json:"backing,omitempty"`
+	// Moved maps each alias a moved block made (the collection's old name)
+	// to the collection it resolves to; it is deleted once the
+	// configuration drops the block.
+	Moved map[string]string `json:"moved,omitempty"`
+}
+
+// Backing is what stands behind a collection name that is an alias.
+type Backing struct {
+	// Collection is the live collection the alias points at.
+	Collection string `json:"collection"`
+	// Previous is the collection the last blue/green replace retargeted
+	// away from and kept (keep_previous = 1); "" when none is kept.
+	Previous string `json:"previous,omitempty"`
+	// PreviousSchema is the schema Previous was applied with, which a
+	// rollback records as the collection's again.
+	PreviousSchema *collection.Collection `json:"previous_schema,omitempty"`
+	// RolledBackAt is when colstate rollback last pointed the alias back.
+	RolledBackAt time.Time `json:"rolled_back_at,omitzero"`
 }
 
 // SnapshotRecord is one snapshot apply took.

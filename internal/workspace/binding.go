@@ -46,10 +46,11 @@ func (ws *Workspace) CheckFresh(ctx context.Context, p *plan.Plan, st *state.Sta
 	if b.StateSerial != st.Serial {
 		return fmt.Errorf("saved plan is stale: the state changed since it was made (serial %d, now %d)%s", b.StateSerial, st.Serial, again)
 	}
-	liveCols, err := ws.Client.Collections(ctx)
+	view, err := ws.liveCollections(ctx, st)
 	if err != nil {
 		return err
 	}
+	liveCols := view.cols
 	now := fingerprints(p, liveCols)
 	for _, name := range slices.Sorted(maps.Keys(b.Live)) {
 		if now[name] != b.Live[name] {

@@ -31,6 +31,11 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 		if got, _ := cl["class"].(string); got == name || got == "" {
 			return cl, nil
 		}
+		// A collection name colstate turned into an alias (blue/green
+		// replace) answers with the collection behind it.
+		if aliases, aerr := ws.Client.Aliases(ctx); aerr == nil && aliases[name] == cl["class"] {
+			return cl, nil
+		}
 	}
 	var hint string
 	if all, lerr := ws.Client.Collections(ctx); lerr == nil {

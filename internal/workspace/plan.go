@@ -24,10 +24,11 @@ import (
 func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string) (*plan.Plan, error) {
 	ws.marks = map[string]state.DataMark{}
 	defer func() { ws.marks = nil }()
-	liveCols, err := ws.Client.Collections(ctx)
+	view, err := ws.liveCollections(ctx, st)
 	if err != nil {
 		return nil, err
 	}
+	liveCols := view.cols
 	j, err := ws.PendingJournal(st)
 	if err != nil {
 		return nil, err
@@ -47,6 +48,8 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 			VectorFrom:     d.VectorFrom,
 
 			NoBackupBeforeDestroy: !d.Lifecycle.BackupBeforeDestroy,
+			CreateBeforeDestroy:   d.Lifecycle.CreateBeforeDestroy,
+			KeepPrevious:          d.Lifecycle.KeepPrevious > 0,
 		})
 	}
 	modules, err := ws.Client.Modules(ctx)
@@ -59,7 +62,11 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	}
 	targets, notes := plan.WithDependencies(desired, targets)
 	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules,
-		Aliases: ws.Config.AliasTargets(), LiveAliases: liveAliases, ManagedAliases: st.Aliases}
+		Aliases: ws.Config.AliasTargets(), LiveAliases: liveAliases, ManagedAliases: st.Aliases,
+		Backing: view.backing, Taken: view.taken, Moved: map[string]string{}, MovedAliases: st.Moved}
+	for _, m := range ws.Config.Moved {
+		in.Moved[m.From] = m.To
+	}
 	for _, c := range carried {
 		in.Exclude = append(in.Exclude, c.Collection)
 	}
@@ -70,7 +77,7 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
-	p.Notes = append(notes, p.Notes...)
+	p.Notes = append(append(notes, p.Notes...), rollbackNotes(p, view.backing)...)
 	if j != nil {
 		p.Changes = append(carried, p.Changes...)
 		p.Interrupted = &plan.Interrupted{Journal: j.Path(), PlanID: j.PlanID, StartedAt: j.StartedAt, Finished: j.Finished()}

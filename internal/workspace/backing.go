@@ -1,0 +1,86 @@
+package workspace
+
+import (
+	"context"
+	"time"
+
+	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/state"
+)
+
+// liveView is the live schema as plans see it: a collection name colstate
+// turned into an alias (a blue/green replace) shows the collection behind
+// it under that name, and the collections behind aliases are not listed
+// on their own.
+type liveView struct {
+	cols    map[string]collection.Collection
+	backing map[string]plan.Backing // by collection name that is an alias
+	taken   map[string]bool         // every live collection and alias name
+}
+
+// liveCollections reads the live schema and the aliases. An alias is taken
+// for a collection's name when the state manages that name or the
+// configuration declares it: the differ then compares the declared
+// collection with the live collection behind the alias.
+func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liveView, error) {
+	cols, err := ws.Client.Collections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aliases, err := ws.Client.Aliases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &liveView{cols: cols, backing: map[string]plan.Backing{}, taken: map[string]bool{}}
+	for name := range cols {
+		v.taken[name] = true
+	}
+	for name := range aliases {
+		v.taken[name] = true
+	}
+	hide := map[string]bool{}
+	for name, target := range aliases {
+		if _, plain := cols[name]; plain || (!st.Managed(name) && ws.Config.Collection(name) == nil) {
+			continue
+		}
+		b := plan.Backing{Collection: target}
+		if rec, ok := st.Backing[name]; ok {
+			b.Previous = rec.Previous
+			if !rec.RolledBackAt.IsZero() {
+				b.RolledBack = rec.RolledBackAt.UTC().Format(time.RFC3339)
+			}
+		}
+		v.backing[name] = b
+		if col, ok := cols[target]; ok {
+			col.Name = name
+			cols[name] = col
+			hide[target] = true
+		}
+		if b.Previous != "" {
+			hide[b.Previous] = true
+		}
+	}
+	for name := range hide {
+		if _, aliased := v.backing[name]; !aliased {
+			delete(cols, name)
+		}
+	}
+	return v, nil
+}
+
+// rollbackNotes explains a replace planned for a collection that colstate
+// rollback pointed back at its previous collection: the configuration
+// still declares the schema it rolled back from.
+func rollbackNotes(p *plan.Plan, backing map[string]plan.Backing) []string {
+	var out []string
+	for _, c := range p.Changes {
+		b, ok := backing[c.Collection]
+		if !ok || b.RolledBack == "" || c.Action != plan.Replace {
+			continue
+		}
+		out = append(out, "collection "+c.Collection+" was rolled back (colstate rollback, "+b.RolledBack+") to collection "+b.Collection+
+			", whose schema differs from the configuration: this plan replaces it again with the configuration's schema; to keep the rollback, change the configuration back to the schema of "+b.Collection+" (plan then says No changes)")
+	}
+	return out
+}
