@@ -41,7 +41,15 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	}
 	hide := map[string]bool{}
 	for name, target := range aliases {
-		if _, plain := cols[name]; plain || (!st.Managed(name) && ws.Config.Collection(name) == nil) {
+		// A name stands for a blue/green collection when the state says
+		// so, or when colstate manages a collection of that name and the
+		// name is now an alias (a first cutover cut short before the
+		// state was saved). An alias that merely shares a declared
+		// collection's name is an alias: the alias planner refuses or
+		// moves it.
+		_, bg := st.Backing[name]
+		_, aliasBlock := st.Aliases[name]
+		if _, plain := cols[name]; plain || aliasBlock || (!bg && !st.Managed(name)) {
 			continue
 		}
 		b := plan.Backing{Collection: target}
