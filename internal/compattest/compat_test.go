@@ -479,10 +479,46 @@ func TestNewestToOlder(t *testing.T) {
 				var ve *plan.ServerVersionError
 				if err := plan.CheckServerVersion(older.version, newest.version, []plan.SchemaToCreate{{Collection: c.f.name, Class: newest.class(t, c.f.name)}}); !errors.As(err, &ve) {
 					t.Errorf("plan.CheckServerVersion(%s) accepts %s", older.version, c.f.name)
+					continue
 				}
+				// Where the refusal offers it, its advice works: a
+				// collection created on the older server without the
+				// setting takes the snapshot's objects with --mode=merge.
+				for _, cf := range ve.Conflicts {
+					if !strings.Contains(cf.Setting.Fix, "--mode=merge") {
+						t.Logf("no merge advice for %s into %s: %s", c.id, older.version, cf.Setting.Fix)
+						goto next
+					}
+				}
+				{
+					without := withoutSetting(c.f)
+					if err := older.client.CreateRaw(context.Background(), without); err != nil {
+						t.Fatalf("create %s without %s on Weaviate %s: %v", c.f.name, c.setting, older.version, err)
+					}
+					older.mustColstate(t, "restore", "-auto-approve", "--mode=merge", "--collection", c.f.name, "--store", store, c.id)
+					older.checkObjects(t, c.f)
+					t.Logf("%s merged into %s created on Weaviate %s without %s: every object identical", c.id, c.f.name, older.version, c.setting)
+				}
+			next:
 			}
 		})
 	}
+}
+
+// withoutSetting is f's class with its newer setting left out: what the
+// refusal advises creating on the older server before a merge.
+func withoutSetting(f fixture) live.Class {
+	switch f.name {
+	case "CompatRQ":
+		cl := livetest.AuthorClass(f.name)
+		cl["vectorIndexConfig"] = map[string]any{"distance": "cosine"}
+		return cl
+	case "CompatMuvera":
+		cl := multiFixture().class
+		cl["class"] = f.name
+		return cl
+	}
+	panic("no class without the setting for " + f.name)
 }
 
 // keepsSetting creates cl (renamed) on s directly and reports whether the

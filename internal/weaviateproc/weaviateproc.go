@@ -100,7 +100,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Releases before 1.28 refuse to start unless the data port is the
+	// weaviate-server v1.27.0 refuses to start unless the data port is the
 	// gossip port + 1 ("CLUSTER_DATA_BIND_PORT must be one port number
 	// greater than CLUSTER_GOSSIP_BIND_PORT"); newer ones accept that too.
 	if ports[2], err = freePortPair(ports); err != nil {
