@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -46,6 +47,9 @@ func (d *Data) watchNodes(ctx context.Context) *nodeWatch {
 	return w
 }
 
+// unreachableNode finds the node GET /v1/nodes failed to reach.
+var unreachableNode = regexp.MustCompile(`node: ([^:\s]+): send http request`)
+
 // report names the nodes that were healthy when the watch started and are
 // not now, after what (e.g. "backup read Article") succeeded.
 func (w *nodeWatch) report(ctx context.Context, d *Data, what string) {
@@ -53,10 +57,20 @@ func (w *nodeWatch) report(ctx context.Context, d *Data, what string) {
 		return
 	}
 	nodes, err := w.nl.Nodes(ctx)
-	if err != nil {
-		return
-	}
 	now := map[string]string{}
+	if err != nil {
+		// For the first seconds after a node dies, before gossip has
+		// dropped it, Weaviate 1.35 fails GET /v1/nodes with "node: wv-1:
+		// send http request: ... connection refused".
+		m := unreachableNode.FindStringSubmatch(err.Error())
+		if m == nil {
+			return
+		}
+		for _, name := range w.healthy {
+			now[name] = "HEALTHY"
+		}
+		now[m[1]] = "unreachable"
+	}
 	for _, n := range nodes {
 		now[n.Name] = n.Status
 	}
