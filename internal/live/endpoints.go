@@ -447,8 +447,21 @@ func (c *Client) probeObjects(ctx context.Context, wv pb.WeaviateClient, collect
 	}
 	want := list.Objects[0]
 	if len(reply.GetResults()) == 0 {
-		if found, _, ok := c.restObject(ctx, collection, tenant, want.ID); !ok || !found {
+		found, restCreated, ok := c.restObject(ctx, collection, tenant, want.ID)
+		if !ok || !found {
 			return false, nil // deleted meanwhile, or REST cannot say: not decisive
+		}
+		// Deleted and written again meanwhile (another client clearing and
+		// restoring that tenant)? Ask gRPC again about the very object.
+		again, err := c.search(ctx, wv, "gRPC search", req)
+		if err != nil {
+			return false, c.probeError(ctx, collection, err)
+		}
+		if r := again.GetResults(); len(r) > 0 {
+			if got := r[0].GetMetadata().GetCreationTimeUnix(); got != restCreated {
+				return false, c.mismatch("object %s of collection %s was created at %d (ms) as REST sees it and at %d over gRPC: a copy, not the same object", want.ID, where, restCreated, got)
+			}
+			return true, nil // written again meanwhile, and the same object over both
 		}
 		return false, c.mismatch("object %s of collection %s, listed over REST, does not exist over gRPC", want.ID, where)
 	}
