@@ -141,7 +141,7 @@ func TestStateURL(t *testing.T) {
 	}
 	for src, want := range map[string]string{
 		`state { url = "s3://AKIA:hunter2@b/prod.json" }`:                  "carries credentials",
-		`state { url = "s3://b/prod.json?aws_secret_access_key=hunter2" }`: `parameter "aws_secret_access_key" is not accepted`,
+		`state { url = "s3://b/prod.json?aws_secret_access_key=hunter2" }`: `parameter "aws_secret_access_key" carries or points at a credential`,
 		`state { url = "ftp://b/prod.json" }`:                              "not supported",
 		"state {\n  url = \"s3://b/x.json\"\n  path = \"s.json\"\n}":       "Both state path and url",
 		`state { url = "s3://b/prod/state.json.backup" }`:                  "choose another name",

@@ -256,8 +256,23 @@ func (c *Client) writeBatch(ctx context.Context, collection string, batch []*pb.
 	return append(failed, rest...), err
 }
 
-// sendBatch sends one batch, retrying transient failures.
+// sendBatch sends one batch, retrying transient failures. A batch larger
+// than the server takes in one message (big objects) is sent in halves.
 func (c *Client) sendBatch(ctx context.Context, wv pb.WeaviateClient, batch []*pb.BatchObject) ([]ObjectError, error) {
+	failed, err := c.sendBatchOnce(ctx, wv, batch)
+	if !TooLarge(err) || len(batch) < 2 {
+		return failed, err
+	}
+	half := len(batch) / 2
+	first, err := c.sendBatch(ctx, wv, batch[:half])
+	if err != nil {
+		return first, err
+	}
+	rest, err := c.sendBatch(ctx, wv, batch[half:])
+	return append(first, rest...), err
+}
+
+func (c *Client) sendBatchOnce(ctx context.Context, wv pb.WeaviateClient, batch []*pb.BatchObject) ([]ObjectError, error) {
 	var reply *pb.BatchObjectsReply
 	err := c.retry(ctx, "batch write", func() error {
 		var err error

@@ -96,6 +96,13 @@ func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.S
 	defer close(out)
 	for {
 		reply, err := c.search(ctx, wv, "gRPC search", req)
+		if TooLarge(err) && req.Limit > 1 {
+			// The server cannot send a page this large (big objects):
+			// ask for half as many from the same cursor position.
+			req.Limit /= 2
+			page = int(req.Limit)
+			continue
+		}
 		select {
 		case out <- pageReply{reply, err}:
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,6 +77,9 @@ func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	if TooLarge(err) {
+		return false // the same message fails again: it must be made smaller
+	}
 	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
 		switch s.Code() {
 		case codes.Unavailable, codes.ResourceExhausted, codes.Aborted:
@@ -93,6 +97,15 @@ func Transient(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TooLarge reports whether a gRPC call failed because a message (the
+// request, or the server's reply) was larger than one side's limit
+// (Weaviate's GRPC_MAX_MESSAGE_SIZE, 104 MB by default): a page of large
+// objects, or a batch of them.
+func TooLarge(err error) bool {
+	s, ok := status.FromError(err)
+	return ok && s.Code() == codes.ResourceExhausted && strings.Contains(s.Message(), "larger than max")
 }
 
 // ctxErr prefers the context's error, so that a cancelled call reads as
