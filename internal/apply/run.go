@@ -48,6 +48,9 @@ type Data struct {
 	// its end (docs/apply-json.md). It may be called from several
 	// goroutines, one call at a time.
 	Events func(Event)
+	// Native is Weaviate's own backup API, for backups and restores that
+	// take it (plan.EngineNative); nil when none do.
+	Native NativeBackups
 
 	ev *events // shared with the Runner that delegates to this Data
 }

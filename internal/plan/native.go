@@ -112,16 +112,16 @@ type SnapshotNative struct {
 // RestorePathFacts is what ChooseRestorePath decides from, for one
 // collection of a snapshot.
 type RestorePathFacts struct {
-	Forced     string // restore --engine: "", native or portable
-	Snapshot   string // its id
-	Native     *SnapshotNative
-	Source     string // the collection in the snapshot
-	Target     string // the collection restored into
-	Mode       string // create, merge or replace
-	Exists     bool   // the target exists live
-	Tenants    bool   // --tenant picks some tenants
-	Subset     bool   // the snapshot holds only some tenants
-	Server     ServerFacts
+	Forced   string // restore --engine: "", native or portable
+	Snapshot string // its id
+	Native   *SnapshotNative
+	Source   string // the collection in the snapshot
+	Target   string // the collection restored into
+	Mode     string // create, merge or replace
+	Exists   bool   // the target exists live
+	Tenants  bool   // --tenant picks some tenants
+	Subset   bool   // the snapshot holds only some tenants
+	Server   ServerFacts
 }
 
 // nativeWhy is the plan's reason for taking Weaviate's backup.
