@@ -143,7 +143,10 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 	if m.Portable() {
 		sc := m.Collection(c.Collection)
 		fmt.Fprintf(d.Out, "Weaviate restored %s in %s.\n", c.Collection, took.Round(100*time.Millisecond))
-		return d.verifyRestore(ctx, c, r, sc, s, writeStats{})
+		start = time.Now()
+		err := d.verifyRestore(ctx, c, r, sc, s, writeStats{})
+		fmt.Fprintf(d.Err, "verify %s: read back in %s\n", c.Collection, time.Since(start).Round(100*time.Millisecond))
+		return err
 	}
 	// A native-only snapshot has no digest: the count is what colstate
 	// recorded when it took the backup.

@@ -62,7 +62,7 @@ func New(base, apiKey string) (*Client, error) {
 	if apiKey != "" {
 		cfg.Headers = map[string]string{"Authorization": "Bearer " + apiKey}
 	}
-	return &Client{wv: weaviate.New(cfg), Poll: 500 * time.Millisecond}, nil
+	return &Client{wv: weaviate.New(cfg), Poll: 200 * time.Millisecond}, nil
 }
 
 // Server is what a native backup or restore needs to know of the server.
