@@ -132,6 +132,9 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 	fmt.Fprintf(d.Out, "Restoring %s from Weaviate's %s backup %s.\n", c.Collection, n.Backend, n.BackupID)
 	start := time.Now()
 	if err := d.Native.Restore(ctx, n.Backend, n.BackupID, []string{c.Collection}, d.nativeProgress("native restore "+c.Collection)); err != nil {
+		if m.Portable() {
+			return fmt.Errorf("%w\nthe snapshot's portable chunks are intact: restore from them with colstate restore --engine=portable --collection %s %s", err, c.Collection, m.ID)
+		}
 		return err
 	}
 	took := time.Since(start)
