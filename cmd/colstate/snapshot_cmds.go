@@ -36,7 +36,7 @@ touches only them.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
-				&cli.StringFlag{Name: "engine", Value: "portable", Usage: "`ENGINE`: portable (colstate's chunks), native (Weaviate's own backup, through its backup module) or both"},
+				engineFlag,
 				tenantParallelFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: backupCmd,
@@ -60,7 +60,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
-				&cli.StringFlag{Name: "engine", Usage: "force the restore path, `ENGINE`: native (Weaviate's own backup in the snapshot) or portable (colstate's chunks); default: native where possible, the plan says why"},
+				engineFlag,
 				noBackupFlag, tenantParallelFlag,
 				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
@@ -106,6 +106,9 @@ leftovers are listed and kept. With --dry-run it only lists them.`,
 		},
 	}
 }
+
+// engineFlag is backup's and restore's --engine: one help text for both.
+var engineFlag = &cli.StringFlag{Name: "engine", Usage: "`ENGINE`: backup writes portable (colstate's chunks; the default), native (Weaviate's own backup, through its backup module) or both; restore forces native or portable (default: Weaviate's backup where possible, the plan says why)"}
 
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
 // Under -json (checked by jsonData before anything is opened) the plan and

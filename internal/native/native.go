@@ -132,9 +132,11 @@ func (c *Client) CreateBackup(ctx context.Context, backend, id string, classes [
 		return c.wv.Backup().Creator().WithBackend(backend).WithBackupID(id).
 			WithIncludeClassNames(classes...).WithConfig(cfg).Do(ctx)
 	}
-	resp, err := create(&models.BackupConfig{CompressionLevel: zstdBestSpeed})
+	cfg := &models.BackupConfig{CompressionLevel: zstdBestSpeed}
+	resp, err := whenIdle(ctx, c.Poll, progress, func() (*models.BackupCreateResponse, error) { return create(cfg) })
 	if err != nil && strings.Contains(err.Error(), "ompression") && ctx.Err() == nil {
-		resp, err = create(nil) // an older server without zstd
+		// an older server without zstd
+		resp, err = whenIdle(ctx, c.Poll, progress, func() (*models.BackupCreateResponse, error) { return create(nil) })
 	}
 	if err != nil {
 		return Backup{}, fmt.Errorf("start Weaviate's backup %s on backend %s: %w", id, backend, err)
@@ -195,7 +197,9 @@ func (c *Client) BackupStatus(ctx context.Context, backend, id string) (status, 
 // Restore restores classes of the native backup id from backend and waits
 // for it. The classes must be absent: Weaviate refuses otherwise.
 func (c *Client) Restore(ctx context.Context, backend, id string, classes []string, progress Progress) error {
-	_, err := c.wv.Backup().Restorer().WithBackend(backend).WithBackupID(id).WithIncludeClassNames(classes...).Do(ctx)
+	_, err := whenIdle(ctx, c.Poll, progress, func() (*models.BackupRestoreResponse, error) {
+		return c.wv.Backup().Restorer().WithBackend(backend).WithBackupID(id).WithIncludeClassNames(classes...).Do(ctx)
+	})
 	if err != nil {
 		return fmt.Errorf("start restoring Weaviate's backup %s from backend %s: %w", id, backend, err)
 	}
@@ -220,6 +224,32 @@ func (c *Client) Restore(ctx context.Context, backend, id string, classes []stri
 		}
 		if err := sleep(ctx, c.Poll); err != nil {
 			return fmt.Errorf("%w while Weaviate restored backup %s: the server goes on with it; check GET /v1/backups/%s/%s/restore", err, id, backend, id)
+		}
+	}
+}
+
+// MaxWaitIdle bounds how long a backup or restore waits for another one
+// the server is running: Weaviate runs one at a time.
+var MaxWaitIdle = 30 * time.Minute
+
+// whenIdle starts a backup or restore with start, waiting while Weaviate
+// refuses it because another backup or restore is in progress (it runs
+// one at a time, server-wide): another colstate, or an operator, may be
+// taking one.
+func whenIdle[T any](ctx context.Context, poll time.Duration, progress Progress, start func() (T, error)) (T, error) {
+	began := time.Now()
+	told := false
+	for {
+		v, err := start()
+		if err == nil || !strings.Contains(err.Error(), "already in progress") || time.Since(began) > MaxWaitIdle {
+			return v, err
+		}
+		if !told && progress != nil {
+			progress("WAITING (Weaviate is running another backup or restore)", time.Since(began))
+			told = true
+		}
+		if err := sleep(ctx, poll); err != nil {
+			return v, err
 		}
 	}
 }
