@@ -36,6 +36,7 @@ touches only them.`,
 				&cli.BoolFlag{Name: "no-vectors", DisableDefaultText: true, Usage: "leave vectors out"},
 				&cli.StringFlag{Name: "id", Usage: "name the snapshot `ID` instead of a fresh timestamped id"},
 				&cli.BoolFlag{Name: "skip-offloaded", DisableDefaultText: true, Usage: "leave out offloaded (FROZEN) tenants, which colstate cannot read, instead of refusing; the output names them"},
+				engineFlag,
 				tenantParallelFlag, consistencyFlag, storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
 			Action: backupCmd,
@@ -59,6 +60,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 				&cli.StringSliceFlag{Name: "collection", Usage: "restore only collection `NAME` (repeatable)"},
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
+				engineFlag,
 				noBackupFlag, tenantParallelFlag, consistencyFlag,
 				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
@@ -104,6 +106,9 @@ leftovers are listed and kept. With --dry-run it only lists them.`,
 		},
 	}
 }
+
+// engineFlag is backup's and restore's --engine: one help text for both.
+var engineFlag = &cli.StringFlag{Name: "engine", Usage: "`ENGINE`: backup writes portable (colstate's chunks; the default), native (Weaviate's own backup, through its backup module) or both; restore forces native or portable (default: Weaviate's backup where possible, the plan says why)"}
 
 // runData prints the plan, honours --dry-run and confirmation, and runs it.
 // Under -json (checked by jsonData before anything is opened) the plan and
@@ -174,7 +179,7 @@ func backupCmd(c *cli.Context) error {
 	}
 	p, err := ws.BackupPlan(c.Context, st, c.Args().Slice(), workspace.BackupOptions{
 		Store: c.String("store"), ID: c.String("id"), SchemaOnly: c.Bool("schema-only"), NoVectors: c.Bool("no-vectors"),
-		SkipOffloaded: c.Bool("skip-offloaded"), Tenants: tenants,
+		SkipOffloaded: c.Bool("skip-offloaded"), Tenants: tenants, Engine: c.String("engine"),
 	})
 	if err != nil {
 		return err
@@ -205,7 +210,7 @@ func restoreCmd(c *cli.Context) error {
 	defer done()
 	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
-		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"), Tenants: tenants,
+		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"), Tenants: tenants, Engine: c.String("engine"),
 	})
 	if err != nil {
 		return err
@@ -283,8 +288,11 @@ func snapshotListCmd(c *cli.Context) error {
 		case m.NoVectors:
 			kind = "no-vectors"
 		}
+		if m.Native != nil {
+			kind = nativeKind(m, kind)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
-			strings.Join(m.Names(), ","), m.Objects(), snapshot.ByteSize(m.Size()), kind)
+			strings.Join(m.Names(), ","), snapshotObjects(m), snapshot.ByteSize(m.Size()), kind)
 	}
 	return tw.Flush()
 }
@@ -304,15 +312,20 @@ func snapshotShowCmd(c *cli.Context) error {
 	m := r.Manifest()
 	out := c.App.Writer
 	fmt.Fprintf(out, "Snapshot %s\n  format:   %s\n  created:  %s\n  source:   %s\n  objects:  %d\n  size:     %s\n",
-		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.Source.URL, m.Objects(), snapshot.ByteSize(m.Size()))
+		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.Source.URL, snapshotObjects(m), snapshot.ByteSize(m.Size()))
 	if m.SchemaOnly {
 		fmt.Fprintln(out, "  schema only")
 	}
 	if m.NoVectors {
 		fmt.Fprintln(out, "  without vectors")
 	}
+	showNative(out, m)
 	for _, col := range m.Collections {
-		fmt.Fprintf(out, "\n  collection %s: %d objects in %d chunk(s), digest %.16s…\n", col.Name, col.Objects, len(col.Chunks), col.Digest)
+		if !m.Portable() {
+			fmt.Fprintf(out, "\n  collection %s: %d objects in Weaviate's backup only (no chunks)\n", col.Name, m.ObjectsOf(col.Name))
+		} else {
+			fmt.Fprintf(out, "\n  collection %s: %d objects in %d chunk(s), digest %.16s…\n", col.Name, col.Objects, len(col.Chunks), col.Digest)
+		}
 		if len(col.Tenants) > 0 {
 			var ts []string
 			for _, t := range col.Tenants {
@@ -358,6 +371,15 @@ func snapshotVerifyCmd(c *cli.Context) error {
 		r, err := s.Open(id)
 		if err != nil {
 			return err
+		}
+		if m := r.Manifest(); m.Native != nil {
+			if err := verifyNative(c, out, m); err != nil {
+				bad++
+				fmt.Fprintf(out, "%s native backup %s: DAMAGED: %v\n", id, m.Native.BackupID, err)
+			}
+			if !m.Portable() {
+				continue // no chunks to re-hash
+			}
 		}
 		for _, rep := range r.Verify(context.WithoutCancel(c.Context)) {
 			if rep.Err != nil {

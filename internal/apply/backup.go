@@ -39,8 +39,29 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		return nil, err
 	}
 	defer w.Abort()
+	var nb *nativeBackup
+	if first.Native() {
+		// Weaviate's own backup runs on the server while the portable
+		// part is read (engine both); a failure or Ctrl-C of either
+		// leaves no snapshot.
+		bctx, cancel := context.WithCancel(ctx)
+		defer func() {
+			cancel() // and wait: it cancels Weaviate's backup when stopped early
+			if nb != nil {
+				<-nb.done
+			}
+		}()
+		if nb, err = d.startNativeBackup(bctx, changes); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range changes {
 		if err := d.backupCollection(ctx, w, c.Collection, c.Data); err != nil {
+			return nil, err
+		}
+	}
+	if nb != nil {
+		if err := nb.wait(w); err != nil {
 			return nil, err
 		}
 	}
@@ -98,6 +119,9 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	if dc.SchemaOnly {
 		fmt.Fprintf(d.Err, "backup %s: schema only\n", name)
 		return nil
+	}
+	if dc.Engine == plan.EngineNative {
+		return nil // the objects are in Weaviate's own backup only
 	}
 	watch := d.watchNodes(ctx)
 	activated, err := d.backupTenants(ctx, w, s, tenants, dc)
@@ -289,7 +313,7 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 	}
 	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: string(c.Data.Reason), TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
 	for _, mc := range m.Collections {
-		rec.Collections[mc.Name] = state.DataMark{Objects: mc.Objects, Digest: mc.Digest}
+		rec.Collections[mc.Name] = state.DataMark{Objects: m.ObjectsOf(mc.Name), Digest: mc.Digest}
 	}
 	r.State.Snapshots = append(r.State.Snapshots, rec)
 	return r.Save(r.State)

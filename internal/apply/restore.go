@@ -85,6 +85,11 @@ func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*
 // without their references, then the objects holding references are
 // written whole; then each collection is verified.
 func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error) {
+	// Those Weaviate restores from its own backup come first: a portable
+	// restore after them finds the objects its references point at.
+	if changes, err = d.restoreNatively(ctx, changes); err != nil || len(changes) == 0 {
+		return err
+	}
 	jobs := make([]*restoreJob, 0, len(changes))
 	for _, c := range changes {
 		j := &restoreJob{c: c}

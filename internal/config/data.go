@@ -66,8 +66,14 @@ type SnapshotPolicy struct {
 	// apply has committed a new one, the oldest beyond Keep are removed.
 	Keep       int64
 	SchemaOnly bool
-	Range      hcl.Range
+	// Engine is how its snapshots are written: portable (colstate's
+	// chunks, the default), native (Weaviate's own backup) or both.
+	Engine string
+	Range  hcl.Range
 }
+
+// SnapshotEngines are the accepted snapshot.engine values.
+var SnapshotEngines = []string{"portable", "native", "both"}
 
 // Content is a collection's content block.
 type Content struct {
@@ -133,7 +139,7 @@ func decodeSource(b *hcl.Block) (Source, hcl.Diagnostics) {
 func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 	p := SnapshotPolicy{Name: b.Labels[0], Range: b.DefRange}
 	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"}, {Name: "keep"},
+		{Name: "collections", Required: true}, {Name: "store"}, {Name: "max_age"}, {Name: "schema_only"}, {Name: "keep"}, {Name: "engine"},
 	}})
 	if a := content.Attributes["collections"]; a != nil {
 		exprs, d := hcl.ExprList(a.Expr)
@@ -162,6 +168,17 @@ func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, decodeAttr(content.Attributes["schema_only"], &p.SchemaOnly)...)
+	if a := content.Attributes["engine"]; a != nil {
+		d := decodeAttr(a, &p.Engine)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if cd := oneOf("snapshot engine", &p.Engine, SnapshotEngines)(a); cd != nil {
+				diags = append(diags, cd)
+			} else if p.SchemaOnly && p.Engine != "portable" {
+				diags = append(diags, attrError(a, "Invalid snapshot engine", fmt.Sprintf("engine = %q with schema_only = true: Weaviate's own backup copies whole collections with their objects; use engine = \"portable\" for a schema-only snapshot.", p.Engine)))
+			}
+		}
+	}
 	if a := content.Attributes["keep"]; a != nil {
 		d := decodeAttr(a, &p.Keep)
 		diags = append(diags, d...)

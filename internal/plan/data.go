@@ -34,8 +34,9 @@ type DataChange struct {
 	NoVectors  bool   `json:"no_vectors,omitempty"`
 	Source     string `json:"source,omitempty"` // collection name inside the snapshot when restoring under another name
 
-	Reshaping // replace
-	Content   // merge from a content source
+	Reshaping  // replace
+	Content    // merge from a content source
+	EnginePath // backup, restore: Weaviate's own backup or portable chunks (native.go)
 
 	Reason Reason `json:"reason,omitempty"` // why: BeforeExactDeletes, a snapshot block's reason, SeedCompletes, ...
 	Policy string `json:"policy,omitempty"` // the snapshot block a backup is taken for

@@ -117,6 +117,10 @@ type BackupFacts struct {
 	// tenants (backup --tenant).
 	Tenants []TenantArg
 	Live    map[string]CollectionFacts
+	// Engine is backup --engine: portable (""), native or both; Server
+	// what the server offers a native backup.
+	Engine string
+	Server ServerFacts
 }
 
 // PlanBackup plans one snapshot of the named collections.
@@ -134,6 +138,11 @@ func PlanBackup(f BackupFacts) (*Plan, error) {
 		}
 		if lf.Missing != nil {
 			return nil, lf.Missing
+		}
+		if f.Engine == EngineNative || f.Engine == EngineBoth {
+			if err := checkNativeBackup(f, name, lf); err != nil {
+				return nil, err
+			}
 		}
 		if len(f.Tenants) > 0 {
 			picks, err := pickLive(name, lf, f.Tenants, "read")
@@ -158,6 +167,9 @@ func PlanBackup(f BackupFacts) (*Plan, error) {
 		dc := lf.dataChange()
 		dc.Store, dc.Snapshot, dc.SchemaOnly, dc.NoVectors = f.Store, f.Snapshot, f.SchemaOnly, f.NoVectors
 		dc.SkipTenants = skip
+		if f.Engine == EngineNative || f.Engine == EngineBoth {
+			dc.Engine = f.Engine
+		}
 		p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: dc})
 	}
 	return p, nil
@@ -236,6 +248,9 @@ type SnapshotFacts struct {
 	Store       string // the store's directory; replace backs up into it too
 	NoVectors   bool   // taken with --no-vectors
 	Collections []SnapshotCollection
+	// Native is the snapshot's native part (Weaviate's own backup), nil
+	// when it has none.
+	Native *SnapshotNative
 }
 
 // SnapshotCollection is one collection of a snapshot's manifest.
@@ -281,6 +296,9 @@ type RestoreOptions struct {
 	// Tenants limits the restore of the one selected collection to these
 	// tenants of the snapshot, each written into its As when set.
 	Tenants []TenantArg
+	// Engine forces the path (restore --engine): native or portable;
+	// empty lets ChooseRestorePath pick.
+	Engine string
 }
 
 // mode is the restore mode, create when none is given.
@@ -338,6 +356,7 @@ type RestoreFacts struct {
 	Options  RestoreOptions
 	BackupID string                     // the id of the backups replace takes
 	Live     map[string]CollectionFacts // by target collection
+	Server   ServerFacts                // what the server offers a native restore
 }
 
 // PlanRestore plans loading collections of a snapshot. Collections created
@@ -376,6 +395,14 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 				"colstate changes a collection it does not manage only when the command names it: add --collection %s "+
 				"(or restore it under another name with --collection %s --as NEW_NAME)", mode, target, src, src)
 		}
+		path, err := ChooseRestorePath(RestorePathFacts{
+			Forced: o.Engine, Snapshot: s.ID, Native: s.Native, Source: src, Target: target, Mode: mode,
+			Exists: exists, Tenants: len(o.Tenants) > 0, Subset: sc.TenantSubset, Server: f.Server,
+		})
+		if err != nil {
+			return nil, err
+		}
+		dc.EnginePath = path
 		picks, err := snapshotPicks(s, sc, o.Tenants)
 		if err != nil {
 			return nil, err

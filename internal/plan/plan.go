@@ -192,6 +192,7 @@ type DueSnapshot struct {
 	Collections []string
 	Store       string
 	SchemaOnly  bool
+	Engine      string // portable (""), native or both
 	Reason      Reason // NoSnapshotYet, SnapshotAged, SnapshotGone, DataChangedSince; "" when not due
 	// Prune lists the policy's snapshots its keep removes once a new one
 	// is committed, oldest first.
@@ -458,7 +459,7 @@ func Diff(in Input) (*Plan, error) {
 			}
 			p.Changes = append(p.Changes, Change{Collection: name, Action: Backup, Data: &DataChange{
 				Store: due.Store, Snapshot: id, SchemaOnly: due.SchemaOnly, Objects: objects, Inactive: len(in.Tenants[name].Inactive), TenantStatus: in.Tenants[name].ByStatus, Policy: due.Policy, Reason: due.Reason,
-				Prune: prune}})
+				Prune: prune, EnginePath: EnginePath{Engine: due.Engine}}})
 			prune = nil // once per snapshot
 		}
 	}

@@ -289,6 +289,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 			fmt.Fprintf(w, "      then removes %s of %q (keep): %s\n", plural(len(d.Prune), "older snapshot", "older snapshots"), d.Policy, strings.Join(ids, ", "))
 		}
 		writePicks(w, Backup, d)
+		writeEngine(w, Backup, d)
 		if len(d.SkipTenants) > 0 {
 			fmt.Fprintf(w, "      left out (--skip-offloaded): %s, which colstate cannot read: %s\n",
 				plural(len(d.SkipTenants), "offloaded (FROZEN) tenant", "offloaded (FROZEN) tenants"), strings.Join(d.SkipTenants, ", "))
@@ -296,6 +297,7 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 	case Restore:
 		d := data
 		fmt.Fprintf(w, "      from %s: %s\n", snapshotOf(c, d), objectCount(d))
+		writeEngine(w, Restore, d)
 		if d.CreateSchema {
 			fmt.Fprintf(w, "      the collection is created from the snapshot's schema\n")
 		}

@@ -21,16 +21,20 @@ import (
 // --mode=replace, clear the tenants it does not hold. Each snapshot is
 // written in the lowest format that holds it (1.0 without multi-vectors
 // or a tenant subset), so older colstate releases keep reading it, and
-// refuse what they would misread.
+// refuse what they would misread. Format 4 is a snapshot with a native
+// part only (no chunks: see Native); one with both parts keeps the lower
+// format, since an older reader restores its portable part correctly.
 const (
-	FormatMajor = 3
+	FormatMajor = 4
 	FormatMinor = 0
 )
 
-// FormatVersion is "MAJOR.MINOR" of a snapshot of some tenants only;
+// FormatVersion is "MAJOR.MINOR" of a native-only snapshot (FormatVersion4);
+// FormatVersion3 of a snapshot of some tenants only;
 // FormatVersion2 of one holding multi-vectors; FormatVersion1 of others.
 var (
 	FormatVersion  = fmt.Sprintf("%d.%d", FormatMajor, FormatMinor)
+	FormatVersion3 = "3.0"
 	FormatVersion2 = "2.0"
 	FormatVersion1 = "1.0"
 )
@@ -57,6 +61,9 @@ type Manifest struct {
 	SchemaOnly  bool         `json:"schema_only,omitempty"`
 	NoVectors   bool         `json:"no_vectors,omitempty"`
 	Collections []Collection `json:"collections"`
+	// Native is the Weaviate backup the snapshot holds (backup
+	// --engine=native|both); nil for a portable snapshot.
+	Native *Native `json:"native,omitempty"`
 }
 
 // Source records where the snapshot was taken.
@@ -144,7 +151,7 @@ type VersionError struct {
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("snapshot %s has format version %s; this colstate reads formats 1.x and %d.x: use a colstate release that supports format %s",
+	return fmt.Sprintf("snapshot %s has format version %s; this colstate reads formats 1.x to %d.x: use a colstate release that supports format %s",
 		e.ID, e.Format, FormatMajor, e.Format)
 }
 

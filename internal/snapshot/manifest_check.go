@@ -51,7 +51,7 @@ func (m *Manifest) check(id string) error {
 			return bad("collection %s: its chunks hold %d objects, the collection %d", c.Name, objects, c.Objects)
 		}
 	}
-	return nil
+	return m.checkNative(bad)
 }
 
 // localFile reports whether p (slash-separated, as the manifest holds it)

@@ -226,16 +226,16 @@ func TestUnknownMajorVersion(t *testing.T) {
 	m := writeSnapshot(t, s, testObjects(4))
 	path := filepath.Join(s.Path(m.ID), ManifestFile)
 	corrupt(t, path, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format": "1.0"`, `"format": "4.0"`, 1))
+		return []byte(strings.Replace(string(b), `"format": "1.0"`, `"format": "9.0"`, 1))
 	})
 	_, err := s.Open(m.ID)
 	var ve *VersionError
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "format version 4.0") {
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "format version 9.0") {
 		t.Fatalf("Open = %v, want a version error", err)
 	}
 	// A newer minor version of the same major is readable.
 	corrupt(t, path, func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format": "4.0"`, `"format": "1.7"`, 1))
+		return []byte(strings.Replace(string(b), `"format": "9.0"`, `"format": "1.7"`, 1))
 	})
 	if _, err := s.Open(m.ID); err != nil {
 		t.Fatalf("Open of format 1.7 = %v", err)

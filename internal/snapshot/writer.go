@@ -139,7 +139,7 @@ func (w *Writer) SetTenantSubset(collection string) error {
 		return fmt.Errorf("collection %s was not added to the snapshot", collection)
 	}
 	col.TenantSubset = true
-	raiseFormat(&w.m, FormatVersion)
+	raiseFormat(&w.m, FormatVersion3)
 	return nil
 }
 

@@ -45,7 +45,12 @@ func Main(m TestingM) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	shared, startErr = Start(dir, nil)
+	// backup-filesystem: colstate's native snapshots (Weaviate's own
+	// backups) are tested on the shared server.
+	shared, startErr = Start(dir, map[string]string{
+		"ENABLE_MODULES":         "backup-filesystem",
+		"BACKUP_FILESYSTEM_PATH": filepath.Join(dir, "backups"),
+	})
 	if startErr != nil {
 		fmt.Fprintf(os.Stderr, "weaviatetest: no Weaviate for this package: %v\n", startErr)
 		if logData, err := os.ReadFile(filepath.Join(dir, "server.log")); err == nil && len(logData) > 0 {

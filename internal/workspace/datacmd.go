@@ -20,7 +20,11 @@ import (
 // DataRunner returns the engine that carries out data plans.
 func (ws *Workspace) DataRunner(out, progress io.Writer, terminal bool) *apply.Data {
 	src := snapshot.Source{URL: ws.Client.URL(), Tool: "colstate"}
-	return &apply.Data{Client: ws.Client, Out: out, Err: progress, Terminal: terminal, Source: src}
+	d := &apply.Data{Client: ws.Client, Out: out, Err: progress, Terminal: terminal, Source: src}
+	if nc, err := ws.nativeClient(); err == nil {
+		d.Native = nc
+	}
+	return d
 }
 
 // BackupOptions are the choices of `colstate backup`.
@@ -35,6 +39,8 @@ type BackupOptions struct {
 	// Tenants limits the backup of the one named collection to these
 	// tenants (backup --tenant).
 	Tenants []plan.TenantArg
+	// Engine is backup --engine: portable (default), native or both.
+	Engine string
 }
 
 // BackupPlan plans one snapshot of the named collections, or of every
@@ -47,6 +53,12 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 	f := plan.BackupFacts{Names: names, Store: ws.storeDir(o.Store), Snapshot: o.ID, SchemaOnly: o.SchemaOnly, NoVectors: o.NoVectors, SkipOffloaded: o.SkipOffloaded, Tenants: o.Tenants}
 	if f.Snapshot == "" {
 		f.Snapshot = snapshot.NewID(time.Now())
+	}
+	if err := plan.CheckEngine(o.Engine, true); err != nil {
+		return nil, err
+	}
+	if o.Engine == plan.EngineNative || o.Engine == plan.EngineBoth {
+		f.Engine, f.Server = o.Engine, ws.serverFacts(ctx)
 	}
 	if snapshot.IsURL(f.Store) {
 		// Refused before the plan is shown: a URL with credentials would
@@ -79,6 +91,9 @@ type RestoreOptions struct {
 	// Tenants limits the restore to these tenants of the one selected
 	// collection, each written into its As when set (restore --tenant).
 	Tenants []plan.TenantArg
+	// Engine forces the restore path (restore --engine): native or
+	// portable; empty lets the plan choose.
+	Engine string
 }
 
 // RestorePlan plans loading collections of a snapshot (see plan.PlanRestore).
@@ -90,7 +105,13 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	}
 	f := plan.RestoreFacts{
 		Snapshot: snapshotFacts(store.Dir, r.Manifest()),
-		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup, Tenants: o.Tenants},
+		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup, Tenants: o.Tenants, Engine: o.Engine},
+	}
+	if err := plan.CheckEngine(o.Engine, false); err != nil {
+		return nil, err
+	}
+	if f.Snapshot.Native != nil {
+		f.Server = ws.serverFacts(ctx)
 	}
 	sources, targets, err := plan.RestoreSelection(f.Snapshot, f.Options)
 	if err != nil {

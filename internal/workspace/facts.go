@@ -161,9 +161,9 @@ func (ws *Workspace) gatherCollections(ctx context.Context, st *state.State, nam
 
 // snapshotFacts is what a restore plan needs of a snapshot's manifest.
 func snapshotFacts(storeDir string, m *snapshot.Manifest) plan.SnapshotFacts {
-	f := plan.SnapshotFacts{ID: m.ID, Store: storeDir, NoVectors: m.NoVectors}
+	f := plan.SnapshotFacts{ID: m.ID, Store: storeDir, NoVectors: m.NoVectors, Native: snapshotNative(m)}
 	for _, c := range m.Collections {
-		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: c.Objects, Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants),
+		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: m.ObjectsOf(c.Name), Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants),
 			TenantList: snapshotTenants(c), TenantSubset: c.TenantSubset})
 	}
 	return f

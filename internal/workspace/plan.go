@@ -158,6 +158,9 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 	var out []plan.DueSnapshot
 	for _, p := range ws.Config.Snapshots {
 		due := plan.DueSnapshot{Policy: p.Name, Collections: p.Collections, Store: ws.storeDir(p.Store), SchemaOnly: p.SchemaOnly}
+		if p.Engine == plan.EngineNative || p.Engine == plan.EngineBoth {
+			due.Engine = p.Engine
+		}
 		if p.Keep > 0 {
 			// Once the new one is committed, the oldest beyond keep go.
 			var recs []state.SnapshotRecord

@@ -52,7 +52,7 @@ func main() {
 	flag.IntVar(&o.rawBatch, "raw-batch", 200, "objects per batch of the raw import loop (200 × 4 beat 500 × 4 here)")
 	flag.IntVar(&o.rawFlight, "raw-inflight", 4, "batches in flight in the raw import loop")
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
-	flag.StringVar(&o.only, "only", "backup,diff,restore,plan,s3,tenants", "sections to run (s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
+	flag.StringVar(&o.only, "only", "backup,diff,restore,native,plan,s3,tenants", "sections to run (native: colstate's restore via Weaviate's backup vs Weaviate's restore called directly, and backup --engine=both vs its parts; s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
 	flag.IntVar(&o.tenants, "tenants", 10_000, "tenants of the multi-tenant collection (section tenants); 1000 runs in a few minutes")
 	flag.IntVar(&o.tenantObjects, "tenant-objects", 10, "objects per tenant (section tenants)")
 	flag.IntVar(&o.collections, "collections", 200, "declared collections for the plan figure")
@@ -193,7 +193,7 @@ func run(ctx context.Context, o options) error {
 	if err := b.cleanup(ctx); err != nil {
 		return err
 	}
-	if slices.Contains(sections, "backup") || slices.Contains(sections, "diff") ||
+	if slices.Contains(sections, "backup") || slices.Contains(sections, "diff") || slices.Contains(sections, "native") ||
 		((slices.Contains(sections, "restore") || slices.Contains(sections, "s3")) && b.o.restoreCount == o.count) {
 		if err := b.load(ctx, "Bench", b.d); err != nil {
 			return err
@@ -202,7 +202,7 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}}
+	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"native", b.engines}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}}
 	for _, s := range steps {
 		if !slices.Contains(sections, s.name) {
 			continue

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/colstate/colstate/internal/snapshot"
+)
+
+// engines is the section "native" (issue 15): colstate's restore through
+// the native path — Weaviate's own backup in a `both` snapshot, restored
+// by the server, then read back and compared by colstate — against
+// Weaviate's native restore of the same backup called directly (target
+// ≤ 1.2×); and `backup --engine=both` against the sum of its parts, each
+// taken alone (--engine=portable, --engine=native).
+func (b *bench) engines(ctx context.Context) error {
+	var portable, nat, both, csRestore, natRestore series
+	const src = "Bench"
+	for r := 1; r <= b.o.runs; r++ {
+		b.logln("native run %d/%d", r, b.o.runs)
+		ids := map[string]string{}
+		for _, v := range []struct {
+			engine string
+			s      *series
+		}{{"portable", &portable}, {"native", &nat}, {"both", &both}} {
+			id := fmt.Sprintf("eng-%s-%s-%d", v.engine, b.runID, r)
+			el, rss, err := b.colstate("", "backup", "-auto-approve", "-store", b.store, "-engine", v.engine, "-id", id, src)
+			if err != nil {
+				return err
+			}
+			v.s.add(el, rss)
+			ids[v.engine] = id
+		}
+		if err := b.c.Delete(ctx, src); err != nil {
+			return err
+		}
+		el, rss, err := b.colstate("", "restore", "-auto-approve", "-store", b.store, ids["both"])
+		if err != nil {
+			return err
+		}
+		csRestore.add(el, rss)
+		if err := b.checkCount(ctx, src, b.o.count); err != nil {
+			return err
+		}
+		if err := b.c.Delete(ctx, src); err != nil {
+			return err
+		}
+		start := time.Now()
+		if err := b.nat.restore(ctx, snapshot.NativeBackupID(ids["both"]), src); err != nil {
+			return err
+		}
+		natRestore.add(time.Since(start), 0)
+		if err := b.checkCount(ctx, src, b.o.count); err != nil {
+			return err
+		}
+		b.logln("  backup portable %.2fs, native %.2fs, both %.2fs; restore colstate native path %.2fs, Weaviate direct %.2fs",
+			portable.secs[r-1], nat.secs[r-1], both.secs[r-1], csRestore.secs[r-1], natRestore.secs[r-1])
+	}
+	n := b.o.count
+	b.addRows(csRestore.row("native", "colstate restore via Weaviate's backup (both snapshot, incl. verify)", n),
+		natRestore.row("native", "Weaviate's native restore of the same backup, called directly", n))
+	sum := series{}
+	for i := range portable.secs {
+		sum.secs = append(sum.secs, portable.secs[i]+nat.secs[i])
+	}
+	b.addRows(both.row("native", "colstate backup --engine=both", n),
+		sum.row("native", "sum of its parts: --engine=portable + --engine=native, run alone", n),
+		portable.row("native", "colstate backup --engine=portable", n),
+		nat.row("native", "colstate backup --engine=native", n))
+	return nil
+}
