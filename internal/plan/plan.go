@@ -67,7 +67,7 @@ func (c Change) Warnings() []string {
 	} else if c.Action == Replace {
 		out = append(out, fmt.Sprintf("writes to %s while this replace runs are at risk: objects written after the backup are lost with the delete, "+
 			"and a writer with auto-schema can create %s again before colstate does (apply then stops rather than restore into it); "+
-			"stop writers first (create_before_destroy, not available yet, will remove this risk)", c.Collection, c.Collection))
+			"stop writers first, or set lifecycle { create_before_destroy = true } to replace it blue/green without this risk", c.Collection, c.Collection))
 	}
 	return out
 }

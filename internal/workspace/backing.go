@@ -20,9 +20,10 @@ type liveView struct {
 }
 
 // liveCollections reads the live schema and the aliases. An alias is taken
-// for a collection's name when the state manages that name or the
-// configuration declares it: the differ then compares the declared
-// collection with the live collection behind the alias.
+// for a collection's name when the state manages that name (a blue/green
+// replace made it): the differ then compares the declared collection with
+// the live collection behind the alias. Any other alias is not a
+// collection (plan refuses to create one under its name).
 func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liveView, error) {
 	cols, err := ws.Client.Collections(ctx)
 	if err != nil {
