@@ -103,9 +103,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// weaviate-server v1.27.0 refuses to start unless the data port is the
 	// gossip port + 1 ("CLUSTER_DATA_BIND_PORT must be one port number
 	// greater than CLUSTER_GOSSIP_BIND_PORT"); newer ones accept that too.
-	if ports[2], err = freePortPair(ports); err != nil {
+	pair, err := FreePortPairs(1, ports)
+	if err != nil {
 		return nil, err
 	}
+	ports[2] = pair[0]
 	ports[3] = ports[2] + 1
 	if opts.HTTPPort != 0 {
 		ports[0] = opts.HTTPPort
@@ -253,24 +255,38 @@ func FreePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// freePortPair finds a free loopback port p with p+1 free too, distinct
-// from the ports in avoid.
-func freePortPair(avoid []int) (int, error) {
-	for range 100 {
+// FreePortPairs finds n free loopback ports P whose P+1 is free too, none
+// of them (P or P+1) among avoid and no two pairs overlapping. Weaviate
+// needs such pairs: before 1.28 its data port must be its gossip port + 1,
+// and on one host (CLUSTER_IN_LOCALHOST) it finds a node's data and Raft
+// RPC ports at gossip + 1 and Raft + 1.
+func FreePortPairs(n int, avoid []int) ([]int, error) {
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	var out []int
+	for len(out) < n {
+		if len(held) > 200 {
+			return nil, errors.New("find two adjacent free loopback ports: none after 200 tries")
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return 0, fmt.Errorf("find a free port: %w", err)
+			return nil, fmt.Errorf("find a free port: %w", err)
 		}
+		held = append(held, l)
 		p := l.Addr().(*net.TCPAddr).Port
+		if slices.Contains(avoid, p) || slices.Contains(avoid, p+1) {
+			continue
+		}
 		next, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
-		l.Close()
 		if err != nil {
 			continue
 		}
-		next.Close()
-		if !slices.Contains(avoid, p) && !slices.Contains(avoid, p+1) {
-			return p, nil
-		}
+		held = append(held, next)
+		out = append(out, p)
 	}
-	return 0, errors.New("find two adjacent free ports: none after 100 tries")
+	return out, nil
 }

@@ -193,27 +193,31 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 }
 
-// TestFreePortPair: the gossip and data ports weaviate-server before 1.28
-// requires (data = gossip + 1) are both free and clear of the others.
-func TestFreePortPair(t *testing.T) {
+// TestFreePortPairs: each port P comes with P+1 free too, clear of the
+// ports to avoid, and no two pairs overlap (a node's gossip and data ports,
+// its Raft and Raft RPC ports).
+func TestFreePortPairs(t *testing.T) {
 	avoid, err := FreePorts(6)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 20 {
-		p, err := freePortPair(avoid)
-		if err != nil {
-			t.Fatal(err)
-		}
+	ports, err := FreePortPairs(6, avoid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, a := range avoid {
+		seen[a] = true
+	}
+	for _, p := range ports {
 		for _, q := range []int{p, p + 1} {
-			for _, a := range avoid {
-				if q == a {
-					t.Fatalf("pair %d,%d reuses %d of %v", p, p+1, a, avoid)
-				}
+			if seen[q] {
+				t.Fatalf("port %d of %v given twice or among %v", q, ports, avoid)
 			}
+			seen[q] = true
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", q))
 			if err != nil {
-				t.Fatalf("port %d of the pair is not free: %v", q, err)
+				t.Fatalf("port %d of %v is not free: %v", q, ports, err)
 			}
 			l.Close()
 		}

@@ -64,7 +64,7 @@ func StartCluster(ctx context.Context, dir string, size int) (*Cluster, error) {
 	}
 	// On one host Weaviate finds a node's data port at its gossip port + 1
 	// and its Raft RPC port at its Raft port + 1 (CLUSTER_IN_LOCALHOST).
-	pairs, err := freePortPairs(2 * size)
+	pairs, err := weaviateproc.FreePortPairs(2*size, ports)
 	if err != nil {
 		return nil, err
 	}
@@ -138,35 +138,6 @@ func (c *Cluster) startNode(i int, join []int) error {
 	go func() { <-srv.Exited(); logf.Close() }()
 	n.srv = srv
 	return nil
-}
-
-// freePortPairs finds n free loopback ports P whose P+1 is free too.
-func freePortPairs(n int) ([]int, error) {
-	var held []net.Listener
-	defer func() {
-		for _, l := range held {
-			l.Close()
-		}
-	}()
-	var out []int
-	for len(out) < n {
-		if len(held) > 200 {
-			return nil, errors.New("no two consecutive free loopback ports found")
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		held = append(held, l)
-		p := l.Addr().(*net.TCPAddr).Port
-		next, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1))
-		if err != nil {
-			continue
-		}
-		held = append(held, next)
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 // waitPort polls until something listens on the loopback TCP port.
