@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -86,6 +87,12 @@ func (in Input) blueGreen(c *Change, d Desired) string {
 		return fmt.Sprintf("collection %s: lifecycle.create_before_destroy does not support multi-tenant collections yet (the live copy reads one collection without tenants); "+
 			"remove create_before_destroy to replace it with backup, delete, create and restore", name)
 	}
+	if refs := in.referrers(name); len(refs) > 0 {
+		return fmt.Sprintf("collection %s: lifecycle.create_before_destroy cannot replace a collection that cross-references point at (%s): "+
+			"the replace turns the name %s into an alias, and Weaviate does not resolve an alias in a reference property's data type: "+
+			"those references could no longer be queried or written, and a later replace of a referring collection could not create it again; "+
+			"remove create_before_destroy to replace it with backup, delete, create and restore", name, strings.Join(refs, ", "), name)
+	}
 	b := &BlueGreen{Alias: name, From: name, FirstAlias: true, KeepPrevious: d.KeepPrevious}
 	back, aliased := in.Backing[name]
 	if aliased {
@@ -103,6 +110,32 @@ func (in Input) blueGreen(c *Change, d Desired) string {
 		c.Data.Snapshot = ""
 	}
 	return ""
+}
+
+// referrers lists the collections, declared or live, with a cross-reference
+// property pointing at name (name itself included when it refers to
+// itself), sorted and without duplicates.
+func (in Input) referrers(name string) []string {
+	seen := map[string]bool{}
+	note := func(from string, targets []string) {
+		for _, t := range targets {
+			if t == name {
+				seen[from] = true
+			}
+		}
+	}
+	for _, d := range in.Desired {
+		note(d.Name, d.References())
+	}
+	for n, c := range in.Live {
+		note(n, c.References())
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // nextBacking is the first free name NAME_vN after from's number (2 when
