@@ -34,6 +34,10 @@ type BlueGreen struct {
 	// DropPrevious is an older kept collection deleted by the last step
 	// (keep_previous keeps one).
 	DropPrevious string `json:"drop_previous,omitempty"`
+	// LeftRolledBack is the collection colstate rollback pointed the
+	// alias away from: it may hold writes no other collection has, so the
+	// replace leaves it untouched (and unmanaged) instead of deleting it.
+	LeftRolledBack string `json:"left_rolled_back,omitempty"`
 	// Rename: a moved block; To is the collection's new name and Alias
 	// (= From) its old one, which keeps resolving (moved.go).
 	Rename bool `json:"rename,omitempty"`
@@ -98,7 +102,13 @@ func (in Input) blueGreen(c *Change, d Desired) string {
 	if aliased {
 		b.From, b.FirstAlias = back.Collection, false
 		if back.Previous != "" && back.Previous != b.From {
-			b.DropPrevious = back.Previous
+			if back.RolledBack != "" {
+				// The collection rolled back from holds the writes made
+				// through the alias before the rollback: never deleted.
+				b.LeftRolledBack = back.Previous
+			} else {
+				b.DropPrevious = back.Previous
+			}
 		}
 	}
 	if b.FirstAlias {
@@ -216,5 +226,8 @@ func writeBlueGreen(w interface{ Write([]byte) (int, error) }, c Change, o Rende
 	}
 	if b.KeepPrevious {
 		fmt.Fprintf(w, "      %s is kept (keep_previous = 1): colstate rollback %s points the alias back at it\n", b.From, b.Alias)
+	}
+	if b.LeftRolledBack != "" {
+		fmt.Fprintf(w, "      %s (rolled back from) is left untouched and no longer managed: it may hold writes made through the alias %s before the rollback; copy what you need from it, then delete it by hand\n", b.LeftRolledBack, b.Alias)
 	}
 }
