@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,6 +114,22 @@ func (in Input) blueGreen(c *Change, d Desired) string {
 	}
 	if b.FirstAlias {
 		b.KeepPrevious = false
+	}
+	var others []string
+	for alias, target := range in.LiveAliases {
+		if target == b.From && alias != name {
+			others = append(others, alias)
+		}
+	}
+	for alias, target := range in.MovedAliases {
+		if target == b.From && alias != name && !slices.Contains(others, alias) {
+			others = append(others, alias)
+		}
+	}
+	if len(others) > 0 {
+		sort.Strings(others)
+		return fmt.Sprintf("collection %s: lifecycle.create_before_destroy cannot replace collection %s while other aliases point at it (%s): the replace moves only the alias %s to the new collection, and would leave them resolving to nothing; "+
+			"drop them first (a moved block's alias goes when the block does), or remove create_before_destroy", name, b.From, strings.Join(others, ", "), name)
 	}
 	b.To = in.nextBacking(name, b.From)
 	c.BlueGreen = b
