@@ -21,9 +21,9 @@ type liveView struct {
 }
 
 // liveCollections reads the live schema and the aliases. An alias is taken
-// for a collection's name when the state manages that name or the
-// configuration declares it: the differ then compares the declared
-// collection with the live collection behind the alias.
+// for a collection's name when the state manages that name (a blue/green
+// replace made it): the differ then compares the declared collection with
+// the live collection behind the alias.
 func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liveView, error) {
 	cols, err := ws.Client.Collections(ctx)
 	if err != nil {
@@ -60,7 +60,15 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	}
 	hide := map[string]bool{}
 	for name, target := range aliases {
-		if _, plain := cols[name]; plain || (!st.Managed(name) && ws.Config.Collection(name) == nil) {
+		// Only a name the state manages as a collection stands for the
+		// collection behind its alias: an alias colstate did not make for
+		// a blue/green replace (an alias block's, or one made by hand)
+		// under a declared collection's name is an alias, which the plan
+		// deletes first (its own) or refuses to create over (not its own).
+		if _, backed := st.Backing[name]; !backed && !st.Managed(name) {
+			continue
+		}
+		if _, plain := cols[name]; plain {
 			continue
 		}
 		b := plan.Backing{Collection: target}
