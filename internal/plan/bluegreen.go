@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -33,6 +35,10 @@ type BlueGreen struct {
 	// DropPrevious is an older kept collection deleted by the last step
 	// (keep_previous keeps one).
 	DropPrevious string `json:"drop_previous,omitempty"`
+	// LeftRolledBack is the collection colstate rollback pointed the
+	// alias away from: it may hold writes no other collection has, so the
+	// replace leaves it untouched (and unmanaged) instead of deleting it.
+	LeftRolledBack string `json:"left_rolled_back,omitempty"`
 	// Rename: a moved block; To is the collection's new name and Alias
 	// (= From) its old one, which keeps resolving (moved.go).
 	Rename bool `json:"rename,omitempty"`
@@ -86,16 +92,44 @@ func (in Input) blueGreen(c *Change, d Desired) string {
 		return fmt.Sprintf("collection %s: lifecycle.create_before_destroy does not support multi-tenant collections yet (the live copy reads one collection without tenants); "+
 			"remove create_before_destroy to replace it with backup, delete, create and restore", name)
 	}
+	if refs := in.referrers(name); len(refs) > 0 {
+		return fmt.Sprintf("collection %s: lifecycle.create_before_destroy cannot replace a collection that cross-references point at (%s): "+
+			"the replace turns the name %s into an alias, and Weaviate does not resolve an alias in a reference property's data type: "+
+			"those references could no longer be queried or written, and a later replace of a referring collection could not create it again; "+
+			"remove create_before_destroy to replace it with backup, delete, create and restore", name, strings.Join(refs, ", "), name)
+	}
 	b := &BlueGreen{Alias: name, From: name, FirstAlias: true, KeepPrevious: d.KeepPrevious}
 	back, aliased := in.Backing[name]
 	if aliased {
 		b.From, b.FirstAlias = back.Collection, false
 		if back.Previous != "" && back.Previous != b.From {
-			b.DropPrevious = back.Previous
+			if back.RolledBack != "" {
+				// The collection rolled back from holds the writes made
+				// through the alias before the rollback: never deleted.
+				b.LeftRolledBack = back.Previous
+			} else {
+				b.DropPrevious = back.Previous
+			}
 		}
 	}
 	if b.FirstAlias {
 		b.KeepPrevious = false
+	}
+	var others []string
+	for alias, target := range in.LiveAliases {
+		if target == b.From && alias != name {
+			others = append(others, alias)
+		}
+	}
+	for alias, target := range in.MovedAliases {
+		if target == b.From && alias != name && !slices.Contains(others, alias) {
+			others = append(others, alias)
+		}
+	}
+	if len(others) > 0 {
+		sort.Strings(others)
+		return fmt.Sprintf("collection %s: lifecycle.create_before_destroy cannot replace collection %s while other aliases point at it (%s): the replace moves only the alias %s to the new collection, and would leave them resolving to nothing; "+
+			"drop them first (a moved block's alias goes when the block does), or remove create_before_destroy", name, b.From, strings.Join(others, ", "), name)
 	}
 	b.To = in.nextBacking(name, b.From)
 	c.BlueGreen = b
@@ -103,6 +137,32 @@ func (in Input) blueGreen(c *Change, d Desired) string {
 		c.Data.Snapshot = ""
 	}
 	return ""
+}
+
+// referrers lists the collections, declared or live, with a cross-reference
+// property pointing at name (name itself included when it refers to
+// itself), sorted and without duplicates.
+func (in Input) referrers(name string) []string {
+	seen := map[string]bool{}
+	note := func(from string, targets []string) {
+		for _, t := range targets {
+			if t == name {
+				seen[from] = true
+			}
+		}
+	}
+	for _, d := range in.Desired {
+		note(d.Name, d.References())
+	}
+	for n, c := range in.Live {
+		note(n, c.References())
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // nextBacking is the first free name NAME_vN after from's number (2 when
@@ -183,5 +243,8 @@ func writeBlueGreen(w interface{ Write([]byte) (int, error) }, c Change, o Rende
 	}
 	if b.KeepPrevious {
 		fmt.Fprintf(w, "      %s is kept (keep_previous = 1): colstate rollback %s points the alias back at it\n", b.From, b.Alias)
+	}
+	if b.LeftRolledBack != "" {
+		fmt.Fprintf(w, "      %s (rolled back from) is left untouched and no longer managed: it may hold writes made through the alias %s before the rollback; copy what you need from it, then delete it by hand\n", b.LeftRolledBack, b.Alias)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/colstate/colstate/internal/collection"
 )
@@ -58,6 +59,10 @@ func (in Input) renameProblems(to, from string) []string {
 	var out []string
 	if have.MultiTenancy.Enabled || want.MultiTenancy.Enabled {
 		out = append(out, fmt.Sprintf("moved from collection.%s to collection.%s: renaming a multi-tenant collection is not supported yet; remove the moved block and restore a snapshot under the new name instead (colstate restore --as %s)", from, to, to))
+	}
+	if refs := in.referrers(from); len(refs) > 0 {
+		out = append(out, fmt.Sprintf("moved from collection.%s to collection.%s: cross-references point at collection %s (%s), and the rename turns its name into an alias, which Weaviate does not resolve in a reference property's data type: "+
+			"those references could no longer be queried or written; remove the moved block and restore a snapshot under the new name instead (colstate restore --as %s), then change the references' data types", from, to, from, strings.Join(refs, ", "), to))
 	}
 	if want.PreventDestroy {
 		out = append(out, fmt.Sprintf("moved from collection.%s to collection.%s: the rename deletes collection %s (its name becomes an alias), and collection %s has lifecycle.prevent_destroy set", from, to, from, to))

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/colstate/colstate/internal/collection"
@@ -39,6 +40,24 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	}
 	for name := range aliases {
 		v.taken[name] = true
+	}
+	// A name colstate turned into an alias whose alias is gone while the
+	// collection behind it is still there: planning it as a collection
+	// deleted by hand would create an empty one under the name and leave
+	// the objects behind, so refuse with what to do while the configuration
+	// declares it.
+	for name, rec := range st.Backing {
+		if _, alias := aliases[name]; alias {
+			continue
+		}
+		if _, plain := cols[name]; plain || ws.Config.Collection(name) == nil {
+			continue // a delete of it (perhaps cut short) is not refused
+		}
+		if _, ok := cols[rec.Collection]; ok && rec.Collection != "" {
+			return nil, fmt.Errorf("collection %s is the alias %s → %s (a blue/green replace), but the alias is gone from Weaviate while %s still holds the objects; "+
+				"nothing was changed. Create the alias again (POST /v1/aliases {\"alias\": %q, \"class\": %q}) and run colstate plan again; "+
+				"or, to start over without them, run colstate state rm %s and delete %s by hand", name, name, rec.Collection, rec.Collection, name, rec.Collection, name, rec.Collection)
+		}
 	}
 	hide := map[string]bool{}
 	for name, target := range aliases {
