@@ -313,6 +313,10 @@ func TestClusterBackupNodeKilled(t *testing.T) {
 	removeToxic(t, px.grpc, "bw_down")
 	addToxic(t, px.grpc, `{"name":"bw_down","type":"bandwidth","stream":"downstream","attributes":{"rate":150}}`)
 	r.extraEnv = append(r.extraEnv, retryEnv+"=3/50ms/200ms")
+	// With wv-1 down, node 0's schema reads can stall for a while (seen
+	// here: past colstate's 60 s timeout, while Raft settles); this part
+	// is about node 0 dying mid-read, so it starts once they answer.
+	waitSchema(t, n0.URL(), name)
 	p = r.start("backup", "-auto-approve", "-json", "--id", "dies", name)
 	waitProgress(t, p)
 	cluster.Kill(0)
