@@ -165,6 +165,9 @@ func (ws *Workspace) checkServerVersion(ctx context.Context, r *snapshot.Reader,
 // the objects of those tenants of the one named collection.
 func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string, tenants []plan.TenantArg) (*plan.Plan, error) {
 	f := plan.ClearFacts{Names: names, NoBackup: noBackup, Store: ws.storeDir(storeDir), BackupID: snapshot.NewID(time.Now()), Tenants: tenants}
+	if err := ws.refuseAliasArgs(ctx, st, names, "clear"); err != nil {
+		return nil, err
+	}
 	var err error
 	if f.Live, err = ws.gatherCollections(ctx, st, names, true, argNames(tenants)); err != nil {
 		return nil, err
@@ -180,4 +183,26 @@ func argNames(args []plan.TenantArg) []string {
 		out = append(out, a.Name)
 	}
 	return out
+}
+
+// refuseAliasArgs refuses a data command given the name of a Weaviate
+// alias that is not a collection colstate keeps behind an alias (a
+// blue/green name): Weaviate resolves the alias, so the command would act
+// on another collection than the one named, under the wrong name.
+func (ws *Workspace) refuseAliasArgs(ctx context.Context, st *state.State, names []string, verb string) error {
+	aliases, err := ws.Client.Aliases(ctx)
+	if err != nil || len(aliases) == 0 {
+		return err
+	}
+	for _, name := range names {
+		target, ok := aliases[name]
+		if !ok {
+			continue
+		}
+		if _, bg := st.Backing[name]; bg || st.Managed(name) {
+			continue
+		}
+		return fmt.Errorf("%s is a Weaviate alias of collection %s, not a collection: %s acts on collections; name the collection (colstate %s %s) to act on what the alias resolves to; nothing was changed", name, target, verb, verb, target)
+	}
+	return nil
 }
