@@ -47,15 +47,7 @@ func (in Input) aliasTargeted(cols ...string) bool {
 // An alias colstate never created or adopted is never touched. It also
 // refuses a collection create under a name an alias keeps.
 func diffAliases(in Input, changes []Change) (out []Change, forget, notes, problems []string) {
-	created, deleted := map[string]bool{}, map[string]bool{}
-	for _, c := range changes {
-		switch c.Action {
-		case Create:
-			created[c.Collection] = true
-		case Delete:
-			deleted[c.Collection] = true
-		}
-	}
+	created, deleted := createdDeleted(changes)
 	freed := map[string]bool{} // aliases this plan deletes
 	for _, name := range slices.Sorted(maps.Keys(in.ManagedAliases)) {
 		if _, declared := in.Aliases[name]; declared {

@@ -550,15 +550,7 @@ func WithDependencies(desired []Desired, targets []string) ([]string, []string) 
 // (aliasPhase), and deletions last (referrers first).
 func orderChanges(changes []Change) {
 	rank := map[Action]int{Create: 10, Update: 20, Replace: 30, Merge: 40, Backup: 50, Delete: 60}
-	created, deleted := map[string]bool{}, map[string]bool{}
-	for _, c := range changes {
-		switch c.Action {
-		case Create:
-			created[c.Collection] = true
-		case Delete:
-			deleted[c.Collection] = true
-		}
-	}
+	created, deleted := createdDeleted(changes)
 	phase := func(i int) int {
 		c := changes[i]
 		if c.Action == Backup && c.Data != nil && c.Data.Policy == "" {
@@ -805,4 +797,18 @@ func refersTo(c *collection.Collection, target string) bool {
 		return false
 	}
 	return slices.Contains(c.References(), target)
+}
+
+// createdDeleted names the collections changes create and delete.
+func createdDeleted(changes []Change) (created, deleted map[string]bool) {
+	created, deleted = map[string]bool{}, map[string]bool{}
+	for _, c := range changes {
+		switch c.Action {
+		case Create:
+			created[c.Collection] = true
+		case Delete:
+			deleted[c.Collection] = true
+		}
+	}
+	return created, deleted
 }

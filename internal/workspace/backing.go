@@ -18,6 +18,7 @@ type liveView struct {
 	cols    map[string]collection.Collection
 	backing map[string]plan.Backing // by collection name that is an alias
 	taken   map[string]bool         // every live collection and alias name
+	aliases map[string]string       // every live alias → its collection
 }
 
 // liveCollections reads the live schema and the aliases. An alias is taken
@@ -34,7 +35,7 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	if err != nil {
 		return nil, err
 	}
-	v := &liveView{cols: cols, backing: map[string]plan.Backing{}, taken: map[string]bool{}}
+	v := &liveView{cols: cols, backing: map[string]plan.Backing{}, taken: map[string]bool{}, aliases: aliases}
 	for name := range cols {
 		v.taken[name] = true
 	}

@@ -56,10 +56,7 @@ func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string
 	if err != nil {
 		return nil, err
 	}
-	liveAliases, err := ws.Client.Aliases(ctx)
-	if err != nil {
-		return nil, err
-	}
+	liveAliases := view.aliases
 	targets, notes := plan.WithDependencies(desired, targets)
 	in := plan.Input{Desired: desired, Live: liveCols, Managed: st.Collections, Targets: targets, Held: held(st), Modules: modules,
 		Aliases: ws.Config.AliasTargets(), LiveAliases: liveAliases, ManagedAliases: st.Aliases,
