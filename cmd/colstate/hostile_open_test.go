@@ -45,3 +45,13 @@ func TestHostileOpenScripts(t *testing.T) {
 		Cmds:      map[string]scriptCmd{"wv": wvTenantCmd(srv.URL, srv.GRPCAddr), "snapid": snapIDCmd, "plantlock": plantLockCmd},
 	})
 }
+
+// TestHostileOpenOffloadScripts runs the open reproductions that need
+// offloaded (FROZEN) tenants, testdata/hostile-open/offload, on a server
+// with offload-s3, only when HOSTILE_OPEN=1.
+func TestHostileOpenOffloadScripts(t *testing.T) {
+	if os.Getenv("HOSTILE_OPEN") != "1" {
+		t.Skip("open reproductions of known defects; set HOSTILE_OPEN=1 to run them")
+	}
+	runOffloadScripts(t, "../../testdata/hostile-open/offload")
+}

@@ -23,6 +23,12 @@ import (
 // FROZEN: colstate cannot read those, and refuses or (backup
 // --skip-offloaded) leaves them out by name.
 func TestOffloadedTenantScripts(t *testing.T) {
+	runOffloadScripts(t, "../../testdata/script/offload")
+}
+
+// runOffloadScripts runs the scripts of dir against a weaviate-server with
+// offload-s3 (TestOffloadedTenantScripts, TestHostileOpenOffloadScripts).
+func runOffloadScripts(t *testing.T, scriptDir string) {
 	weaviatetest.Server(t) // fails under CI=true, skips elsewhere, when there is no weaviate-server
 	gw, err := exec.LookPath("versitygw")
 	if err != nil {
@@ -72,7 +78,7 @@ func TestOffloadedTenantScripts(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Stop(30 * time.Second) })
 	testscript.Run(t, testscript.Params{
-		Dir:                 "../../testdata/script/offload",
+		Dir:                 scriptDir,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("WEAVIATE_URL", srv.URL)
