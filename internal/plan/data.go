@@ -146,7 +146,6 @@ func (t ContentTenant) Label() string {
 	return t.Name
 }
 
-
 // TenantsByStatus renders tenant counts by activity status as the plan
 // shows them: "1,000 tenants: 120 HOT, 880 COLD" (HOT first, then COLD,
 // then any other status by name); "" when there are none.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/content"
@@ -39,7 +41,7 @@ func contentTenantLoads(src content.Source, d config.Declared) ([]tenantLoad, er
 		if r.Filename == "" {
 			r = ct.Range
 		}
-		return r.String() + ": "
+		return where(r)
 	}
 	snap, ok := src.(content.Snapshot)
 	if !ok {
@@ -66,12 +68,12 @@ func contentTenantLoads(src content.Source, d config.Declared) ([]tenantLoad, er
 			return nil, fmt.Errorf("%scollection %s in snapshot %s has no tenants, so tenants and tenant_map have nothing to pick: write tenant = \"NAME\" for the tenant of %s it fills", at(), snap.Collection, snap.ID, d.Name)
 		}
 		if ct.Tenant == "" {
-			return nil, fmt.Errorf("%scollection %s in snapshot %s has no tenants, and %s is multi-tenant: set tenant = \"NAME\" in the content block for the tenant it fills", ct.Range.String()+": ", snap.Collection, snap.ID, d.Name)
+			return nil, fmt.Errorf("%scollection %s in snapshot %s has no tenants, and %s is multi-tenant: set tenant = \"NAME\" in the content block for the tenant it fills", where(ct.Range), snap.Collection, snap.ID, d.Name)
 		}
 		return []tenantLoad{{into: ct.Tenant}}, nil
 	}
 	if ct.Tenant != "" {
-		return nil, fmt.Errorf("%scollection %s in snapshot %s is multi-tenant: tenant = %q names the tenant a source without tenants fills; pick its tenants with tenants = [...] and rename them with tenant_map = { %s = %q }", ct.Range.String()+": ", snap.Collection, snap.ID, ct.Tenant, "SOURCE_TENANT", ct.Tenant)
+		return nil, fmt.Errorf("%scollection %s in snapshot %s is multi-tenant: tenant = %q names the tenant a source without tenants fills; pick its tenants with tenants = [...] and rename them with tenant_map = { %s = %q }", where(ct.Range), snap.Collection, snap.ID, ct.Tenant, "SOURCE_TENANT", ct.Tenant)
 	}
 	var have []string
 	status := map[string]string{}
@@ -104,6 +106,11 @@ func contentTenantLoads(src content.Source, d config.Declared) ([]tenantLoad, er
 		}
 	}
 	return out, nil
+}
+
+// where is an HCL source position as diagnostics show it: "main.hcl:12:5: ".
+func where(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d: ", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 func mapKeys(m map[string]string) []string {
@@ -172,6 +179,7 @@ func (ws *Workspace) tenantContentPlan(ctx context.Context, st *state.State, d c
 			return cp, err
 		}
 		ct := plan.ContentTenant{Name: l.into, Source: l.source, Status: l.status}
+		var res content.Result
 		lt, isLive := liveTenants[l.into]
 		if !isLive {
 			if err := ws.checkSelfReferences(ctx, tsrc, s, idx, d.Content.Mode, false, l.into); err != nil {
@@ -183,7 +191,7 @@ func (ws *Workspace) tenantContentPlan(ctx context.Context, st *state.State, d c
 			skip := false
 			_, err := ws.Client.WithTenantActive(ctx, d.Name, lt, func() error {
 				var err error
-				ct, skip, err = ws.compareTenant(ctx, st, d, s, tsrc, idx, ct)
+				ct, res, skip, err = ws.compareTenant(ctx, st, d, s, tsrc, idx, ct)
 				return err
 			})
 			if err != nil {
@@ -195,6 +203,9 @@ func (ws *Workspace) tenantContentPlan(ctx context.Context, st *state.State, d c
 			}
 		}
 		cp.Add, cp.Update, cp.Delete = cp.Add+ct.Add, cp.Update+ct.Update, cp.Delete+ct.Delete
+		for k, ids := range map[string][]string{"add": res.AddIDs, "update": res.UpdateIDs, "delete": res.DeleteIDs} {
+			cp.Examples[k] = append(cp.Examples[k], ids[:min(len(ids), max(0, 3-len(cp.Examples[k])))]...)
+		}
 		cp.Tenants = append(cp.Tenants, ct)
 	}
 	for name := range liveTenants {
@@ -210,22 +221,23 @@ func seedKey(collection, tenant string) string { return collection + "/" + tenan
 
 // compareTenant compares one live (active) tenant with its source;
 // skip: a seed leaves the tenant alone, it holds objects.
-func (ws *Workspace) compareTenant(ctx context.Context, st *state.State, d config.Declared, s *live.ObjectSchema, src content.Source, idx *content.Index, ct plan.ContentTenant) (plan.ContentTenant, bool, error) {
+func (ws *Workspace) compareTenant(ctx context.Context, st *state.State, d config.Declared, s *live.ObjectSchema, src content.Source, idx *content.Index, ct plan.ContentTenant) (plan.ContentTenant, content.Result, bool, error) {
+	var r content.Result
 	if d.Content.Mode == content.Seed {
 		n, err := ws.Client.Count(ctx, d.Name, ct.Name)
 		if err != nil {
-			return ct, false, err
+			return ct, r, false, err
 		}
 		_, begun := st.Seeding[seedKey(d.Name, ct.Name)]
 		switch {
 		case n > 0 && begun:
 			ct.SeedCompletes = true
 		case n > 0:
-			return ct, true, nil
+			return ct, r, true, nil
 		}
 	}
 	if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, true, ct.Name); err != nil {
-		return ct, false, err
+		return ct, r, false, err
 	}
 	// The vector lengths of the tenant's first objects, checked against
 	// the source's as the walk goes: Weaviate refuses another length.
@@ -246,9 +258,9 @@ func (ws *Workspace) compareTenant(ctx context.Context, st *state.State, d confi
 	}
 	r, err := content.Compare(ctx, idx, walk, s)
 	if err != nil {
-		return ct, false, err
+		return ct, r, false, err
 	}
 	ct.Add, ct.Update, ct.Delete = r.Add, r.Update, r.Delete
 	ct.LiveObjects = r.Same + r.Update + r.Delete
-	return ct, false, nil
+	return ct, r, false, nil
 }
