@@ -288,6 +288,9 @@ func decodeContentTenants(c *Content, attrs hcl.Attributes) hcl.Diagnostics {
 		}
 	}
 	if a := attrs["tenant"]; a != nil {
+		if c.TenantsRange == (hcl.Range{}) {
+			c.TenantsRange = a.Range
+		}
 		d := decodeAttr(a, &c.Tenant)
 		diags = append(diags, d...)
 		switch {
