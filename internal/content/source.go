@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -237,6 +238,25 @@ type Snapshot struct {
 	Into       string // the live tenant written into ("": Tenant)
 }
 
+// readers holds the snapshots content has opened, by store and id: a
+// content block on a multi-tenant collection reads its snapshot once per
+// tenant (to plan, load and verify), and a manifest listing thousands of
+// tenants should be decoded once. A committed snapshot never changes.
+var readers sync.Map
+
+func (s Snapshot) open() (*snapshot.Reader, error) {
+	key := s.Store + "\x00" + s.ID
+	if r, ok := readers.Load(key); ok {
+		return r.(*snapshot.Reader), nil
+	}
+	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	if err != nil {
+		return nil, err
+	}
+	readers.Store(key, r)
+	return r, nil
+}
+
 // ErrTenantsMixed is a snapshot of a multi-tenant collection read as one
 // collection: its tenants' objects would lose their tenants and mix.
 var ErrTenantsMixed = errors.New("its objects belong to tenants")
@@ -246,7 +266,7 @@ func (s Snapshot) Describe() string { return "snapshot " + s.ID }
 
 // Fingerprint is the snapshot's content digest of the collection.
 func (s Snapshot) Fingerprint() (string, error) {
-	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	r, err := s.open()
 	if err != nil {
 		return "", err
 	}
@@ -261,7 +281,7 @@ func (s Snapshot) Fingerprint() (string, error) {
 // verifying every chunk as it goes. An object of a tenant is refused when
 // no Tenant is named: a collection without tenants cannot take it.
 func (s Snapshot) Scan(ctx context.Context, _ *live.ObjectSchema, fn func(*object.Object) error) error {
-	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	r, err := s.open()
 	if err != nil {
 		return err
 	}
