@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,10 +29,12 @@ func TestTenantScripts(t *testing.T) {
 //	wv tcount NAME TENANT N          succeed when tenant TENANT (active) of NAME holds N objects
 //	wv tsame NAME K N [INTO]         succeed when tenant INTO (default tK) holds exactly the N objects
 //	                                 `wv seed tenants` gave tenant tK
+//	wv tadd NAME TENANT K N          add the N objects `wv seed tenants` gives tK into TENANT (created if absent)
+//	wv tdelone NAME TENANT           delete one object of tenant TENANT by hand
 func wvTenantCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool, args []string) {
 	data := wvDataCmd(url, grpcAddr)
 	return func(ts *testscript.TestScript, neg bool, args []string) {
-		if len(args) == 0 || (args[0] != "tcount" && args[0] != "tsame") {
+		if len(args) == 0 || (args[0] != "tcount" && args[0] != "tsame" && args[0] != "tadd" && args[0] != "tdelone") {
 			data(ts, neg, args)
 			return
 		}
@@ -72,6 +75,29 @@ func wvTenantCmd(url, grpcAddr string) func(ts *testscript.TestScript, neg bool,
 			}))
 			if p := livetest.Diff(want, got); len(p) > 0 {
 				opErr = fmt.Errorf("tenant %s of %s differs:\n%s", into, args[1], strings.Join(p, "\n"))
+			}
+		case args[0] == "tadd" && len(args) == 5:
+			objs := livetest.TenantObjects(100+num(args[3]), num(args[4]), args[2])
+			have, err := c.Tenants(ctx, args[1])
+			ts.Check(err)
+			if !slices.ContainsFunc(have, func(t live.Tenant) bool { return t.Name == args[2] }) {
+				ts.Check(c.CreateTenants(ctx, args[1], []live.Tenant{{Name: args[2]}}))
+			}
+			ts.Check(livetest.Insert(ctx, c, args[1], objs))
+		case args[0] == "tdelone" && len(args) == 3:
+			cl, err := c.Class(ctx, args[1])
+			ts.Check(err)
+			var id string
+			ts.Check(c.ReadObjects(ctx, live.SchemaOf(cl), live.ReadOptions{Tenant: args[2], IDsOnly: true}, func(o *object.Object) error {
+				if id == "" {
+					id = o.ID
+				}
+				return nil
+			}))
+			n, err := c.DeleteObjects(ctx, args[1], args[2], []string{id})
+			ts.Check(err)
+			if n != 1 {
+				ts.Fatalf("deleted %d objects", n)
 			}
 		default:
 			ts.Fatalf("wv: bad arguments %v", args)

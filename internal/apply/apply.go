@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"time"
 
@@ -304,6 +305,7 @@ func (r *Runner) change(ctx context.Context, i int, c plan.Change) error {
 	case plan.Delete:
 		delete(r.State.Collections, c.Collection)
 		delete(r.State.Seeding, c.Collection)
+		maps.DeleteFunc(r.State.Seeding, func(k, _ string) bool { return strings.HasPrefix(k, c.Collection+"/") }) // its tenants' seeds
 		delete(r.State.Backing, c.Collection)
 	default:
 		return nil

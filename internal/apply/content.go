@@ -49,19 +49,35 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 		return content.Stats{}, err
 	}
 	s := live.SchemaOf(cl)
+	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
+	defer pr.Done()
+	if s.MultiTenant {
+		return r.tenantContent(ctx, key, c, src, s, pr)
+	}
+	return r.load(ctx, key, c, src, s, "", pr)
+}
+
+// load is the first pass of a content change into one tenant ("": a
+// collection without tenants), whose seed is recorded under the
+// collection's name, or collection/tenant.
+func (r *Runner) load(ctx context.Context, key string, c plan.Change, src content.Source, s *live.ObjectSchema, tenant string, pr *progress) (content.Stats, error) {
+	d := r.Data
+	seed := c.Collection
+	if tenant != "" {
+		seed = c.Collection + "/" + tenant
+	}
 	// A seed records that it has begun before it writes, so a seed that is
 	// interrupted is completed as a merge instead of refused as non-empty.
 	mode := string(c.Data.Mode)
 	if mode == content.Seed {
-		if _, begun := r.State.Seeding[c.Collection]; begun {
+		if _, begun := r.State.Seeding[seed]; begun {
 			mode = content.Merge
-			fmt.Fprintf(r.Out, "  completing the interrupted seed of %s as a merge (identical objects are skipped)\n", c.Collection)
-		} else if err := r.setSeeding(c.Collection, c.Data.From); err != nil {
+			fmt.Fprintf(r.Out, "  completing the interrupted seed of %s as a merge (identical objects are skipped)\n", seed)
+		} else if err := r.setSeeding(seed, c.Data.From); err != nil {
 			return content.Stats{}, err
 		}
 	}
 	var w content.Writer
-	pr := d.newProgress("content "+c.Collection, c.Data.Add+c.Data.Update)
 	bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
 	bw.OnWritten = func(n int) {
 		pr.Add(n)
@@ -73,7 +89,7 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 	// not empty).
 	w = content.KeepVectors(ctx, bw, d.Client, s)
 	if schemaHasReferences(s) {
-		ids, err := d.liveIDs(ctx, s)
+		ids, err := d.liveIDs(ctx, s, tenant)
 		if err != nil {
 			bw.Close()
 			return content.Stats{}, err
@@ -81,17 +97,25 @@ func (r *Runner) content(ctx context.Context, key string, c plan.Change) (conten
 		w = &referenceDeferrer{w: w, s: s, live: ids}
 	}
 	del := func(ctx context.Context, ids []string) (int64, error) {
-		return d.Client.DeleteObjects(ctx, c.Collection, "", ids)
+		return d.Client.DeleteObjects(ctx, c.Collection, tenant, ids)
 	}
-	st, err := content.Apply(ctx, src, s, mode, content.ReadLive(ctx, d.Client, s), w, del, nil)
-	pr.Done()
+	st, err := content.Apply(ctx, src, s, mode, readLive(ctx, d.Client, s, tenant), w, del, nil)
 	if errors.Is(err, content.ErrNotEmpty) && st.Written == 0 {
 		// Not begun after all: someone else filled the collection.
-		if uerr := r.setSeeding(c.Collection, ""); uerr != nil {
+		if uerr := r.setSeeding(seed, ""); uerr != nil {
 			return st, errors.Join(err, uerr)
 		}
 	}
 	return st, err
+}
+
+// readLive walks the live objects of one tenant ("": of a collection
+// without tenants).
+func readLive(ctx context.Context, c content.LiveReader, s *live.ObjectSchema, tenant string) func(fn func(*object.Object) error) error {
+	if tenant == "" {
+		return content.ReadLive(ctx, c, s)
+	}
+	return content.ReadLiveTenant(ctx, c, s, tenant)
 }
 
 // setSeeding records in the state that a seed of name from source has begun
@@ -142,8 +166,39 @@ func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingCo
 		return err
 	}
 	s := live.SchemaOf(cl)
+	if s.MultiTenant {
+		return r.tenantContentReferences(ctx, key, pc, src, s)
+	}
+	n, err := r.finishLoad(ctx, key, c, src, s, "")
+	if err != nil {
+		return err
+	}
+	// The collection holds its source now: a seed begun before is over,
+	// whatever the mode.
+	if err := r.setSeeding(c.Collection, ""); err != nil {
+		return fmt.Errorf("the content is loaded, but saving the state failed: %w", err)
+	}
+	if st := pc.stats; st != nil {
+		fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",
+			c.Collection, st.Written, st.Skipped, st.Deleted, n)
+	} else {
+		fmt.Fprintf(r.Out, "Content of %s: verified: all %d source objects present and identical.\n", c.Collection, n)
+	}
+	return nil
+}
+
+// finishLoad is the second pass of a content change into one tenant
+// ("": a collection without tenants): objects whose references were held
+// back are written whole, then the tenant is compared with its source.
+// It returns how many source objects it verified.
+func (r *Runner) finishLoad(ctx context.Context, key string, c plan.Change, src content.Source, s *live.ObjectSchema, tenant string) (int, error) {
+	d := r.Data
+	what := c.Collection
+	if tenant != "" {
+		what += " tenant " + tenant
+	}
 	if schemaHasReferences(s) {
-		pr := d.newProgress("references "+c.Collection, 0)
+		pr := d.newProgress("references "+what, 0)
 		bw := d.Client.NewBatchWriter(ctx, s, c.Collection, d.BatchSize, d.InFlight)
 		bw.OnWritten = func(n int) {
 			pr.Add(n)
@@ -153,39 +208,28 @@ func (r *Runner) contentReferences(ctx context.Context, key string, pc pendingCo
 		}
 		// Merge: the first pass already deleted what exact mode deletes,
 		// and a seed load is no longer into an empty collection.
-		st, err := content.Apply(ctx, src, s, content.Merge, content.ReadLive(ctx, d.Client, s), content.KeepVectors(ctx, bw, d.Client, s), nil, nil)
+		st, err := content.Apply(ctx, src, s, content.Merge, readLive(ctx, d.Client, s, tenant), content.KeepVectors(ctx, bw, d.Client, s), nil, nil)
 		pr.Done()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if st.Written > 0 {
-			fmt.Fprintf(r.Out, "Content of %s: %d objects written again with their references.\n", c.Collection, st.Written)
+			fmt.Fprintf(r.Out, "Content of %s: %d objects written again with their references.\n", what, st.Written)
 		}
 	}
-	// Verify: the collection now holds the source.
+	// Verify: the collection (tenant) now holds the source.
 	idx, err := content.BuildIndex(ctx, src, s)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	res, err := content.Compare(ctx, idx, content.ReadLive(ctx, d.Client, s), s)
+	res, err := content.Compare(ctx, idx, readLive(ctx, d.Client, s, tenant), s)
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return 0, fmt.Errorf("verify: %w", err)
 	}
 	if !res.Empty(string(c.Data.Mode)) {
-		return fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", c.Collection, src.Describe(), res.Add, res.Update, res.Delete)
+		return 0, fmt.Errorf("verify: after writing, %s still differs from %s: +%d ~%d -%d", what, src.Describe(), res.Add, res.Update, res.Delete)
 	}
-	// The collection holds its source now: a seed begun before is over,
-	// whatever the mode.
-	if err := r.setSeeding(c.Collection, ""); err != nil {
-		return fmt.Errorf("the content is loaded, but saving the state failed: %w", err)
-	}
-	if st := pc.stats; st != nil {
-		fmt.Fprintf(r.Out, "Content of %s: %d objects written, %d identical skipped, %d deleted; verified: all %d source objects present and identical.\n",
-			c.Collection, st.Written, st.Skipped, st.Deleted, idx.Len())
-	} else {
-		fmt.Fprintf(r.Out, "Content of %s: verified: all %d source objects present and identical.\n", c.Collection, idx.Len())
-	}
-	return nil
+	return idx.Len(), nil
 }
 
 // referenceDeferrer is the first pass's writer: an object holding
@@ -209,10 +253,10 @@ func (rd *referenceDeferrer) Add(o *object.Object) error {
 
 func (rd *referenceDeferrer) Close() error { return rd.w.Close() }
 
-// liveIDs reads the UUIDs of a (single-tenant) collection's objects.
-func (d *Data) liveIDs(ctx context.Context, s *live.ObjectSchema) (map[string]bool, error) {
+// liveIDs reads the UUIDs of a collection's objects (of one tenant).
+func (d *Data) liveIDs(ctx context.Context, s *live.ObjectSchema, tenant string) (map[string]bool, error) {
 	ids := map[string]bool{}
-	err := d.Client.ReadObjects(ctx, s, live.ReadOptions{IDsOnly: true, PageSize: d.PageSize}, func(o *object.Object) error {
+	err := d.Client.ReadObjects(ctx, s, live.ReadOptions{IDsOnly: true, PageSize: d.PageSize, Tenant: tenant}, func(o *object.Object) error {
 		ids[o.ID] = true
 		return nil
 	})

@@ -3,8 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,12 +78,37 @@ type SnapshotPolicy struct {
 // SnapshotEngines are the accepted snapshot.engine values.
 var SnapshotEngines = []string{"portable", "native", "both"}
 
-// Content is a collection's content block.
+// Content is a collection's content block. On a multi-tenant collection
+// it fills tenants: a source with tenants (a snapshot of a multi-tenant
+// collection) each tenant into the tenant of its name, or of TenantMap's
+// name for it, limited to Tenants when set; a source without tenants (a
+// JSONL file, a snapshot of a collection without multi-tenancy) all into
+// Tenant. Tenants not named are never read, written or deleted from.
 type Content struct {
-	From  string // address of a Source (data.jsonl.items) or snapshot block (snapshot.nightly)
-	Mode  string // merge, exact or seed
-	Range hcl.Range
+	From string // address of a Source (data.jsonl.items) or snapshot block (snapshot.nightly)
+	Mode string // merge, exact or seed
+	// Tenants limits a source with tenants to these (nil: all of them).
+	Tenants []string
+	// TenantMap renames tenants of the source: source tenant → live tenant.
+	TenantMap map[string]string
+	// Tenant is the live tenant a source without tenants fills.
+	Tenant string
+	Range  hcl.Range
+	// TenantsRange is where tenants (or tenant_map) is written, for
+	// errors found once the source is read.
+	TenantsRange hcl.Range
 }
+
+// TenantOf is the live tenant a source tenant is written into.
+func (c *Content) TenantOf(source string) string {
+	if t, ok := c.TenantMap[source]; ok {
+		return t
+	}
+	return source
+}
+
+// validTenantName is Weaviate's rule for tenant names.
+var validTenantName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // ContentModes are the accepted content.mode values.
 var ContentModes = []string{"merge", "exact", "seed"}
@@ -191,7 +219,8 @@ func decodeSnapshotPolicy(b *hcl.Block) (SnapshotPolicy, hcl.Diagnostics) {
 
 func decodeContent(b *hcl.Block) (*Content, hcl.Diagnostics) {
 	c := &Content{Mode: "merge", Range: b.DefRange}
-	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "from", Required: true}, {Name: "mode"}}})
+	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "from", Required: true}, {Name: "mode"},
+		{Name: "tenants"}, {Name: "tenant"}, {Name: "tenant_map"}}})
 	if a := content.Attributes["from"]; a != nil {
 		trav, d := hcl.AbsTraversalForExpr(a.Expr)
 		if d.HasErrors() {
@@ -209,7 +238,100 @@ func decodeContent(b *hcl.Block) (*Content, hcl.Diagnostics) {
 			}
 		}
 	}
+	diags = append(diags, decodeContentTenants(c, content.Attributes)...)
 	return c, diags
+}
+
+// decodeContentTenants reads a content block's tenants, tenant and
+// tenant_map, checking what needs nothing but the block itself.
+func decodeContentTenants(c *Content, attrs hcl.Attributes) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	badName := func(a *hcl.Attribute, name string) {
+		diags = append(diags, attrError(a, "Invalid tenant name", fmt.Sprintf("%q is not a name Weaviate accepts for a tenant (1 to 64 letters, digits, '-' or '_').", name)))
+	}
+	if a := attrs["tenants"]; a != nil {
+		c.TenantsRange = a.Range
+		d := decodeAttr(a, &c.Tenants)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if len(c.Tenants) == 0 {
+				diags = append(diags, attrError(a, "Empty tenants", "tenants = [] names no tenant: name at least one, or leave tenants out to take every tenant of the source."))
+			}
+			seen := map[string]bool{}
+			for _, t := range c.Tenants {
+				if seen[t] {
+					diags = append(diags, attrError(a, "Duplicate tenant", fmt.Sprintf("tenants names %q twice.", t)))
+				}
+				seen[t] = true
+			}
+		}
+	}
+	if a := attrs["tenant_map"]; a != nil {
+		if c.TenantsRange == (hcl.Range{}) {
+			c.TenantsRange = a.Range
+		}
+		d := decodeAttr(a, &c.TenantMap)
+		diags = append(diags, d...)
+		into := map[string]string{}
+		for _, from := range slices.Sorted(maps.Keys(c.TenantMap)) {
+			to := c.TenantMap[from]
+			if !validTenantName.MatchString(to) {
+				badName(a, to)
+			}
+			if c.Tenants != nil && !slices.Contains(c.Tenants, from) {
+				diags = append(diags, attrError(a, "Tenant not in tenants", fmt.Sprintf("tenant_map renames tenant %q, which tenants does not name: add it to tenants, or remove it from tenant_map.", from)))
+			}
+			if other, ok := into[to]; ok {
+				diags = append(diags, attrError(a, "Two tenants into one", fmt.Sprintf("tenant_map writes both %q and %q into tenant %q: each tenant of the source needs a tenant of its own.", other, from, to)))
+			}
+			into[to] = from
+		}
+	}
+	if a := attrs["tenant"]; a != nil {
+		if c.TenantsRange == (hcl.Range{}) {
+			c.TenantsRange = a.Range
+		}
+		d := decodeAttr(a, &c.Tenant)
+		diags = append(diags, d...)
+		switch {
+		case d.HasErrors():
+		case !validTenantName.MatchString(c.Tenant):
+			badName(a, c.Tenant)
+		case c.Tenants != nil || c.TenantMap != nil:
+			diags = append(diags, attrError(a, "Conflicting tenant settings", "tenant fills one tenant from a source without tenants (a JSONL file, a snapshot of a collection without multi-tenancy); tenants and tenant_map pick and rename the tenants of a source that has them. Use one or the other."))
+		}
+	}
+	return diags
+}
+
+// checkContentTenants checks a content block's tenant settings against
+// its collection and source kind.
+func (c *Config) checkContentTenants(d Declared) hcl.Diagnostics {
+	ct := d.Content
+	var diags hcl.Diagnostics
+	bad := func(r hcl.Range, summary, detail string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr()})
+	}
+	named := ct.Tenants != nil || ct.TenantMap != nil || ct.Tenant != ""
+	if !d.MultiTenancy.Enabled {
+		if named {
+			r := ct.TenantsRange
+			if r == (hcl.Range{}) {
+				r = ct.Range
+			}
+			bad(r, "Tenants on a collection without multi-tenancy", fmt.Sprintf("Collection %s has no multi-tenancy, so its content block cannot name tenants: enable multi_tenancy { enabled = true } on it, or remove tenants, tenant and tenant_map.", d.Name))
+		}
+		return diags
+	}
+	if src := c.Source(ct.From); src != nil && src.Kind == "jsonl" {
+		switch {
+		case ct.Tenants != nil || ct.TenantMap != nil:
+			bad(ct.TenantsRange, "A JSONL source has no tenants", fmt.Sprintf("%s is a JSONL file: its objects carry no tenant, so tenants and tenant_map have nothing to pick. Write tenant = \"NAME\" for the tenant of collection %s it fills.", ct.From, d.Name))
+		case ct.Tenant == "":
+			bad(ct.Range, "Missing tenant", fmt.Sprintf("Collection %s is multi-tenant, and %s has no tenants: set tenant = \"NAME\" in the content block for the tenant it fills (a JSONL source fills one tenant).", d.Name, ct.From))
+		}
+	}
+	return diags
 }
 
 // decodeRef reads a reference to a named block of the given kind, written
@@ -282,6 +404,7 @@ func (c *Config) resolve() hcl.Diagnostics {
 		if c.Source(d.Content.From) == nil && !(strings.HasPrefix(d.Content.From, "snapshot.") && c.SnapshotPolicy(strings.TrimPrefix(d.Content.From, "snapshot.")) != nil) {
 			bad(d.Content.Range, "Unknown content source", fmt.Sprintf("Collection %s takes its content from %s, which is not declared.", d.Name, d.Content.From))
 		}
+		diags = append(diags, c.checkContentTenants(d)...)
 	}
 	return diags
 }

@@ -90,3 +90,69 @@ func TestDataBlockErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestContentTenants(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.hcl": `
+data "jsonl" "one" { path = "one.jsonl" }
+data "snapshot" "prod" { id = "x" }
+collection "Mt" {
+  multi_tenancy { enabled = true }
+  content {
+    from       = data.snapshot.prod
+    mode       = "exact"
+    tenants    = ["acme", "globex"]
+    tenant_map = { globex = "globex-copy" }
+  }
+}
+collection "Mj" {
+  multi_tenancy { enabled = true }
+  content {
+    from   = data.jsonl.one
+    tenant = "acme"
+  }
+}
+`, "one.jsonl": ""})
+	cfg, diags := NewLoader().LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	c := cfg.Collection("Mt").Content
+	if strings.Join(c.Tenants, ",") != "acme,globex" || c.TenantOf("globex") != "globex-copy" || c.TenantOf("acme") != "acme" {
+		t.Fatalf("content = %+v", c)
+	}
+	if c.TenantsRange.Start.Line != 9 {
+		t.Fatalf("tenants range = %v", c.TenantsRange)
+	}
+	if j := cfg.Collection("Mj").Content; j.Tenant != "acme" || j.Tenants != nil {
+		t.Fatalf("jsonl content = %+v", j)
+	}
+}
+
+func TestContentTenantErrors(t *testing.T) {
+	const src = "data \"jsonl\" \"j\" { path = \"j\" }\ndata \"snapshot\" \"s\" { id = \"x\" }\n"
+	mt := func(content string) string {
+		return src + "collection \"A\" {\n  multi_tenancy { enabled = true }\n  content {\n" + content + "  }\n}\n"
+	}
+	tests := []struct{ name, src, want string }{
+		{"tenants without multi-tenancy", src + "collection \"A\" {\n  content {\n    from = data.snapshot.s\n    tenants = [\"a\"]\n  }\n}\n",
+			"x.hcl:6:5: Tenants on a collection without multi-tenancy"},
+		{"tenant without multi-tenancy", src + "collection \"A\" {\n  content {\n    from = data.jsonl.j\n    tenant = \"a\"\n  }\n}\n",
+			"x.hcl:6:5: Tenants on a collection without multi-tenancy"},
+		{"jsonl needs a tenant", mt("    from = data.jsonl.j\n"), "x.hcl:5:3: Missing tenant"},
+		{"jsonl has no tenants", mt("    from = data.jsonl.j\n    tenants = [\"a\"]\n"), "x.hcl:7:5: A JSONL source has no tenants"},
+		{"tenant and tenants", mt("    from = data.snapshot.s\n    tenants = [\"a\"]\n    tenant = \"b\"\n"), "x.hcl:8:14: Conflicting tenant settings"},
+		{"bad tenant name", mt("    from = data.jsonl.j\n    tenant = \"a b\"\n"), "x.hcl:7:14: Invalid tenant name"},
+		{"empty tenants", mt("    from = data.snapshot.s\n    tenants = []\n"), "x.hcl:7:15: Empty tenants"},
+		{"duplicate tenant", mt("    from = data.snapshot.s\n    tenants = [\"a\", \"a\"]\n"), "x.hcl:7:15: Duplicate tenant"},
+		{"map outside tenants", mt("    from = data.snapshot.s\n    tenants = [\"a\"]\n    tenant_map = { b = \"c\" }\n"), "x.hcl:8:18: Tenant not in tenants"},
+		{"two into one", mt("    from = data.snapshot.s\n    tenant_map = { a = \"c\", b = \"c\" }\n"), "x.hcl:7:18: Two tenants into one"},
+		{"bad new name", mt("    from = data.snapshot.s\n    tenant_map = { a = \"c/d\" }\n"), "x.hcl:7:18: Invalid tenant name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := loadErr(t, tt.src); !strings.HasPrefix(got, tt.want) {
+				t.Fatalf("got %q, want prefix %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -185,6 +185,13 @@ func ReadLive(ctx context.Context, c LiveReader, s *live.ObjectSchema) func(fn f
 	}
 }
 
+// ReadLiveTenant is ReadLive for one tenant of a multi-tenant collection.
+func ReadLiveTenant(ctx context.Context, c LiveReader, s *live.ObjectSchema, tenant string) func(fn func(*object.Object) error) error {
+	return func(fn func(*object.Object) error) error {
+		return c.ReadObjects(ctx, s, live.ReadOptions{Tenant: tenant}, fn)
+	}
+}
+
 // ErrNotEmpty is a seed-mode load refused because the collection holds
 // objects; nothing was written.
 var ErrNotEmpty = errors.New("seed loads only into an empty collection")

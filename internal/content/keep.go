@@ -58,7 +58,8 @@ func (k *vectorKeeper) flush() error {
 	for i, o := range k.pending {
 		ids[i] = o.ID
 	}
-	have, err := k.r.ReadObjectsByID(k.ctx, k.s, live.ReadOptions{}, ids)
+	// One content load writes one tenant: the objects' tenant.
+	have, err := k.r.ReadObjectsByID(k.ctx, k.s, live.ReadOptions{Tenant: k.pending[0].Tenant}, ids)
 	if err != nil {
 		return err
 	}

@@ -7,12 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -60,9 +62,14 @@ func DeriveID(collection string, key []string, props map[string]any) (string, er
 //	{"id": "...", "properties": {...}, "vector": [...], "vectors": {"name": [...]}}
 //
 // id may be left out when Key names the properties it is derived from.
+// A line may carry "tenant": it must be Tenant, the tenant of a
+// multi-tenant collection the file fills; one file never fills several.
 type JSONL struct {
 	Path string
 	Key  []string
+	// Tenant is the tenant every object is written into ("": a
+	// collection without multi-tenancy).
+	Tenant string
 }
 
 // Describe names the file.
@@ -89,6 +96,7 @@ func (j JSONL) Fingerprint() (string, error) {
 
 type jsonlLine struct {
 	ID         string                     `json:"id"`
+	Tenant     *string                    `json:"tenant"`
 	Properties map[string]any             `json:"properties"`
 	Vector     []float32                  `json:"vector"`
 	Vectors    map[string]json.RawMessage `json:"vectors"`
@@ -133,13 +141,19 @@ func (j JSONL) parse(s *live.ObjectSchema, line []byte) (*object.Object, error) 
 	dec.DisallowUnknownFields()
 	var l jsonlLine
 	if err := dec.Decode(&l); err != nil {
-		return nil, fmt.Errorf("not a JSON object with id, properties, vector, vectors: %v", err)
+		return nil, fmt.Errorf("not a JSON object with id, properties, vector, vectors (and tenant): %v", err)
+	}
+	if l.Tenant != nil && *l.Tenant != j.Tenant {
+		if j.Tenant == "" {
+			return nil, fmt.Errorf("the object names tenant %q, but collection %s takes this file without tenants: remove \"tenant\" from the lines, or make the collection multi-tenant and set tenant = %q in its content block", *l.Tenant, s.Collection, *l.Tenant)
+		}
+		return nil, fmt.Errorf("the object names tenant %q, but the content block fills tenant %q: one JSONL file fills one tenant; split the file by tenant, or drop \"tenant\" from the lines", *l.Tenant, j.Tenant)
 	}
 	props, err := Normalize(s, l.Properties)
 	if err != nil {
 		return nil, err
 	}
-	o := &object.Object{ID: l.ID, Properties: props}
+	o := &object.Object{ID: l.ID, Properties: props, Tenant: j.Tenant}
 	switch {
 	case o.ID != "":
 		u, err := uuid.Parse(o.ID)
@@ -212,19 +226,47 @@ func describeRaw(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// Snapshot is a collection inside a snapshot used as content.
+// Snapshot is a collection inside a snapshot used as content. Of a
+// multi-tenant collection it is one tenant (Tenant), written into the
+// tenant Into (default: Tenant); a snapshot collection without tenants may
+// be written into the tenant Into of a multi-tenant collection.
 type Snapshot struct {
 	Store      string
 	ID         string
 	Collection string // name inside the snapshot
+	Tenant     string // the snapshot's tenant read ("": a collection without tenants)
+	Into       string // the live tenant written into ("": Tenant)
 }
+
+// readers holds the snapshots content has opened, by store and id: a
+// content block on a multi-tenant collection reads its snapshot once per
+// tenant (to plan, load and verify), and a manifest listing thousands of
+// tenants should be decoded once. A committed snapshot never changes.
+var readers sync.Map
+
+func (s Snapshot) open() (*snapshot.Reader, error) {
+	key := s.Store + "\x00" + s.ID
+	if r, ok := readers.Load(key); ok {
+		return r.(*snapshot.Reader), nil
+	}
+	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	if err != nil {
+		return nil, err
+	}
+	readers.Store(key, r)
+	return r, nil
+}
+
+// ErrTenantsMixed is a snapshot of a multi-tenant collection read as one
+// collection: its tenants' objects would lose their tenants and mix.
+var ErrTenantsMixed = errors.New("its objects belong to tenants")
 
 // Describe names the snapshot.
 func (s Snapshot) Describe() string { return "snapshot " + s.ID }
 
 // Fingerprint is the snapshot's content digest of the collection.
 func (s Snapshot) Fingerprint() (string, error) {
-	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	r, err := s.open()
 	if err != nil {
 		return "", err
 	}
@@ -235,15 +277,47 @@ func (s Snapshot) Fingerprint() (string, error) {
 	return "snapshot:" + s.ID + ":" + c.Digest, nil
 }
 
-// Scan streams the collection's objects out of the snapshot, verifying
-// every chunk as it goes.
+// Scan streams the collection's objects (of Tenant) out of the snapshot,
+// verifying every chunk as it goes. An object of a tenant is refused when
+// no Tenant is named: a collection without tenants cannot take it.
 func (s Snapshot) Scan(ctx context.Context, _ *live.ObjectSchema, fn func(*object.Object) error) error {
-	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+	r, err := s.open()
 	if err != nil {
 		return err
 	}
+	into := s.Into
+	if into == "" {
+		into = s.Tenant
+	}
+	if s.Tenant != "" {
+		return r.TenantObjects(ctx, s.Collection, func(t string) bool { return t == s.Tenant }, func(o *object.Object) error {
+			o.Tenant = into
+			return fn(o)
+		})
+	}
 	return r.Objects(ctx, s.Collection, func(o *object.Object) error {
-		o.Tenant = ""
+		if o.Tenant != "" {
+			return fmt.Errorf("snapshot %s: collection %s is multi-tenant (object %s is of tenant %s), and %w: a collection without multi-tenancy cannot take them without mixing the tenants' objects; nothing was written. Take it into a multi-tenant collection (multi_tenancy { enabled = true }), or restore one tenant with colstate restore --tenant", s.ID, s.Collection, o.ID, o.Tenant, ErrTenantsMixed)
+		}
+		o.Tenant = into
 		return fn(o)
 	})
+}
+
+// ForTenant narrows src to what one tenant of a multi-tenant collection
+// takes: the snapshot's tenant source (for a source without tenants, all
+// of it, source ""), written into the tenant into.
+func ForTenant(src Source, source, into string) (Source, error) {
+	switch s := src.(type) {
+	case Snapshot:
+		s.Tenant, s.Into = source, into
+		return s, nil
+	case JSONL:
+		if source != "" {
+			return nil, fmt.Errorf("%s has no tenants: it cannot be read for tenant %s", s.Describe(), source)
+		}
+		s.Tenant = into
+		return s, nil
+	}
+	return nil, fmt.Errorf("%s cannot be read tenant by tenant", src.Describe())
 }

@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -268,5 +269,75 @@ func TestNormalizeIntegers(t *testing.T) {
 	}
 	if _, err := Normalize(s, map[string]any{"n": 0.5}); err == nil || !strings.Contains(err.Error(), "0.5 is not an integer") {
 		t.Errorf("float64 fraction: %v", err)
+	}
+}
+
+// A snapshot of a multi-tenant collection is read one tenant at a time,
+// into the tenant it is written to; read whole, it is refused rather than
+// mixing its tenants' objects.
+func TestSnapshotSourceTenants(t *testing.T) {
+	dir := t.TempDir()
+	w, err := (&snapshot.Store{Dir: dir}).Create(snapshot.Manifest{Source: snapshot.Source{URL: "http://x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddCollection("Item", []byte(`{"class":"Item","multiTenancyConfig":{"enabled":true}}`), []snapshot.Tenant{{Name: "t1"}, {Name: "t2"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, tenant := range []string{"t1", "t2", "t2"} {
+		o := &object.Object{ID: fmt.Sprintf("00000000-0000-0000-0000-00000000000%d", i+1), Properties: map[string]any{"sku": tenant}, Tenant: tenant}
+		if err := w.Write("Item", tenant, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := Snapshot{Store: dir, ID: m.ID, Collection: "Item"}
+	if err := whole.Scan(context.Background(), schema, func(*object.Object) error { return nil }); !errors.Is(err, ErrTenantsMixed) {
+		t.Fatalf("whole multi-tenant snapshot scanned: %v", err)
+	}
+	src, err := ForTenant(whole, "t2", "copy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := src.Scan(context.Background(), schema, func(o *object.Object) error {
+		got = append(got, o.Tenant+"/"+o.Properties["sku"].(string))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "copy/t2,copy/t2" {
+		t.Fatalf("tenant t2 into copy: %v", got)
+	}
+}
+
+// A JSONL source fills one tenant; a line naming another is refused.
+func TestJSONLTenant(t *testing.T) {
+	path := writeJSONL(t, `{"id": "00000000-0000-0000-0000-000000000001", "tenant": "acme", "properties": {"sku": "a"}}`+"\n"+
+		`{"id": "00000000-0000-0000-0000-000000000002", "properties": {"sku": "b"}}`)
+	var got []string
+	src, err := ForTenant(JSONL{Path: path}, "", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Scan(context.Background(), schema, func(o *object.Object) error { got = append(got, o.Tenant); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "acme,acme" {
+		t.Fatalf("tenants %v", got)
+	}
+	err = JSONL{Path: path, Tenant: "globex"}.Scan(context.Background(), schema, func(*object.Object) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `:1: the object names tenant "acme", but the content block fills tenant "globex"`) {
+		t.Fatalf("line of another tenant: %v", err)
+	}
+	err = JSONL{Path: path}.Scan(context.Background(), schema, func(*object.Object) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "takes this file without tenants") {
+		t.Fatalf("line with a tenant into a collection without tenants: %v", err)
+	}
+	if _, err := ForTenant(JSONL{Path: path}, "t1", "t1"); err == nil {
+		t.Fatal("a JSONL source read for a source tenant: no error")
 	}
 }

@@ -98,6 +98,52 @@ type Content struct {
 	Update   int64               `json:"update,omitempty"`
 	Delete   int64               `json:"delete,omitempty"`   // only in exact mode
 	Examples map[string][]string `json:"examples,omitempty"` // a few ids by "add", "update", "delete"
+	// TenantLoads are, on a multi-tenant collection, the tenants the
+	// change writes into, each with its own difference (Add, Update and
+	// Delete are their sums); no other tenant is read or written.
+	TenantLoads []ContentTenant `json:"content_tenants,omitempty"`
+	// OtherTenants counts the live tenants the change leaves untouched.
+	OtherTenants int `json:"untouched_tenants,omitempty"`
+	// SeedSkipped names the tenants a seed leaves alone: they hold objects.
+	SeedSkipped []string `json:"seed_skipped_tenants,omitempty"`
+}
+
+// ContentTenant is one tenant a content change on a multi-tenant
+// collection fills, with its object-level difference.
+type ContentTenant struct {
+	Name string `json:"name"` // the live tenant written into
+	// Source is the source's tenant read (absent: a source without tenants).
+	Source string `json:"source_tenant,omitempty"`
+	// Status is the source tenant's activity status: a tenant the load
+	// creates is given it once written.
+	Status string `json:"status,omitempty"`
+	// Live is the live tenant's status ("": the load creates the tenant);
+	// an inactive one is activated to be written and set back.
+	Live   string `json:"live_status,omitempty"`
+	Add    int64  `json:"add"`
+	Update int64  `json:"update"`
+	Delete int64  `json:"delete"` // only in exact mode
+	// SeedCompletes: a seed of the tenant was interrupted; apply finishes
+	// it as a merge.
+	SeedCompletes bool `json:"seed_completes,omitempty"`
+	// LiveObjects is the live tenant's object count at plan time, for the
+	// backup before exact-mode deletes.
+	LiveObjects int64 `json:"-"`
+}
+
+// Changes reports whether the tenant's load writes or deletes anything
+// in mode m.
+func (t ContentTenant) Changes(m ContentMode) bool {
+	return t.Add > 0 || t.Update > 0 || (m.Deletes() && t.Delete > 0)
+}
+
+// Label names the tenant as the plan shows it: "acme", or "old → new"
+// when a source tenant is written into a tenant of another name.
+func (t ContentTenant) Label() string {
+	if t.Source != "" && t.Source != t.Name {
+		return t.Source + " → " + t.Name
+	}
+	return t.Name
 }
 
 // TenantsByStatus renders tenant counts by activity status as the plan
@@ -219,4 +265,78 @@ func Touches(p *Plan) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// contentTenantsShown is how many tenants a content change names one by
+// one before it counts the rest.
+const contentTenantsShown = 10
+
+// contentTenantsPhrase is ", tenants acme, globex" for a content change
+// on a multi-tenant collection ("" otherwise).
+func contentTenantsPhrase(d *DataChange) string {
+	if len(d.TenantLoads) == 0 {
+		return ""
+	}
+	var names []string
+	for i, t := range d.TenantLoads {
+		if i == 5 {
+			names = append(names, fmt.Sprintf("and %s more", thousands(int64(len(d.TenantLoads)-i))))
+			break
+		}
+		names = append(names, t.Label())
+	}
+	word := "tenants "
+	if len(d.TenantLoads) == 1 {
+		word = "tenant "
+	}
+	return ", " + word + strings.Join(names, ", ")
+}
+
+// writeContentTenants shows a content change's tenants, one line each
+// (at most contentTenantsShown), and the tenants it leaves alone.
+func writeContentTenants(w io.Writer, d *DataChange) {
+	if len(d.TenantLoads) == 0 && d.OtherTenants == 0 && len(d.SeedSkipped) == 0 {
+		return
+	}
+	for i, t := range d.TenantLoads {
+		if i == contentTenantsShown {
+			fmt.Fprintf(w, "        … and %s\n", plural(len(d.TenantLoads)-i, "more tenant", "more tenants"))
+			break
+		}
+		counts := []string{}
+		if t.Add > 0 {
+			counts = append(counts, "+"+thousands(t.Add)+" to add")
+		}
+		if t.Update > 0 {
+			counts = append(counts, "~"+thousands(t.Update)+" to update")
+		}
+		if d.Mode.Deletes() && t.Delete > 0 {
+			counts = append(counts, "-"+thousands(t.Delete)+" to delete")
+		}
+		var notes []string
+		switch {
+		case t.Live == "":
+			note := "new tenant"
+			if t.Status != "" && t.Status != "HOT" {
+				note += ", set " + t.Status + " afterwards as in the source"
+			}
+			notes = append(notes, note)
+		case t.Live != "HOT":
+			notes = append(notes, t.Live+": activated to be written, then set back")
+		}
+		if t.SeedCompletes {
+			notes = append(notes, "completes an interrupted seed as a merge")
+		}
+		line := "tenant " + t.Label() + ": " + strings.Join(counts, ", ")
+		if len(notes) > 0 {
+			line += " (" + strings.Join(notes, "; ") + ")"
+		}
+		fmt.Fprintf(w, "        %s\n", line)
+	}
+	if len(d.SeedSkipped) > 0 {
+		fmt.Fprintf(w, "        seed leaves %s alone: not empty\n", plural(len(d.SeedSkipped), "tenant", "tenants")+" "+strings.Join(d.SeedSkipped, ", "))
+	}
+	if d.OtherTenants > 0 {
+		fmt.Fprintf(w, "        %s of the collection left as they are\n", plural(d.OtherTenants, "other tenant", "other tenants"))
+	}
 }

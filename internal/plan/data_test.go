@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -188,5 +189,76 @@ func TestTenantsByStatus(t *testing.T) {
 	}
 	if !strings.Contains(string(j), `"tenant_status":{"COLD":880,"HOT":120}`) {
 		t.Errorf("JSON lacks tenant_status: %s", j)
+	}
+}
+
+// A content change on a multi-tenant collection: one line per tenant it
+// writes, the tenants it leaves alone, a backup before exact-mode deletes
+// of only the tenants that lose objects, and the same in JSON.
+func TestContentPerTenant(t *testing.T) {
+	item := col("Item", "")
+	item.MultiTenancy.Enabled = true
+	p, err := Diff(Input{Desired: des(item), Live: set(item), Managed: set(item), Store: "snaps", NewID: func() string { return "SNAP" },
+		Content: map[string]ContentPlan{"Item": {From: "data.snapshot.prod", Mode: "exact", Add: 12, Delete: 3, Examples: map[string][]string{},
+			OtherTenants: 4, Tenants: []ContentTenant{
+				{Name: "acme", Source: "acme", Status: "HOT", Live: "COLD", Add: 2, Delete: 3, LiveObjects: 9},
+				{Name: "globex-copy", Source: "globex", Status: "COLD", Add: 10},
+				{Name: "same", Source: "same", Status: "HOT", Live: "HOT", LiveObjects: 5},
+			}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 2 || p.Changes[0].Action != Backup || p.Changes[1].Action != Merge {
+		t.Fatalf("changes = %+v", p.Changes)
+	}
+	b := p.Changes[0].Data
+	if len(b.OnlyTenants) != 1 || b.OnlyTenants[0].Name != "acme" || b.Objects != 9 || b.Reason != BeforeExactDeletes {
+		t.Fatalf("backup before exact deletes = %+v", b)
+	}
+	var out bytes.Buffer
+	Human(&out, p, RenderOptions{})
+	for _, want := range []string{
+		"content from data.snapshot.prod (mode exact), tenants acme, globex → globex-copy: +12 to add, ~0 to update, -3 to delete",
+		"tenant acme: +2 to add, -3 to delete (COLD: activated to be written, then set back)",
+		"tenant globex → globex-copy: +10 to add (new tenant, set COLD afterwards as in the source)",
+		"5 other tenants of the collection left as they are",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "tenant same") {
+		t.Errorf("a tenant holding its source already is listed:\n%s", out.String())
+	}
+	var md bytes.Buffer
+	Markdown(&md, p)
+	if !strings.Contains(md.String(), "tenants acme, globex → globex-copy: +12") {
+		t.Errorf("markdown lacks the tenants:\n%s", md.String())
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, p); err != nil {
+		t.Fatal(err)
+	}
+	var doc document
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := doc.Changes[1].Data
+	if len(got.TenantLoads) != 2 || got.TenantLoads[1].Source != "globex" || got.TenantLoads[1].Name != "globex-copy" || got.TenantLoads[1].Status != "COLD" || got.OtherTenants != 5 {
+		t.Fatalf("tenants after a JSON round trip = %+v", got.Content)
+	}
+}
+
+// Tenants are listed by name up to five in the heading, then counted.
+func TestContentTenantsPhrase(t *testing.T) {
+	var loads []ContentTenant
+	for i := range 7 {
+		loads = append(loads, ContentTenant{Name: fmt.Sprintf("t%d", i), Add: 1})
+	}
+	if got := contentTenantsPhrase(&DataChange{Content: Content{TenantLoads: loads}}); got != ", tenants t0, t1, t2, t3, t4, and 2 more" {
+		t.Fatalf("got %q", got)
+	}
+	if got := contentTenantsPhrase(&DataChange{Content: Content{TenantLoads: loads[:1]}}); got != ", tenant t0" {
+		t.Fatalf("got %q", got)
 	}
 }

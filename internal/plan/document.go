@@ -14,7 +14,7 @@ import (
 // FormatVersion is the version of the plan JSON document (plan -json and
 // saved plan files). The major number changes when a field changes meaning;
 // readers refuse a major version they do not know. See docs/plan-json.md.
-const FormatVersion = "1.2"
+const FormatVersion = "1.3"
 
 // Binding ties a saved plan to what it was computed from; apply refuses
 // the plan when any of it has changed.

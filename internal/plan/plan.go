@@ -184,6 +184,13 @@ type ContentPlan struct {
 	Skip string
 	// Reason, when set, is said with the change (SeedCompletes).
 	Reason Reason
+	// Tenants: on a multi-tenant collection, the tenants the source fills,
+	// each with its difference (Add, Update, Delete are their sums);
+	// OtherTenants counts the live tenants left untouched, SeedSkipped
+	// the tenants a seed leaves alone because they hold objects.
+	Tenants      []ContentTenant
+	OtherTenants int
+	SeedSkipped  []string
 }
 
 // DueSnapshot is a snapshot block whose snapshot is due.
@@ -404,7 +411,18 @@ func Diff(in Input) (*Plan, error) {
 			problems = append(problems, fmt.Sprintf("collection %s: content mode %q: use %s", d.Name, cp.Mode, joinModes()))
 			continue
 		}
-		dc := &DataChange{Content: Content{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples}, Objects: cp.Add + cp.Update, Reason: cp.Reason}
+		dc := &DataChange{Content: Content{From: cp.From, Mode: cp.Mode, Add: cp.Add, Update: cp.Update, Examples: cp.Examples,
+			OtherTenants: cp.OtherTenants, SeedSkipped: cp.SeedSkipped}, Objects: cp.Add + cp.Update, Reason: cp.Reason}
+		for _, t := range cp.Tenants {
+			if t.Changes(cp.Mode) {
+				if !cp.Mode.Deletes() {
+					t.Delete = 0
+				}
+				dc.TenantLoads = append(dc.TenantLoads, t)
+			} else if t.Live != "" {
+				dc.OtherTenants++ // holds its source already: not written
+			}
+		}
 		if !cp.Mode.Deletes() && len(cp.Examples["delete"]) > 0 {
 			// Only exact mode deletes: live objects absent from the source stay.
 			dc.Examples = maps.Clone(cp.Examples)
@@ -413,8 +431,19 @@ func Diff(in Input) (*Plan, error) {
 		if cp.Mode.Deletes() {
 			dc.Delete = cp.Delete
 			if cp.Delete > 0 && !d.NoBackupBeforeDestroy {
-				p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Backup, Data: &DataChange{
-					Store: in.Store, Snapshot: in.newID(), Objects: in.Counts[d.Name], Reason: BeforeExactDeletes}})
+				bd := &DataChange{Objects: in.Counts[d.Name]}
+				if len(dc.TenantLoads) > 0 {
+					// Only the tenants that lose objects: no other is read.
+					var picks []TenantPick
+					for _, t := range dc.TenantLoads {
+						if t.Delete > 0 {
+							picks = append(picks, TenantPick{Name: t.Name, Objects: t.LiveObjects, Status: t.Live})
+						}
+					}
+					bd = pickedChange(picks)
+				}
+				bd.Store, bd.Snapshot, bd.Reason = in.Store, in.newID(), BeforeExactDeletes
+				p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Backup, Data: bd})
 			}
 		}
 		p.Changes = append(p.Changes, Change{Collection: d.Name, Action: Merge, Data: dc})

@@ -374,10 +374,11 @@ func writeContent(w io.Writer, d *DataChange, o RenderOptions) {
 	if d.Mode.Deletes() {
 		counts = append(counts, o.paint(Delete.info().color, "-"+thousands(d.Delete)+" to delete"))
 	}
-	fmt.Fprintf(w, "      content from %s (mode %s): %s\n", d.From, d.Mode, strings.Join(counts, ", "))
+	fmt.Fprintf(w, "      content from %s (mode %s)%s: %s\n", d.From, d.Mode, contentTenantsPhrase(d), strings.Join(counts, ", "))
 	if d.Reason != "" {
 		fmt.Fprintf(w, "      %s\n", d.Reason)
 	}
+	writeContentTenants(w, d)
 	for _, k := range []struct{ key, sym string }{{"add", "+"}, {"update", "~"}, {"delete", "-"}} {
 		if ids := d.Examples[k.key]; len(ids) > 0 && (k.key != "delete" || d.Mode.Deletes()) {
 			fmt.Fprintf(w, "        e.g. %s %s\n", k.sym, strings.Join(ids, ", "))
@@ -581,7 +582,7 @@ func changeDetail(c Change) string {
 		return "deletes every object"
 	case Merge:
 		if d := c.Data; d != nil && d.From != "" {
-			return fmt.Sprintf("%s (%s): +%s, ~%s, -%s", d.From, d.Mode, thousands(d.Add), thousands(d.Update), thousands(d.Delete))
+			return fmt.Sprintf("%s (%s)%s: +%s, ~%s, -%s", d.From, d.Mode, contentTenantsPhrase(d), thousands(d.Add), thousands(d.Update), thousands(d.Delete))
 		}
 	case Backup:
 		if d := c.Data; d != nil && d.Reason != "" {

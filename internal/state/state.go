@@ -31,7 +31,7 @@ type State struct {
 	// Seeding maps each collection whose seed-mode content load has begun
 	// but not finished to its content source. Such a collection is no
 	// longer empty, yet its seed is not done: the next plan and apply
-	// complete it as a merge.
+	// complete it as a merge. A tenant's seed is keyed COLLECTION/TENANT.
 	Seeding map[string]string `json:"seeding,omitempty"`
 	// Aliases maps each Weaviate alias colstate manages (created or
 	// adopted from an alias block) to the collection it last pointed it

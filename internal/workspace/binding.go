@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/colstate/colstate/internal/collection"
 	"github.com/colstate/colstate/internal/plan"
@@ -112,7 +113,17 @@ func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan
 		if c.Action == plan.Create || c.Action == plan.Update || c.Action.IsAlias() {
 			continue
 		}
-		if _, ok := liveCols[c.Collection]; ok {
+		if names := bindTenants(c); names != nil {
+			// A change on some tenants: only those are read.
+			if _, ok := liveCols[c.Collection]; ok {
+				key := "collection " + c.Collection + " tenants " + strings.Join(names, ",")
+				m, err := ws.readMarkOf(ctx, c.Collection, names)
+				if err != nil {
+					return nil, err
+				}
+				out[key] = fmt.Sprintf("%d objects, digest %s", m.Objects, m.Digest)
+			}
+		} else if _, ok := liveCols[c.Collection]; ok {
 			if _, done := out["collection "+c.Collection]; !done {
 				m, err := ws.DataMark(ctx, c.Collection)
 				if err != nil {
@@ -134,4 +145,23 @@ func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan
 		}
 	}
 	return out, nil
+}
+
+// bindTenants names the tenants a content change on a multi-tenant
+// collection writes, or a backup limited to some tenants reads; nil for
+// a change on the whole collection.
+func bindTenants(c plan.Change) []string {
+	if c.Data == nil {
+		return nil
+	}
+	var names []string
+	for _, t := range c.Data.TenantLoads {
+		names = append(names, t.Name)
+	}
+	if c.Action == plan.Backup {
+		for _, t := range c.Data.OnlyTenants {
+			names = append(names, t.Name)
+		}
+	}
+	return names
 }

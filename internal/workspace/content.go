@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -82,7 +81,7 @@ func (ws *Workspace) objectSchema(ctx context.Context, d config.Declared, exists
 func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.Declared, liveCols map[string]collection.Collection) (plan.ContentPlan, error) {
 	cp := plan.ContentPlan{From: d.Content.From, Mode: plan.ContentMode(d.Content.Mode), Examples: map[string][]string{}}
 	if d.MultiTenancy.Enabled {
-		return cp, errors.New("content blocks on multi-tenant collections are not supported yet; use colstate restore per snapshot instead")
+		return ws.tenantContentPlan(ctx, st, d, liveCols, cp)
 	}
 	src, err := ws.ContentSource(st, d.Name, d.Content.From)
 	if err != nil {
@@ -98,7 +97,7 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		return cp, err
 	}
 	if !exists {
-		if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, false); err != nil {
+		if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, false, ""); err != nil {
 			return cp, err
 		}
 		cp.Add = int64(idx.Len())
@@ -129,7 +128,7 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 			return cp, nil
 		}
 	}
-	if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, true); err != nil {
+	if err := ws.checkSelfReferences(ctx, src, s, idx, d.Content.Mode, true, ""); err != nil {
 		return cp, err
 	}
 	r, err := content.Compare(ctx, idx, content.ReadLive(ctx, ws.Client, s), s)
@@ -147,7 +146,8 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 // deletes them, a seed loads into an empty collection, and a merge keeps
 // only what is live. Weaviate refuses a reference to an object that does
 // not exist, so such a load would stop half done, after its deletes.
-func (ws *Workspace) checkSelfReferences(ctx context.Context, src content.Source, s *live.ObjectSchema, idx *content.Index, mode string, exists bool) error {
+// tenant is the tenant loaded ("": a collection without tenants).
+func (ws *Workspace) checkSelfReferences(ctx context.Context, src content.Source, s *live.ObjectSchema, idx *content.Index, mode string, exists bool, tenant string) error {
 	outside, err := content.SelfReferencesOutside(ctx, src, s, idx)
 	if err != nil || len(outside) == 0 {
 		return err
@@ -169,7 +169,7 @@ func (ws *Workspace) checkSelfReferences(ctx context.Context, src content.Source
 			for j, r := range batch {
 				ids[j] = r.Target
 			}
-			found, err := ws.Client.ReadObjectsByID(ctx, s, live.ReadOptions{IDsOnly: true}, ids)
+			found, err := ws.Client.ReadObjectsByID(ctx, s, live.ReadOptions{IDsOnly: true, Tenant: tenant}, ids)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -27,6 +28,12 @@ func (ws *Workspace) DataMark(ctx context.Context, name string) (state.DataMark,
 }
 
 func (ws *Workspace) readMark(ctx context.Context, name string) (state.DataMark, error) {
+	return ws.readMarkOf(ctx, name, nil)
+}
+
+// readMarkOf is readMark of only the tenants named in only (nil: every
+// tenant); the others are not read.
+func (ws *Workspace) readMarkOf(ctx context.Context, name string, only []string) (state.DataMark, error) {
 	cl, err := ws.Client.Class(ctx, name)
 	if err != nil {
 		return state.DataMark{}, err
@@ -35,6 +42,9 @@ func (ws *Workspace) readMark(ctx context.Context, name string) (state.DataMark,
 	tenants, err := ws.Client.CollectionTenants(ctx, s)
 	if err != nil {
 		return state.DataMark{}, err
+	}
+	if only != nil {
+		tenants = slices.DeleteFunc(tenants, func(t live.Tenant) bool { return !slices.Contains(only, t.Name) })
 	}
 	if off := live.OffloadedTenants(tenants); len(off) > 0 {
 		return state.DataMark{}, fmt.Errorf("collection %s: its data must be read for this plan, but it has offloaded (FROZEN) tenants colstate cannot read: %s; load them back (activityStatus HOT or COLD) first", name, strings.Join(off, ", "))
