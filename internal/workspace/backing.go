@@ -62,15 +62,9 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	}
 	hide := map[string]bool{}
 	for name, target := range aliases {
-		// A name stands for a blue/green collection when the state says
-		// so, or when colstate manages a collection of that name and the
-		// name is now an alias (a first cutover cut short before the
-		// state was saved). An alias that merely shares a declared
-		// collection's name is an alias: the alias planner refuses or
-		// moves it.
-		_, bg := st.Backing[name]
-		_, aliasBlock := st.Aliases[name]
-		if _, plain := cols[name]; plain || aliasBlock || (!bg && !st.Managed(name)) {
+		// An alias that merely shares a declared collection's name is an
+		// alias: the alias planner refuses or moves it.
+		if _, plain := cols[name]; plain || !keptName(st, name, target) {
 			continue
 		}
 		b := plan.Backing{Collection: target}
@@ -96,6 +90,48 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 		}
 	}
 	return v, nil
+}
+
+// keptName reports whether name, a live alias of collection target, is a
+// name colstate keeps for a collection: one the state records as a
+// blue/green name, or the name of a collection colstate manages that is now
+// an alias over NAME_vN (a first cutover cut short before the state was
+// saved). This is the one rule for alias names: plans read a kept name as
+// the collection behind it, and data commands act on that collection under
+// the name. Any other alias — an alias block, a moved block's old name, one
+// made outside colstate — is not a collection: plans refuse to create one
+// under its name and data commands refuse it (AliasNameError).
+func keptName(st *state.State, name, target string) bool {
+	if _, aliasBlock := st.Aliases[name]; aliasBlock {
+		return false
+	}
+	if _, bg := st.Backing[name]; bg {
+		return true
+	}
+	return st.Managed(name) && plan.BlueGreenNamed(name, target)
+}
+
+// AliasNameError is the refusal of a name that is a Weaviate alias colstate
+// does not keep for a collection (keptName): Weaviate would resolve it, and
+// the command would act on Collection under another name. Data commands
+// say what to run instead (Refuse).
+type AliasNameError struct {
+	Name       string // the alias
+	Collection string // what it resolves to
+}
+
+func (e *AliasNameError) Error() string {
+	return e.Refuse("colstate acts on collections", "name the collection "+e.Collection)
+}
+
+// Refuse words the refusal for a command: what acts on collections, and the
+// command line that names the collection instead.
+func (e *AliasNameError) Refuse(what, instead string) string {
+	msg := fmt.Sprintf("%s is a Weaviate alias of collection %s, not a collection: %s; %s to act on what the alias resolves to; nothing was changed", e.Name, e.Collection, what, instead)
+	if plan.BlueGreenNamed(e.Name, e.Collection) {
+		msg += fmt.Sprintf(". If %s is a blue/green name the state no longer records, adopt it again first: colstate import %s", e.Name, e.Name)
+	}
+	return msg
 }
 
 // rollbackNotes explains a replace planned for a collection that colstate
