@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -132,6 +133,41 @@ func (e *AliasNameError) Refuse(what, instead string) string {
 		msg += fmt.Sprintf(". If %s is a blue/green name the state no longer records, adopt it again first: colstate import %s", e.Name, e.Name)
 	}
 	return msg
+}
+
+// AdoptBlueGreen is how colstate import adopts name when it is a live
+// alias of collection target rather than a collection (cols: the live
+// collections). An alias over NAME_vN is named as a blue/green replace
+// names the collection behind it: a blue/green name whose record the state
+// lost (colstate state rm, a lost state file). It is adopted as one: the
+// collection to record under name (target's schema) and its backing record
+// (the state's own record when it still names target, with its kept
+// previous collection if that is still live). Any other alias is refused,
+// naming the collection to import instead.
+func AdoptBlueGreen(st *state.State, name, target string, cols map[string]collection.Collection) (collection.Collection, state.Backing, error) {
+	if _, aliasBlock := st.Aliases[name]; aliasBlock {
+		return collection.Collection{}, state.Backing{}, fmt.Errorf("%s is a Weaviate alias colstate manages from an alias block (colstate state list shows alias.%s), not a collection: import adopts collections; import %s, the collection it points at, instead; nothing was imported", name, name, target)
+	}
+	if !plan.BlueGreenNamed(name, target) {
+		e := &AliasNameError{Name: name, Collection: target}
+		return collection.Collection{}, state.Backing{}, errors.New(e.Refuse("import acts on collections", "name the collection (colstate import "+target+"; the aliases that point at it are imported with it)"))
+	}
+	col, ok := cols[target]
+	if !ok {
+		return collection.Collection{}, state.Backing{}, fmt.Errorf("%s is a Weaviate alias of collection %s, which does not exist: there is nothing to import; delete the alias (DELETE /v1/aliases/%s) and let colstate create the collection; nothing was imported", name, target, name)
+	}
+	if st.Managed(target) {
+		return collection.Collection{}, state.Backing{}, fmt.Errorf("%s is a Weaviate alias of collection %s, which colstate manages under its own name: remove it from the state first (colstate state rm %s), then import %s; nothing was imported", name, target, target, name)
+	}
+	col.Name = name
+	rec := state.Backing{Collection: target}
+	if old, ok := st.Backing[name]; ok && old.Collection == target {
+		rec = old
+		if _, live := cols[rec.Previous]; !live {
+			rec.Previous, rec.PreviousSchema = "", nil
+		}
+	}
+	return col, rec, nil
 }
 
 // rollbackNotes explains a replace planned for a collection that colstate
