@@ -65,7 +65,7 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	for name, target := range aliases {
 		// An alias that merely shares a declared collection's name is an
 		// alias: the alias planner refuses or moves it.
-		if _, plain := cols[name]; plain || !keptName(st, name, target) {
+		if _, plain := cols[name]; plain || !keptName(st, name) {
 			continue
 		}
 		b := plan.Backing{Collection: target}
@@ -93,23 +93,21 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	return v, nil
 }
 
-// keptName reports whether name, a live alias of collection target, is a
-// name colstate keeps for a collection: one the state records as a
-// blue/green name, or the name of a collection colstate manages that is now
-// an alias over NAME_vN (a first cutover cut short before the state was
-// saved). This is the one rule for alias names: plans read a kept name as
+// keptName reports whether name, a live alias, is a name colstate keeps
+// for a collection: one the state records as a blue/green name, or the name
+// of a collection colstate manages that is now an alias (a first cutover or
+// a moved block's cutover cut short before the state was saved). This is
+// the one rule for alias names: plans read a kept name as
 // the collection behind it, and data commands act on that collection under
 // the name. Any other alias — an alias block, a moved block's old name, one
 // made outside colstate — is not a collection: plans refuse to create one
 // under its name and data commands refuse it (AliasNameError).
-func keptName(st *state.State, name, target string) bool {
+func keptName(st *state.State, name string) bool {
 	if _, aliasBlock := st.Aliases[name]; aliasBlock {
 		return false
 	}
-	if _, bg := st.Backing[name]; bg {
-		return true
-	}
-	return st.Managed(name) && plan.BlueGreenNamed(name, target)
+	_, bg := st.Backing[name]
+	return bg || st.Managed(name)
 }
 
 // AliasNameError is the refusal of a name that is a Weaviate alias colstate

@@ -43,7 +43,7 @@ func (ws *Workspace) liveClass(ctx context.Context, st *state.State, name string
 		return nil, aerr
 	}
 	if target, ok := aliases[name]; ok {
-		if !keptName(st, name, target) {
+		if !keptName(st, name) {
 			return nil, &AliasNameError{Name: name, Collection: target}
 		}
 		if err == nil && cl["class"] == target {
