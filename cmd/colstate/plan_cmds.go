@@ -348,7 +348,11 @@ it writes the HCL that declares it as it is (only settings that differ from
 Weaviate's defaults) to the -generate-config-out file, so the next plan shows
 no changes. The live aliases that point at an imported collection are
 imported with it: recorded as managed, and written as alias blocks unless
-the configuration declares them. Weaviate itself is not changed.`,
+the configuration declares them. A NAME that is an alias over NAME_vN (a
+blue/green name the state forgot: state rm, a lost state) is adopted as a
+blue/green collection, declared with lifecycle { create_before_destroy = true };
+any other alias is refused, naming its collection. Weaviate itself is not
+changed.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "generate-config-out", Value: "imported.hcl", Usage: "write HCL for undeclared collections to `FILE` in the configuration directory (must not exist)"},
 			lockTimeoutFlag,
