@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -19,6 +20,9 @@ import (
 func TestHostileOpenScripts(t *testing.T) {
 	if os.Getenv("HOSTILE_OPEN") != "1" {
 		t.Skip("open reproductions of known defects; set HOSTILE_OPEN=1 to run them")
+	}
+	if scripts, _ := filepath.Glob("../../testdata/hostile-open/*.txtar"); len(scripts) == 0 {
+		t.Skip("no open reproductions in testdata/hostile-open")
 	}
 	srv := weaviatetest.Server(t)
 	testscript.Run(t, testscript.Params{

@@ -348,7 +348,11 @@ it writes the HCL that declares it as it is (only settings that differ from
 Weaviate's defaults) to the -generate-config-out file, so the next plan shows
 no changes. The live aliases that point at an imported collection are
 imported with it: recorded as managed, and written as alias blocks unless
-the configuration declares them. Weaviate itself is not changed.`,
+the configuration declares them. A NAME that is an alias over NAME_vN (a
+blue/green name the state forgot: state rm, a lost state) is adopted as a
+blue/green collection, declared with lifecycle { create_before_destroy = true };
+any other alias is refused, naming its collection. Weaviate itself is not
+changed.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "generate-config-out", Value: "imported.hcl", Usage: "write HCL for undeclared collections to `FILE` in the configuration directory (must not exist)"},
 			lockTimeoutFlag,
@@ -370,17 +374,36 @@ func importCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	liveAliases, err := ws.Client.Aliases(c.Context)
+	if err != nil {
+		return err
+	}
 	out := c.App.Writer
 	var toWrite []string
+	imported := map[string]collection.Collection{}
+	blueGreen := map[string]bool{} // names adopted as blue/green names
 	for _, name := range c.Args().Slice() {
 		col, ok := liveCols[name]
-		switch {
-		case !ok:
-			return fmt.Errorf("collection %s does not exist in Weaviate at %s; names are case-sensitive (live: %s)", name, ws.Client.URL(), strings.Join(slices.Sorted(maps.Keys(liveCols)), ", "))
-		case st.Managed(name):
+		if st.Managed(name) {
 			return fmt.Errorf("collection %s is already managed by colstate", name)
 		}
+		if target, alias := liveAliases[name]; alias && !ok {
+			bcol, rec, err := workspace.AdoptBlueGreen(st, name, target, liveCols)
+			if err != nil {
+				return err
+			}
+			if st.Backing == nil {
+				st.Backing = map[string]state.Backing{}
+			}
+			st.Backing[name] = rec
+			col, ok = bcol, true
+			blueGreen[name] = true
+		}
+		if !ok {
+			return fmt.Errorf("collection %s does not exist in Weaviate at %s; names are case-sensitive (live: %s)", name, ws.Client.URL(), strings.Join(slices.Sorted(maps.Keys(liveCols)), ", "))
+		}
 		st.Collections[name] = col
+		imported[name] = col
 		if ws.Config.Collection(name) == nil {
 			toWrite = append(toWrite, name)
 		}
@@ -389,7 +412,7 @@ func importCmd(c *cli.Context) error {
 	// import the targets together rather than write a configuration that
 	// does not load.
 	for _, name := range c.Args().Slice() {
-		col := liveCols[name]
+		col := imported[name]
 		for _, t := range col.References() {
 			if ws.Config.Collection(t) == nil && !slices.Contains(c.Args().Slice(), t) {
 				return fmt.Errorf("collection %s refers to collection %s, which the configuration does not declare: import both (colstate import %s %s) or declare %s first; nothing was imported", name, t, strings.Join(c.Args().Slice(), " "), t, t)
@@ -398,10 +421,6 @@ func importCmd(c *cli.Context) error {
 	}
 	// The aliases of the imported collections come with them: recorded as
 	// managed, and declared unless the configuration declares them already.
-	liveAliases, err := ws.Client.Aliases(c.Context)
-	if err != nil {
-		return err
-	}
 	aliasesToWrite := map[string]string{}
 	var importedAliases []string
 	for _, name := range slices.Sorted(maps.Keys(liveAliases)) {
@@ -425,9 +444,9 @@ func importCmd(c *cli.Context) error {
 		}
 		cols := make([]collection.Collection, 0, len(toWrite))
 		for _, n := range toWrite {
-			cols = append(cols, liveCols[n])
+			cols = append(cols, imported[n])
 		}
-		src, err := config.Generate(cols)
+		src, err := config.GenerateBlueGreen(cols, blueGreen)
 		if err != nil {
 			return err
 		}
@@ -451,6 +470,9 @@ func importCmd(c *cli.Context) error {
 	}
 	for _, name := range c.Args().Slice() {
 		fmt.Fprintf(out, "Imported collection %s.\n", name)
+		if blueGreen[name] {
+			importedBlueGreen(c, ws, st, name, liveAliases)
+		}
 		cl, err := ws.Client.Class(c.Context, name)
 		if err != nil {
 			return fmt.Errorf("imported %s, but reading its settings back failed: %w", name, err)
@@ -471,6 +493,25 @@ func importCmd(c *cli.Context) error {
 	}
 	fmt.Fprintln(out, "Run colstate plan: a collection declared as it is live shows no changes.")
 	return nil
+}
+
+// importedBlueGreen says how import adopted name, an alias over NAME_vN,
+// as a blue/green name, and what a later replace needs.
+func importedBlueGreen(c *cli.Context, ws *workspace.Workspace, st *state.State, name string, liveAliases map[string]string) {
+	out := c.App.Writer
+	rec := st.Backing[name]
+	fmt.Fprintf(out, "  %s is the alias %s → %s, named as a blue/green replace names the collection behind it: recorded as a blue/green collection (lifecycle create_before_destroy); colstate keeps %s behind the name.\n", name, name, rec.Collection, rec.Collection)
+	if rec.Previous != "" {
+		fmt.Fprintf(out, "  The previous collection %s the state kept for colstate rollback %s is kept again.\n", rec.Previous, name)
+	}
+	if d := ws.Config.Collection(name); d != nil && !d.Lifecycle.CreateBeforeDestroy {
+		fmt.Fprintf(out, "  The configuration declares collection %s without lifecycle { create_before_destroy = true }: add it, so that a later replace creates the next %s_vN and retargets the alias.\n", name, name)
+	}
+	for _, a := range slices.Sorted(maps.Keys(liveAliases)) {
+		if liveAliases[a] == rec.Collection && a != name {
+			fmt.Fprintf(out, "  Alias %s also points at %s; it is not imported (an alias block cannot point at a blue/green collection), and colstate refuses a blue/green replace of %s while it exists.\n", a, rec.Collection, name)
+		}
+	}
 }
 
 // writeNew creates path with data, refusing to overwrite a file that

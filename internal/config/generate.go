@@ -18,14 +18,25 @@ import (
 // that differ from Weaviate's defaults, so that the result plans as "No
 // changes" against the collections it was generated from (colstate import).
 func Generate(cols []collection.Collection) ([]byte, error) {
+	return GenerateBlueGreen(cols, nil)
+}
+
+// GenerateBlueGreen is Generate, declaring the collections named in
+// blueGreen with lifecycle { create_before_destroy = true }: import adopts
+// a blue/green name (an alias over NAME_vN) that way.
+func GenerateBlueGreen(cols []collection.Collection, blueGreen map[string]bool) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()
 	root := f.Body()
 	for i, c := range cols {
 		if i > 0 {
 			root.AppendNewline()
 		}
-		if err := generateCollection(root.AppendNewBlock("collection", []string{c.Name}).Body(), c); err != nil {
+		body := root.AppendNewBlock("collection", []string{c.Name}).Body()
+		if err := generateCollection(body, c); err != nil {
 			return nil, fmt.Errorf("collection %s: %w", c.Name, err)
+		}
+		if blueGreen[c.Name] {
+			body.AppendNewBlock("lifecycle", nil).Body().SetAttributeValue("create_before_destroy", cty.True)
 		}
 	}
 	return hclwrite.Format(f.Bytes()), nil

@@ -113,6 +113,14 @@ func diffAliases(in Input, changes []Change) (out []Change, forget, notes, probl
 	}
 	for _, c := range changes {
 		if target, ok := in.LiveAliases[c.Collection]; ok && c.Action == Create && !freed[c.Collection] {
+			if BlueGreenNamed(c.Collection, target) {
+				// Deleting the alias, as the message below advises, would
+				// create the name empty next to the collection holding the
+				// objects.
+				problems = append(problems, fmt.Sprintf("collection %s cannot be created: %s is a Weaviate alias of collection %s, named as a blue/green replace names the collection behind it, but the state does not record it (colstate state rm, or a lost state); "+
+					"adopt it again with colstate import %s, which records %s as the blue/green collection %s; nothing was changed", c.Collection, c.Collection, target, c.Collection, target, c.Collection))
+				continue
+			}
 			problems = append(problems, fmt.Sprintf("collection %s cannot be created: %s is the name of a Weaviate alias of collection %s, and Weaviate cannot create a collection under a name an alias holds; "+
 				"rename the collection block, or, if the alias is no longer wanted, delete it (DELETE /v1/aliases/%s) and plan again; nothing was changed", c.Collection, c.Collection, target, c.Collection))
 		}

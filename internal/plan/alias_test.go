@@ -87,6 +87,8 @@ func TestDiffAliasRefusals(t *testing.T) {
 	}{
 		{"collection under a live alias's name", Input{Desired: des(a, b), Live: set(a), Managed: set(a), LiveAliases: map[string]string{"B": "A"}},
 			"collection B cannot be created: B is the name of a Weaviate alias of collection A"},
+		{"collection under a lost blue/green name", Input{Desired: des(a, b), Live: set(a), Managed: set(a), LiveAliases: map[string]string{"B": "B_v3"}},
+			"B is a Weaviate alias of collection B_v3, named as a blue/green replace names the collection behind it, but the state does not record it (colstate state rm, or a lost state); adopt it again with colstate import B"},
 		{"alias under an unmanaged collection's name", Input{Desired: des(a), Live: set(a, b), Managed: set(a), Aliases: map[string]string{"B": "A"}},
 			"alias B cannot be created: Weaviate has a collection named B that colstate does not manage"},
 		{"alias of a blue/green collection", Input{Desired: des(a), Live: set(a), Managed: set(a), Aliases: map[string]string{"X": "A"}, Backing: map[string]Backing{"A": {Collection: "A_v2"}}},
@@ -99,6 +101,9 @@ func TestDiffAliasRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Diff(tt.in)
+			if tt.want != "" && err != nil && strings.Contains(tt.want, "blue/green replace names") && strings.Contains(err.Error(), "DELETE /v1/aliases") {
+				t.Errorf("a lost blue/green name must not be advised deleted (the collection would be created empty next to its objects): %v", err)
+			}
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -165,6 +165,18 @@ func (in Input) referrers(name string) []string {
 	return out
 }
 
+// BlueGreenNamed reports whether target is named as a blue/green replace
+// names the collection behind alias (NAME_vN, N ≥ 2): what import and the
+// plan take for a blue/green name the state no longer records.
+func BlueGreenNamed(alias, target string) bool {
+	rest, ok := strings.CutPrefix(target, alias+"_v")
+	if !ok || rest == "" || rest[0] == '0' {
+		return false
+	}
+	k, err := strconv.Atoi(rest)
+	return err == nil && k >= 2 && strconv.Itoa(k) == rest
+}
+
 // nextBacking is the first free name NAME_vN after from's number (2 when
 // from has none).
 func (in Input) nextBacking(name, from string) string {

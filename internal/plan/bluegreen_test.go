@@ -96,3 +96,31 @@ func TestBlueGreenRefusesMultiTenant(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// BlueGreenNamed recognises exactly the names nextBacking gives.
+func TestBlueGreenNamed(t *testing.T) {
+	for _, tt := range []struct {
+		alias, target string
+		want          bool
+	}{
+		{"Article", "Article_v2", true},
+		{"Article", "Article_v17", true},
+		{"Article", "Article_v1", false}, // nextBacking starts at 2
+		{"Article", "Article_v02", false},
+		{"Article", "Article_v", false},
+		{"Article", "Article_vx", false},
+		{"Article", "Article_v2b", false},
+		{"Article", "Article_v-2", false},
+		{"Article", "Other_v2", false},
+		{"Article", "Article", false},
+		{"Art", "Article_v2", false},
+	} {
+		if got := BlueGreenNamed(tt.alias, tt.target); got != tt.want {
+			t.Errorf("BlueGreenNamed(%q, %q) = %v, want %v", tt.alias, tt.target, got, tt.want)
+		}
+	}
+	in := Input{Taken: map[string]bool{"A_v2": true}}
+	if n := in.nextBacking("A", "A"); !BlueGreenNamed("A", n) {
+		t.Errorf("nextBacking gave %s, which BlueGreenNamed does not recognise", n)
+	}
+}

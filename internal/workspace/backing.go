@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -62,15 +63,9 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 	}
 	hide := map[string]bool{}
 	for name, target := range aliases {
-		// A name stands for a blue/green collection when the state says
-		// so, or when colstate manages a collection of that name and the
-		// name is now an alias (a first cutover cut short before the
-		// state was saved). An alias that merely shares a declared
-		// collection's name is an alias: the alias planner refuses or
-		// moves it.
-		_, bg := st.Backing[name]
-		_, aliasBlock := st.Aliases[name]
-		if _, plain := cols[name]; plain || aliasBlock || (!bg && !st.Managed(name)) {
+		// An alias that merely shares a declared collection's name is an
+		// alias: the alias planner refuses or moves it.
+		if _, plain := cols[name]; plain || !keptName(st, name) {
 			continue
 		}
 		b := plan.Backing{Collection: target}
@@ -96,6 +91,81 @@ func (ws *Workspace) liveCollections(ctx context.Context, st *state.State) (*liv
 		}
 	}
 	return v, nil
+}
+
+// keptName reports whether name, a live alias, is a name colstate keeps
+// for a collection: one the state records as a blue/green name, or the name
+// of a collection colstate manages that is now an alias (a first cutover or
+// a moved block's cutover cut short before the state was saved). This is
+// the one rule for alias names: plans read a kept name as
+// the collection behind it, and data commands act on that collection under
+// the name. Any other alias — an alias block, a moved block's old name, one
+// made outside colstate — is not a collection: plans refuse to create one
+// under its name and data commands refuse it (AliasNameError).
+func keptName(st *state.State, name string) bool {
+	if _, aliasBlock := st.Aliases[name]; aliasBlock {
+		return false
+	}
+	_, bg := st.Backing[name]
+	return bg || st.Managed(name)
+}
+
+// AliasNameError is the refusal of a name that is a Weaviate alias colstate
+// does not keep for a collection (keptName): Weaviate would resolve it, and
+// the command would act on Collection under another name. Data commands
+// say what to run instead (Refuse).
+type AliasNameError struct {
+	Name       string // the alias
+	Collection string // what it resolves to
+}
+
+func (e *AliasNameError) Error() string {
+	return e.Refuse("colstate acts on collections", "name the collection "+e.Collection)
+}
+
+// Refuse words the refusal for a command: what acts on collections, and the
+// command line that names the collection instead.
+func (e *AliasNameError) Refuse(what, instead string) string {
+	msg := fmt.Sprintf("%s is a Weaviate alias of collection %s, not a collection: %s; %s to act on what the alias resolves to; nothing was changed", e.Name, e.Collection, what, instead)
+	if plan.BlueGreenNamed(e.Name, e.Collection) {
+		msg += fmt.Sprintf(". If %s is a blue/green name the state no longer records, adopt it again first: colstate import %s", e.Name, e.Name)
+	}
+	return msg
+}
+
+// AdoptBlueGreen is how colstate import adopts name when it is a live
+// alias of collection target rather than a collection (cols: the live
+// collections). An alias over NAME_vN is named as a blue/green replace
+// names the collection behind it: a blue/green name whose record the state
+// lost (colstate state rm, a lost state file). It is adopted as one: the
+// collection to record under name (target's schema) and its backing record
+// (the state's own record when it still names target, with its kept
+// previous collection if that is still live). Any other alias is refused,
+// naming the collection to import instead.
+func AdoptBlueGreen(st *state.State, name, target string, cols map[string]collection.Collection) (collection.Collection, state.Backing, error) {
+	if _, aliasBlock := st.Aliases[name]; aliasBlock {
+		return collection.Collection{}, state.Backing{}, fmt.Errorf("%s is a Weaviate alias colstate manages from an alias block (colstate state list shows alias.%s), not a collection: import adopts collections; import %s, the collection it points at, instead; nothing was imported", name, name, target)
+	}
+	if !plan.BlueGreenNamed(name, target) {
+		e := &AliasNameError{Name: name, Collection: target}
+		return collection.Collection{}, state.Backing{}, errors.New(e.Refuse("import acts on collections", "name the collection (colstate import "+target+"; the aliases that point at it are imported with it)"))
+	}
+	col, ok := cols[target]
+	if !ok {
+		return collection.Collection{}, state.Backing{}, fmt.Errorf("%s is a Weaviate alias of collection %s, which does not exist: there is nothing to import; delete the alias (DELETE /v1/aliases/%s) and let colstate create the collection; nothing was imported", name, target, name)
+	}
+	if st.Managed(target) {
+		return collection.Collection{}, state.Backing{}, fmt.Errorf("%s is a Weaviate alias of collection %s, which colstate manages under its own name: remove it from the state first (colstate state rm %s), then import %s; nothing was imported", name, target, target, name)
+	}
+	col.Name = name
+	rec := state.Backing{Collection: target}
+	if old, ok := st.Backing[name]; ok && old.Collection == target {
+		rec = old
+		if _, live := cols[rec.Previous]; !live {
+			rec.Previous, rec.PreviousSchema = "", nil
+		}
+	}
+	return col, rec, nil
 }
 
 // rollbackNotes explains a replace planned for a collection that colstate

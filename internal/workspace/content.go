@@ -113,7 +113,7 @@ func (ws *Workspace) contentPlan(ctx context.Context, st *state.State, d config.
 		}
 	}
 	if d.Content.Mode == content.Seed {
-		sz, err := ws.liveData(ctx, d.Name, true)
+		sz, err := ws.liveData(ctx, st, d.Name, true)
 		if err != nil {
 			return cp, err
 		}

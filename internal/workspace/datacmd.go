@@ -3,8 +3,10 @@ package workspace
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/colstate/colstate/internal/apply"
@@ -68,7 +70,7 @@ func (ws *Workspace) BackupPlan(ctx context.Context, st *state.State, names []st
 		}
 	}
 	if f.Live, err = ws.gatherCollections(ctx, st, names, !o.SchemaOnly, argNames(o.Tenants)); err != nil {
-		return nil, err
+		return nil, refuseAlias(err, "backup", func(e *AliasNameError) string { return "colstate backup " + e.Collection })
 	}
 	return plan.PlanBackup(f)
 }
@@ -122,7 +124,14 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	}
 	f.BackupID = snapshot.NewID(time.Now())
 	if f.Live, err = ws.gatherCollections(ctx, st, targets, true, plan.RestoreTenantTargets(f.Snapshot, sources, o.Tenants)); err != nil {
-		return nil, err
+		return nil, refuseAlias(err, "restore", func(e *AliasNameError) string {
+			src := sources[slices.Index(targets, e.Name)]
+			mode := ""
+			if o.Mode != "" && o.Mode != ModeCreate {
+				mode = " --mode=" + o.Mode
+			}
+			return fmt.Sprintf("colstate restore --collection %s --as %s%s %s", src, e.Collection, mode, o.Snapshot)
+		})
 	}
 	if err := ws.checkServerVersion(ctx, r, sources, targets, f.Live, o.Mode == ModeReplace); err != nil {
 		return nil, err
@@ -165,12 +174,9 @@ func (ws *Workspace) checkServerVersion(ctx context.Context, r *snapshot.Reader,
 // the objects of those tenants of the one named collection.
 func (ws *Workspace) ClearPlan(ctx context.Context, st *state.State, names []string, noBackup bool, storeDir string, tenants []plan.TenantArg) (*plan.Plan, error) {
 	f := plan.ClearFacts{Names: names, NoBackup: noBackup, Store: ws.storeDir(storeDir), BackupID: snapshot.NewID(time.Now()), Tenants: tenants}
-	if err := ws.refuseAliasArgs(ctx, st, names, "clear"); err != nil {
-		return nil, err
-	}
 	var err error
 	if f.Live, err = ws.gatherCollections(ctx, st, names, true, argNames(tenants)); err != nil {
-		return nil, err
+		return nil, refuseAlias(err, "clear", func(e *AliasNameError) string { return "colstate clear " + e.Collection })
 	}
 	return plan.PlanClear(f)
 }
@@ -185,24 +191,13 @@ func argNames(args []plan.TenantArg) []string {
 	return out
 }
 
-// refuseAliasArgs refuses a data command given the name of a Weaviate
-// alias that is not a collection colstate keeps behind an alias (a
-// blue/green name): Weaviate resolves the alias, so the command would act
-// on another collection than the one named, under the wrong name.
-func (ws *Workspace) refuseAliasArgs(ctx context.Context, st *state.State, names []string, verb string) error {
-	aliases, err := ws.Client.Aliases(ctx)
-	if err != nil || len(aliases) == 0 {
-		return err
+// refuseAlias words an AliasNameError met while gathering the facts of a
+// data command's collections for that command (verb); instead is the
+// command line that names the collection behind the alias.
+func refuseAlias(err error, verb string, instead func(e *AliasNameError) string) error {
+	var an *AliasNameError
+	if errors.As(err, &an) {
+		return errors.New(an.Refuse(verb+" acts on collections", "name the collection ("+instead(an)+")"))
 	}
-	for _, name := range names {
-		target, ok := aliases[name]
-		if !ok {
-			continue
-		}
-		if _, bg := st.Backing[name]; bg || st.Managed(name) {
-			continue
-		}
-		return fmt.Errorf("%s is a Weaviate alias of collection %s, not a collection: %s acts on collections; name the collection (colstate %s %s) to act on what the alias resolves to; nothing was changed", name, target, verb, verb, target)
-	}
-	return nil
+	return err
 }

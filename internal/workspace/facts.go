@@ -21,8 +21,12 @@ import (
 // liveClass reads a collection's schema by its exact name. Weaviate
 // matches names loosely (it capitalises the first letter); colstate does
 // not: a name that is not exactly a live collection's is reported as
-// absent, with the live name that differs only in case, if any.
-func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, error) {
+// absent, with the live name that differs only in case, if any. A name
+// that is a Weaviate alias is read as the collection behind it only when
+// colstate keeps the name for that collection (keptName); any other alias
+// is refused (AliasNameError) rather than acted on under a name that is
+// not its own.
+func (ws *Workspace) liveClass(ctx context.Context, st *state.State, name string) (live.Class, error) {
 	cl, err := ws.Client.Class(ctx, name)
 	if err != nil && !errors.Is(err, live.ErrNotFound) {
 		return nil, err
@@ -31,9 +35,18 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 		if got, _ := cl["class"].(string); got == name || got == "" {
 			return cl, nil
 		}
-		// A collection name colstate turned into an alias (blue/green
-		// replace) answers with the collection behind it.
-		if aliases, aerr := ws.Client.Aliases(ctx); aerr == nil && aliases[name] == cl["class"] {
+	}
+	// Weaviate answered for another collection, or for none: the name may
+	// be an alias (also one whose collection is gone).
+	aliases, aerr := ws.Client.Aliases(ctx)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if target, ok := aliases[name]; ok {
+		if !keptName(st, name) {
+			return nil, &AliasNameError{Name: name, Collection: target}
+		}
+		if err == nil && cl["class"] == target {
 			return cl, nil
 		}
 	}
@@ -59,16 +72,16 @@ func (ws *Workspace) liveClass(ctx context.Context, name string) (live.Class, er
 // liveData reads what a plan knows of a live collection's data without
 // changing anything: its objects in the active tenants (when count), its
 // tenants by status, and the vectors its objects bring.
-func (ws *Workspace) liveData(ctx context.Context, name string, count bool) (plan.CollectionFacts, error) {
-	return ws.liveDataOf(ctx, name, count, nil)
+func (ws *Workspace) liveData(ctx context.Context, st *state.State, name string, count bool) (plan.CollectionFacts, error) {
+	return ws.liveDataOf(ctx, st, name, count, nil)
 }
 
 // liveDataOf is liveData counting, when only is not nil, only the objects
 // of those tenants (a tenant-level command needs no other count; the
 // others' objects are then -1 in TenantList and not in Objects).
-func (ws *Workspace) liveDataOf(ctx context.Context, name string, count bool, only []string) (plan.CollectionFacts, error) {
+func (ws *Workspace) liveDataOf(ctx context.Context, st *state.State, name string, count bool, only []string) (plan.CollectionFacts, error) {
 	var f plan.CollectionFacts
-	cl, err := ws.liveClass(ctx, name)
+	cl, err := ws.liveClass(ctx, st, name)
 	if err != nil {
 		return f, err
 	}
@@ -129,7 +142,7 @@ func (ws *Workspace) liveDataOf(ctx context.Context, name string, count bool, on
 // lifecycle. A collection that does not exist is a fact (Missing); any
 // other failure to read it is an error.
 func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name string, count bool, only []string) (plan.CollectionFacts, error) {
-	f, err := ws.liveDataOf(ctx, name, count, only)
+	f, err := ws.liveDataOf(ctx, st, name, count, only)
 	if errors.Is(err, live.ErrNotFound) {
 		f = plan.CollectionFacts{Missing: err}
 	} else if err != nil {

@@ -121,7 +121,7 @@ func (ws *Workspace) dataInput(ctx context.Context, st *state.State, liveCols ma
 		if _, ok := liveCols[name]; !ok {
 			continue
 		}
-		sz, err := ws.liveData(ctx, name, true)
+		sz, err := ws.liveData(ctx, st, name, true)
 		if err != nil {
 			return err
 		}

@@ -292,3 +292,56 @@ func openTestWorkspace(t *testing.T, dir string, cfg *config.Config) *Workspace 
 	}
 	return &Workspace{Dir: dir, Config: cfg, State: b}
 }
+
+// The one rule for alias names: a blue/green name or a managed name is a
+// collection's; an alias block's, a moved block's or a stranger's is not.
+func TestKeptName(t *testing.T) {
+	st := state.New()
+	st.Collections["Art"] = collection.Collection{Name: "Art"}
+	st.Collections["Cut"] = collection.Collection{Name: "Cut"}
+	st.Backing = map[string]state.Backing{"Art": {Collection: "Art_v2"}, "Gone": {Collection: "Gone_v3"}}
+	st.Aliases["Blk"] = "Art_v2"
+	st.Moved = map[string]string{"Old": "Cut"}
+	for name, want := range map[string]bool{"Art": true, "Cut": true, "Gone": true, "Blk": false, "Old": false, "Hand": false} {
+		if got := keptName(st, name); got != want {
+			t.Errorf("keptName(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// import adopts an alias over NAME_vN as a blue/green name, keeping the
+// state's record of it when that still names the live collection, and
+// refuses any other alias, naming the collection to import.
+func TestAdoptBlueGreen(t *testing.T) {
+	cols := map[string]collection.Collection{"Mv_v3": {Name: "Mv_v3"}, "Mv_v2": {Name: "Mv_v2"}, "Other": {Name: "Other"}}
+	st := state.New()
+	col, rec, err := AdoptBlueGreen(st, "Mv", "Mv_v3", cols)
+	if err != nil || col.Name != "Mv" || rec != (state.Backing{Collection: "Mv_v3"}) {
+		t.Fatalf("fresh state: %+v %+v %v", col, rec, err)
+	}
+	prev := collection.Collection{Name: "Mv"}
+	st.Backing = map[string]state.Backing{"Mv": {Collection: "Mv_v3", Previous: "Mv_v2", PreviousSchema: &prev}}
+	if _, rec, err := AdoptBlueGreen(st, "Mv", "Mv_v3", cols); err != nil || rec.Previous != "Mv_v2" || rec.PreviousSchema == nil {
+		t.Fatalf("kept previous not kept: %+v %v", rec, err)
+	}
+	delete(cols, "Mv_v2")
+	if _, rec, err := AdoptBlueGreen(st, "Mv", "Mv_v3", cols); err != nil || rec.Previous != "" || rec.PreviousSchema != nil {
+		t.Fatalf("a kept previous that is gone must be dropped: %+v %v", rec, err)
+	}
+	st.Backing["Mv"] = state.Backing{Collection: "Mv_v9"}
+	if _, rec, err := AdoptBlueGreen(st, "Mv", "Mv_v3", cols); err != nil || rec != (state.Backing{Collection: "Mv_v3"}) {
+		t.Fatalf("a stale record must give way to the live alias: %+v %v", rec, err)
+	}
+	for _, tt := range []struct{ name, target, want string }{
+		{"Hand", "Other", "Hand is a Weaviate alias of collection Other, not a collection: import acts on collections; name the collection (colstate import Other"},
+		{"Mv", "Mv_v7", "Mv is a Weaviate alias of collection Mv_v7, which does not exist"},
+	} {
+		if _, _, err := AdoptBlueGreen(st, tt.name, tt.target, cols); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("AdoptBlueGreen(%s → %s) = %v, want %q", tt.name, tt.target, err, tt.want)
+		}
+	}
+	st.Aliases["Blk_v2"] = "x"
+	if _, _, err := AdoptBlueGreen(st, "Blk_v2", "Blk_v2_v2", cols); err == nil || !strings.Contains(err.Error(), "alias block") {
+		t.Errorf("an alias block's name must be refused: %v", err)
+	}
+}
