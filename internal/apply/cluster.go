@@ -91,3 +91,66 @@ func (w *nodeWatch) report(ctx context.Context, d *Data, what string) {
 	fmt.Fprintf(d.Out, "warning: Weaviate node %s went down while %s; the read went on through %s, which answered from the replicas left: no object was left out. Bring the node back (GET /v1/nodes lists it HEALTHY again).\n",
 		strings.Join(down, ", "), what, w.nl.URL())
 }
+
+// writeLeveler is a client that says at which consistency level it writes
+// (*live.Client does).
+type writeLeveler interface {
+	WriteLevel() string
+}
+
+// replicationFactor is a class's replicationConfig.factor (1 when unset).
+func replicationFactor(cl live.Class) int {
+	rc, _ := cl["replicationConfig"].(map[string]any)
+	if f, ok := rc["factor"].(float64); ok && f > 1 {
+		return int(f)
+	}
+	return 1
+}
+
+// checkAllReplicas refuses, before anything is written, a write at
+// consistency ALL into a replicated collection while a node of the cluster
+// is down. Weaviate 1.35 counts ALL over the replicas it still sees: once
+// gossip has dropped a dead node, a write at ALL succeeds on the replicas
+// left (seen in TestClusterWriteConsistency), and the read-back
+// verification could not tell. classes are the targets' classes (the live
+// one where it exists, else the snapshot's).
+func (d *Data) checkAllReplicas(ctx context.Context, classes map[string]live.Class) error {
+	wl, ok := d.Client.(writeLeveler)
+	if !ok || wl.WriteLevel() != live.ConsistencyAll {
+		return nil
+	}
+	var replicated []string
+	for name, cl := range classes {
+		if replicationFactor(cl) > 1 {
+			replicated = append(replicated, name)
+		}
+	}
+	if len(replicated) == 0 {
+		return nil
+	}
+	nl, ok := d.Client.(nodeLister)
+	if !ok {
+		return nil
+	}
+	slices.Sort(replicated)
+	var down []string
+	nodes, err := nl.Nodes(ctx)
+	if err != nil {
+		m := unreachableNode.FindStringSubmatch(err.Error())
+		if m == nil {
+			return nil // the nodes cannot be listed (permissions): Weaviate's own ALL decides
+		}
+		down = append(down, m[1]+" (unreachable)")
+	}
+	for _, n := range nodes {
+		if n.Status != "HEALTHY" {
+			down = append(down, n.Name+" ("+n.Status+")")
+		}
+	}
+	if len(down) == 0 {
+		return nil
+	}
+	slices.Sort(down)
+	return fmt.Errorf("objects not written: Weaviate node %s is down, and %s %s replicated; a write at consistency ALL (the default) would reach only the replicas left, so the read-back could not vouch for every replica. Bring the node back (GET /v1/nodes lists it HEALTHY) and run the command again, or pass --consistency QUORUM to write to the replicas that answer",
+		strings.Join(down, ", "), strings.Join(replicated, ", "), map[bool]string{true: "is", false: "are"}[len(replicated) == 1])
+}

@@ -98,6 +98,17 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 		}
 		jobs = append(jobs, j)
 	}
+	targets := map[string]live.Class{}
+	for _, j := range jobs {
+		cl, err := d.Client.Class(ctx, j.c.Collection)
+		if err != nil {
+			cl = j.snapClass
+		}
+		targets[j.c.Collection] = cl
+	}
+	if err := d.checkAllReplicas(ctx, targets); err != nil {
+		return err
+	}
 	if err := d.createCollections(ctx, jobs); err != nil {
 		return err
 	}

@@ -87,3 +87,6 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	err := c.do(ctx, http.MethodGet, "/v1/nodes", nil, &out)
 	return out.Nodes, err
 }
+
+// WriteLevel is the consistency level the client writes at.
+func (c *Client) WriteLevel() string { return c.WriteConsistency }
