@@ -79,4 +79,3 @@ func verifyNative(c *cli.Context, out io.Writer, m *snapshot.Manifest) error {
 	fmt.Fprintf(out, "%s native backup %s: ok (Weaviate reports SUCCESS on backend %s, %s)\n", m.ID, n.BackupID, n.Backend, path)
 	return nil
 }
-
