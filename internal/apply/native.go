@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/colstate/colstate/internal/live"
@@ -100,11 +101,25 @@ func (d *Data) startNativeBackup(ctx context.Context, w *snapshot.Writer, change
 		defer close(nb.done)
 		b, err := d.Native.CreateBackup(ctx, backend, part.BackupID, loc, classes, d.nativeProgress("native backup "+part.BackupID))
 		part.Path, nb.err = b.Path, err
-		if err != nil && nb.inStore && ctx.Err() == nil {
+		if err != nil && nb.inStore && ctx.Err() == nil && bucketTrouble(err) {
 			nb.err = fmt.Errorf("%w\n%s", err, unreachableBucket(part))
 		}
 	}()
 	return nb, nil
+}
+
+// bucketTrouble reports whether Weaviate's backup failed on reaching its
+// S3 bucket (what its backup-s3 module and the S3 server say then), not on
+// the collections.
+func bucketTrouble(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"bucket", "access-check", "uploader", "put object", "upload", "access denied", "accessdenied",
+		"invalidaccesskeyid", "signaturedoesnotmatch", "connection refused", "no such host", "dial tcp", "i/o timeout", "endpoint"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // unreachableBucket says what to do when the server's backup-s3 module
