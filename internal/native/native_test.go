@@ -11,10 +11,11 @@ import (
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/live/livetest"
 	"github.com/colstate/colstate/internal/native"
+	"github.com/colstate/colstate/internal/s3test"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(weaviatetest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(weaviatetest.Main(s3test.Around(m))) }
 
 func clients(t *testing.T) (*live.Client, *native.Client) {
 	srv := weaviatetest.Server(t)
