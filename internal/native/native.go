@@ -142,8 +142,9 @@ const zstdBestSpeed = "ZstdBestSpeed"
 
 // CreateBackup makes a native backup of classes under id into backend (at
 // loc, or where the backend's module is configured to keep backups when
-// loc is zero) and waits for it, polling its status. When ctx ends first, the backup is
-// cancelled on the server (Canceler) and ctx's error returned. The backup
+// loc is zero) and waits for it, polling its status. When ctx ends first,
+// the backup is cancelled on the server (Canceler) and ctx's error
+// returned. The backup
 // is compressed with ZstdBestSpeed where the server takes it (Weaviate
 // 1.27 and later); otherwise with the server's default.
 func (c *Client) CreateBackup(ctx context.Context, backend, id string, loc Location, classes []string, progress Progress) (Backup, error) {
