@@ -23,15 +23,7 @@ import (
 func s3Clients(t *testing.T) (*live.Client, *native.Client, *s3test.Gateway) {
 	gw := s3test.Server(t)
 	dir := t.TempDir()
-	srv, err := weaviatetest.Start(dir, map[string]string{
-		"ENABLE_MODULES":        "backup-s3",
-		"BACKUP_S3_BUCKET":      s3test.Bucket,
-		"BACKUP_S3_ENDPOINT":    strings.TrimPrefix(gw.Endpoint, "http://"),
-		"BACKUP_S3_USE_SSL":     "false",
-		"AWS_ACCESS_KEY_ID":     gw.AccessKey,
-		"AWS_SECRET_ACCESS_KEY": gw.SecretKey,
-		"AWS_REGION":            s3test.Region,
-	})
+	srv, err := weaviatetest.Start(dir, gw.WeaviateBackupEnv(s3test.Bucket))
 	if err != nil {
 		if log, rerr := os.ReadFile(filepath.Join(dir, "server.log")); rerr == nil {
 			t.Logf("server log:\n%s", log)

@@ -268,6 +268,21 @@ func (g *Gateway) Env() []string {
 	}
 }
 
+// WeaviateBackupEnv is the environment under which a weaviate-server's
+// backup-s3 module reaches the gateway, with bucket as its configured
+// bucket (for weaviatetest.Start).
+func (g *Gateway) WeaviateBackupEnv(bucket string) map[string]string {
+	return map[string]string{
+		"ENABLE_MODULES":        "backup-s3",
+		"BACKUP_S3_BUCKET":      bucket,
+		"BACKUP_S3_ENDPOINT":    strings.TrimPrefix(g.Endpoint, "http://"),
+		"BACKUP_S3_USE_SSL":     "false",
+		"AWS_ACCESS_KEY_ID":     g.AccessKey,
+		"AWS_SECRET_ACCESS_KEY": g.SecretKey,
+		"AWS_REGION":            Region,
+	}
+}
+
 // SetEnv sets Env in the test's process environment (t.Setenv: not for
 // parallel tests), restored when the test ends.
 func (g *Gateway) SetEnv(t testing.TB) {
