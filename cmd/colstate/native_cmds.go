@@ -42,6 +42,9 @@ func showNative(out io.Writer, m *snapshot.Manifest) {
 	}
 	fmt.Fprintf(out, "  native:   Weaviate's own backup %s\n", what)
 	fmt.Fprintf(out, "    backend:  %s\n    backup:   %s\n", n.Backend, n.BackupID)
+	if n.Bucket != "" {
+		fmt.Fprintf(out, "    bucket:   %s\n    path:     %s\n", n.Bucket, n.BucketPath)
+	}
 	if n.Path != "" {
 		fmt.Fprintf(out, "    location: %s\n", n.Path)
 	}
@@ -61,7 +64,7 @@ func verifyNative(c *cli.Context, out io.Writer, m *snapshot.Manifest) error {
 	if err != nil {
 		return fmt.Errorf("cannot ask Weaviate about it: %w", err)
 	}
-	status, path, err := nc.BackupStatus(c.Context, n.Backend, n.BackupID)
+	status, path, err := nc.BackupStatus(c.Context, n.Backend, n.BackupID, native.Location{Bucket: n.Bucket, Path: n.BucketPath})
 	switch {
 	case native.IsNotFound(err):
 		return fmt.Errorf("Weaviate has no %s backup %s (was it made on another server, or removed from the backend?)", n.Backend, n.BackupID)

@@ -411,7 +411,7 @@ func snapshotRmCmd(c *cli.Context) error {
 	// Every id is checked before anything is removed. A snapshot whose
 	// manifest cannot be read can still be removed: it is listed as such.
 	ids := c.Args().Slice()
-	var lines []string
+	var lines, leftNative []string
 	for _, id := range ids {
 		r, err := s.Open(id)
 		switch {
@@ -421,8 +421,14 @@ func snapshotRmCmd(c *cli.Context) error {
 			lines = append(lines, fmt.Sprintf("snapshot %s (unreadable: %v)", id, err))
 		default:
 			m := r.Manifest()
-			lines = append(lines, fmt.Sprintf("snapshot %s (taken %s): %s, %d objects, %s", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
-				strings.Join(m.Names(), ", "), m.Objects(), snapshot.ByteSize(m.Size())))
+			line := fmt.Sprintf("snapshot %s (taken %s): %s, %d objects, %s", m.ID, m.CreatedAt.Format("2006-01-02 15:04:05Z"),
+				strings.Join(m.Names(), ", "), snapshotObjects(m), snapshot.ByteSize(m.Size()))
+			if note, inStore := workspace.NativeRemoval(c.Context, s, m); inStore {
+				line += "\n    " + note
+			} else if note != "" {
+				leftNative = append(leftNative, note)
+			}
+			lines = append(lines, line)
 		}
 	}
 	if err := refuseJournalSnapshots(c, ids); err != nil {
@@ -431,6 +437,9 @@ func snapshotRmCmd(c *cli.Context) error {
 	fmt.Fprintf(out, "colstate will remove these snapshots from %s:\n\n", s)
 	for _, l := range lines {
 		fmt.Fprintf(out, "  - %s\n", l)
+	}
+	for _, l := range leftNative {
+		fmt.Fprintf(out, "\n%s\n", l)
 	}
 	if c.Bool("dry-run") {
 		fmt.Fprintln(out, "\nDry run: nothing was removed.")

@@ -51,7 +51,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 				<-nb.done
 			}
 		}()
-		if nb, err = d.startNativeBackup(bctx, changes); err != nil {
+		if nb, err = d.startNativeBackup(bctx, w, changes); err != nil {
 			return nil, err
 		}
 	}

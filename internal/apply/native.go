@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/colstate/colstate/internal/live"
@@ -16,8 +17,8 @@ import (
 // (internal/native drives it through weaviate-go-client).
 type NativeBackups interface {
 	Server(ctx context.Context) (native.Server, error)
-	CreateBackup(ctx context.Context, backend, id string, classes []string, progress native.Progress) (native.Backup, error)
-	Restore(ctx context.Context, backend, id string, classes []string, progress native.Progress) error
+	CreateBackup(ctx context.Context, backend, id string, loc native.Location, classes []string, progress native.Progress) (native.Backup, error)
+	Restore(ctx context.Context, backend, id string, loc native.Location, classes []string, progress native.Progress) error
 }
 
 // nativeProgress prints each new status of a running native backup or
@@ -39,13 +40,22 @@ type nativeBackup struct {
 	done chan struct{}
 	part *snapshot.Native
 	err  error
+	// inStore: the part is written into the snapshot's own upload in the
+	// store's bucket; wait checks it arrived there.
+	inStore bool
 }
 
 // startNativeBackup starts Weaviate's own backup of the collections of
 // changes (backup --engine=native|both) and returns at once; wait gives
 // the native part for the manifest. Objects are counted first, for the
 // manifest and for the verification after a native restore.
-func (d *Data) startNativeBackup(ctx context.Context, changes []plan.Change) (*nativeBackup, error) {
+//
+// When the snapshot store is an S3 bucket and the server has backup-s3,
+// the backup goes into that bucket, under the snapshot's own upload
+// (PREFIX/<id>/<upload>/native/<backup id>/...): beside the portable part,
+// removed with the snapshot, and with it when the backup fails. Otherwise
+// it goes where the server's first backup module keeps backups.
+func (d *Data) startNativeBackup(ctx context.Context, w *snapshot.Writer, changes []plan.Change) (*nativeBackup, error) {
 	if d.Native == nil {
 		return nil, errors.New("no connection to Weaviate's backup API")
 	}
@@ -57,8 +67,17 @@ func (d *Data) startNativeBackup(ctx context.Context, changes []plan.Change) (*n
 	if backend == "" {
 		return nil, fmt.Errorf("this Weaviate has no backup module enabled: enable backup-filesystem (or s3, gcs, azure) on the server, or use --engine=portable; nothing was written")
 	}
+	var loc native.Location
+	scheme, bucket, prefix, inBucket := w.BucketPlace()
+	switch {
+	case inBucket && scheme == "s3" && srv.Has("s3"):
+		backend = "s3"
+		loc = native.Location{Bucket: bucket, Path: prefix + snapshot.NativeDir}
+	case inBucket && scheme == "s3":
+		fmt.Fprintf(d.Err, "native backup: this Weaviate has no backup-s3 module, so its backup goes to its %s backend, not into bucket %s beside the snapshot (enable backup-s3 on the server to keep both parts together)\n", backend, bucket)
+	}
 	first := changes[0].Data
-	part := &snapshot.Native{Backend: backend, BackupID: snapshot.NativeBackupID(first.Snapshot), ServerVersion: srv.Version, Nodes: srv.Nodes, Only: first.Engine == plan.EngineNative}
+	part := &snapshot.Native{Backend: backend, BackupID: snapshot.NativeBackupID(first.Snapshot), Bucket: loc.Bucket, BucketPath: loc.Path, ServerVersion: srv.Version, Nodes: srv.Nodes, Only: first.Engine == plan.EngineNative}
 	var classes []string
 	for _, c := range changes {
 		cl, err := d.Client.Class(ctx, c.Collection)
@@ -72,21 +91,65 @@ func (d *Data) startNativeBackup(ctx context.Context, changes []plan.Change) (*n
 		part.Collections = append(part.Collections, snapshot.NativeCollection{Name: c.Collection, Objects: n})
 		classes = append(classes, c.Collection)
 	}
-	nb := &nativeBackup{done: make(chan struct{}), part: part}
-	fmt.Fprintf(d.Err, "native backup %s: Weaviate's %s backup of %v\n", part.BackupID, backend, classes)
+	nb := &nativeBackup{done: make(chan struct{}), part: part, inStore: !loc.IsZero()}
+	if nb.inStore {
+		fmt.Fprintf(d.Err, "native backup %s: Weaviate's %s backup of %v into bucket %s at %s\n", part.BackupID, backend, classes, loc.Bucket, loc.Path)
+	} else {
+		fmt.Fprintf(d.Err, "native backup %s: Weaviate's %s backup of %v\n", part.BackupID, backend, classes)
+	}
 	go func() {
 		defer close(nb.done)
-		b, err := d.Native.CreateBackup(ctx, backend, part.BackupID, classes, d.nativeProgress("native backup "+part.BackupID))
+		b, err := d.Native.CreateBackup(ctx, backend, part.BackupID, loc, classes, d.nativeProgress("native backup "+part.BackupID))
 		part.Path, nb.err = b.Path, err
+		if err != nil && nb.inStore && ctx.Err() == nil && bucketTrouble(err) {
+			nb.err = fmt.Errorf("%w\n%s", err, unreachableBucket(part))
+		}
 	}()
 	return nb, nil
 }
 
-// wait waits for the native backup and records it in the snapshot.
+// bucketTrouble reports whether Weaviate's backup failed on reaching its
+// S3 bucket (what its backup-s3 module and the S3 server say then), not on
+// the collections.
+func bucketTrouble(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"bucket", "access-check", "uploader", "put object", "upload", "access denied", "accessdenied",
+		"invalidaccesskeyid", "signaturedoesnotmatch", "connection refused", "no such host", "dial tcp", "i/o timeout", "endpoint"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// unreachableBucket says what to do when the server's backup-s3 module
+// could not write into the snapshot store's bucket: colstate cannot know
+// the server's S3 endpoint or credentials.
+func unreachableBucket(n *snapshot.Native) string {
+	return fmt.Sprintf("Weaviate's backup-s3 module could not put its backup into bucket %s at %s, beside the snapshot: the server must reach the snapshot store's bucket with its own settings "+
+		"(BACKUP_S3_ENDPOINT, BACKUP_S3_USE_SSL and its AWS credentials on the Weaviate server, pointing at the store's S3), or back up with --engine=portable. "+
+		"No snapshot was written", n.Bucket, n.BucketPath)
+}
+
+// wait waits for the native backup and records it in the snapshot. A part
+// put into the store's bucket must be there: a server whose backup-s3
+// module talks to another S3 holding a bucket of the same name reports
+// success, but wrote elsewhere.
 func (nb *nativeBackup) wait(w *snapshot.Writer) error {
 	<-nb.done
 	if nb.err != nil {
 		return nb.err
+	}
+	if nb.inStore {
+		ok, err := w.HasFile(snapshot.NativeDir + "/" + nb.part.BackupID + "/backup_config.json")
+		if err != nil {
+			return fmt.Errorf("check Weaviate's backup in the snapshot store: %w; no snapshot was written", err)
+		}
+		if !ok {
+			return fmt.Errorf("Weaviate reports its backup %s done (%s), but it is not in the snapshot store's bucket %s at %s: the server's backup-s3 module writes to another S3 (its BACKUP_S3_ENDPOINT) holding a bucket of the same name. "+
+				"Point the server's BACKUP_S3_ENDPOINT and credentials at the store's S3, or back up with --engine=portable; no snapshot was written, and the backup the server made stays where it wrote it",
+				nb.part.BackupID, nb.part.Path, nb.part.Bucket, nb.part.BucketPath)
+		}
 	}
 	return w.SetNative(nb.part)
 }
@@ -131,7 +194,7 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 	}
 	fmt.Fprintf(d.Out, "Restoring %s from Weaviate's %s backup %s.\n", c.Collection, n.Backend, n.BackupID)
 	start := time.Now()
-	if err := d.Native.Restore(ctx, n.Backend, n.BackupID, []string{c.Collection}, d.nativeProgress("native restore "+c.Collection)); err != nil {
+	if err := d.Native.Restore(ctx, n.Backend, n.BackupID, native.Location{Bucket: n.Bucket, Path: n.BucketPath}, []string{c.Collection}, d.nativeProgress("native restore "+c.Collection)); err != nil {
 		if m.Portable() {
 			return fmt.Errorf("%w\nthe snapshot's portable chunks are intact: restore from them with colstate restore --engine=portable --collection %s %s", err, c.Collection, m.ID)
 		}

@@ -45,6 +45,10 @@ func ModuleOf(backend string) string {
 // Client talks to one Weaviate's backup, meta and nodes APIs.
 type Client struct {
 	wv *weaviate.Client
+	// rest carries the calls that place a backup in a bucket and path of
+	// the caller's choosing (location.go): the go-client's models
+	// (Weaviate v1.27) have no Bucket or Path.
+	rest restClient
 	// Poll is how often a running backup or restore is asked for its
 	// status; tests shorten it.
 	Poll time.Duration
@@ -69,7 +73,14 @@ func New(base, apiKey string, hc *http.Client) (*Client, error) {
 	case apiKey != "":
 		cfg.Headers = map[string]string{"Authorization": "Bearer " + apiKey}
 	}
-	return &Client{wv: weaviate.New(cfg), Poll: 200 * time.Millisecond}, nil
+	rc := restClient{base: u.Scheme + "://" + host, hc: hc}
+	if rc.hc == nil {
+		rc.hc = &http.Client{Timeout: cfg.Timeout}
+		if apiKey != "" {
+			rc.header = "Bearer " + apiKey
+		}
+	}
+	return &Client{wv: weaviate.New(cfg), rest: rc, Poll: 200 * time.Millisecond}, nil
 }
 
 // Server is what a native backup or restore needs to know of the server.
@@ -129,13 +140,18 @@ type Backup struct {
 // client's enum (gzip levels): about 5× faster than the default here.
 const zstdBestSpeed = "ZstdBestSpeed"
 
-// CreateBackup makes a native backup of classes under id into backend and
-// waits for it, polling its status. When ctx ends first, the backup is
-// cancelled on the server (Canceler) and ctx's error returned. The backup
+// CreateBackup makes a native backup of classes under id into backend (at
+// loc, or where the backend's module is configured to keep backups when
+// loc is zero) and waits for it, polling its status. When ctx ends first,
+// the backup is cancelled on the server (Canceler) and ctx's error
+// returned. The backup
 // is compressed with ZstdBestSpeed where the server takes it (Weaviate
 // 1.27 and later); otherwise with the server's default.
-func (c *Client) CreateBackup(ctx context.Context, backend, id string, classes []string, progress Progress) (Backup, error) {
+func (c *Client) CreateBackup(ctx context.Context, backend, id string, loc Location, classes []string, progress Progress) (Backup, error) {
 	create := func(cfg *models.BackupConfig) (*models.BackupCreateResponse, error) {
+		if !loc.IsZero() {
+			return c.rest.create(ctx, backend, id, classes, cfg, loc)
+		}
 		return c.wv.Backup().Creator().WithBackend(backend).WithBackupID(id).
 			WithIncludeClassNames(classes...).WithConfig(cfg).Do(ctx)
 	}
@@ -151,9 +167,9 @@ func (c *Client) CreateBackup(ctx context.Context, backend, id string, classes [
 	b := Backup{Backend: backend, ID: id, Path: resp.Path}
 	start := time.Now()
 	for {
-		st, err := c.wv.Backup().CreateStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+		st, err := c.createStatus(ctx, backend, id, loc)
 		if ctx.Err() != nil {
-			return b, c.cancel(ctx, backend, id)
+			return b, c.cancel(ctx, backend, id, loc)
 		}
 		if err != nil {
 			return b, fmt.Errorf("status of Weaviate's backup %s: %w", id, err)
@@ -172,26 +188,54 @@ func (c *Client) CreateBackup(ctx context.Context, backend, id string, classes [
 			return b, fmt.Errorf("Weaviate's backup %s on backend %s ended %s: %s", id, backend, status, st.Error)
 		}
 		if err := sleep(ctx, c.Poll); err != nil {
-			return b, c.cancel(ctx, backend, id)
+			return b, c.cancel(ctx, backend, id, loc)
 		}
 	}
 }
 
 // cancel asks the server to cancel a running backup after ctx ended, and
-// returns ctx's error with what became of it.
-func (c *Client) cancel(ctx context.Context, backend, id string) error {
+// returns ctx's error with what became of it. A backup placed at loc is
+// waited for until the server says it stopped (at most 30 s): the caller
+// then removes what it wrote, which it must not do while the server still
+// writes there.
+func (c *Client) cancel(ctx context.Context, backend, id string, loc Location) error {
 	cctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer stop()
-	if err := c.wv.Backup().Canceler().WithBackend(backend).WithBackupID(id).Do(cctx); err != nil {
+	var err error
+	if loc.IsZero() {
+		err = c.wv.Backup().Canceler().WithBackend(backend).WithBackupID(id).Do(cctx)
+	} else {
+		err = c.rest.cancel(cctx, backend, id, loc)
+	}
+	if err != nil {
 		return fmt.Errorf("%w; cancelling Weaviate's backup %s failed too: %v (check it with GET /v1/backups/%s/%s)", ctx.Err(), id, err, backend, id)
+	}
+	if !loc.IsZero() {
+		for cctx.Err() == nil {
+			st, err := c.rest.createStatus(cctx, backend, id, loc)
+			if err != nil || !running(deref(st.Status)) {
+				break
+			}
+			if sleep(cctx, c.Poll) != nil {
+				break
+			}
+		}
 	}
 	return fmt.Errorf("%w: Weaviate's backup %s was cancelled", ctx.Err(), id)
 }
 
-// BackupStatus is the status Weaviate reports for a backup it made, with
-// its error when it failed.
-func (c *Client) BackupStatus(ctx context.Context, backend, id string) (status, path string, err error) {
-	st, err := c.wv.Backup().CreateStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+// createStatus is the status of backup id, at loc when it is not zero.
+func (c *Client) createStatus(ctx context.Context, backend, id string, loc Location) (*models.BackupCreateStatusResponse, error) {
+	if !loc.IsZero() {
+		return c.rest.createStatus(ctx, backend, id, loc)
+	}
+	return c.wv.Backup().CreateStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+}
+
+// BackupStatus is the status Weaviate reports for a backup it made (at
+// loc, when not zero), with its error when it failed.
+func (c *Client) BackupStatus(ctx context.Context, backend, id string, loc Location) (status, path string, err error) {
+	st, err := c.createStatus(ctx, backend, id, loc)
 	if err != nil {
 		return "", "", err
 	}
@@ -201,10 +245,14 @@ func (c *Client) BackupStatus(ctx context.Context, backend, id string) (status, 
 	return deref(st.Status), st.Path, nil
 }
 
-// Restore restores classes of the native backup id from backend and waits
-// for it. The classes must be absent: Weaviate refuses otherwise.
-func (c *Client) Restore(ctx context.Context, backend, id string, classes []string, progress Progress) error {
+// Restore restores classes of the native backup id from backend (at loc,
+// when not zero) and waits for it. The classes must be absent: Weaviate
+// refuses otherwise.
+func (c *Client) Restore(ctx context.Context, backend, id string, loc Location, classes []string, progress Progress) error {
 	_, err := whenIdle(ctx, c.Poll, progress, func() (*models.BackupRestoreResponse, error) {
+		if !loc.IsZero() {
+			return c.rest.restore(ctx, backend, id, classes, loc)
+		}
 		return c.wv.Backup().Restorer().WithBackend(backend).WithBackupID(id).WithIncludeClassNames(classes...).Do(ctx)
 	})
 	if err != nil {
@@ -212,7 +260,12 @@ func (c *Client) Restore(ctx context.Context, backend, id string, classes []stri
 	}
 	start := time.Now()
 	for {
-		st, err := c.wv.Backup().RestoreStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+		var st *models.BackupRestoreStatusResponse
+		if loc.IsZero() {
+			st, err = c.wv.Backup().RestoreStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+		} else {
+			st, err = c.rest.restoreStatus(ctx, backend, id, loc)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("%w while Weaviate restored backup %s: the server goes on with it; check GET /v1/backups/%s/%s/restore", ctx.Err(), id, backend, id)

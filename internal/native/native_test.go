@@ -11,10 +11,11 @@ import (
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/live/livetest"
 	"github.com/colstate/colstate/internal/native"
+	"github.com/colstate/colstate/internal/s3test"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(weaviatetest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(weaviatetest.Main(s3test.Around(m))) }
 
 func clients(t *testing.T) (*live.Client, *native.Client) {
 	srv := weaviatetest.Server(t)
@@ -61,24 +62,24 @@ func TestBackupRestore(t *testing.T) {
 	load(t, lc, name, 50)
 	var seen []string
 	id := strings.ToLower(name) + "-1"
-	b, err := nc.CreateBackup(ctx, "filesystem", id, []string{name}, func(s string, _ time.Duration) { seen = append(seen, s) })
+	b, err := nc.CreateBackup(ctx, "filesystem", id, native.Location{}, []string{name}, func(s string, _ time.Duration) { seen = append(seen, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b.Path == "" || len(seen) == 0 || seen[len(seen)-1] != "SUCCESS" {
 		t.Fatalf("backup %+v, statuses %v: want a path and SUCCESS last", b, seen)
 	}
-	st, _, err := nc.BackupStatus(ctx, "filesystem", id)
+	st, _, err := nc.BackupStatus(ctx, "filesystem", id, native.Location{})
 	if err != nil || st != "SUCCESS" {
 		t.Fatalf("status %q, %v", st, err)
 	}
-	if _, _, err := nc.BackupStatus(ctx, "filesystem", id+"-absent"); !native.IsNotFound(err) {
+	if _, _, err := nc.BackupStatus(ctx, "filesystem", id+"-absent", native.Location{}); !native.IsNotFound(err) {
 		t.Fatalf("status of an absent backup: %v, want a 404", err)
 	}
 	if err := lc.Delete(ctx, name); err != nil {
 		t.Fatal(err)
 	}
-	if err := nc.Restore(ctx, "filesystem", id, []string{name}, nil); err != nil {
+	if err := nc.Restore(ctx, "filesystem", id, native.Location{}, []string{name}, nil); err != nil {
 		t.Fatal(err)
 	}
 	n, err := lc.Count(ctx, name, "")
@@ -86,7 +87,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatalf("restored %d objects (%v), want 50", n, err)
 	}
 	// Weaviate refuses restoring into a collection that exists.
-	if err := nc.Restore(ctx, "filesystem", id, []string{name}, nil); err == nil {
+	if err := nc.Restore(ctx, "filesystem", id, native.Location{}, []string{name}, nil); err == nil {
 		t.Fatal("restore into an existing collection succeeded")
 	}
 }
@@ -100,14 +101,14 @@ func TestBackupCancel(t *testing.T) {
 	load(t, lc, name, 2000)
 	ctx, cancel := context.WithCancel(context.Background())
 	id := strings.ToLower(name) + "-1"
-	_, err := nc.CreateBackup(ctx, "filesystem", id, []string{name}, func(string, time.Duration) { cancel() })
+	_, err := nc.CreateBackup(ctx, "filesystem", id, native.Location{}, []string{name}, func(string, time.Duration) { cancel() })
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "was cancelled") {
 		t.Fatalf("cancelled backup: %v, want context.Canceled and the backup cancelled", err)
 	}
 	// The server finishes cancelling on its own time: wait for it to say so.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		st, _, err := nc.BackupStatus(context.Background(), "filesystem", id)
+		st, _, err := nc.BackupStatus(context.Background(), "filesystem", id, native.Location{})
 		if err != nil {
 			t.Fatal(err)
 		}

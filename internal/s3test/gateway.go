@@ -71,6 +71,10 @@ type Options struct {
 	Dir string
 	// StartTimeout bounds the wait for the health endpoint (default 30s).
 	StartTimeout time.Duration
+	// AccessKey and SecretKey are the root credentials; fresh random ones
+	// when empty (a second server taking the first one's lets a client
+	// with one set of AWS variables reach both).
+	AccessKey, SecretKey string
 }
 
 // Gateway is a running versitygw: an S3 API on Endpoint that accepts the
@@ -85,7 +89,8 @@ type Gateway struct {
 	waitErr   error
 }
 
-// Start launches versitygw with fresh random root credentials and waits until
+// Start launches versitygw with fresh random root credentials (or those of
+// opts) and waits until
 // its health endpoint answers. A port taken between choosing and binding
 // makes the process exit; Start then tries another port.
 func Start(ctx context.Context, opts Options) (*Gateway, error) {
@@ -113,7 +118,7 @@ func Start(ctx context.Context, opts Options) (*Gateway, error) {
 		timeout = 30 * time.Second
 	}
 	for attempt := 0; ; attempt++ {
-		g, err := start(ctx, bin, data, logf, timeout)
+		g, err := start(ctx, bin, data, logf, timeout, opts.AccessKey, opts.SecretKey)
 		if errors.Is(err, errExited) && attempt < 3 {
 			continue
 		}
@@ -121,7 +126,7 @@ func Start(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 }
 
-func start(ctx context.Context, bin, data string, log io.Writer, timeout time.Duration) (*Gateway, error) {
+func start(ctx context.Context, bin, data string, log io.Writer, timeout time.Duration, access, secret string) (*Gateway, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -132,6 +137,9 @@ func start(ctx context.Context, bin, data string, log io.Writer, timeout time.Du
 		AccessKey: "colstate-test-" + randomHex(4),
 		SecretKey: randomHex(20),
 		done:      make(chan struct{}),
+	}
+	if access != "" {
+		g.AccessKey, g.SecretKey = access, secret
 	}
 	cmd := exec.Command(bin, "--quiet", "--port", "127.0.0.1:"+strconv.Itoa(port),
 		"--health", healthPath, "posix", data)
@@ -257,6 +265,21 @@ func (g *Gateway) Env() []string {
 		"AWS_SESSION_TOKEN=",
 		"AWS_PROFILE=",
 		"AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
+// WeaviateBackupEnv is the environment under which a weaviate-server's
+// backup-s3 module reaches the gateway, with bucket as its configured
+// bucket (for weaviatetest.Start).
+func (g *Gateway) WeaviateBackupEnv(bucket string) map[string]string {
+	return map[string]string{
+		"ENABLE_MODULES":        "backup-s3",
+		"BACKUP_S3_BUCKET":      bucket,
+		"BACKUP_S3_ENDPOINT":    strings.TrimPrefix(g.Endpoint, "http://"),
+		"BACKUP_S3_USE_SSL":     "false",
+		"AWS_ACCESS_KEY_ID":     g.AccessKey,
+		"AWS_SECRET_ACCESS_KEY": g.SecretKey,
+		"AWS_REGION":            Region,
 	}
 }
 

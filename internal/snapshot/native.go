@@ -1,7 +1,11 @@
 package snapshot
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 )
 
@@ -20,7 +24,15 @@ type Native struct {
 	BackupID string `json:"backup_id"` // Weaviate's id of the backup
 	// Path is where the backend keeps it, as the server reported it (a
 	// directory on the server for filesystem).
-	Path          string   `json:"path,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Bucket and BucketPath place the backup where colstate asked the
+	// backend to put it (Weaviate's backup config Bucket and Path): the
+	// snapshot store's own bucket, beside the portable part, when the
+	// store is a bucket the server's module reaches. Empty: where the
+	// module is configured to keep backups. Restore, status and verify
+	// pass them back to Weaviate. Never credentials.
+	Bucket        string   `json:"bucket,omitempty"`
+	BucketPath    string   `json:"bucket_path,omitempty"`
 	ServerVersion string   `json:"server_version"`
 	Nodes         []string `json:"nodes"`
 	// Only: the snapshot has no portable part (no chunks); its
@@ -118,6 +130,9 @@ func (m *Manifest) checkNative(bad func(string, ...any) error) error {
 	if n.Backend == "" || n.BackupID == "" {
 		return bad("native part without backend or backup id")
 	}
+	if n.BucketPath != "" && (n.Bucket == "" || path.Clean(n.BucketPath) != n.BucketPath || strings.HasPrefix(n.BucketPath, "/") || slices.Contains(strings.Split(n.BucketPath, "/"), "..")) {
+		return bad("native part at bucket %q path %q: not a place colstate writes", n.Bucket, n.BucketPath)
+	}
 	for _, c := range n.Collections {
 		col := m.Collection(c.Name)
 		if col == nil {
@@ -131,4 +146,74 @@ func (m *Manifest) checkNative(bad func(string, ...any) error) error {
 		}
 	}
 	return nil
+}
+
+// NativeDir is the directory of a snapshot's upload a native part goes
+// into, beside the schema files and chunks.
+const NativeDir = "native"
+
+// BucketPlace is where the snapshot's files go when the store is a bucket:
+// its URL scheme (s3, gs, azblob), the bucket's name and the key prefix
+// (ending in "/") of this upload, under the snapshot's own id. ok is false
+// for a local store. A native part put under the prefix is removed with
+// the snapshot, or with the upload when the backup fails.
+func (w *Writer) BucketPlace() (scheme, bucket, prefix string, ok bool) {
+	p, ok := w.up.(interface {
+		place() (string, string, string)
+	})
+	if !ok {
+		return "", "", "", false
+	}
+	scheme, bucket, prefix = p.place()
+	return scheme, bucket, prefix, true
+}
+
+// HasFile reports whether the upload holds file (a path relative to the
+// upload, as BucketPlace's prefix is): something written beside the
+// snapshot's files, as Weaviate's backup module writes the native part.
+func (w *Writer) HasFile(file string) (bool, error) {
+	e, ok := w.up.(interface{ exists(string) (bool, error) })
+	if !ok {
+		return false, errors.New("not a bucket store")
+	}
+	return e.exists(file)
+}
+
+// backendScheme is the store URL scheme of a Weaviate backup backend's
+// buckets.
+var backendScheme = map[string]string{"s3": "s3", "gcs": "gs", "azure": "azblob"}
+
+// NativeInStore reports whether m's native part lies inside the snapshot's
+// own prefix in this store, so that removing the snapshot removes it too;
+// otherwise it is where the server's backup module keeps it, which
+// colstate cannot reach (and Weaviate has no API to delete a backup).
+func (s *Store) NativeInStore(ctx context.Context, m *Manifest) bool {
+	n := m.Native
+	if n == nil || n.Bucket == "" || n.BucketPath == "" {
+		return false
+	}
+	st, err := s.storage(ctx)
+	if err != nil {
+		return false
+	}
+	b, ok := st.(*bucketStorage)
+	if !ok || backendScheme[n.Backend] != b.scheme || n.Bucket != b.bucket {
+		return false
+	}
+	own := m.ID + "/"
+	if b.prefix != "" {
+		own = b.prefix + "/" + own
+	}
+	return strings.HasPrefix(n.BucketPath, own) && path.Clean(n.BucketPath) == n.BucketPath
+}
+
+// Where says where a native part is, for messages.
+func (n *Native) Where() string {
+	switch {
+	case n.Bucket != "":
+		return fmt.Sprintf("Weaviate's %s backup %s in bucket %s at %s", n.Backend, n.BackupID, n.Bucket, n.BucketPath)
+	case n.Path != "":
+		return fmt.Sprintf("Weaviate's %s backup %s at %s", n.Backend, n.BackupID, n.Path)
+	}
+	return fmt.Sprintf("Weaviate's %s backup %s", n.Backend, n.BackupID)
 }

@@ -41,6 +41,7 @@ type bucketStorage struct {
 	b      *blob.Bucket
 	scheme string
 	bucket string // the bucket's (container's) name, for messages
+	prefix string // the store's prefix in the bucket, without slashes at either end
 	name   string // for messages
 }
 
@@ -70,6 +71,9 @@ func openBucket(ctx context.Context, loc string) (*bucketStorage, error) {
 		return nil, err
 	}
 	s := &bucketStorage{scheme: u.Scheme, bucket: u.Host, name: "snapshot store " + Redact(loc)}
+	if u.Scheme != "file" {
+		s.prefix = strings.Trim(u.Path, "/")
+	}
 	bucketsMu.Lock()
 	defer bucketsMu.Unlock()
 	if b := buckets[loc]; b != nil {
@@ -417,6 +421,23 @@ type bucketUpload struct {
 func (u *bucketUpload) prefix() string { return u.dir + "/" }
 
 func (u *bucketUpload) key(file string) string { return u.id + "/" + u.dir + "/" + file }
+
+// place is where the upload's files are in the bucket: its scheme, the
+// bucket's name and the key prefix of the upload (ending in "/").
+func (u *bucketUpload) place() (scheme, bucket, prefix string) {
+	p := u.id + "/" + u.dir + "/"
+	if u.s.prefix != "" {
+		p = u.s.prefix + "/" + p
+	}
+	return u.s.scheme, u.s.bucket, p
+}
+
+// exists reports whether the upload holds file (written by it, or by
+// someone else under its prefix: Weaviate's backup module).
+func (u *bucketUpload) exists(file string) (bool, error) {
+	ok, err := u.s.b.Exists(u.ctx, u.key(file))
+	return ok, u.s.wrap("check "+u.key(file), err)
+}
 
 func (u *bucketUpload) create(file string) (io.WriteCloser, error) {
 	key := u.key(file)

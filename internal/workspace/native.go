@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/native"
@@ -61,4 +62,20 @@ func NativeClient(dir string) (*native.Client, error) {
 		return nil, err
 	}
 	return native.New(lc.URL(), "", lc.HTTPClient())
+}
+
+// NativeRemoval says what removing snapshot m from store s does to its
+// native part: removed with it when the part lies inside the snapshot's
+// own prefix in the store (inStore), else left where the server's backup
+// module keeps it, which colstate cannot reach and Weaviate has no API to
+// delete. "" when m has no native part.
+func NativeRemoval(ctx context.Context, s *snapshot.Store, m *snapshot.Manifest) (note string, inStore bool) {
+	n := m.Native
+	switch {
+	case n == nil:
+		return "", false
+	case s.NativeInStore(ctx, m):
+		return fmt.Sprintf("its native part (%s) is inside the snapshot and is removed with it", n.Where()), true
+	}
+	return fmt.Sprintf("Snapshot %s's native part (%s) is not in the snapshot store and is left where it is: Weaviate has no API to delete a backup; remove it on the server's backup backend by hand once no snapshot needs it.", m.ID, n.Where()), false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
@@ -30,12 +31,20 @@ func (ws *Workspace) PruneRetention(ctx context.Context, st *state.State, p *pla
 			if old.ID == c.Data.Snapshot {
 				continue
 			}
-			err := (&snapshot.Store{Dir: old.Store}).Remove(old.ID)
+			store := &snapshot.Store{Dir: old.Store}
+			note := ""
+			if r, err := store.OpenContext(ctx, old.ID); err == nil {
+				note, _ = NativeRemoval(ctx, store, r.Manifest())
+			}
+			err := store.Remove(old.ID)
 			if err != nil && !errors.Is(err, snapshot.ErrNotFound) {
 				return fmt.Errorf("snapshot %q keeps fewer snapshots: removing %s: %w; the newer snapshot %s is committed, run colstate apply again to retry", c.Data.Policy, old.ID, err, c.Data.Snapshot)
 			}
 			gone[old.Store+"\x00"+old.ID] = true
 			fmt.Fprintf(out, "Removed snapshot %s of %q (keep).\n", old.ID, c.Data.Policy)
+			if note != "" {
+				fmt.Fprintf(out, "  %s\n", strings.ToUpper(note[:1])+note[1:])
+			}
 		}
 	}
 	if len(gone) == 0 {
