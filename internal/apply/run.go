@@ -78,10 +78,11 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 		return ev.start(i, changes)
 	}
 	for _, c := range p.Changes {
-		if !c.Action.IsData() || c.Data == nil {
+		if (!c.Action.IsData() && !deletesForRestore(c)) || c.Data == nil {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
+	deleted := map[string]bool{} // for Weaviate's restore, by this run
 	if err := d.checkEndpoints(ctx, p, "nothing was written"); err != nil {
 		return err
 	}
@@ -107,6 +108,11 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			err := d.restoreAll(ctx, p.Changes[i:i+n])
 			finish(err)
 			if err != nil {
+				for _, rc := range p.Changes[i : i+n] {
+					if deleted[rc.Collection] {
+						err = fmt.Errorf("%w%s", err, deletedHint(p, rc.Collection))
+					}
+				}
 				return err
 			}
 			i += n - 1
@@ -115,6 +121,11 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			finish := end(i, p.Changes[i:i+1])
 			err = d.Clear(ctx, c.Collection, c.Data)
 			finish(err)
+		case plan.Delete:
+			finish := end(i, p.Changes[i:i+1])
+			err = d.deleteForNativeRestore(ctx, p, i)
+			finish(err)
+			deleted[c.Collection] = err == nil
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
@@ -168,6 +179,15 @@ func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
 	for _, c := range p.Changes {
 		switch c.Action {
 		case plan.Clear:
+			cleared[c.Collection] = true
+		case plan.Delete:
+			rc := nativeRestoreAfter(p, slices.IndexFunc(p.Changes, func(o plan.Change) bool { return o.Collection == c.Collection && o.Action == plan.Delete }))
+			if rc == nil || !deletesForRestore(c) {
+				return fmt.Errorf("internal error: the plan deletes collection %s without Weaviate's restore of it after", c.Collection)
+			}
+			if err := d.checkNativeRestore(ctx, *rc); err != nil {
+				return err
+			}
 			cleared[c.Collection] = true
 		case plan.Merge:
 			if _, err := d.Client.Class(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
