@@ -84,6 +84,16 @@ func (d *Data) checkNativeRestore(ctx context.Context, c plan.Change) error {
 	if !slices.Contains(srv.Backends, n.Backend) {
 		return fmt.Errorf("this Weaviate has no %s backup backend enabled (module backup-%s), which Weaviate's restore of %s needs", n.Backend, n.Backend, c.Collection)
 	}
+	// A restore an interrupted colstate started goes on on the server:
+	// deleting what it is restoring would lose its work and race it.
+	status, err := d.Native.RestoreStatus(ctx, n.Backend, n.BackupID)
+	if err != nil {
+		return fmt.Errorf("read the status of Weaviate's restores of backup %s: %w", n.BackupID, err)
+	}
+	switch status {
+	case "STARTED", "TRANSFERRING", "TRANSFERRED", "FINALIZING":
+		return fmt.Errorf("Weaviate is still restoring backup %s (%s; an interrupted colstate may have started it): wait until GET /v1/backups/%s/%s/restore reports SUCCESS or FAILED, then run the restore again", n.BackupID, status, n.Backend, n.BackupID)
+	}
 	return nil
 }
 

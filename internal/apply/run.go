@@ -89,6 +89,15 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 	if err := d.verifySources(ctx, p); err != nil {
 		return err
 	}
+	// Weaviate's restores are checked before anything (the backup before
+	// a delete first of all) is written.
+	for _, c := range p.Changes {
+		if c.Action == plan.Restore && c.Data.Engine == plan.EngineNative {
+			if err := d.checkNativeRestore(ctx, c); err != nil {
+				return fmt.Errorf("restore %s: %w\nnothing was written", c.Collection, err)
+			}
+		}
+	}
 	for i := 0; i < len(p.Changes); i++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted after %d of %d changes: %w", i, len(p.Changes), err)
@@ -185,15 +194,17 @@ func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
 			if rc == nil || !deletesForRestore(c) {
 				return fmt.Errorf("internal error: the plan deletes collection %s without Weaviate's restore of it after", c.Collection)
 			}
-			if err := d.checkNativeRestore(ctx, *rc); err != nil {
-				return err
-			}
 			cleared[c.Collection] = true
 		case plan.Merge:
 			if _, err := d.Client.Class(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
 				return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", c.Collection)
 			}
 		case plan.Restore:
+			if c.Data.Engine == plan.EngineNative {
+				if err := d.checkNativeRestore(ctx, c); err != nil {
+					return fmt.Errorf("restore %s: %w", c.Collection, err)
+				}
+			}
 			if cleared[c.Collection] || c.Data.Reshape {
 				continue
 			}

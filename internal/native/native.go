@@ -284,3 +284,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// RestoreStatus is the status Weaviate reports for the latest restore of
+// backup id ("" with no error when it never restored it): a restore an
+// earlier, interrupted colstate started goes on on the server.
+func (c *Client) RestoreStatus(ctx context.Context, backend, id string) (string, error) {
+	st, err := c.wv.Backup().RestoreStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+	if IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return deref(st.Status), nil
+}
