@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,59 @@ func waitRestoreEnds(t *testing.T, nc *native.Client, id string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("Weaviate's restore of %s did not end within 2 minutes", id)
+}
+
+// TestNativeReplaceSchemaChangedAtPrompt: the schema of a collection a
+// native replace would delete changes while colstate waits for "yes": the
+// delete is refused (Weaviate's restore would bring back the snapshot's
+// schema), and the collection keeps its objects and its new schema.
+func TestNativeReplaceSchemaChangedAtPrompt(t *testing.T) {
+	t.Parallel()
+	srv := weaviatetest.Server(t)
+	direct := directClient(t, srv.URL, srv.GRPCAddr, "")
+	const name = "NativePrompt"
+	t.Cleanup(func() { _ = direct.Delete(context.Background(), name) })
+	want := seed(t, direct, name, 500)
+	r := newRig(t, srv.URL, srv.GRPCAddr)
+	r.mustRun("backup", "-auto-approve", "--engine=both", "--id", "np", name)
+	in, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Close(); w.Close() })
+	p := r.startCmd(in, "restore", "--mode=replace", "--collection", name, "np")
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(p.stdoutString(), "Enter a value:") {
+		if !p.running() || time.Now().After(deadline) {
+			t.Fatalf("restore never asked for confirmation:\n%s", p.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(p.stdoutString(), "via Weaviate's backup (native: same schema") {
+		t.Fatalf("the plan does not take Weaviate's backup:\n%s", p.output())
+	}
+	ctx := context.Background()
+	cl, err := direct.Class(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl["description"] = "changed at the prompt"
+	if err := direct.PutRaw(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteString("yes\n"); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, time.Minute); code != 1 || !strings.Contains(p.stderrString(), "the schema of "+name+" changed since the plan (description)") || !strings.Contains(p.stderrString(), "nothing was deleted") {
+		t.Fatalf("restore after a schema change at the prompt: exit %d\n%s", code, p.output())
+	}
+	if strings.Contains(p.stdoutString(), "written:") {
+		t.Fatalf("the refused restore wrote a snapshot first:\n%s", p.output())
+	}
+	if got := liveDigest(t, direct, name); got != want {
+		t.Fatalf("%s holds %d objects, digest %s; want %d, %s", name, got.Count, got.String(), want.Count, want.String())
+	}
+	if cl, err := direct.Class(ctx, name); err != nil || cl["description"] != "changed at the prompt" {
+		t.Fatalf("%s's schema after the refusal: %v, %v", name, cl["description"], err)
+	}
 }

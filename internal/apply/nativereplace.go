@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/plan"
@@ -37,29 +38,55 @@ func nativeRestoreAfter(p *plan.Plan, i int) *plan.Change {
 // (a rerun after an interruption) is left as it is.
 func (d *Data) deleteForNativeRestore(ctx context.Context, p *plan.Plan, i int) error {
 	c := p.Changes[i]
-	rc := nativeRestoreAfter(p, i)
-	if c.Data == nil || c.Data.Reason != plan.BeforeNativeRestore || rc == nil {
-		return fmt.Errorf("internal error: the plan deletes collection %s without Weaviate's restore of it after; nothing was deleted", c.Collection)
-	}
-	if err := d.checkNativeRestore(ctx, *rc); err != nil {
-		return fmt.Errorf("%w; nothing was deleted", err)
-	}
-	cl, err := d.Client.Class(ctx, c.Collection)
-	if errors.Is(err, live.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	gone, err := d.checkDeleteForRestore(ctx, p, i)
+	if err != nil || gone {
 		return err
-	}
-	if name, _ := cl["class"].(string); name != c.Collection {
-		// GET /v1/schema/NAME answers for an alias with its collection.
-		return fmt.Errorf("%s is an alias of collection %s, not a collection: colstate does not delete through an alias; nothing was deleted. Restore with --engine=portable", c.Collection, name)
 	}
 	fmt.Fprintf(d.Out, "Deleting %s (%d objects) for Weaviate's restore, which needs an absent collection.\n", c.Collection, c.Data.Objects)
 	if err := d.Client.Delete(ctx, c.Collection); err != nil && !errors.Is(err, live.ErrNotFound) {
 		return err
 	}
 	return nil
+}
+
+// checkDeleteForRestore checks, without writing, that change i of p may
+// delete its collection for the native restore after it: that restore can
+// start, the name is a collection (not an alias), and its schema is still
+// the snapshot's (the plan compared them; one changed since, while the
+// prompt waited, would be lost). gone: the collection is already absent
+// (a re-run after an interruption).
+func (d *Data) checkDeleteForRestore(ctx context.Context, p *plan.Plan, i int) (gone bool, err error) {
+	c := p.Changes[i]
+	rc := nativeRestoreAfter(p, i)
+	if !deletesForRestore(c) || rc == nil {
+		return false, fmt.Errorf("internal error: the plan deletes collection %s without Weaviate's restore of it after; nothing was deleted", c.Collection)
+	}
+	if err := d.checkNativeRestore(ctx, *rc); err != nil {
+		return false, fmt.Errorf("%w; nothing was deleted", err)
+	}
+	cl, err := d.Client.Class(ctx, c.Collection)
+	if errors.Is(err, live.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if name, _ := cl["class"].(string); name != c.Collection {
+		// GET /v1/schema/NAME answers for an alias with its collection.
+		return false, fmt.Errorf("%s is an alias of collection %s, not a collection: colstate does not delete through an alias; nothing was deleted. Restore with --engine=portable", c.Collection, name)
+	}
+	r, err := d.openSnapshot(*rc)
+	if err != nil {
+		return false, err
+	}
+	snapClass, err := snapshotClass(r, rc.SourceName())
+	if err != nil {
+		return false, err
+	}
+	if diff := live.SchemaDiff(cl, snapClass); len(diff) > 0 {
+		return false, fmt.Errorf("the schema of %s changed since the plan (%s): Weaviate's restore would bring back the snapshot's; nothing was deleted. Run the restore again: its plan takes the portable path", c.Collection, strings.Join(diff, ", "))
+	}
+	return false, nil
 }
 
 // checkNativeRestore checks, without writing, that Weaviate's restore of

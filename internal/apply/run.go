@@ -91,10 +91,15 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 	}
 	// Weaviate's restores are checked before anything (the backup before
 	// a delete first of all) is written.
-	for _, c := range p.Changes {
+	for i, c := range p.Changes {
 		if c.Action == plan.Restore && c.Data.Engine == plan.EngineNative {
 			if err := d.checkNativeRestore(ctx, c); err != nil {
 				return fmt.Errorf("restore %s: %w\nnothing was written", c.Collection, err)
+			}
+		}
+		if deletesForRestore(c) {
+			if _, err := d.checkDeleteForRestore(ctx, p, i); err != nil {
+				return fmt.Errorf("%w\nnothing was written", err)
 			}
 		}
 	}
@@ -190,9 +195,8 @@ func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
 		case plan.Clear:
 			cleared[c.Collection] = true
 		case plan.Delete:
-			rc := nativeRestoreAfter(p, slices.IndexFunc(p.Changes, func(o plan.Change) bool { return o.Collection == c.Collection && o.Action == plan.Delete }))
-			if rc == nil || !deletesForRestore(c) {
-				return fmt.Errorf("internal error: the plan deletes collection %s without Weaviate's restore of it after", c.Collection)
+			if _, err := d.checkDeleteForRestore(ctx, p, slices.IndexFunc(p.Changes, func(o plan.Change) bool { return o.Collection == c.Collection && o.Action == plan.Delete })); err != nil {
+				return err
 			}
 			cleared[c.Collection] = true
 		case plan.Merge:

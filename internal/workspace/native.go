@@ -132,16 +132,12 @@ func (ws *Workspace) replaceFacts(ctx context.Context, r *snapshot.Reader, sourc
 // colstate's model of the three is compared, and the index settings it
 // does not model.
 func schemaDiff(snap, liveClass live.Class, declared *config.Declared) string {
-	want := live.FromClass(snap)
 	var diffs []string
-	for _, fc := range collection.Diff(live.FromClass(liveClass), want) {
-		diffs = append(diffs, "live "+fc.Path)
-	}
-	if u, l := live.Unmodeled(snap), live.Unmodeled(liveClass); !slices.Equal(u, l) {
-		diffs = append(diffs, "live index settings colstate does not model")
+	for _, d := range live.SchemaDiff(liveClass, snap) {
+		diffs = append(diffs, "live "+d)
 	}
 	if declared != nil {
-		for _, fc := range collection.Diff(declared.Collection, want) {
+		for _, fc := range collection.Diff(declared.Collection, live.FromClass(snap)) {
 			diffs = append(diffs, "declared "+fc.Path)
 		}
 	}
