@@ -19,6 +19,7 @@ type NativeBackups interface {
 	Server(ctx context.Context) (native.Server, error)
 	CreateBackup(ctx context.Context, backend, id string, loc native.Location, classes []string, progress native.Progress) (native.Backup, error)
 	Restore(ctx context.Context, backend, id string, loc native.Location, classes []string, progress native.Progress) error
+	RestoreStatus(ctx context.Context, backend, id string, loc native.Location) (string, error)
 }
 
 // nativeProgress prints each new status of a running native backup or

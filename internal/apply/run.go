@@ -78,15 +78,30 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 		return ev.start(i, changes)
 	}
 	for _, c := range p.Changes {
-		if !c.Action.IsData() || c.Data == nil {
+		if (!c.Action.IsData() && !deletesForRestore(c)) || c.Data == nil {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
+	deleted := map[string]bool{} // for Weaviate's restore, by this run
 	if err := d.checkEndpoints(ctx, p, "nothing was written"); err != nil {
 		return err
 	}
 	if err := d.verifySources(ctx, p); err != nil {
 		return err
+	}
+	// Weaviate's restores are checked before anything (the backup before
+	// a delete first of all) is written.
+	for i, c := range p.Changes {
+		if c.Action == plan.Restore && c.Data.Engine == plan.EngineNative {
+			if err := d.checkNativeRestore(ctx, c); err != nil {
+				return fmt.Errorf("restore %s: %w\nnothing was written", c.Collection, err)
+			}
+		}
+		if deletesForRestore(c) {
+			if _, err := d.checkDeleteForRestore(ctx, p, i); err != nil {
+				return fmt.Errorf("%w\nnothing was written", err)
+			}
+		}
 	}
 	for i := 0; i < len(p.Changes); i++ {
 		if err := ctx.Err(); err != nil {
@@ -107,6 +122,11 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			err := d.restoreAll(ctx, p.Changes[i:i+n])
 			finish(err)
 			if err != nil {
+				for _, rc := range p.Changes[i : i+n] {
+					if deleted[rc.Collection] {
+						err = fmt.Errorf("%w%s", err, deletedHint(p, rc.Collection))
+					}
+				}
 				return err
 			}
 			i += n - 1
@@ -115,6 +135,11 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			finish := end(i, p.Changes[i:i+1])
 			err = d.Clear(ctx, c.Collection, c.Data)
 			finish(err)
+		case plan.Delete:
+			finish := end(i, p.Changes[i:i+1])
+			err = d.deleteForNativeRestore(ctx, p, i)
+			finish(err)
+			deleted[c.Collection] = err == nil
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)
@@ -169,11 +194,21 @@ func (d *Data) Check(ctx context.Context, p *plan.Plan) error {
 		switch c.Action {
 		case plan.Clear:
 			cleared[c.Collection] = true
+		case plan.Delete:
+			if _, err := d.checkDeleteForRestore(ctx, p, slices.IndexFunc(p.Changes, func(o plan.Change) bool { return o.Collection == c.Collection && o.Action == plan.Delete })); err != nil {
+				return err
+			}
+			cleared[c.Collection] = true
 		case plan.Merge:
 			if _, err := d.Client.Class(ctx, c.Collection); errors.Is(err, live.ErrNotFound) {
 				return fmt.Errorf("collection %s does not exist: merge needs a live collection (use restore to create it)", c.Collection)
 			}
 		case plan.Restore:
+			if c.Data.Engine == plan.EngineNative {
+				if err := d.checkNativeRestore(ctx, c); err != nil {
+					return fmt.Errorf("restore %s: %w", c.Collection, err)
+				}
+			}
 			if cleared[c.Collection] || c.Data.Reshape {
 				continue
 			}

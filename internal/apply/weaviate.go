@@ -41,6 +41,9 @@ type schemaReader interface {
 type schemaWriter interface {
 	CreateRaw(ctx context.Context, cl live.Class) error
 	AddRawProperty(ctx context.Context, collection string, prop any) error
+	// Delete deletes a collection (a replace that Weaviate's own restore
+	// carries out deletes the live one first).
+	Delete(ctx context.Context, name string) error
 }
 
 // tenantManager lists, creates and (de)activates a collection's tenants.

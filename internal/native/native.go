@@ -337,3 +337,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// RestoreStatus is the status Weaviate reports for the latest restore of
+// backup id ("" with no error when it never restored it): a restore an
+// earlier, interrupted colstate started goes on on the server.
+func (c *Client) RestoreStatus(ctx context.Context, backend, id string, loc Location) (string, error) {
+	var st *models.BackupRestoreStatusResponse
+	var err error
+	if loc.IsZero() {
+		st, err = c.wv.Backup().RestoreStatusGetter().WithBackend(backend).WithBackupID(id).Do(ctx)
+	} else {
+		st, err = c.rest.restoreStatus(ctx, backend, id, loc)
+	}
+	if IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return deref(st.Status), nil
+}

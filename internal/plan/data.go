@@ -250,6 +250,8 @@ func Touches(p *Plan) []string {
 			}
 			parts = append(parts, "write into collection "+c.Collection)
 			s = strings.Join(parts, "; ")
+		case Delete:
+			s = fmt.Sprintf("delete collection %s and its %d objects, for Weaviate's restore", c.Collection, d.Objects)
 		case Clear:
 			s = fmt.Sprintf("delete %d objects of %s", d.Objects, c.Collection)
 			if d.Inactive > 0 {

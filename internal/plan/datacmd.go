@@ -357,6 +357,20 @@ type RestoreFacts struct {
 	BackupID string                     // the id of the backups replace takes
 	Live     map[string]CollectionFacts // by target collection
 	Server   ServerFacts                // what the server offers a native restore
+	// Replace holds, by target, what decides whether a replace of a live
+	// collection can take Weaviate's backup (see RestorePathFacts); a
+	// target without an entry takes the portable path.
+	Replace map[string]ReplaceFacts
+}
+
+// ReplaceFacts is what a replace of one live collection needs to know to
+// delete it for Weaviate's restore: whether the snapshot's schema is its
+// own, and what points at it.
+type ReplaceFacts struct {
+	SameSchema bool
+	SchemaDiff string   // how the schemas differ, when not the same
+	Referrers  []string // live collections with references to it
+	Aliases    []string // live aliases that point at it
 }
 
 // PlanRestore plans loading collections of a snapshot. Collections created
@@ -395,10 +409,13 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 				"colstate changes a collection it does not manage only when the command names it: add --collection %s "+
 				"(or restore it under another name with --collection %s --as NEW_NAME)", mode, target, src, src)
 		}
-		path, err := ChooseRestorePath(RestorePathFacts{
+		rf := f.Replace[target]
+		pf := RestorePathFacts{
 			Forced: o.Engine, Snapshot: s.ID, Native: s.Native, Source: src, Target: target, Mode: mode,
 			Exists: exists, Tenants: len(o.Tenants) > 0, Subset: sc.TenantSubset, Server: f.Server,
-		})
+			SameSchema: rf.SameSchema, SchemaDiff: rf.SchemaDiff, Referrers: rf.Referrers, Aliases: rf.Aliases, Offloaded: lf.Offloaded,
+		}
+		path, err := ChooseRestorePath(pf)
 		if err != nil {
 			return nil, err
 		}
@@ -445,6 +462,16 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 					bc := lf.dataChange()
 					bc.Store, bc.Snapshot = s.Store, f.BackupID
 					backups = append(backups, Change{Collection: target, Action: Backup, Data: bc})
+				}
+				if pf.DeletesFirst(path) {
+					// Weaviate restores only into an absent collection:
+					// the live one goes, objects and schema, and the
+					// restore brings the same schema back.
+					dd := lf.dataChange()
+					dd.Reason = BeforeNativeRestore
+					dc.CreateSchema = true
+					clears = append(clears, Change{Collection: target, Action: Delete, Data: dd, Unmanaged: unmanaged})
+					break
 				}
 				clears = append(clears, Change{Collection: target, Action: Clear, Data: lf.dataChange(), Unmanaged: unmanaged})
 			}

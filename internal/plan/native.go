@@ -122,10 +122,44 @@ type RestorePathFacts struct {
 	Tenants  bool   // --tenant picks some tenants
 	Subset   bool   // the snapshot holds only some tenants
 	Server   ServerFacts
+	// Replace (--mode=replace into a live target): Weaviate restores only
+	// into an absent collection, so the target is deleted first, which is
+	// possible only when nothing but its objects is lost and the restore
+	// gives it back its schema. SameSchema: the snapshot's schema is the
+	// live one (and the declared one, if declared); else SchemaDiff says
+	// how they differ.
+	// Referrers are the live collections whose references point at the
+	// target, Aliases the aliases that do, Offloaded its offloaded tenants:
+	// a delete would leave the first two dangling and lose the last.
+	SameSchema bool
+	SchemaDiff string
+	Referrers  []string
+	Aliases    []string
+	Offloaded  []string
 }
 
-// nativeWhy is the plan's reason for taking Weaviate's backup.
-const nativeWhy = "native: same name, same nodes, server ≥ snapshot version"
+// nativeWhy is the plan's reason for taking Weaviate's backup;
+// nativeReplaceWhy that of a replace, which deletes the live collection
+// first.
+const (
+	nativeWhy        = "native: same name, same nodes, server ≥ snapshot version"
+	nativeReplaceWhy = "native: same schema, same name, same nodes, server ≥ snapshot version"
+)
+
+// DeletesFirst reports whether the restore path chosen for f deletes the
+// live target before Weaviate restores it (a replace taking the native
+// path).
+func (f RestorePathFacts) DeletesFirst(p EnginePath) bool {
+	return p.Native() && f.Mode == RestoreReplace && f.Exists
+}
+
+// why is the reason the plan gives for the native path.
+func (f RestorePathFacts) why() string {
+	if f.Mode == RestoreReplace && f.Exists {
+		return nativeReplaceWhy
+	}
+	return nativeWhy
+}
 
 // ChooseRestorePath picks how a collection is restored: through Weaviate's
 // own backup when the snapshot has one and Weaviate can restore it here
@@ -134,6 +168,12 @@ const nativeWhy = "native: same name, same nodes, server ≥ snapshot version"
 // chunks. --engine forces one, and an impossible choice is refused with
 // the reason, as is a snapshot without a part that can be restored. The
 // returned path's EngineWhy is what the plan shows.
+//
+// A replace of a live collection takes the native path too when the
+// snapshot's schema is the live (and declared) one: the plan then deletes
+// the collection first (DeletesFirst), guarded and backed up as a
+// portable replace's clear is. A replace that changes the schema stays
+// portable: its objects are written into the live schema.
 func ChooseRestorePath(f RestorePathFacts) (EnginePath, error) {
 	blocker := nativeBlocker(f)
 	portable := f.Native == nil || !f.Native.Only
@@ -142,7 +182,7 @@ func ChooseRestorePath(f RestorePathFacts) (EnginePath, error) {
 		if blocker != "" {
 			return EnginePath{}, fmt.Errorf("restore --engine=native of %s from snapshot %s is not possible: %s; nothing was changed%s", f.Target, f.Snapshot, blocker, portableHint(portable))
 		}
-		return EnginePath{Engine: EngineNative, EngineWhy: nativeWhy}, nil
+		return EnginePath{Engine: EngineNative, EngineWhy: f.why()}, nil
 	case EnginePortable:
 		if !portable {
 			return EnginePath{}, fmt.Errorf("restore --engine=portable: snapshot %s holds only Weaviate's own backup (taken with --engine=native), no portable chunks; nothing was changed. Restore it with --engine=native (or leave --engine out)", f.Snapshot)
@@ -150,7 +190,7 @@ func ChooseRestorePath(f RestorePathFacts) (EnginePath, error) {
 		return EnginePath{Engine: EnginePortable, EngineWhy: "portable: --engine=portable"}, nil
 	}
 	if blocker == "" {
-		return EnginePath{Engine: EngineNative, EngineWhy: nativeWhy}, nil
+		return EnginePath{Engine: EngineNative, EngineWhy: f.why()}, nil
 	}
 	if !portable {
 		return EnginePath{}, fmt.Errorf("snapshot %s holds only Weaviate's own backup (taken with --engine=native), and it cannot be restored into %s: %s; nothing was changed", f.Snapshot, f.Target, blocker)
@@ -185,9 +225,15 @@ func nativeBlocker(f RestorePathFacts) string {
 		return "the snapshot holds only some tenants"
 	case f.Mode == RestoreMerge:
 		return "--mode=merge writes into the live collection (Weaviate restores only into an absent one)"
-	case f.Mode == RestoreReplace && f.Exists:
-		return "--mode=replace clears the live collection; Weaviate restores only into an absent one"
-	case f.Exists:
+	case f.Mode == RestoreReplace && f.Exists && !f.SameSchema:
+		return "--mode=replace keeps the live schema of " + f.Target + ", which differs from the snapshot's (" + f.SchemaDiff + "): the objects are written into it"
+	case f.Mode == RestoreReplace && f.Exists && len(f.Referrers) > 0:
+		return fmt.Sprintf("--mode=replace would delete %s for Weaviate's restore, and references of %s point at it", f.Target, strings.Join(f.Referrers, ", "))
+	case f.Mode == RestoreReplace && f.Exists && len(f.Aliases) > 0:
+		return fmt.Sprintf("--mode=replace would delete %s for Weaviate's restore, and alias %s points at it", f.Target, strings.Join(f.Aliases, ", "))
+	case f.Mode == RestoreReplace && f.Exists && len(f.Offloaded) > 0:
+		return fmt.Sprintf("--mode=replace would delete %s for Weaviate's restore, with offloaded (FROZEN) tenants colstate cannot back up: %s", f.Target, strings.Join(f.Offloaded, ", "))
+	case f.Exists && f.Mode != RestoreReplace:
 		return "collection " + f.Target + " exists (Weaviate restores only into an absent one)"
 	case f.Server.Err != nil:
 		return "the server's backup facts could not be read: " + f.Server.Err.Error()

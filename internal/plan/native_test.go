@@ -30,7 +30,35 @@ func TestChooseRestorePath(t *testing.T) {
 		{"--as", with(func(f *RestorePathFacts) { f.Target = "Other" }), EnginePortable, "native not possible: restored --as Other", false},
 		{"target exists", with(func(f *RestorePathFacts) { f.Exists = true }), EnginePortable, "collection Article exists", false},
 		{"merge", with(func(f *RestorePathFacts) { f.Mode = RestoreMerge; f.Exists = true }), EnginePortable, "--mode=merge", false},
-		{"replace of a live collection", with(func(f *RestorePathFacts) { f.Mode = RestoreReplace; f.Exists = true }), EnginePortable, "--mode=replace clears", false},
+		{"replace, same schema", with(func(f *RestorePathFacts) { f.Mode = RestoreReplace; f.Exists = true; f.SameSchema = true }), EngineNative, "native: same schema, same name, same nodes, server ≥ snapshot version", false},
+		{"replace, schema not compared", with(func(f *RestorePathFacts) { f.Mode = RestoreReplace; f.Exists = true }), EnginePortable, "keeps the live schema of Article", false},
+		{"replace, other schema", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SchemaDiff = RestoreReplace, true, "live property.title.tokenization"
+		}), EnginePortable, "native not possible: --mode=replace keeps the live schema of Article, which differs from the snapshot's (live property.title.tokenization): the objects are written into it", false},
+		{"replace, referred to", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SameSchema, f.Referrers = RestoreReplace, true, true, []string{"Comment"}
+		}), EnginePortable, "references of Comment point at it", false},
+		{"replace, alias", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SameSchema, f.Aliases = RestoreReplace, true, true, []string{"Posts"}
+		}), EnginePortable, "alias Posts points at it", false},
+		{"replace, offloaded tenants", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SameSchema, f.Offloaded = RestoreReplace, true, true, []string{"t9"}
+		}), EnginePortable, "offloaded (FROZEN) tenants colstate cannot back up: t9", false},
+		{"replace, same schema, older server", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SameSchema, f.Server.Version = RestoreReplace, true, true, "1.34.0"
+		}), EnginePortable, "is older than", false},
+		{"replace, same schema, forced native", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SameSchema, f.Forced = RestoreReplace, true, true, EngineNative
+		}), EngineNative, "native: same schema", false},
+		{"replace, other schema, forced native", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SchemaDiff, f.Forced = RestoreReplace, true, "live description", EngineNative
+		}), "", "not possible: --mode=replace keeps the live schema of Article", true},
+		{"replace, same schema, native-only snapshot", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SameSchema, f.Native = RestoreReplace, true, true, &only
+		}), EngineNative, "native: same schema", false},
+		{"replace, other schema, native-only snapshot", with(func(f *RestorePathFacts) {
+			f.Mode, f.Exists, f.SchemaDiff, f.Native = RestoreReplace, true, "live description", &only
+		}), "", "holds only Weaviate's own backup", true},
 		{"replace into an absent target", with(func(f *RestorePathFacts) { f.Mode = RestoreReplace }), EngineNative, "native:", false},
 		{"--tenant", with(func(f *RestorePathFacts) { f.Tenants = true }), EnginePortable, "--tenant", false},
 		{"tenant subset", with(func(f *RestorePathFacts) { f.Subset = true }), EnginePortable, "only some tenants", false},
@@ -94,5 +122,73 @@ func TestPlanBackupNativeRefusals(t *testing.T) {
 	p, err := PlanBackup(BackupFacts{Names: []string{"Article"}, Engine: EngineBoth, Server: server, Live: live, Snapshot: "S"})
 	if err != nil || p.Changes[0].Data.Engine != EngineBoth {
 		t.Fatalf("PlanBackup both = %+v, %v", p, err)
+	}
+}
+
+// TestPlanRestoreNativeReplace: a replace that takes Weaviate's backup
+// backs the live objects up, deletes the collection and restores it; the
+// guards of a portable replace hold for it too.
+func TestPlanRestoreNativeReplace(t *testing.T) {
+	server := ServerFacts{Version: "1.35.2", Backends: []string{"filesystem"}, Nodes: []string{"n"}}
+	snap := SnapshotFacts{ID: "S1", Store: "/s", Collections: []SnapshotCollection{{Name: "Article", Objects: 5}},
+		Native: &SnapshotNative{Backend: "filesystem", ServerVersion: "1.35.2", Nodes: []string{"n"}, Collections: []string{"Article"}}}
+	base := RestoreFacts{Snapshot: snap, Options: RestoreOptions{Mode: RestoreReplace}, BackupID: "B1", Server: server,
+		Live:    map[string]CollectionFacts{"Article": {Managed: true, Objects: 9}},
+		Replace: map[string]ReplaceFacts{"Article": {SameSchema: true}}}
+	actions := func(p *Plan) string {
+		var out []string
+		for _, c := range p.Changes {
+			out = append(out, c.Action.String())
+		}
+		return strings.Join(out, " ")
+	}
+
+	p, err := PlanRestore(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(p); got != "backup delete restore" {
+		t.Fatalf("same schema: actions %q, want backup delete restore", got)
+	}
+	if d := p.Changes[1].Data; d.Reason != BeforeNativeRestore || d.Objects != 9 {
+		t.Errorf("delete's data = %+v, want reason %q and the 9 live objects", d, BeforeNativeRestore)
+	}
+	if d := p.Changes[2].Data; d.Engine != EngineNative || !strings.Contains(d.EngineWhy, "same schema") || !d.CreateSchema {
+		t.Errorf("restore's data = %+v, want native, same schema, created", d)
+	}
+	if err := p.Changes[1].Data.validate(Delete); err != nil {
+		t.Errorf("the delete's reason is not one a saved plan accepts: %v", err)
+	}
+
+	noBackup := base
+	noBackup.Options.NoBackup = true
+	if p, err := PlanRestore(noBackup); err != nil || actions(p) != "delete restore" {
+		t.Errorf("--no-backup: %v, %v; want delete restore", p, err)
+	}
+
+	lifecycle := base
+	lifecycle.Live = map[string]CollectionFacts{"Article": {Managed: true, Objects: 9, Lifecycle: Lifecycle{NoBackupBeforeDestroy: true}}}
+	if p, err := PlanRestore(lifecycle); err != nil || actions(p) != "delete restore" {
+		t.Errorf("backup_before_destroy = false: %v, %v; want delete restore", p, err)
+	}
+
+	guarded := base
+	guarded.Live = map[string]CollectionFacts{"Article": {Managed: true, Objects: 9, Lifecycle: Lifecycle{PreventDestroy: true}}}
+	if _, err := PlanRestore(guarded); err == nil || !strings.Contains(err.Error(), "prevent_destroy") {
+		t.Errorf("prevent_destroy: error %v, want a refusal", err)
+	}
+
+	other := base
+	other.Replace = map[string]ReplaceFacts{"Article": {SchemaDiff: "live description"}}
+	p, err = PlanRestore(other)
+	if err != nil || actions(p) != "backup clear restore" || p.Changes[2].Data.Engine != EnginePortable {
+		t.Fatalf("other schema: %v, %v; want backup clear restore, portable", p, err)
+	}
+
+	absent := base
+	absent.Live = map[string]CollectionFacts{"Article": {Missing: errors.New("absent")}}
+	absent.Replace = nil
+	if p, err := PlanRestore(absent); err != nil || actions(p) != "restore" || p.Changes[0].Data.EngineWhy != nativeWhy {
+		t.Errorf("absent target: %v, %v; want one native restore", p, err)
 	}
 }

@@ -42,6 +42,10 @@ const (
 	BeforeExactDeletes Reason = "before exact-mode deletes"
 )
 
+// BeforeNativeRestore: a restore --mode=replace deletes the live collection
+// for Weaviate's own restore, which needs an absent one.
+const BeforeNativeRestore Reason = "Weaviate's restore needs an absent collection: it brings back the same schema with the snapshot's objects"
+
 // NoSnapshotYet: a snapshot block has no snapshot in the catalogue.
 const NoSnapshotYet Reason = "no snapshot taken yet"
 
@@ -87,6 +91,7 @@ var reasonForms = []struct {
 	form   string
 }{
 	{Delete, false, string(BeforeDelete)},
+	{Delete, false, string(BeforeNativeRestore)},
 	{Backup, false, string(BeforeDelete)},
 	{Backup, false, string(BeforeReplace)},
 	{Backup, false, string(BeforeExactDeletes)},

@@ -216,6 +216,9 @@ func writeChange(w io.Writer, c Change, o RenderOptions) {
 		if d := c.Data; d != nil && d.Snapshot != "" {
 			fmt.Fprintf(w, "      %s first: backed up to snapshot %s in %s\n", Backup.Symbol(), d.Snapshot, d.Store)
 		}
+		if d := c.Data; d != nil && d.Reason == BeforeNativeRestore {
+			fmt.Fprintf(w, "      why: %s\n", d.Reason)
+		}
 	case Update, Replace:
 		for _, f := range c.Fields {
 			writeField(w, o, f)
@@ -362,7 +365,7 @@ func objectCount(d *DataChange) string {
 }
 
 func objectsPhrase(c Change) string {
-	if c.Data != nil && (c.Data.Objects > 0 || c.Data.Inactive > 0) {
+	if c.Data != nil && (c.Data.Objects > 0 || c.Data.Inactive > 0 || c.Before == nil) {
 		return objectCount(c.Data)
 	}
 	return plural(len(c.Before.Properties), "property", "properties")

@@ -136,6 +136,11 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	if err := ws.checkServerVersion(ctx, r, sources, targets, f.Live, o.Mode == ModeReplace); err != nil {
 		return nil, err
 	}
+	if o.Mode == ModeReplace && f.Snapshot.Native != nil && len(o.Tenants) == 0 {
+		if f.Replace, err = ws.replaceFacts(ctx, r, sources, targets, f.Live); err != nil {
+			return nil, err
+		}
+	}
 	return plan.PlanRestore(f)
 }
 
