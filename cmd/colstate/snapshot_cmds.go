@@ -338,7 +338,10 @@ func snapshotShowCmd(c *cli.Context) error {
 				}
 			}
 			fmt.Fprintf(out, "    tenants: %s\n", strings.Join(ts, ", "))
-			if col.TenantSubset {
+			switch {
+			case len(col.SkippedOffloaded) > 0:
+				fmt.Fprintf(out, "    left out (offloaded, --skip-offloaded): %s; a restore touches no tenant but those above\n", strings.Join(col.SkippedOffloaded, ", "))
+			case col.TenantSubset:
 				fmt.Fprintln(out, "    only these tenants (backup --tenant): a restore touches no other tenant")
 			}
 		}
