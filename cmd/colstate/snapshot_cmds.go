@@ -13,6 +13,7 @@ import (
 
 	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/redact"
 	"github.com/colstate/colstate/internal/snapshot"
 	"github.com/colstate/colstate/internal/workspace"
 )
@@ -312,7 +313,7 @@ func snapshotShowCmd(c *cli.Context) error {
 	m := r.Manifest()
 	out := c.App.Writer
 	fmt.Fprintf(out, "Snapshot %s\n  format:   %s\n  created:  %s\n  source:   %s\n  objects:  %d\n  size:     %s\n",
-		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.Source.URL, snapshotObjects(m), snapshot.ByteSize(m.Size()))
+		m.ID, m.Format, m.CreatedAt.Format("2006-01-02 15:04:05Z"), redact.URL(m.Source.URL), snapshotObjects(m), snapshot.ByteSize(m.Size()))
 	if m.SchemaOnly {
 		fmt.Fprintln(out, "  schema only")
 	}
@@ -337,7 +338,10 @@ func snapshotShowCmd(c *cli.Context) error {
 				}
 			}
 			fmt.Fprintf(out, "    tenants: %s\n", strings.Join(ts, ", "))
-			if col.TenantSubset {
+			switch {
+			case len(col.SkippedOffloaded) > 0:
+				fmt.Fprintf(out, "    left out (offloaded, --skip-offloaded): %s; a restore touches no tenant but those above\n", strings.Join(col.SkippedOffloaded, ", "))
+			case col.TenantSubset:
 				fmt.Fprintln(out, "    only these tenants (backup --tenant): a restore touches no other tenant")
 			}
 		}

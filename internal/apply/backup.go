@@ -98,8 +98,8 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 		return err
 	}
 	var snapTenants []snapshot.Tenant
+	var skipped []string
 	if s.MultiTenant {
-		var skipped []string
 		tenants, skipped = withoutSkipped(tenants, dc.SkipTenants)
 		if len(skipped) > 0 {
 			fmt.Fprintf(d.Out, "backup %s: left out %s (--skip-offloaded): %s.\n", name, plural(len(skipped), "offloaded tenant", "offloaded tenants"), strings.Join(skipped, ", "))
@@ -113,6 +113,11 @@ func (d *Data) backupCollection(ctx context.Context, w *snapshot.Writer, name st
 	}
 	if len(dc.OnlyTenants) > 0 {
 		if err := w.SetTenantSubset(name); err != nil {
+			return err
+		}
+	}
+	if len(skipped) > 0 {
+		if err := w.SetSkippedOffloaded(name, skipped); err != nil {
 			return err
 		}
 	}

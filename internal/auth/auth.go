@@ -28,6 +28,8 @@ import (
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/connection"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc/credentials"
+
+	"github.com/colstate/colstate/internal/redact"
 )
 
 // Method is how colstate obtains its token; its value is the name of the
@@ -262,7 +264,7 @@ func (s *Session) checkWeaviateOIDC(ctx context.Context) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf(ErrorPrefix+"read Weaviate's OIDC configuration at %s: %w (is Weaviate running at %s?)", u, err, s.rest)
+		return fmt.Errorf(ErrorPrefix+"read Weaviate's OIDC configuration at %s: %w (is Weaviate running at %s?)", redact.Of(u), err, redact.Of(s.rest))
 	}
 	resp.Body.Close()
 	switch resp.StatusCode {
@@ -275,7 +277,7 @@ func (s *Session) checkWeaviateOIDC(ctx context.Context) error {
 }
 
 func (s *Session) noOIDC() error {
-	return fmt.Errorf(ErrorPrefix+"the Weaviate at %s has no OIDC configured (GET /v1/.well-known/openid-configuration answered 404), so it cannot accept the %s of weaviate.auth: remove the auth block, use api_key if the server expects an API key, or enable OIDC on the server (AUTHENTICATION_OIDC_ENABLED)", s.rest, s.cfg.Method)
+	return fmt.Errorf(ErrorPrefix+"the Weaviate at %s has no OIDC configured (GET /v1/.well-known/openid-configuration answered 404), so it cannot accept the %s of weaviate.auth: remove the auth block, use api_key if the server expects an API key, or enable OIDC on the server (AUTHENTICATION_OIDC_ENABLED)", redact.Of(s.rest), s.cfg.Method)
 }
 
 // tokenError words a failure to get or renew a token: which credential to

@@ -104,6 +104,13 @@ func (s signer) RoundTrip(req *http.Request) (*http.Response, error) {
 		bearer = tok
 	case s.c.apiKey != "":
 		bearer = s.c.apiKey
+	case s.c.base.User != nil && req.Header.Get("Authorization") == "":
+		// Clients handed this one (native backups) build URLs without
+		// the user:password@ of weaviate { url }: send it as REST does.
+		r := req.Clone(req.Context())
+		pw, _ := s.c.base.User.Password()
+		r.SetBasicAuth(s.c.base.User.Username(), pw)
+		return s.base.RoundTrip(r)
 	default:
 		return s.base.RoundTrip(req)
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/colstate/colstate/internal/auth"
+	"github.com/colstate/colstate/internal/redact"
 )
 
 // Client talks to one Weaviate server.
@@ -65,7 +66,7 @@ type Options struct {
 func New(opts Options) (*Client, error) {
 	u, err := url.Parse(opts.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("weaviate url %q is not an http(s) URL like http://localhost:8080", opts.URL)
+		return nil, fmt.Errorf("weaviate url %q is not an http(s) URL like http://localhost:8080", redact.URL(opts.URL))
 	}
 	timeout := opts.Timeout
 	if timeout == 0 {
@@ -82,8 +83,10 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// URL returns the REST endpoint the client talks to.
-func (c *Client) URL() string { return c.base.String() }
+// URL returns the REST endpoint the client talks to, as colstate shows
+// and stores it: a password in it (http://user:password@host, sent as
+// basic auth) is masked.
+func (c *Client) URL() string { return redact.Of(c.base) }
 
 // ErrNotFound is returned when the addressed collection does not exist.
 var ErrNotFound = errors.New("not found")
@@ -143,7 +146,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("weaviate %s %s: %w (is Weaviate running at %s?)", method, path, unwrapURLError(err), c.base)
+		return fmt.Errorf("weaviate %s %s: %w (is Weaviate running at %s?)", method, path, unwrapURLError(err), c.URL())
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)

@@ -164,7 +164,7 @@ func (c *Client) reachGRPC(ctx context.Context) error {
 		return fmt.Errorf("weaviate gRPC %s: %w", c.rpc.target, rpcHint(err))
 	}
 	return fmt.Errorf("cannot reach Weaviate's gRPC endpoint at %s (%v), though its REST endpoint %s answers; colstate reads and writes objects over gRPC: set weaviate { grpc_url } in the configuration, or WEAVIATE_GRPC_URL, to the gRPC address of that server (Weaviate listens on port 50051 unless GRPC_PORT says otherwise)",
-		c.rpc.target, grpcReason(err), c.base)
+		c.rpc.target, grpcReason(err), c.URL())
 }
 
 // grpcReason is the part of a gRPC error a person needs.
@@ -199,7 +199,7 @@ func (c *Client) mismatchAfterWrite(format string, args ...any) error {
 
 func (c *Client) refuse(done, format string, args ...any) error {
 	c.endpoints.err = fmt.Errorf("the REST endpoint %s and the gRPC endpoint %s do not reach the same Weaviate: %s%s. Point weaviate { grpc_url } (or WEAVIATE_GRPC_URL) at the gRPC port of the server at %s, or weaviate { url } (or WEAVIATE_URL) at the server whose gRPC port is %s",
-		c.base, c.rpc.target, fmt.Sprintf(format, args...), done, c.base, c.rpc.target)
+		c.URL(), c.rpc.target, fmt.Sprintf(format, args...), done, c.URL(), c.rpc.target)
 	return c.endpoints.err
 }
 

@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/colstate/colstate/internal/redact"
 )
 
 // maxMessage lifts grpc-go's 4 MB default: one page of objects with large
@@ -109,7 +111,7 @@ func grpcTarget(addr string, rest *url.URL) (string, bool, error) {
 		case "http", "grpc":
 			useTLS = false
 		default:
-			return "", false, fmt.Errorf("weaviate grpc_url %q: unknown scheme %q (use host:port)", addr, scheme)
+			return "", false, fmt.Errorf("weaviate grpc_url %q: unknown scheme %q (use host:port)", redact.URL(addr), scheme)
 		}
 		addr = strings.TrimSuffix(rest, "/")
 		return addr, useTLS, nil

@@ -663,7 +663,7 @@ func (c *Client) nodeDownHint(ctx context.Context, err error) string {
 	if ctx.Err() != nil || !Transient(err) {
 		return ""
 	}
-	return fmt.Sprintf(" (Weaviate at %s, gRPC %s, stopped answering; if it is one node of a cluster and went down, point weaviate { url, grpc_url } (or WEAVIATE_URL and WEAVIATE_GRPC_URL) at another node and run the command again: with a replication factor above 1 the other nodes hold the same objects)", c.base, c.rpc.target)
+	return fmt.Sprintf(" (Weaviate at %s, gRPC %s, stopped answering; if it is one node of a cluster and went down, point weaviate { url, grpc_url } (or WEAVIATE_URL and WEAVIATE_GRPC_URL) at another node and run the command again: with a replication factor above 1 the other nodes hold the same objects)", c.URL(), c.rpc.target)
 }
 
 // search runs one gRPC Search, retried like every idempotent call (what

@@ -21,6 +21,8 @@ import (
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/backup"
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/fault"
 	"github.com/weaviate/weaviate/entities/models"
+
+	"github.com/colstate/colstate/internal/redact"
 )
 
 // Backends colstate knows, as Weaviate names them in its backup API, in
@@ -63,7 +65,7 @@ type Client struct {
 func New(base, apiKey string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("weaviate url %q: not an http(s) URL", base)
+		return nil, fmt.Errorf("weaviate url %q: not an http(s) URL", redact.URL(base))
 	}
 	host := u.Host + strings.TrimSuffix(u.Path, "/")
 	cfg := weaviate.Config{Host: host, Scheme: u.Scheme, Timeout: 60 * time.Second}

@@ -53,7 +53,8 @@ type DataChange struct {
 	// or delete, the snapshot's for a restore or merge.
 	TenantStatus map[string]int `json:"tenant_status,omitempty"`
 	// SkipTenants names the offloaded (FROZEN) tenants a backup leaves out
-	// (backup --skip-offloaded): colstate cannot read them.
+	// (backup --skip-offloaded): colstate cannot read them; for a restore,
+	// those its snapshot left out, which it does not touch.
 	SkipTenants []string `json:"skipped_tenants,omitempty"`
 	// OnlyTenants limits the change to these tenants of the collection
 	// (--tenant): the others are neither read nor written.

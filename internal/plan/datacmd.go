@@ -268,6 +268,9 @@ type SnapshotCollection struct {
 	// (backup --tenant), so a restore touches only those.
 	TenantList   []TenantFact
 	TenantSubset bool
+	// SkippedOffloaded names the offloaded tenants its backup left out
+	// (--skip-offloaded); it is then a TenantSubset too.
+	SkippedOffloaded []string
 }
 
 func (s SnapshotFacts) names() []string {
@@ -394,7 +397,8 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 	for _, src := range names {
 		sc := s.collection(src)
 		target := o.target(src)
-		dc := &DataChange{Store: s.Store, Snapshot: s.ID, Objects: sc.Objects, Tenants: sc.Tenants, NoVectors: s.NoVectors, TenantStatus: sc.TenantStatus}
+		dc := &DataChange{Store: s.Store, Snapshot: s.ID, Objects: sc.Objects, Tenants: sc.Tenants, NoVectors: s.NoVectors, TenantStatus: sc.TenantStatus,
+			SkipTenants: sc.SkippedOffloaded}
 		if target != src {
 			dc.Source = src
 		}

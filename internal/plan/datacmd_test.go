@@ -698,3 +698,38 @@ func TestRestoreTenantTargets(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot whose backup left out offloaded tenants (--skip-offloaded):
+// a replace touches only the tenants it holds and names the others; one
+// that left out every tenant is refused.
+func TestRestoreSkippedOffloaded(t *testing.T) {
+	s := tsnap(true)
+	s.Collections[0].SkippedOffloaded = []string{"b"}
+	p, err := PlanRestore(RestoreFacts{Snapshot: s, BackupID: "b9", Live: map[string]CollectionFacts{"M": mt()},
+		Options: RestoreOptions{Collections: []string{"M"}, Mode: RestoreReplace}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Changes {
+		if c.Data == nil {
+			continue
+		}
+		for _, n := range c.Data.TenantNames() {
+			if n == "b" {
+				t.Errorf("%s %s touches the left-out tenant b", c.Action, c.Collection)
+			}
+		}
+	}
+	var b strings.Builder
+	Human(&b, p, RenderOptions{})
+	if want := "not in the snapshot, not touched: 1 tenant, which its backup left out (offloaded, --skip-offloaded): b\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("the plan lacks %q:\n%s", want, b.String())
+	}
+
+	s.Collections[0].TenantList, s.Collections[0].Tenants = nil, 0
+	_, err = PlanRestore(RestoreFacts{Snapshot: s, BackupID: "b9", Live: map[string]CollectionFacts{"M": mt()},
+		Options: RestoreOptions{Collections: []string{"M"}, Mode: RestoreReplace}})
+	if err == nil || !strings.Contains(err.Error(), "its backup left out every one") {
+		t.Errorf("err = %v, want a refusal naming the left-out tenants", err)
+	}
+}

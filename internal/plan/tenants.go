@@ -184,6 +184,9 @@ func snapshotPicks(s SnapshotFacts, sc *SnapshotCollection, args []TenantArg) ([
 			args = append(args, TenantArg{Name: t.Name})
 		}
 	}
+	if len(sc.TenantList) == 0 && len(sc.SkippedOffloaded) > 0 {
+		return nil, fmt.Errorf("snapshot %s holds no tenant of collection %s: its backup left out every one (offloaded, --skip-offloaded: %s); nothing was changed. Load them back (activityStatus HOT or COLD) and take a new backup", s.ID, sc.Name, strings.Join(sc.SkippedOffloaded, ", "))
+	}
 	if len(sc.TenantList) == 0 && sc.Tenants == 0 {
 		return nil, fmt.Errorf("collection %s in snapshot %s is not multi-tenant: --tenant applies only to multi-tenant collections; nothing was changed", sc.Name, s.ID)
 	}
@@ -234,6 +237,10 @@ func writePicks(w io.Writer, a Action, d *DataChange) {
 			name = p.Name + " → " + p.As
 		}
 		fmt.Fprintf(w, "        tenant %s: %s\n", name, pickWording(a, p))
+	}
+	if a != Backup && len(d.SkipTenants) > 0 {
+		fmt.Fprintf(w, "      not in the snapshot, not touched: %s, which its backup left out (offloaded, --skip-offloaded): %s\n",
+			plural(len(d.SkipTenants), "tenant", "tenants"), strings.Join(d.SkipTenants, ", "))
 	}
 }
 

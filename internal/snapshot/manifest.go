@@ -82,8 +82,13 @@ type Collection struct {
 	Tenants      []Tenant `json:"tenants,omitempty"` // multi-tenant collections only
 	// TenantSubset: Tenants are only some of the collection's tenants
 	// (backup --tenant); a restore writes into those tenants only.
-	TenantSubset bool  `json:"tenant_subset,omitempty"`
-	Objects      int64 `json:"objects"`
+	TenantSubset bool `json:"tenant_subset,omitempty"`
+	// SkippedOffloaded names the offloaded (FROZEN) tenants the backup
+	// left out (backup --skip-offloaded): colstate could not read them.
+	// Such a snapshot is also a TenantSubset, so a restore leaves them
+	// alone.
+	SkippedOffloaded []string `json:"skipped_offloaded,omitempty"`
+	Objects          int64    `json:"objects"`
 	// Digest is object.Digest over every object: compared with the live
 	// collection after a restore.
 	Digest string  `json:"digest"`

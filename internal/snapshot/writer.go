@@ -143,6 +143,17 @@ func (w *Writer) SetTenantSubset(collection string) error {
 	return nil
 }
 
+// SetSkippedOffloaded records the offloaded tenants a backup of
+// collection left out (backup --skip-offloaded) and marks it as holding
+// only some of its tenants, so that a restore touches none of those.
+func (w *Writer) SetSkippedOffloaded(collection string, tenants []string) error {
+	if err := w.SetTenantSubset(collection); err != nil {
+		return err
+	}
+	w.m.Collection(collection).SkippedOffloaded = tenants
+	return nil
+}
+
 // Write appends one object of collection (and tenant) to the snapshot.
 func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 	col := w.m.Collection(collection)

@@ -177,7 +177,7 @@ func snapshotFacts(storeDir string, m *snapshot.Manifest) plan.SnapshotFacts {
 	f := plan.SnapshotFacts{ID: m.ID, Store: storeDir, NoVectors: m.NoVectors, Native: snapshotNative(m)}
 	for _, c := range m.Collections {
 		f.Collections = append(f.Collections, plan.SnapshotCollection{Name: c.Name, Objects: m.ObjectsOf(c.Name), Tenants: len(c.Tenants), TenantStatus: snapshotStatuses(c.Tenants),
-			TenantList: snapshotTenants(c), TenantSubset: c.TenantSubset})
+			TenantList: snapshotTenants(c), TenantSubset: c.TenantSubset || len(c.SkippedOffloaded) > 0, SkippedOffloaded: c.SkippedOffloaded})
 	}
 	return f
 }

@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -99,10 +100,21 @@ func recoverTenants(ctx context.Context, c *live.Client, files *state.Backend, l
 		if err := json.Unmarshal(b, &entries); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		var back []string
-		for _, e := range entries {
-			if err := c.UpdateTenants(ctx, e.Collection, []live.Tenant{{Name: e.Tenant, ActivityStatus: e.Status}}); err != nil {
-				return fmt.Errorf("set tenant %s of %s back to %s, which an interrupted colstate (pid %d) left activated: %w; set it back by hand, then remove %s",
+		var back, gone []string
+		for i, e := range entries {
+			err := c.UpdateTenants(ctx, e.Collection, []live.Tenant{{Name: e.Tenant, ActivityStatus: e.Status}})
+			if err != nil {
+				// A collection or tenant deleted since has no status to set
+				// back; only a tenant that still exists stops recovery.
+				if why := tenantGone(ctx, c, e.Collection, e.Tenant); why != "" {
+					gone = append(gone, fmt.Sprintf("%s/%s (%s)", e.Collection, e.Tenant, why))
+					continue
+				}
+				// Keep in the log only what is still to be set back.
+				if werr := files.WriteFile(ctx, name, mustJSON(entries[i:])); werr != nil {
+					err = errors.Join(err, werr)
+				}
+				return fmt.Errorf("set tenant %s of %s back to %s, which an interrupted colstate (pid %d) left activated: %w; set it back by hand (or check that Weaviate is reachable and run the command again), then remove %s",
 					e.Tenant, e.Collection, e.Status, pid, err, f)
 			}
 			back = append(back, fmt.Sprintf("%s/%s → %s", e.Collection, e.Tenant, e.Status))
@@ -113,6 +125,32 @@ func recoverTenants(ctx context.Context, c *live.Client, files *state.Backend, l
 		if len(back) > 0 {
 			log(fmt.Sprintf("set back %d tenant(s) an interrupted colstate (pid %d) had activated to read: %s", len(back), pid, strings.Join(back, ", ")))
 		}
+		if len(gone) > 0 {
+			log(fmt.Sprintf("skipped %d tenant(s) an interrupted colstate (pid %d) had activated to read, which no longer exist (nothing to set back): %s", len(gone), pid, strings.Join(gone, ", ")))
+		}
 	}
 	return nil
+}
+
+// tenantGone says why tenant of collection no longer exists ("collection
+// deleted", "tenant deleted"), or "" when it does or that cannot be told.
+func tenantGone(ctx context.Context, c *live.Client, collection, tenant string) string {
+	ts, err := c.Tenants(ctx, collection)
+	if errors.Is(err, live.ErrNotFound) {
+		return "collection deleted"
+	}
+	if err != nil {
+		return ""
+	}
+	for _, t := range ts {
+		if t.Name == tenant {
+			return ""
+		}
+	}
+	return "tenant deleted"
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
