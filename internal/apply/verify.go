@@ -58,31 +58,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 			c.Collection, st.written, st.identical, kept, sc.Objects)
 		return nil
 	}
-	// Every tenant is active now (restoreAll activated or created them):
-	// read them back tenantParallel at once; the digest is a sum, the same
-	// in any order.
-	tenants := []live.Tenant{{}}
-	if s.MultiTenant {
-		tenants = tenants[:0]
-		for _, t := range sc.Tenants {
-			tenants = append(tenants, live.Tenant{Name: t.Name})
-		}
-	}
-	var (
-		mu  sync.Mutex
-		got object.Digest
-	)
-	_, err := d.eachTenant(ctx, c.Collection, tenants, nil, func(ctx context.Context, _ int, t live.Tenant) error {
-		var part object.Digest
-		err := d.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name, NoVectors: noVectors, PageSize: d.PageSize}, func(o *object.Object) error {
-			part.Add(o.Hash())
-			return nil
-		})
-		mu.Lock()
-		got.Merge(part)
-		mu.Unlock()
-		return err
-	})
+	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
@@ -130,6 +106,72 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 	fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: object count and content digest match %s (%.16s…).\n",
 		c.Collection, got.Count, what, got.String())
 	return nil
+}
+
+// verifyRanges is how many ranges of UUIDs readDigest reads at once from
+// a collection without tenants: one cursor waits for the server to find
+// and encode each page, several keep it (and colstate) busy.
+const verifyRanges = 8
+
+// readDigest reads the collection back and returns its count and digest.
+// Every tenant is active now (restoreAll activated or created them): they
+// are read tenantParallel at once; a collection without tenants is read
+// as verifyRanges ranges of UUIDs at once. The digest is a sum, the same
+// in any order; the ranges hold every UUID exactly once (live.UUIDRanges).
+func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.Collection, s *live.ObjectSchema, noVectors bool) (object.Digest, error) {
+	var (
+		mu  sync.Mutex
+		got object.Digest
+	)
+	read := func(ctx context.Context, opts live.ReadOptions) error {
+		opts.NoVectors, opts.NoTimestamps, opts.PageSize = noVectors, true, d.PageSize
+		var part object.Digest
+		err := d.Client.ReadObjects(ctx, s, opts, func(o *object.Object) error {
+			part.Add(o.Hash())
+			return nil
+		})
+		mu.Lock()
+		got.Merge(part)
+		mu.Unlock()
+		return err
+	}
+	if !s.MultiTenant {
+		ranges := live.UUIDRanges(verifyRanges)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		errs := make([]error, len(ranges))
+		var wg sync.WaitGroup
+		for i, r := range ranges {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if errs[i] = read(ctx, live.ReadOptions{From: r[0], To: r[1]}); errs[i] != nil {
+					cancel()
+				}
+			}()
+		}
+		wg.Wait()
+		// The error that stopped the others, not their cancellation.
+		for _, err := range errs {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return got, err
+			}
+		}
+		for _, err := range errs {
+			if err != nil {
+				return got, err
+			}
+		}
+		return got, nil
+	}
+	var tenants []live.Tenant
+	for _, t := range sc.Tenants {
+		tenants = append(tenants, live.Tenant{Name: t.Name})
+	}
+	_, err := d.eachTenant(ctx, collection, tenants, nil, func(ctx context.Context, _ int, t live.Tenant) error {
+		return read(ctx, live.ReadOptions{Tenant: t.Name})
+	})
+	return got, err
 }
 
 // extraObjects walks the snapshot's objects of sc (fitted by fit) and the

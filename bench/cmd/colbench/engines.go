@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/colstate/colstate/internal/snapshot"
@@ -35,9 +36,16 @@ func (b *bench) engines(ctx context.Context) error {
 		if err := b.c.Delete(ctx, src); err != nil {
 			return err
 		}
-		el, rss, err := b.colstate("", "restore", "-auto-approve", "-store", b.store, ids["both"])
+		el, rss, out, err := b.colstateOut(fmt.Sprintf("native-restore-%d", r), "restore", "-auto-approve", "-store", b.store, ids["both"])
 		if err != nil {
 			return err
+		}
+		// colstate's own account of where the time went (native restore,
+		// read-back), for the log.
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, " in ") && (strings.Contains(l, "Weaviate restored") || strings.Contains(l, "read back")) {
+				b.logln("    colstate: %s", l)
+			}
 		}
 		csRestore.add(el, rss)
 		if err := b.checkCount(ctx, src, b.o.count); err != nil {
