@@ -19,6 +19,9 @@ import (
 // that every snapshot object is present and identical.
 func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
 	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
+	if c.Data.Verify == plan.VerifyCount && c.Action != plan.Merge {
+		return d.verifyCount(ctx, c, sc, s, st)
+	}
 	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
 	if c.Action == plan.Merge {
 		// The merged objects, not the snapshot's, are what was written:
@@ -58,9 +61,6 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 		fmt.Fprintf(d.Out, "Merged %s: %d objects written, %d already identical%s; verified: all %d snapshot objects present and identical to what was written.\n",
 			c.Collection, st.written, st.identical, kept, sc.Objects)
 		return nil
-	}
-	if c.Data.Verify == plan.VerifyCount {
-		return d.verifyCount(ctx, c, sc, s, st)
 	}
 	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors)
 	if err != nil {
