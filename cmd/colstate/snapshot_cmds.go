@@ -62,6 +62,7 @@ snapshot taken with backup --tenant restores only its tenants.`,
 				&cli.StringFlag{Name: "as", Usage: "restore the one chosen collection under `NEW_NAME`"},
 				&cli.StringFlag{Name: "mode", Value: workspace.ModeCreate, Usage: "restore `MODE`: create, merge or replace"},
 				engineFlag,
+				&cli.StringFlag{Name: "verify", Value: "digest", Usage: "how the restore is checked afterwards: `HOW` digest reads every object back and compares count and content digest with the snapshot; count compares the object count only (faster, notably after a native restore, but blind to changed contents)"},
 				noBackupFlag, tenantParallelFlag, consistencyFlag,
 				storeFlag, dryRunFlag, autoApproveFlag, noColorFlag, lockTimeoutFlag, jsonEventsFlag,
 			},
@@ -212,6 +213,7 @@ func restoreCmd(c *cli.Context) error {
 	p, err := ws.RestorePlan(c.Context, st, workspace.RestoreOptions{
 		Store: c.String("store"), Snapshot: c.Args().First(), Collections: c.StringSlice("collection"),
 		As: c.String("as"), Mode: c.String("mode"), NoBackup: c.Bool("no-backup"), Tenants: tenants, Engine: c.String("engine"),
+		Verify: c.String("verify"),
 	})
 	if err != nil {
 		return err

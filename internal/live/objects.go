@@ -1,11 +1,13 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
 
 	"github.com/colstate/colstate/internal/object"
@@ -24,6 +27,58 @@ type ReadOptions struct {
 	PageSize  int  // objects per cursor page; 0 means 500
 	NoVectors bool // leave vectors out
 	IDsOnly   bool // only UUIDs: no properties, vectors or timestamps
+	// NoTimestamps leaves the creation and update times out (object.Hash
+	// does not cover them, so a digest does not need them).
+	NoTimestamps bool
+	// From and To bound what ReadObjects reads to the UUIDs From ≤ id <
+	// To; "" leaves that end open. The order is Weaviate's: it keys
+	// objects by the UUID's 16 bytes, so every spelling of a UUID has one
+	// place in it. UUIDRanges splits every UUID into ranges that can be
+	// read at once.
+	From, To string
+}
+
+// UUIDRanges splits the UUIDs into n ranges of equal width (n < 1 is
+// one), as From and To of ReadOptions: the first starts open, the last
+// ends open, and each range ends where the next starts, so every UUID is
+// in exactly one. Random (version 4) UUIDs fall evenly into them.
+func UUIDRanges(n int) [][2]string {
+	if n < 1 {
+		n = 1
+	}
+	bounds := make([]string, n+1)
+	span := new(big.Int).Lsh(big.NewInt(1), 128)
+	for i := 1; i < n; i++ {
+		var u uuid.UUID
+		new(big.Int).Div(new(big.Int).Mul(span, big.NewInt(int64(i))), big.NewInt(int64(n))).FillBytes(u[:])
+		bounds[i] = u.String()
+	}
+	out := make([][2]string, n)
+	for i := range out {
+		out[i] = [2]string{bounds[i], bounds[i+1]}
+	}
+	return out
+}
+
+// cursorBefore returns the cursor position (the "after" of Weaviate's
+// cursor, which starts past an object of that UUID) from which the next
+// object is the first with a UUID ≥ from: the UUID one below from, ""
+// for the start.
+func cursorBefore(from string) (string, error) {
+	u, err := uuid.Parse(from)
+	if err != nil {
+		return "", fmt.Errorf("read from %q: not a UUID", from)
+	}
+	if u == (uuid.UUID{}) {
+		return "", nil
+	}
+	for i := len(u) - 1; i >= 0; i-- {
+		u[i]--
+		if u[i] != 0xff {
+			break
+		}
+	}
+	return u.String(), nil
 }
 
 // ReadObjects streams every object of a collection (of one tenant) to fn in
@@ -45,15 +100,29 @@ func (c *Client) ReadObjects(ctx context.Context, s *ObjectSchema, opts ReadOpti
 	}
 	req := searchRequest(s, opts)
 	req.Limit = uint32(page)
+	after := "" // the last UUID of the page before
+	if opts.From != "" {
+		if after, err = cursorBefore(opts.From); err != nil {
+			return err
+		}
+		req.After = after
+	}
+	var to *uuid.UUID
+	if opts.To != "" {
+		u, err := uuid.Parse(opts.To)
+		if err != nil {
+			return fmt.Errorf("read objects of %s up to %q: not a UUID", s.Collection, opts.To)
+		}
+		to = &u
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	pages := make(chan pageReply, 1)
-	go c.fetchPages(ctx, wv, req, page, pages)
+	go c.fetchPages(ctx, wv, req, page, after, to, pages)
 	defer func() {
 		cancel()
 		for range pages { // let the fetcher finish
 		}
 	}()
-	after := "" // the last UUID of the page before
 	for p := range pages {
 		if p.err != nil {
 			return fmt.Errorf("read objects of %s%s: %w%s", s.Collection, tenantSuffix(opts.Tenant), rpcHint(ctxErr(ctx, p.err)), c.nodeDownHint(ctx, p.err))
@@ -91,9 +160,12 @@ type pageReply struct {
 }
 
 // fetchPages sends the cursor's pages to out, in order, until a short page,
-// an error (sent as the last page) or the end of ctx; then closes out.
-func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.SearchRequest, page int, out chan<- pageReply) {
+// an object at or past to (when set; it and the rest of its page are left
+// out), an error (sent as the last page) or the end of ctx; then closes out.
+// from is the cursor's start ("" for the first UUID).
+func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.SearchRequest, page int, from string, to *uuid.UUID, out chan<- pageReply) {
 	defer close(out)
+	read := 0
 	for {
 		reply, err := c.search(ctx, wv, "gRPC search", req)
 		if TooLarge(err) && req.Limit > 1 {
@@ -103,20 +175,71 @@ func (c *Client) fetchPages(ctx context.Context, wv pb.WeaviateClient, req *pb.S
 			page = int(req.Limit)
 			continue
 		}
+		end := false
+		if err == nil && to != nil {
+			end, err = cutAt(reply, *to)
+		}
 		select {
 		case out <- pageReply{reply, err}:
 		case <-ctx.Done():
 			return
 		}
-		if err != nil || len(reply.Results) < page {
+		if err != nil || end || len(reply.Results) < int(req.Limit) {
 			return
 		}
+		read += len(reply.Results)
 		last := reply.Results[len(reply.Results)-1].GetMetadata().GetId()
 		if last == "" {
 			return // the consumer reports the object without a UUID
 		}
 		req.After = last
+		if to != nil {
+			req.Limit = uint32(rangeLimit(page, read, from, last, *to))
+		}
 	}
+}
+
+// rangeLimit is the size of the next page of a read that ends before to:
+// a full page, or, near the end, what is left of the range (with a
+// margin), estimated from how densely the read objects filled the UUIDs
+// from from to last. The cursor's last page in a range would otherwise
+// carry up to a page of objects past its end, which the next range reads
+// too. An estimate too small costs one more page, never an object: the
+// read ends at an object past to or a page shorter than asked for.
+func rangeLimit(page, read int, from, last string, to uuid.UUID) int {
+	pos := func(id string) float64 {
+		u, err := uuid.Parse(id)
+		if err != nil {
+			return 0
+		}
+		return float64(binary.BigEndian.Uint64(u[:8]))
+	}
+	start, at, end := 0.0, pos(last), float64(binary.BigEndian.Uint64(to[:8]))
+	if from != "" {
+		start = pos(from)
+	}
+	if at <= start || end <= at {
+		return page
+	}
+	left := float64(read) * (end - at) / (at - start)
+	return int(min(float64(page), left*1.25+16))
+}
+
+// cutAt drops the results of reply from the first with a UUID ≥ to (the
+// cursor returns them in UUID order) and tells whether it dropped any.
+func cutAt(reply *pb.SearchReply, to uuid.UUID) (bool, error) {
+	for i, r := range reply.Results {
+		id := r.GetMetadata().GetId()
+		u, err := uuid.Parse(id)
+		if err != nil {
+			return false, fmt.Errorf("an object came back with UUID %q, which is not a UUID", id)
+		}
+		if bytes.Compare(u[:], to[:]) >= 0 {
+			reply.Results = reply.Results[:i]
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func tenantSuffix(t string) string {
@@ -139,8 +262,10 @@ func searchRequest(s *ObjectSchema, opts ReadOptions) *pb.SearchRequest {
 	if opts.IDsOnly {
 		return req
 	}
-	req.Metadata.CreationTimeUnix = true
-	req.Metadata.LastUpdateTimeUnix = true
+	if !opts.NoTimestamps {
+		req.Metadata.CreationTimeUnix = true
+		req.Metadata.LastUpdateTimeUnix = true
+	}
 	if !opts.NoVectors {
 		req.Metadata.Vector = s.Legacy
 		req.Metadata.Vectors = s.Named

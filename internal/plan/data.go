@@ -33,6 +33,10 @@ type DataChange struct {
 	SchemaOnly bool   `json:"schema_only,omitempty"`
 	NoVectors  bool   `json:"no_vectors,omitempty"`
 	Source     string `json:"source,omitempty"` // collection name inside the snapshot when restoring under another name
+	// Verify is how a restore is checked afterwards (restore --verify):
+	// "" (digest) reads every object back and compares count and content
+	// digest with the snapshot; VerifyCount compares the object count only.
+	Verify string `json:"verify,omitempty"`
 
 	Reshaping  // replace
 	Content    // merge from a content source

@@ -302,7 +302,19 @@ type RestoreOptions struct {
 	// Engine forces the path (restore --engine): native or portable;
 	// empty lets ChooseRestorePath pick.
 	Engine string
+	// Verify is restore --verify: VerifyDigest ("" too) or VerifyCount.
+	Verify string
 }
+
+// How a restore is verified (restore --verify).
+const (
+	// VerifyDigest reads every restored object back and compares the
+	// object count and the content digest with the snapshot's: the default.
+	VerifyDigest = "digest"
+	// VerifyCount compares only the object count: it does not read the
+	// objects, so it does not notice an object whose content differs.
+	VerifyCount = "count"
+)
 
 // mode is the restore mode, create when none is given.
 func (o RestoreOptions) mode() string {
@@ -346,6 +358,15 @@ func RestoreSelection(s SnapshotFacts, o RestoreOptions) (sources, targets []str
 	}
 	if m := o.mode(); m != RestoreCreate && m != RestoreMerge && m != RestoreReplace {
 		return nil, nil, fmt.Errorf("--mode=%s: use create, merge or replace", m)
+	}
+	switch o.Verify {
+	case "", VerifyDigest:
+	case VerifyCount:
+		if o.mode() == RestoreMerge {
+			return nil, nil, fmt.Errorf("--verify=count with --mode=merge: a merge verifies every object it wrote; leave --verify out")
+		}
+	default:
+		return nil, nil, fmt.Errorf("--verify=%s: use digest (the default: read every object back and compare count and content digest) or count (compare the object count only)", o.Verify)
 	}
 	for _, n := range sources {
 		targets = append(targets, o.target(n))
@@ -399,6 +420,9 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 		target := o.target(src)
 		dc := &DataChange{Store: s.Store, Snapshot: s.ID, Objects: sc.Objects, Tenants: sc.Tenants, NoVectors: s.NoVectors, TenantStatus: sc.TenantStatus,
 			SkipTenants: sc.SkippedOffloaded}
+		if o.Verify == VerifyCount {
+			dc.Verify = VerifyCount
+		}
 		if target != src {
 			dc.Source = src
 		}

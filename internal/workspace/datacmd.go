@@ -96,6 +96,8 @@ type RestoreOptions struct {
 	// Engine forces the restore path (restore --engine): native or
 	// portable; empty lets the plan choose.
 	Engine string
+	// Verify is restore --verify: digest (default) or count.
+	Verify string
 }
 
 // RestorePlan plans loading collections of a snapshot (see plan.PlanRestore).
@@ -107,7 +109,7 @@ func (ws *Workspace) RestorePlan(ctx context.Context, st *state.State, o Restore
 	}
 	f := plan.RestoreFacts{
 		Snapshot: snapshotFacts(store.Dir, r.Manifest()),
-		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup, Tenants: o.Tenants, Engine: o.Engine},
+		Options:  plan.RestoreOptions{Collections: o.Collections, As: o.As, Mode: o.Mode, NoBackup: o.NoBackup, Tenants: o.Tenants, Engine: o.Engine, Verify: o.Verify},
 	}
 	if err := plan.CheckEngine(o.Engine, false); err != nil {
 		return nil, err

@@ -296,6 +296,17 @@ func (b *bench) colstate(profile string, args ...string) (time.Duration, int64, 
 	return runColstate(b.o.bin, env, append([]string{"-chdir", b.cfgDir}, args...)...)
 }
 
+// colstateOut is colstate that also returns what colstate printed.
+func (b *bench) colstateOut(profile string, args ...string) (time.Duration, int64, []byte, error) {
+	var env []string
+	if b.o.profile != "" && profile != "" {
+		_ = os.MkdirAll(b.o.profile, 0o755)
+		env = append(env, "COLSTATE_CPUPROFILE="+filepath.Join(b.o.profile, profile+".pprof"))
+	}
+	env = append(env, b.s3env...)
+	return runColstateOut(b.o.bin, env, append([]string{"-chdir", b.cfgDir}, args...)...)
+}
+
 // series collects the runs of one measurement.
 type series struct {
 	secs []float64
