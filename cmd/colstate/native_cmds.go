@@ -51,6 +51,21 @@ func showNative(out io.Writer, m *snapshot.Manifest) {
 		cols = append(cols, fmt.Sprintf("%s (%d objects)", c.Name, c.Objects))
 	}
 	fmt.Fprintf(out, "    holds:    %s\n", strings.Join(cols, ", "))
+	writeNativeChanged(out, "    changed:  ", m)
+}
+
+// writeNativeChanged says which collections changed while the native
+// part was taken (snapshot show and verify).
+func writeNativeChanged(out io.Writer, prefix string, m *snapshot.Manifest) {
+	next := "a restore takes the portable chunks (--engine=native forces Weaviate's)"
+	if m.Native.Only {
+		next = "its objects may not be those counted"
+	}
+	for _, c := range m.Native.Collections {
+		if c.Changed != "" {
+			fmt.Fprintf(out, "%s%s changed while Weaviate's backup ran (%s): %s\n", prefix, c.Name, c.Changed, next)
+		}
+	}
 }
 
 // verifyNative asks the Weaviate the configuration names for the status
@@ -74,5 +89,6 @@ func verifyNative(c *cli.Context, out io.Writer, m *snapshot.Manifest) error {
 		path = n.Path
 	}
 	fmt.Fprintf(out, "%s native backup %s: ok (Weaviate reports SUCCESS on backend %s, %s)\n", m.ID, n.BackupID, n.Backend, path)
+	writeNativeChanged(out, m.ID+" native backup "+n.BackupID+": warning: ", m)
 	return nil
 }

@@ -61,7 +61,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		}
 	}
 	if nb != nil {
-		if err := nb.wait(w); err != nil {
+		if err := nb.wait(ctx, d, w); err != nil {
 			return nil, err
 		}
 	}

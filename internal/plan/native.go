@@ -107,6 +107,9 @@ type SnapshotNative struct {
 	Nodes         []string
 	Collections   []string
 	Only          bool // no portable part
+	// Changed is, by collection, how it changed while Weaviate's backup
+	// ran: its native part may hold other objects than the portable part.
+	Changed map[string]string
 }
 
 // RestorePathFacts is what ChooseRestorePath decides from, for one
@@ -148,6 +151,9 @@ func ChooseRestorePath(f RestorePathFacts) (EnginePath, error) {
 			return EnginePath{}, fmt.Errorf("restore --engine=portable: snapshot %s holds only Weaviate's own backup (taken with --engine=native), no portable chunks; nothing was changed. Restore it with --engine=native (or leave --engine out)", f.Snapshot)
 		}
 		return EnginePath{Engine: EnginePortable, EngineWhy: "portable: --engine=portable"}, nil
+	}
+	if blocker == "" && portable && f.Native.Changed[f.Source] != "" {
+		return EnginePath{Engine: EnginePortable, EngineWhy: "native part taken while the collection changed: " + f.Native.Changed[f.Source]}, nil
 	}
 	if blocker == "" {
 		return EnginePath{Engine: EngineNative, EngineWhy: nativeWhy}, nil
