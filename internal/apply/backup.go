@@ -313,7 +313,11 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 	}
 	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: string(c.Data.Reason), TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
 	for _, mc := range m.Collections {
-		rec.Collections[mc.Name] = state.DataMark{Objects: m.ObjectsOf(mc.Name), Digest: mc.Digest}
+		mark := state.DataMark{Objects: m.ObjectsOf(mc.Name), Digest: mc.Digest}
+		if !m.Portable() {
+			mark.Digest = "" // no chunks: a native-only snapshot's mark is its count
+		}
+		rec.Collections[mc.Name] = mark
 	}
 	r.State.Snapshots = append(r.State.Snapshots, rec)
 	return r.Save(r.State)
