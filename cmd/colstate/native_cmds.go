@@ -92,3 +92,25 @@ func verifyNative(c *cli.Context, out io.Writer, m *snapshot.Manifest) error {
 	writeNativeChanged(out, m.ID+" native backup "+n.BackupID+": warning: ", m)
 	return nil
 }
+
+// nativeParts are, by snapshot id, the native parts of the snapshots
+// snapshot rm removes: colstate cannot delete them (Weaviate has no API to
+// delete a backup), so rm names each one it leaves behind.
+func nativeParts(s *snapshot.Store, ids []string) map[string]*snapshot.Native {
+	out := map[string]*snapshot.Native{}
+	for _, id := range ids {
+		if r, err := s.Open(id); err == nil && r.Manifest().Native != nil {
+			out[id] = r.Manifest().Native
+		}
+	}
+	return out
+}
+
+// nativeLeftBehind says where a removed snapshot's native part stays.
+func nativeLeftBehind(n *snapshot.Native) string {
+	var objects int64
+	for _, c := range n.Collections {
+		objects += c.Objects
+	}
+	return fmt.Sprintf("Its native part, Weaviate's %s backup %s (%d objects), is left on the server's backup backend: Weaviate has no API to delete a backup; remove it there by hand. Its backup id stays taken: a new snapshot needs another --id.", n.Backend, n.BackupID, objects)
+}

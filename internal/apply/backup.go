@@ -69,7 +69,11 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), snapshot.ByteSize(m.Size()))
+	where := snapshot.ByteSize(m.Size())
+	if !m.Portable() {
+		where = fmt.Sprintf("in Weaviate's %s backup %s (its bytes are on the server's backup backend; no chunks in the snapshot)", m.Native.Backend, m.Native.BackupID)
+	}
+	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), where)
 	return m, nil
 }
 
