@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/colstate/colstate/internal/live"
@@ -90,7 +91,7 @@ func (d *Data) startNativeBackup(ctx context.Context, changes []plan.Change) (*n
 func (nb *nativeBackup) wait(ctx context.Context, d *Data, w *snapshot.Writer) error {
 	<-nb.done
 	if nb.err != nil {
-		return nb.err
+		return nb.idTaken(w.ID())
 	}
 	for i := range nb.part.Collections {
 		nc := &nb.part.Collections[i]
@@ -117,6 +118,17 @@ func (nb *nativeBackup) wait(ctx context.Context, d *Data, w *snapshot.Writer) e
 		fmt.Fprintf(d.Out, "Warning: %s changed while Weaviate's backup %s ran (%s): %s.\n", nc.Name, nb.part.BackupID, nc.Changed, next)
 	}
 	return w.SetNative(nb.part)
+}
+
+// idTaken explains Weaviate's refusal of a backup id it already has: a
+// native backup outlives its snapshot (snapshot rm cannot delete it), and
+// snapshot ids differing only in case or punctuation share a backup id.
+func (nb *nativeBackup) idTaken(snapshotID string) error {
+	if !strings.Contains(nb.err.Error(), "already exists") {
+		return nb.err
+	}
+	return fmt.Errorf("%w\nsnapshot %s: Weaviate already has a %s backup %s, the native part of a removed snapshot (snapshot rm leaves it on the backend) or of a snapshot whose id differs only in case or punctuation (they share a backup id), and does not take a backup id twice; nothing was written. Take the snapshot with another --id",
+		nb.err, snapshotID, nb.part.Backend, nb.part.BackupID)
 }
 
 // restoreNatively restores the changes that take Weaviate's own backup
