@@ -54,6 +54,21 @@ func showNative(out io.Writer, m *snapshot.Manifest) {
 		cols = append(cols, fmt.Sprintf("%s (%d objects)", c.Name, c.Objects))
 	}
 	fmt.Fprintf(out, "    holds:    %s\n", strings.Join(cols, ", "))
+	writeNativeChanged(out, "    changed:  ", m)
+}
+
+// writeNativeChanged says which collections changed while the native
+// part was taken (snapshot show and verify).
+func writeNativeChanged(out io.Writer, prefix string, m *snapshot.Manifest) {
+	next := "a restore takes the portable chunks (--engine=native forces Weaviate's)"
+	if m.Native.Only {
+		next = "its objects may not be those counted"
+	}
+	for _, c := range m.Native.Collections {
+		if c.Changed != "" {
+			fmt.Fprintf(out, "%s%s changed while Weaviate's backup ran (%s): %s\n", prefix, c.Name, c.Changed, next)
+		}
+	}
 }
 
 // verifyNative asks the Weaviate the configuration names for the status
@@ -77,5 +92,28 @@ func verifyNative(c *cli.Context, out io.Writer, m *snapshot.Manifest) error {
 		path = n.Path
 	}
 	fmt.Fprintf(out, "%s native backup %s: ok (Weaviate reports SUCCESS on backend %s, %s)\n", m.ID, n.BackupID, n.Backend, path)
+	writeNativeChanged(out, m.ID+" native backup "+n.BackupID+": warning: ", m)
 	return nil
+}
+
+// nativeParts are, by snapshot id, the native parts of the snapshots
+// snapshot rm removes: colstate cannot delete them (Weaviate has no API to
+// delete a backup), so rm names each one it leaves behind.
+func nativeParts(s *snapshot.Store, ids []string) map[string]*snapshot.Native {
+	out := map[string]*snapshot.Native{}
+	for _, id := range ids {
+		if r, err := s.Open(id); err == nil && r.Manifest().Native != nil {
+			out[id] = r.Manifest().Native
+		}
+	}
+	return out
+}
+
+// nativeLeftBehind says where a removed snapshot's native part stays.
+func nativeLeftBehind(n *snapshot.Native) string {
+	var objects int64
+	for _, c := range n.Collections {
+		objects += c.Objects
+	}
+	return fmt.Sprintf("Its native part, Weaviate's %s backup %s (%d objects), is left on the server's backup backend: Weaviate has no API to delete a backup; remove it there by hand. Its backup id stays taken: a new snapshot needs another --id.", n.Backend, n.BackupID, objects)
 }

@@ -457,11 +457,15 @@ func snapshotRmCmd(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintln(out)
+	left := nativeParts(s, ids)
 	for _, id := range ids {
 		if err := s.Remove(id); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "Removed snapshot %s.\n", id)
+		if n := left[id]; n != nil {
+			fmt.Fprintf(out, "  %s\n", nativeLeftBehind(n))
+		}
 	}
 	return nil
 }

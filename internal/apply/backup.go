@@ -61,7 +61,7 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 		}
 	}
 	if nb != nil {
-		if err := nb.wait(w); err != nil {
+		if err := nb.wait(ctx, d, w); err != nil {
 			return nil, err
 		}
 	}
@@ -69,7 +69,11 @@ func (d *Data) Backup(ctx context.Context, changes []plan.Change) (*snapshot.Man
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), snapshot.ByteSize(m.Size()))
+	where := snapshot.ByteSize(m.Size())
+	if !m.Portable() {
+		where = fmt.Sprintf("in Weaviate's %s backup %s (its bytes are on the server's backup backend; no chunks in the snapshot)", m.Native.Backend, m.Native.BackupID)
+	}
+	fmt.Fprintf(d.Out, "Snapshot %s written: %d collection(s), %d objects, %s.\n", m.ID, len(m.Collections), m.Objects(), where)
 	return m, nil
 }
 
@@ -318,7 +322,11 @@ func (r *Runner) takeSnapshot(ctx context.Context, changes []plan.Change) error 
 	}
 	rec := state.SnapshotRecord{ID: m.ID, Store: c.Data.Store, Policy: c.Data.Policy, Reason: string(c.Data.Reason), TakenAt: time.Now().UTC(), Collections: map[string]state.DataMark{}}
 	for _, mc := range m.Collections {
-		rec.Collections[mc.Name] = state.DataMark{Objects: m.ObjectsOf(mc.Name), Digest: mc.Digest}
+		mark := state.DataMark{Objects: m.ObjectsOf(mc.Name), Digest: mc.Digest}
+		if !m.Portable() {
+			mark.Digest = "" // no chunks: a native-only snapshot's mark is its count
+		}
+		rec.Collections[mc.Name] = mark
 	}
 	r.State.Snapshots = append(r.State.Snapshots, rec)
 	return r.Save(r.State)

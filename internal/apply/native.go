@@ -132,14 +132,42 @@ func unreachableBucket(n *snapshot.Native) string {
 		"No snapshot was written", n.Bucket, n.BucketPath)
 }
 
-// wait waits for the native backup and records it in the snapshot. A part
-// put into the store's bucket must be there: a server whose backup-s3
-// module talks to another S3 holding a bucket of the same name reports
-// success, but wrote elsewhere.
-func (nb *nativeBackup) wait(w *snapshot.Writer) error {
+// wait waits for the native backup and records it in the snapshot. Each
+// collection is counted again: a count that changed while Weaviate's
+// backup ran, or a portable part holding another count, is recorded in
+// the native part (Changed) and said, for a restore to take the portable
+// part (the two parts may hold different objects). A part put into the
+// store's bucket must be there: a server whose backup-s3 module talks to
+// another S3 holding a bucket of the same name reports success, but wrote
+// elsewhere.
+func (nb *nativeBackup) wait(ctx context.Context, d *Data, w *snapshot.Writer) error {
 	<-nb.done
 	if nb.err != nil {
-		return nb.err
+		return nb.idTaken(w.ID())
+	}
+	for i := range nb.part.Collections {
+		nc := &nb.part.Collections[i]
+		cl, err := d.Client.Class(ctx, nc.Name)
+		if err != nil {
+			return fmt.Errorf("collection %s: count it after Weaviate's backup: %w", nc.Name, err)
+		}
+		after, err := d.liveCount(ctx, live.SchemaOf(cl))
+		if err != nil {
+			return err
+		}
+		switch portable := w.Objects(nc.Name); {
+		case after != nc.Objects:
+			nc.Changed = fmt.Sprintf("%s held %d objects when Weaviate's backup started and %d when it ended", nc.Name, nc.Objects, after)
+		case !nb.part.Only && portable != nc.Objects:
+			nc.Changed = fmt.Sprintf("the portable part holds %d objects of %s, %d were counted for Weaviate's backup", portable, nc.Name, nc.Objects)
+		default:
+			continue
+		}
+		next := "a restore takes the portable chunks"
+		if nb.part.Only {
+			next = "its objects may not be those counted; take the backup again while nothing writes to " + nc.Name
+		}
+		fmt.Fprintf(d.Out, "Warning: %s changed while Weaviate's backup %s ran (%s): %s.\n", nc.Name, nb.part.BackupID, nc.Changed, next)
 	}
 	if nb.inStore {
 		ok, err := w.HasFile(snapshot.NativeDir + "/" + nb.part.BackupID + "/backup_config.json")
@@ -155,6 +183,17 @@ func (nb *nativeBackup) wait(w *snapshot.Writer) error {
 	return w.SetNative(nb.part)
 }
 
+// idTaken explains Weaviate's refusal of a backup id it already has: a
+// native backup outlives its snapshot (snapshot rm cannot delete it), and
+// snapshot ids differing only in case or punctuation share a backup id.
+func (nb *nativeBackup) idTaken(snapshotID string) error {
+	if !strings.Contains(nb.err.Error(), "already exists") {
+		return nb.err
+	}
+	return fmt.Errorf("%w\nsnapshot %s: Weaviate already has a %s backup %s, the native part of a removed snapshot (snapshot rm leaves it on the backend) or of a snapshot whose id differs only in case or punctuation (they share a backup id), and does not take a backup id twice; nothing was written. Take the snapshot with another --id",
+		nb.err, snapshotID, nb.part.Backend, nb.part.BackupID)
+}
+
 // restoreNatively restores the changes that take Weaviate's own backup
 // (plan.EngineNative) and returns the others. Each target must be absent
 // (Weaviate creates it); afterwards it is read back and compared with the
@@ -168,10 +207,51 @@ func (d *Data) restoreNatively(ctx context.Context, changes []plan.Change) ([]pl
 			continue
 		}
 		if err := d.restoreNative(ctx, c); err != nil {
-			return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+			var nv *nativeVerifyError
+			if !errors.As(err, &nv) {
+				return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+			}
+			if err := d.dropNativeRestore(ctx, c.Collection, nv); err != nil {
+				return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+			}
+			rest = append(rest, portableInstead(c, nv))
 		}
 	}
 	return rest, nil
+}
+
+// nativeVerifyError is a native restore, into a collection that did not
+// exist, that did not verify against a snapshot with a portable part: its
+// two parts differ (they were taken while the collection changed).
+type nativeVerifyError struct{ err error }
+
+func (e *nativeVerifyError) Error() string { return e.err.Error() }
+func (e *nativeVerifyError) Unwrap() error { return e.err }
+
+// dropNativeRestore deletes the collection a native restore created and
+// that failed verification: it did not exist before the restore (Weaviate
+// restores only into an absent collection), so nothing is lost, and the
+// portable chunks are restored instead.
+func (d *Data) dropNativeRestore(ctx context.Context, name string, nv *nativeVerifyError) error {
+	del, ok := d.Client.(interface {
+		Delete(ctx context.Context, name string) error
+	})
+	if !ok {
+		return fmt.Errorf("%w\n%s holds what Weaviate's backup restored, which is not what the snapshot's portable part holds: delete it and restore with --engine=portable", nv.err, name)
+	}
+	if err := del.Delete(ctx, name); err != nil {
+		return fmt.Errorf("%w\ndeleting what Weaviate restored failed: %v; delete collection %s and restore with --engine=portable", nv.err, err, name)
+	}
+	fmt.Fprintf(d.Out, "Weaviate's backup of %s does not match the snapshot's portable part (%v): deleted what Weaviate restored (%s did not exist before) and restoring from the portable chunks instead.\n", name, nv.err, name)
+	return nil
+}
+
+// portableInstead is change c restored from the portable chunks.
+func portableInstead(c plan.Change, nv *nativeVerifyError) plan.Change {
+	dc := *c.Data
+	dc.EnginePath = plan.EnginePath{Engine: plan.EnginePortable, EngineWhy: "Weaviate's backup did not verify: " + nv.err.Error()}
+	c.Data = &dc
+	return c
 }
 
 func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
@@ -213,6 +293,9 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 		start = time.Now()
 		err := d.verifyRestore(ctx, c, r, sc, s, writeStats{})
 		fmt.Fprintf(d.Err, "verify %s: read back in %s\n", c.Collection, time.Since(start).Round(100*time.Millisecond))
+		if err != nil && ctx.Err() == nil {
+			return &nativeVerifyError{err}
+		}
 		return err
 	}
 	// A native-only snapshot has no digest: the count is what colstate
@@ -223,7 +306,7 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 		return err
 	}
 	if got != want {
-		return fmt.Errorf("verify: %s holds %d objects after Weaviate's restore, the snapshot's native part recorded %d", c.Collection, got, want)
+		return fmt.Errorf("verify: %s holds %d objects after Weaviate's restore, the snapshot's native part recorded %d; it holds what Weaviate's backup held (this snapshot has no portable part to restore instead): check it, or delete it and restore another snapshot", c.Collection, got, want)
 	}
 	fmt.Fprintf(d.Out, "Restored %s: %d objects in %s via Weaviate's backup; verified: object count matches the snapshot (a native-only snapshot records no digest).\n",
 		c.Collection, got, took.Round(100*time.Millisecond))

@@ -100,6 +100,23 @@ func checkNativeBackup(f BackupFacts, name string, lf CollectionFacts) error {
 	return fmt.Errorf("backup --engine=%s with %s: Weaviate's own backup copies whole collections with every object and vector; use --engine=portable for %s", f.Engine, why, why)
 }
 
+// nativeTenantsProblem refuses a snapshot block's native part (engine
+// native or both) of a collection with inactive tenants, which Weaviate's
+// own backup leaves out, as checkNativeBackup refuses backup
+// --engine=native|both: before anything is written. "both" is refused
+// too rather than taken portable only: the block asked for a native part.
+func (in *Input) nativeTenantsProblem(due DueSnapshot, name string) string {
+	if due.Engine != EngineNative && due.Engine != EngineBoth {
+		return ""
+	}
+	ts := in.Tenants[name]
+	if len(ts.Inactive) == 0 && len(ts.Offloaded) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("snapshot %q (engine = %q): collection %s has inactive tenants (%s), which Weaviate's own backup leaves out (before 1.35.17: COLD ones; always: FROZEN ones); nothing was written. Set engine = \"portable\" in the block, which reads them, or activate the tenants first",
+		due.Policy, due.Engine, name, strings.Join(append(slices.Clone(ts.Inactive), ts.Offloaded...), ", "))
+}
+
 // SnapshotNative is a snapshot's native part as a restore plan sees it.
 type SnapshotNative struct {
 	Backend       string
@@ -107,6 +124,9 @@ type SnapshotNative struct {
 	Nodes         []string
 	Collections   []string
 	Only          bool // no portable part
+	// Changed is, by collection, how it changed while Weaviate's backup
+	// ran: its native part may hold other objects than the portable part.
+	Changed map[string]string
 }
 
 // RestorePathFacts is what ChooseRestorePath decides from, for one
@@ -188,6 +208,9 @@ func ChooseRestorePath(f RestorePathFacts) (EnginePath, error) {
 			return EnginePath{}, fmt.Errorf("restore --engine=portable: snapshot %s holds only Weaviate's own backup (taken with --engine=native), no portable chunks; nothing was changed. Restore it with --engine=native (or leave --engine out)", f.Snapshot)
 		}
 		return EnginePath{Engine: EnginePortable, EngineWhy: "portable: --engine=portable"}, nil
+	}
+	if blocker == "" && portable && f.Native.Changed[f.Source] != "" {
+		return EnginePath{Engine: EnginePortable, EngineWhy: "native part taken while the collection changed: " + f.Native.Changed[f.Source]}, nil
 	}
 	if blocker == "" {
 		return EnginePath{Engine: EngineNative, EngineWhy: f.why()}, nil

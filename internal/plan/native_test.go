@@ -73,6 +73,16 @@ func TestChooseRestorePath(t *testing.T) {
 		{"forced native, no native part", with(func(f *RestorePathFacts) { f.Forced = EngineNative; f.Native = nil }), "", "has no native part", true},
 		{"native-only, native possible", with(func(f *RestorePathFacts) { f.Native = &only }), EngineNative, "native:", false},
 		{"native-only, --as", with(func(f *RestorePathFacts) { f.Native = &only; f.Target = "Other" }), "", "holds only Weaviate's own backup", true},
+		{"native part taken while the collection changed", with(func(f *RestorePathFacts) {
+			c := *nat
+			c.Changed = map[string]string{"Article": "Article held 0 objects when Weaviate's backup started and 5 when it ended"}
+			f.Native = &c
+		}), EnginePortable, "native part taken while the collection changed: Article held 0", false},
+		{"native-only taken while it changed: still native", with(func(f *RestorePathFacts) {
+			c := only
+			c.Changed = map[string]string{"Article": "changed"}
+			f.Native = &c
+		}), EngineNative, "native:", false},
 		{"native-only, forced portable", with(func(f *RestorePathFacts) { f.Native = &only; f.Forced = EnginePortable }), "", "no portable chunks", true},
 	}
 	for _, tt := range tests {

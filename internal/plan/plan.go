@@ -472,6 +472,9 @@ func Diff(in Input) (*Plan, error) {
 				if msg := in.offloadedProblem(name, fmt.Sprintf("for snapshot %q (%s)", due.Policy, due.Reason)); msg != "" {
 					problems = append(problems, msg)
 				}
+				if msg := in.nativeTenantsProblem(due, name); msg != "" {
+					problems = append(problems, msg)
+				}
 			}
 		}
 		id := in.newID()

@@ -120,11 +120,12 @@ func (m *Manifest) Collection(name string) *Collection {
 	return nil
 }
 
-// Objects is the total object count.
+// Objects is the total object count: the chunks', or the native part's in
+// a native-only snapshot (ObjectsOf).
 func (m *Manifest) Objects() int64 {
 	var n int64
 	for _, c := range m.Collections {
-		n += c.Objects
+		n += m.ObjectsOf(c.Name)
 	}
 	return n
 }

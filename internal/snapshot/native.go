@@ -46,6 +46,11 @@ type Native struct {
 type NativeCollection struct {
 	Name    string `json:"name"`
 	Objects int64  `json:"objects"`
+	// Changed, when set, says how the collection changed while Weaviate's
+	// backup ran (its count before and after differed, or the portable
+	// part holds another count): the native part may not hold the objects
+	// the portable part holds, and a restore prefers the portable part.
+	Changed string `json:"changed,omitempty"`
 }
 
 // Collection returns the named collection of the native part, or nil.
@@ -119,6 +124,20 @@ func (w *Writer) SetNative(n *Native) error {
 		raiseFormat(&w.m, FormatVersion4)
 	}
 	return nil
+}
+
+// Objects is how many objects of collection the portable part holds so
+// far (for comparing with the native part before Commit).
+func (w *Writer) Objects(collection string) int64 {
+	col := w.m.Collection(collection)
+	if col == nil {
+		return 0
+	}
+	n := col.Objects
+	if w.cur != nil && w.cur.collection == collection {
+		n += w.cur.objects
+	}
+	return n
 }
 
 // checkNative refuses a native part colstate could not have written.

@@ -48,6 +48,12 @@ func snapshotNative(m *snapshot.Manifest) *plan.SnapshotNative {
 	out := &plan.SnapshotNative{Backend: n.Backend, ServerVersion: n.ServerVersion, Nodes: n.Nodes, Only: n.Only}
 	for _, c := range n.Collections {
 		out.Collections = append(out.Collections, c.Name)
+		if c.Changed != "" {
+			if out.Changed == nil {
+				out.Changed = map[string]string{}
+			}
+			out.Changed[c.Name] = c.Changed
+		}
 	}
 	return out
 }

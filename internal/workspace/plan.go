@@ -195,7 +195,15 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 				if err != nil {
 					return nil, err
 				}
-				if was, ok := rec.Collections[name]; !ok || was != mark {
+				was, ok := rec.Collections[name]
+				if ok && was.Digest == "" {
+					// A native-only snapshot records no digest, only
+					// its count: objects added or deleted since are
+					// seen, objects changed in place are not (a
+					// weaker check; max_age bounds it).
+					mark.Digest = ""
+				}
+				if !ok || was != mark {
 					due.Reason = plan.DataChangedSince(name, rec.ID)
 					break
 				}
