@@ -244,17 +244,26 @@ type Snapshot struct {
 // tenants should be decoded once. A committed snapshot never changes.
 var readers sync.Map
 
+// open opens the snapshot (once per process); one holding only
+// Weaviate's own backup (native-only: no chunks) is refused by name, not
+// read as no objects (a mode "exact" would delete every live object to
+// match).
 func (s Snapshot) open() (*snapshot.Reader, error) {
 	key := s.Store + "\x00" + s.ID
-	if r, ok := readers.Load(key); ok {
-		return r.(*snapshot.Reader), nil
+	r, ok := readers.Load(key)
+	if !ok {
+		sr, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
+		if err != nil {
+			return nil, err
+		}
+		readers.Store(key, sr)
+		r = sr
 	}
-	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
-	if err != nil {
-		return nil, err
+	sr := r.(*snapshot.Reader)
+	if !sr.Manifest().Portable() {
+		return nil, fmt.Errorf("snapshot %s holds only Weaviate's own backup (taken with --engine=native), no portable chunks colstate can read as content; nothing was changed. Use a snapshot taken with --engine=portable or both (engine = \"portable\" or \"both\" in its snapshot block)", s.ID)
 	}
-	readers.Store(key, r)
-	return r, nil
+	return sr, nil
 }
 
 // ErrTenantsMixed is a snapshot of a multi-tenant collection read as one
@@ -263,20 +272,6 @@ var ErrTenantsMixed = errors.New("its objects belong to tenants")
 
 // Describe names the snapshot.
 func (s Snapshot) Describe() string { return "snapshot " + s.ID }
-
-// open opens the snapshot; one holding only Weaviate's own backup
-// (native-only: no chunks) is refused by name, not read as no objects (a
-// mode "exact" would delete every live object to match).
-func (s Snapshot) open() (*snapshot.Reader, error) {
-	r, err := (&snapshot.Store{Dir: s.Store}).Open(s.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !r.Manifest().Portable() {
-		return nil, fmt.Errorf("snapshot %s holds only Weaviate's own backup (taken with --engine=native), no portable chunks colstate can read as content; nothing was changed. Use a snapshot taken with --engine=portable or both (engine = \"portable\" or \"both\" in its snapshot block)", s.ID)
-	}
-	return r, nil
-}
 
 // Fingerprint is the snapshot's content digest of the collection.
 func (s Snapshot) Fingerprint() (string, error) {
