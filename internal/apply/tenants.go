@@ -35,85 +35,21 @@ func (d *Data) tenantParallel() int {
 // eachTenant runs fn on every tenant of collection name, tenantParallel at
 // once, through live.EachTenant, apply's one loop over a collection's
 // tenants: an inactive tenant is activated for fn (recorded in the tenant
-// log until it is set back) and set back to its status afterwards. With a
-// client that activates tenants together (live.Client), tenants go in
-// windows that hold up to activateGroup inactive ones, activated in one
-// request before the window and set back in one after it, instead of two
-// requests per tenant. When pr is set, an inactive tenant's objects are
-// added to its total once it is activated (countTenants counted the
-// active ones). fn is given t's index in tenants; tenants are started in
-// order. It returns how many tenants it activated.
+// log until it is set back) and set back to its status afterwards. When pr
+// is set, an inactive tenant's objects are added to its total once it is
+// activated (countTenants counted the active ones). fn is given t's index
+// in tenants. It returns how many tenants it activated.
 func (d *Data) eachTenant(ctx context.Context, name string, tenants []live.Tenant, pr *progress, fn func(ctx context.Context, i int, t live.Tenant) error) (int, error) {
-	grow := func(ctx context.Context, t live.Tenant) error {
-		if pr == nil || t.Active() {
-			return nil
-		}
-		n, err := d.Client.Count(ctx, name, t.Name)
-		if err == nil {
+	return live.EachTenant(ctx, d.Client, name, tenants, d.tenantParallel(), func(ctx context.Context, i int, t live.Tenant) error {
+		if pr != nil && !t.Active() {
+			n, err := d.Client.Count(ctx, name, t.Name)
+			if err != nil {
+				return err
+			}
 			pr.Grow(n)
 		}
-		return err
-	}
-	bulk, ok := d.Client.(bulkActivator)
-	if !ok {
-		return live.EachTenant(ctx, d.Client, name, tenants, d.tenantParallel(), func(ctx context.Context, i int, t live.Tenant) error {
-			if err := grow(ctx, t); err != nil {
-				return err
-			}
-			return fn(ctx, i, t)
-		})
-	}
-	activated := 0
-	for off := 0; off < len(tenants); {
-		end := off
-		var sleeping []live.Tenant
-		for end < len(tenants) && len(sleeping) < activateGroup {
-			if !tenants[end].Active() {
-				sleeping = append(sleeping, tenants[end])
-			}
-			end++
-		}
-		window := tenants[off:end]
-		var acts *live.Activations
-		if len(sleeping) > 0 {
-			a, err := bulk.ActivateTenants(ctx, name, sleeping)
-			if err != nil {
-				return activated, err
-			}
-			acts, activated = a, activated+len(sleeping)
-		}
-		active := make([]live.Tenant, len(window))
-		for i, t := range window {
-			active[i] = live.Tenant{Name: t.Name}
-		}
-		start := off
-		_, err := live.EachTenant(ctx, d.Client, name, active, d.tenantParallel(), func(ctx context.Context, i int, _ live.Tenant) error {
-			t := window[i]
-			if err := grow(ctx, t); err != nil {
-				return err
-			}
-			return fn(ctx, start+i, t)
-		})
-		if acts != nil {
-			err = errors.Join(err, acts.SetBack(ctx))
-		}
-		if err != nil {
-			return activated, err
-		}
-		off = end
-	}
-	return activated, nil
-}
-
-// activateGroup is how many inactive tenants eachTenant activates
-// together: two requests per group instead of two per tenant, while few
-// tenants are active at once (a server holds about ten files open for
-// each).
-const activateGroup = 50
-
-// bulkActivator activates inactive tenants together (live.Client).
-type bulkActivator interface {
-	ActivateTenants(ctx context.Context, collection string, ts []live.Tenant) (*live.Activations, error)
+		return fn(ctx, i, t)
+	})
 }
 
 // countTenants counts the objects of the active ones of tenants, for a
@@ -156,9 +92,7 @@ func plural(n int, one, many string) string {
 // they activated.
 func (d *Data) activatedNote(what, name string, activated int, to string) string {
 	at := "one at a time"
-	if _, ok := d.Client.(bulkActivator); ok && activated > 1 {
-		at = fmt.Sprintf("up to %d at a time", activateGroup)
-	} else if p := d.tenantParallel(); p > 1 && activated > 1 {
+	if p := d.tenantParallel(); p > 1 && activated > 1 {
 		at = fmt.Sprintf("at most %d at a time", p)
 	}
 	return fmt.Sprintf("%s %s: activated %s %s to %s them; each is back to its status.\n", what, name, plural(activated, "inactive tenant", "inactive tenants"), at, to)

@@ -422,69 +422,6 @@ func (a *Activation) Keep() error {
 	return nil
 }
 
-// Activations are inactive tenants of one collection that colstate
-// activated together (ActivateTenants), each recorded in the client's
-// TenantLog until SetBack.
-type Activations struct {
-	c          *Client
-	collection string
-	tenants    []Tenant // with the status each had
-}
-
-// ActivateTenants activates inactive (COLD) tenants of a collection in as
-// few requests as Weaviate takes (100 tenants each): per tenant, one
-// request to activate it and one to set it back are each a schema change
-// through Raft, which made a backup of 9,000 COLD tenants take minutes.
-// Each tenant is recorded in the TenantLog first. Offloaded tenants are
-// refused by name before anything changes.
-func (c *Client) ActivateTenants(ctx context.Context, collection string, ts []Tenant) (*Activations, error) {
-	if off := OffloadedTenants(ts); len(off) > 0 {
-		return nil, fmt.Errorf("tenants %s of %s are offloaded: colstate cannot read them; load them back (activityStatus HOT) first", strings.Join(off, ", "), collection)
-	}
-	a := &Activations{c: c, collection: collection}
-	hot := make([]Tenant, 0, len(ts))
-	for _, t := range ts {
-		if c.TenantLog != nil {
-			if err := c.TenantLog.Activated(collection, t); err != nil {
-				return nil, errors.Join(fmt.Errorf("record tenant %s of %s before activating it: %w", t.Name, collection, err), a.SetBack(ctx))
-			}
-		}
-		a.tenants = append(a.tenants, t)
-		hot = append(hot, Tenant{Name: t.Name, ActivityStatus: "HOT"})
-	}
-	if err := c.UpdateTenants(ctx, collection, hot); err != nil {
-		// Some may be active already (an earlier request of the batch, an
-		// answer lost): set all back to be sure, which drops the records.
-		return nil, errors.Join(fmt.Errorf("activate %d tenants of %s (first %s, %s) to read them: %w", len(ts), collection, ts[0].Name, ts[0].ActivityStatus, err), a.SetBack(ctx))
-	}
-	return a, nil
-}
-
-// SetBack gives every tenant back the status it had, even when ctx is
-// cancelled, and drops their records.
-func (a *Activations) SetBack(ctx context.Context) error {
-	if len(a.tenants) == 0 {
-		return nil
-	}
-	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
-	defer cancel()
-	if err := a.c.UpdateTenants(bctx, a.collection, a.tenants); err != nil {
-		t := a.tenants[0]
-		return fmt.Errorf("%d tenants of %s (first %s) were activated to be read and could not be set back: %w; the next colstate command sets them back, or set each back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}, ...]",
-			len(a.tenants), a.collection, t.Name, err, a.collection, t.Name, t.ActivityStatus)
-	}
-	if a.c.TenantLog == nil {
-		return nil
-	}
-	var errs []error
-	for _, t := range a.tenants {
-		if err := a.c.TenantLog.SetBack(a.collection, t.Name); err != nil {
-			errs = append(errs, fmt.Errorf("tenant %s of %s has its status, but the record of its activation could not be updated: %w", t.Name, a.collection, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // WithTenantActive runs fn while tenant t of the collection is active. An
 // inactive (COLD) tenant is activated first and put back to the status it
 // had afterwards — also when fn fails or ctx is cancelled — so no tenant is

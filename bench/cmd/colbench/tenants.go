@@ -246,7 +246,7 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 		if err := b.c.Delete(ctx, as); err != nil {
 			return err
 		}
-		if b.o.compare != "" && b.o.compareRestore {
+		if b.o.compare != "" && (b.o.compareRestore || m.hot >= m.tenants) {
 			as := m.name + "C"
 			el, rss, err := runColstate(b.o.compare, nil, "-chdir", b.cfgDir, "restore", "-auto-approve", "-store", b.store, "-as", as, id)
 			if err == nil {
@@ -273,15 +273,25 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 			return err
 		}
 		natR.add(time.Since(start), 0)
-		if err := b.checkMT(ctx, m.name, m); err != nil {
+		err = b.checkMT(ctx, m.name, m)
+		if err == nil && m.hot < m.tenants {
+			err = b.checkCold(ctx, m)
+		}
+		if err == nil && m.hot < m.tenants {
+			natNote = "brought back every tenant with its status and the objects of the 10 COLD tenants checked (activated to be counted)"
+		}
+		if err != nil {
 			natNote = b.describeNative(ctx, m, err)
 			b.logln("  native restore: %s", natNote)
-			// Bring the source back for the next run (and -data).
+			// Bring the source back for the next run; after the last, a
+			// later run with -data loads it again.
 			if err := b.c.Delete(ctx, m.name); err != nil {
 				return err
 			}
-			if _, _, err := b.colstate("", "restore", "-auto-approve", "-store", b.store, id); err != nil {
-				return err
+			if r < b.o.runs {
+				if _, _, err := b.colstate("", "restore", "-auto-approve", "-store", b.store, id); err != nil {
+					return err
+				}
 			}
 		}
 		last := func(s series) float64 {
@@ -298,7 +308,7 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 	restores := []Row{with(natR.row(section, "native restore, "+what, n), natNote)}
 	if b.o.compare != "" {
 		backups = append(backups, with(cmpB.row(section, "colstate backup, "+filepath.Base(b.o.compare)+", "+what, n), "comparison build"))
-		if b.o.compareRestore {
+		if b.o.compareRestore || m.hot >= m.tenants {
 			note := "comparison build"
 			if cmpRNote != "" {
 				note += "; " + cmpRNote
@@ -309,6 +319,26 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 	b.addRows(csB.row(section, "colstate backup, "+what, n), backups...)
 	b.addRows(csR.row(section, "colstate restore (into an absent collection, incl. verify), "+what, n), restores...)
 	return nil
+}
+
+// checkCold counts the objects of 10 COLD tenants of m (each activated
+// and set back).
+func (b *bench) checkCold(ctx context.Context, m mtSpec) error {
+	ts, err := b.c.Tenants(ctx, m.name)
+	if err != nil {
+		return err
+	}
+	var cold []live.Tenant
+	for _, t := range ts {
+		if !t.Active() && len(cold) < 10 {
+			cold = append(cold, t)
+		}
+	}
+	n, err := b.countTenants(ctx, m.name, cold)
+	if err == nil && n != len(cold)*m.per {
+		err = fmt.Errorf("%d COLD tenants of %s hold %d objects, want %d", len(cold), m.name, n, len(cold)*m.per)
+	}
+	return err
 }
 
 // describeNative says what a native restore of m brought back, when it is
