@@ -219,12 +219,14 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 			return err
 		}
 		csB.add(el, rss)
+		b.logln("  colstate backup %.2fs, %.0f MiB (load: %s)", el.Seconds(), float64(rss)/(1<<20), loadavg())
 		if b.o.compare != "" {
 			el, rss, err := runColstate(b.o.compare, nil, "-chdir", b.cfgDir, "backup", "-auto-approve", "-store", b.store, "-id", id+"-cmp", m.name)
 			if err != nil {
 				return err
 			}
 			cmpB.add(el, rss)
+			b.logln("  comparison build backup %.2fs, %.0f MiB (load: %s)", el.Seconds(), float64(rss)/(1<<20), loadavg())
 		}
 		natID := "nat-" + id
 		start := time.Now()
@@ -232,6 +234,7 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 			return err
 		}
 		natB.add(time.Since(start), 0)
+		b.logln("  native backup %.2fs (load: %s)", time.Since(start).Seconds(), loadavg())
 
 		as := m.name + "R"
 		el, rss, err = b.colstate(fmt.Sprintf("%s-restore-%d", m.name, r), "restore", "-auto-approve", "-store", b.store, "-as", as, id)
@@ -239,6 +242,7 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 			return err
 		}
 		csR.add(el, rss)
+		b.logln("  colstate restore %.2fs, %.0f MiB (load: %s)", el.Seconds(), float64(rss)/(1<<20), loadavg())
 		if err := b.checkMT(ctx, as, m); err != nil {
 			return fmt.Errorf("colstate's restore: %w", err)
 		}
@@ -272,6 +276,7 @@ func (b *bench) mtRuns(ctx context.Context, m mtSpec, section string) error {
 			return err
 		}
 		natR.add(time.Since(start), 0)
+		b.logln("  native restore %.2fs (load: %s)", time.Since(start).Seconds(), loadavg())
 		err = b.checkMT(ctx, m.name, m)
 		if err == nil && m.hot < m.tenants {
 			err = b.checkCold(ctx, m)
