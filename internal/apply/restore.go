@@ -175,7 +175,7 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 		if j.c.Action == plan.Merge {
 			statuses = j.newTenants
 		}
-		if err := d.restoreTenantStatus(ctx, j.c.Collection, statuses); err != nil {
+		if err := d.restoreTenantStatus(ctx, j.c.Collection, statuses, j.stats.settled); err != nil {
 			return j.wrap(err)
 		}
 	}

@@ -62,7 +62,10 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 			c.Collection, st.written, st.identical, kept, sc.Objects)
 		return nil
 	}
-	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors)
+	// Tenants the restore read back already, group by group as it set
+	// them COLD (tenantSettler), are not read again: their digest is in
+	// st.readBack.
+	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors, st.settled, st.readBack)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
@@ -154,10 +157,10 @@ const verifyRanges = 8
 // are read tenantParallel at once; a collection without tenants is read
 // as verifyRanges ranges of UUIDs at once. The digest is a sum, the same
 // in any order; the ranges hold every UUID exactly once (live.UUIDRanges).
-func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.Collection, s *live.ObjectSchema, noVectors bool) (object.Digest, error) {
+func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.Collection, s *live.ObjectSchema, noVectors bool, settled map[string]bool, start object.Digest) (object.Digest, error) {
 	var (
 		mu  sync.Mutex
-		got object.Digest
+		got = start
 	)
 	read := func(ctx context.Context, opts live.ReadOptions) error {
 		opts.NoVectors, opts.NoTimestamps, opts.PageSize = noVectors, true, d.PageSize
@@ -202,7 +205,9 @@ func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.C
 	}
 	var tenants []live.Tenant
 	for _, t := range sc.Tenants {
-		tenants = append(tenants, live.Tenant{Name: t.Name})
+		if !settled[t.Name] {
+			tenants = append(tenants, live.Tenant{Name: t.Name})
+		}
 	}
 	_, err := d.eachTenant(ctx, collection, tenants, nil, func(ctx context.Context, _ int, t live.Tenant) error {
 		return read(ctx, live.ReadOptions{Tenant: t.Name})

@@ -19,6 +19,11 @@ type writeStats struct {
 	// Objects written without references Weaviate refuses (to missing
 	// objects, in a tenant): as the snapshot has them, and as written.
 	refsLeftOut, refsLeftOutWritten object.Digest
+	// Tenants the first pass already read back and set to the inactive
+	// status the snapshot recorded (tenantSettler), and the digest of what
+	// it read: the verification reads the other tenants only.
+	settled  map[string]bool
+	readBack object.Digest
 }
 
 // fitTo returns what a replace does to each restored object: vectors
@@ -83,11 +88,13 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 	}
 	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
+	settle := d.newTenantSettler(j, bw)
 	err := j.r.Objects(ctx, src, func(o *object.Object) error {
 		if j.fit != nil {
 			j.fit(o)
 			st.fitted.Add(o.Hash())
 		}
+
 		var have *object.Object
 		if merge {
 			h, same, err := j.lookup(walk, o, true)
@@ -110,10 +117,16 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 			return bw.Add(withoutReferences(s, o))
 		}
 		st.written++
-		return bw.Add(o)
+		if err := bw.Add(o); err != nil || settle == nil {
+			return err
+		}
+		return settle.added(ctx, o)
 	})
 	if cerr := bw.Close(); err == nil {
 		err = cerr
+	}
+	if settle != nil {
+		err = errors.Join(err, settle.finish(ctx, err == nil))
 	}
 	return err
 }

@@ -95,6 +95,7 @@ type BatchWriter struct {
 	batch  []*pb.BatchObject
 	work   chan []*pb.BatchObject
 	wg     sync.WaitGroup
+	sent   sync.WaitGroup // batches handed to a worker and not yet done
 
 	mu     sync.Mutex
 	failed BatchError
@@ -146,16 +147,30 @@ func (w *BatchWriter) flush() error {
 	if len(w.batch) == 0 {
 		return nil
 	}
+	w.sent.Add(1)
 	select {
 	case w.work <- w.batch:
 		w.batch = nil
 		return nil
 	case <-w.ctx.Done():
+		w.sent.Done()
 		if err := w.fatal(); err != nil {
 			return err
 		}
 		return w.ctx.Err()
 	}
+}
+
+// Flush sends what is queued and waits until every batch sent so far is
+// answered: the objects added before it are written (or counted as failed,
+// which Close reports). It returns a fatal error, as Add does.
+func (w *BatchWriter) Flush() error {
+	err := w.flush()
+	w.sent.Wait()
+	if ferr := w.fatal(); ferr != nil {
+		return ferr
+	}
+	return err
 }
 
 // Close sends what is queued, waits for every batch and returns a
@@ -195,35 +210,41 @@ func (w *BatchWriter) fail(errs []ObjectError) {
 func (w *BatchWriter) worker() {
 	defer w.wg.Done()
 	for batch := range w.work {
-		if w.ctx.Err() != nil {
-			continue // drain after a fatal error
+		w.writeOne(batch)
+		w.sent.Done()
+	}
+}
+
+// writeOne writes one batch and records its failures.
+func (w *BatchWriter) writeOne(batch []*pb.BatchObject) {
+	if w.ctx.Err() != nil {
+		return // drain after a fatal error
+	}
+	failed, err := w.c.writeBatch(w.ctx, w.collection, batch)
+	if err != nil {
+		w.mu.Lock()
+		if w.err == nil {
+			w.err = fmt.Errorf("write objects to %s: %w", w.collection, err)
 		}
-		failed, err := w.c.writeBatch(w.ctx, w.collection, batch)
-		if err != nil {
-			w.mu.Lock()
-			if w.err == nil {
-				w.err = fmt.Errorf("write objects to %s: %w", w.collection, err)
+		w.mu.Unlock()
+		w.cancel()
+		return
+	}
+	written := len(batch) - len(failed)
+	if w.Refused != nil {
+		kept := failed[:0]
+		for _, e := range failed {
+			if !w.Refused(e) {
+				kept = append(kept, e)
 			}
-			w.mu.Unlock()
-			w.cancel()
-			continue
 		}
-		written := len(batch) - len(failed)
-		if w.Refused != nil {
-			kept := failed[:0]
-			for _, e := range failed {
-				if !w.Refused(e) {
-					kept = append(kept, e)
-				}
-			}
-			failed = kept
-		}
-		if len(failed) > 0 {
-			w.fail(failed)
-		}
-		if w.OnWritten != nil {
-			w.OnWritten(written)
-		}
+		failed = kept
+	}
+	if len(failed) > 0 {
+		w.fail(failed)
+	}
+	if w.OnWritten != nil {
+		w.OnWritten(written)
 	}
 }
 

@@ -176,6 +176,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// Pid is the server process's id (the bench counts its open files).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Exited is closed once the server process has exited.
 func (s *Server) Exited() <-chan struct{} { return s.done }
 

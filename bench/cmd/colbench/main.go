@@ -37,6 +37,9 @@ type options struct {
 	compare             string
 	tenants             int
 	tenantObjects       int
+	tenantHot           int
+	tenantLargeCount    int
+	compareRestore      bool
 }
 
 func main() {
@@ -52,9 +55,12 @@ func main() {
 	flag.IntVar(&o.rawBatch, "raw-batch", 200, "objects per batch of the raw import loop (200 × 4 beat 500 × 4 here)")
 	flag.IntVar(&o.rawFlight, "raw-inflight", 4, "batches in flight in the raw import loop")
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
-	flag.StringVar(&o.only, "only", "backup,diff,restore,native,plan,s3,tenants", "sections to run (native: colstate's restore via Weaviate's backup vs Weaviate's restore called directly, and backup --engine=both vs its parts; s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
-	flag.IntVar(&o.tenants, "tenants", 10_000, "tenants of the multi-tenant collection (section tenants); 1000 runs in a few minutes")
+	flag.StringVar(&o.only, "only", "backup,diff,restore,native,plan,s3,tenants", "sections to run (tenantslarge, not in the default: peak RSS at -tenant-large-count objects across -tenants tenants; native: colstate's restore via Weaviate's backup vs Weaviate's restore called directly, and backup --engine=both vs its parts; s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
+	flag.IntVar(&o.tenants, "tenants", 10_000, "tenants of the multi-tenant collection (sections tenants, tenantslarge); 1000 runs in a few minutes")
 	flag.IntVar(&o.tenantObjects, "tenant-objects", 10, "objects per tenant (section tenants)")
+	flag.IntVar(&o.tenantHot, "tenant-hot", 1000, "HOT tenants of -tenants (spread evenly), the others COLD: Weaviate holds about ten files open per HOT tenant, and failed writes at about 1,950 HOT tenants with an open-files limit of 20,000; with fewer HOT than -tenants, native backup and restore (which leave COLD tenants out on v1.35.2) are also measured on a collection of the HOT tenants alone")
+	flag.IntVar(&o.tenantLargeCount, "tenant-large-count", 1_000_000, "objects across -tenants tenants for section tenantslarge (peak RSS of colstate backup and restore; flat index)")
+	flag.BoolVar(&o.compareRestore, "compare-restore", true, "also time the -compare build's restore of the mixed HOT/COLD collection in section tenants (a build before 4e5fb3a fails there once more tenants than the server's open-files limit allows are HOT: it writes every tenant HOT); the HOT-only collection's is always timed")
 	flag.IntVar(&o.collections, "collections", 200, "declared collections for the plan figure")
 	flag.IntVar(&o.restoreCount, "restore-count", 0, "objects for the restore section (default -count); restores are bound by the server's HNSW indexing, a few hundred objects/s on 2 cores")
 	flag.StringVar(&o.compare, "compare", "", "also time this other colstate `BINARY` (e.g. a build before an optimisation) in the backup section")
@@ -202,7 +208,7 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"native", b.engines}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}}
+	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"native", b.engines}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}, {"tenantslarge", b.tenantsLarge}}
 	for _, s := range steps {
 		if !slices.Contains(sections, s.name) {
 			continue
@@ -244,7 +250,7 @@ func (b *bench) cleanup(ctx context.Context) error {
 		return err
 	}
 	for name := range cols {
-		if name != "Bench" && name != "BenchS" && name != mtName {
+		if name != "Bench" && name != "BenchS" && name != mtName && name != mtHotName && name != mtLargeName {
 			if err := b.c.Delete(ctx, name); err != nil {
 				return err
 			}
