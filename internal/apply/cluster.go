@@ -120,9 +120,11 @@ func (d *Data) checkAllReplicas(ctx context.Context, classes map[string]live.Cla
 		return nil
 	}
 	var replicated []string
+	maxRF := 0
 	for name, cl := range classes {
-		if replicationFactor(cl) > 1 {
+		if rf := replicationFactor(cl); rf > 1 {
 			replicated = append(replicated, name)
+			maxRF = max(maxRF, rf)
 		}
 	}
 	if len(replicated) == 0 {
@@ -142,10 +144,18 @@ func (d *Data) checkAllReplicas(ctx context.Context, classes map[string]live.Cla
 		}
 		down = append(down, m[1]+" (unreachable)")
 	}
+	healthy := 0
 	for _, n := range nodes {
 		if n.Status != "HEALTHY" {
 			down = append(down, n.Name+" ("+n.Status+")")
+		} else {
+			healthy++
 		}
+	}
+	if len(down) == 0 && err == nil && healthy < maxRF {
+		// Once gossip has dropped a dead node, GET /v1/nodes no longer
+		// lists it: fewer healthy nodes than replicas means one is gone.
+		down = append(down, fmt.Sprintf("(%d of the %d nodes a replication factor of %d needs are listed; the others are no longer listed)", healthy, maxRF, maxRF))
 	}
 	if len(down) == 0 {
 		return nil

@@ -46,3 +46,47 @@ func TestNodeWatchReport(t *testing.T) {
 	var nilWatch *nodeWatch
 	nilWatch.report(context.Background(), &Data{}, "x") // a single server: no watch, no output
 }
+
+// allLevelClient is a Weaviate (the interface embedded, never called
+// here) that writes at a level and lists nodes.
+type allLevelClient struct {
+	Weaviate
+	fakeNodes
+	level string
+}
+
+func (c allLevelClient) WriteLevel() string { return c.level }
+
+// TestCheckAllReplicas: a write at ALL into a replicated collection is
+// refused while a node is not HEALTHY, unreachable, or no longer listed
+// (fewer healthy nodes than replicas: what GET /v1/nodes shows once gossip
+// dropped a killed node, the case TestClusterWriteConsistency met under
+// load); never at QUORUM, for a replication factor of 1, or when the nodes
+// cannot be listed for another reason.
+func TestCheckAllReplicas(t *testing.T) {
+	rf := func(n float64) live.Class { return live.Class{"replicationConfig": map[string]any{"factor": n}} }
+	three := []live.Node{{Name: "wv-0", Status: "HEALTHY"}, {Name: "wv-1", Status: "HEALTHY"}, {Name: "wv-2", Status: "HEALTHY"}}
+	for _, tc := range []struct {
+		name  string
+		c     allLevelClient
+		class live.Class
+		want  string
+	}{
+		{"all healthy", allLevelClient{fakeNodes: fakeNodes{nodes: three}, level: "ALL"}, rf(3), ""},
+		{"unhealthy", allLevelClient{fakeNodes: fakeNodes{nodes: []live.Node{three[0], three[1], {Name: "wv-2", Status: "UNAVAILABLE"}}}, level: "ALL"}, rf(3), "wv-2 (UNAVAILABLE)"},
+		{"no longer listed", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL"}, rf(3), "2 of the 3 nodes"},
+		{"unreachable", allLevelClient{fakeNodes: fakeNodes{err: errors.New(`weaviate GET /v1/nodes: 500 node: wv-2: send http request: dial tcp: connection refused`)}, level: "ALL"}, rf(3), "wv-2 (unreachable)"},
+		{"quorum", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "QUORUM"}, rf(3), ""},
+		{"factor 1", allLevelClient{fakeNodes: fakeNodes{nodes: []live.Node{three[0], {Name: "wv-1", Status: "UNAVAILABLE"}}}, level: "ALL"}, rf(1), ""},
+		{"single server", allLevelClient{fakeNodes: fakeNodes{nodes: three[:1]}, level: "ALL"}, live.Class{}, ""},
+		{"cannot list", allLevelClient{fakeNodes: fakeNodes{err: errors.New("weaviate GET /v1/nodes: 403 forbidden")}, level: "ALL"}, rf(3), ""},
+	} {
+		err := (&Data{Client: tc.c}).checkAllReplicas(context.Background(), map[string]live.Class{"A": tc.class})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--consistency QUORUM")):
+			t.Errorf("%s: %v, want a refusal naming %q and --consistency QUORUM", tc.name, err, tc.want)
+		}
+	}
+}
