@@ -207,6 +207,16 @@ func (d *Data) restoreNatively(ctx context.Context, changes []plan.Change) ([]pl
 			continue
 		}
 		if err := d.restoreNative(ctx, c); err != nil {
+			var nf *nativeRunError
+			if errors.As(err, &nf) && d.deletedForRestore[c.Collection] && ctx.Err() == nil {
+				// colstate deleted the collection for this restore: leaving
+				// it absent loses it, and a rerun fails the same way.
+				if err := d.dropFailedNativeRestore(ctx, c.Collection, nf); err != nil {
+					return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+				}
+				rest = append(rest, portableAfter(c, "Weaviate's restore failed: "+strings.TrimSpace(nf.err.Error())))
+				continue
+			}
 			var nv *nativeVerifyError
 			if !errors.As(err, &nv) {
 				return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
@@ -248,10 +258,44 @@ func (d *Data) dropNativeRestore(ctx context.Context, name string, nv *nativeVer
 
 // portableInstead is change c restored from the portable chunks.
 func portableInstead(c plan.Change, nv *nativeVerifyError) plan.Change {
+	return portableAfter(c, "Weaviate's backup did not verify: "+nv.err.Error())
+}
+
+// portableAfter is change c restored from the portable chunks, why.
+func portableAfter(c plan.Change, why string) plan.Change {
 	dc := *c.Data
-	dc.EnginePath = plan.EnginePath{Engine: plan.EnginePortable, EngineWhy: "Weaviate's backup did not verify: " + nv.err.Error()}
+	dc.EnginePath = plan.EnginePath{Engine: plan.EnginePortable, EngineWhy: why}
+	dc.CreateSchema = true // the collection is absent: the native restore would have created it
 	c.Data = &dc
 	return c
+}
+
+// nativeRunError is Weaviate's restore of a collection that failed to
+// start or while it ran, from a snapshot with a portable part.
+type nativeRunError struct {
+	err  error  // Weaviate's
+	hint string // where the portable chunks are, when no fallback runs
+}
+
+func (e *nativeRunError) Error() string { return e.err.Error() + e.hint }
+func (e *nativeRunError) Unwrap() error { return e.err }
+
+// dropFailedNativeRestore makes sure a collection colstate deleted for
+// Weaviate's restore, which then failed, is absent before its portable
+// chunks are restored: whatever a failed restore left under the name was
+// not there before (restoreNative checked it absent), so nothing is lost.
+func (d *Data) dropFailedNativeRestore(ctx context.Context, name string, nf *nativeRunError) error {
+	switch _, err := d.Client.Class(ctx, name); {
+	case errors.Is(err, live.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("%w\nreading %s after Weaviate's failed restore: %v", nf.err, name, err)
+	default:
+		if err := d.Client.Delete(ctx, name); err != nil && !errors.Is(err, live.ErrNotFound) {
+			return fmt.Errorf("%w\ndeleting what Weaviate's failed restore left failed: %v; delete collection %s and restore with --engine=portable", nf.err, err, name)
+		}
+	}
+	fmt.Fprintf(d.Out, "Weaviate's restore of %s failed (%v); %s was deleted for it: restoring from the snapshot's portable chunks instead.\n", name, strings.TrimSpace(nf.err.Error()), name)
+	return nil
 }
 
 func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
@@ -277,7 +321,7 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 	start := time.Now()
 	if err := d.Native.Restore(ctx, n.Backend, n.BackupID, native.Location{Bucket: n.Bucket, Path: n.BucketPath}, []string{c.Collection}, d.nativeProgress("native restore "+c.Collection)); err != nil {
 		if m.Portable() {
-			return fmt.Errorf("%w\nthe snapshot's portable chunks are intact: restore from them with colstate restore --engine=portable --collection %s %s", err, c.Collection, m.ID)
+			return &nativeRunError{err, fmt.Sprintf("\nthe snapshot's portable chunks are intact: restore from them with colstate restore --engine=portable --collection %s %s", c.Collection, m.ID)}
 		}
 		return err
 	}

@@ -134,11 +134,16 @@ func deletedHint(p *plan.Plan, name string) string {
 			backup = c.Data.Snapshot
 		}
 	}
-	hint := fmt.Sprintf("\ncollection %s was deleted for Weaviate's restore: run the same colstate restore again (it restores into the absent collection), or restore it with colstate restore --engine=portable", name)
-	if backup != "" {
-		hint += fmt.Sprintf("; the objects it held before are in snapshot %s", backup)
+	var snap string
+	if rc := slices.IndexFunc(p.Changes, func(c plan.Change) bool { return c.Collection == name && c.Action == plan.Restore && c.Data != nil }); rc >= 0 {
+		snap = p.Changes[rc].Data.Snapshot
 	}
-	return hint
+	if backup != "" {
+		return fmt.Sprintf("\ncollection %s was deleted for Weaviate's restore of snapshot %s, which failed: the objects it held before are in snapshot %s (restore them with colstate restore --collection %s %s); "+
+			"or, once the cause above is fixed, run the same colstate restore again (it restores into the absent collection)", name, snap, backup, name, backup)
+	}
+	return fmt.Sprintf("\ncollection %s was deleted for Weaviate's restore of snapshot %s, which failed, without a backup of what it held (--no-backup or its lifecycle): "+
+		"once the cause above is fixed, run the same colstate restore again (it restores into the absent collection)", name, snap)
 }
 
 // deletesForRestore reports whether c is the delete before a native

@@ -53,6 +53,10 @@ type Data struct {
 	Native NativeBackups
 
 	ev *events // shared with the Runner that delegates to this Data
+	// deletedForRestore names the collections this run deleted for
+	// Weaviate's restore: one whose restore fails is restored from the
+	// snapshot's portable chunks instead (restoreNatively).
+	deletedForRestore map[string]bool
 }
 
 func (d *Data) eventSink() *events {
@@ -83,6 +87,8 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 		}
 	}
 	deleted := map[string]bool{} // for Weaviate's restore, by this run
+	d.deletedForRestore = deleted
+	defer func() { d.deletedForRestore = nil }()
 	if err := d.checkEndpoints(ctx, p, "nothing was written"); err != nil {
 		return err
 	}

@@ -26,7 +26,10 @@ type CollectionFacts struct {
 	// Missing is nil when the collection exists in Weaviate; otherwise it
 	// says that it does not, as the user reads it (naming a live collection
 	// whose name differs only in case).
-	Missing   error
+	Missing error
+	// CaseTwin, when Missing, names a live collection whose name differs
+	// from this one only in case: Weaviate takes the two for one class.
+	CaseTwin  string
 	Managed   bool           // in colstate's state
 	Objects   int64          // in the active tenants (every object of a single-tenant collection); 0 when not counted
 	Tenants   int            // of a multi-tenant collection
@@ -431,6 +434,15 @@ func PlanRestore(f RestoreFacts) (*Plan, error) {
 			return nil, err
 		}
 		exists := lf.Missing == nil
+		if !exists && lf.CaseTwin != "" {
+			// Weaviate answers 404 for the name yet compares class names
+			// case-insensitively: a create or a native restore under it
+			// fails or shares the twin's index, and a later replace
+			// would delete the twin's objects as the target's own.
+			return nil, fmt.Errorf("restore into collection %s refused: Weaviate holds collection %s, whose name differs only in case, and takes the two for the same collection; nothing was changed. "+
+				"Restore under a name no live collection has in any case with --collection %s --as NEW_NAME, or, to restore into %s, name it exactly: --collection %s --as %s",
+				target, lf.CaseTwin, src, lf.CaseTwin, src, lf.CaseTwin)
+		}
 		unmanaged := exists && !lf.Managed
 		if unmanaged && len(o.Collections) == 0 && o.As == "" {
 			return nil, fmt.Errorf("restore --mode=%s would write into collection %s, which colstate does not manage; nothing was changed. "+

@@ -68,6 +68,16 @@ func TestPlanRestore(t *testing.T) {
 		live: map[string]CollectionFacts{"A": absent()},
 		err:  "collection A does not exist: --mode=merge needs a live collection (restore without --mode creates it)",
 	}, {
+		name: "a target differing only in case from a live collection is refused in every mode",
+		opts: RestoreOptions{Collections: []string{"A"}, Mode: RestoreReplace},
+		live: map[string]CollectionFacts{"A": {Missing: errors.New("collection A does not exist"), CaseTwin: "a"}},
+		err:  "restore into collection A refused: Weaviate holds collection a, whose name differs only in case, and takes the two for the same collection; nothing was changed. Restore under a name no live collection has in any case with --collection A --as NEW_NAME, or, to restore into a, name it exactly: --collection A --as a",
+	}, {
+		name: "a renamed target differing only in case from a live collection is refused",
+		opts: RestoreOptions{Collections: []string{"A"}, As: "Zz", Mode: RestoreMerge},
+		live: map[string]CollectionFacts{"Zz": {Missing: errors.New("collection Zz does not exist"), CaseTwin: "ZZ"}},
+		err:  "restore into collection Zz refused: Weaviate holds collection ZZ",
+	}, {
 		name: "replace backs up and clears every collection before any restore",
 		opts: RestoreOptions{Mode: RestoreReplace},
 		live: map[string]CollectionFacts{

@@ -145,6 +145,15 @@ func (ws *Workspace) collectionFacts(ctx context.Context, st *state.State, name 
 	f, err := ws.liveDataOf(ctx, st, name, count, only)
 	if errors.Is(err, live.ErrNotFound) {
 		f = plan.CollectionFacts{Missing: err}
+		if all, lerr := ws.Client.Collections(ctx); lerr == nil {
+			for n := range all {
+				if n != name && strings.EqualFold(n, name) {
+					f.CaseTwin = n
+				}
+			}
+		} else {
+			return f, lerr
+		}
 	} else if err != nil {
 		return f, err
 	}
