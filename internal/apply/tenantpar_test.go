@@ -187,8 +187,13 @@ func TestSeamBackupTenantErrorStopsTheRun(t *testing.T) {
 		switch tenant {
 		case "t05":
 			return boom
-		case "t06", "t07":
+		case "t00", "t01", "t02", "t03", "t04":
+			return nil
+		default:
 			// Still reading when t05 fails: only cancellation ends them.
+			// (Tenants after t05 block too, so how far a fast worker
+			// gets before t05 fails does not depend on scheduling: at
+			// most t00–t08 can have started.)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -197,7 +202,6 @@ func TestSeamBackupTenantErrorStopsTheRun(t *testing.T) {
 				return nil
 			}
 		}
-		return nil
 	}
 	dir := t.TempDir()
 	var out bytes.Buffer
@@ -207,7 +211,7 @@ func TestSeamBackupTenantErrorStopsTheRun(t *testing.T) {
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "tenant t05 of Doc: boom") {
 		t.Fatalf("err = %v, want t05's error naming it", err)
 	}
-	if len(wv.started) > 10 {
+	if len(wv.started) > 9 {
 		t.Errorf("%d tenants were started, want the run stopped at t05's error: %v", len(wv.started), wv.started)
 	}
 	if wv.active != 0 || len(wv.activated) != len(wv.setBack) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/live/livetest"
@@ -139,4 +140,63 @@ func TestEachTenantParallelSetsEveryTenantBack(t *testing.T) {
 		t.Errorf("tenant log after the interruption: %v still open, %d at most at once", log.open, log.max)
 	}
 	allCold()
+}
+
+// setBackFails activates every tenant and fails to set t01 back; it
+// counts the tenants started after t01's read failed.
+type setBackFails struct {
+	mu             sync.Mutex
+	failed         bool
+	startedAfter   int
+	releaseSetBack chan struct{}
+}
+
+var errSetBack = errors.New("set-back refused")
+
+func (s *setBackFails) WithTenantActive(ctx context.Context, collection string, t live.Tenant, fn func() error) (bool, error) {
+	s.mu.Lock()
+	if s.failed {
+		s.startedAfter++
+	}
+	s.mu.Unlock()
+	err := fn()
+	if t.Name == "t01" {
+		s.mu.Lock()
+		s.failed = true
+		s.mu.Unlock()
+		// The set-back round trip: the others must already be stopped
+		// while it is under way, so the test holds it until the loop's
+		// context is cancelled.
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second): // the loop was not stopped
+		}
+		return true, errors.Join(err, errSetBack)
+	}
+	return true, err
+}
+
+// The first error stops the loop before the failing tenant's status is set
+// back (set-back is a round trip during which other workers would start new
+// tenants), and the error returned still says that the set-back failed.
+func TestEachTenantStopsBeforeSetBack(t *testing.T) {
+	a := &setBackFails{}
+	var ts []live.Tenant
+	for i := range 50 {
+		ts = append(ts, live.Tenant{Name: fmt.Sprintf("t%02d", i), ActivityStatus: "COLD"})
+	}
+	boom := errors.New("boom")
+	_, err := live.EachTenant(context.Background(), a, "Doc", ts, 4, func(ctx context.Context, i int, tn live.Tenant) error {
+		if tn.Name == "t01" {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || !errors.Is(err, errSetBack) || !strings.Contains(err.Error(), "tenant t01 of Doc") {
+		t.Fatalf("err = %v, want t01's error and its set-back error, naming t01", err)
+	}
+	// A worker may have taken its next tenant just before t01 failed.
+	if a.startedAfter > 3 {
+		t.Errorf("%d tenants were started after t01 failed, want at most one per other worker", a.startedAfter)
+	}
 }

@@ -122,16 +122,36 @@ func EachTenant(ctx context.Context, a TenantActivator, collection string, tenan
 					return
 				}
 				t := tenants[i]
-				w, err := a.WithTenantActive(wctx, collection, t, func() error { return fn(wctx, i, t) })
+				// fail records the first error and stops the other workers
+				// at once — before this tenant's status is set back, which
+				// is a round trip during which they would start new tenants.
+				// The error after set-back replaces this tenant's first one:
+				// it also says when the status could not be set back.
+				mine := false
+				fail := func(err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if first == nil || mine {
+						first, mine = tenantError(collection, t.Name, err), true
+						cancel()
+					}
+				}
+				w, err := a.WithTenantActive(wctx, collection, t, func() error {
+					err := fn(wctx, i, t)
+					if err != nil {
+						fail(err)
+					}
+					return err
+				})
+				if err != nil {
+					fail(err) // activation or set-back failed
+				}
 				mu.Lock()
 				if w {
 					woken++
 				}
 				if err == nil {
 					done++
-				} else if first == nil {
-					first = tenantError(collection, t.Name, err)
-					cancel()
 				}
 				mu.Unlock()
 				if err != nil {
