@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/colstate/colstate/internal/live"
@@ -329,21 +328,7 @@ func (st *tenantSettler) readAndSet(ctx context.Context, group []string) error {
 	for i, name := range group {
 		ts[i] = live.Tenant{Name: name}
 	}
-	var (
-		mu  sync.Mutex
-		got object.Digest
-	)
-	_, err := st.d.eachTenant(ctx, j.c.Collection, ts, nil, func(ctx context.Context, _ int, t live.Tenant) error {
-		var part object.Digest
-		err := st.d.Client.ReadObjects(ctx, j.s, live.ReadOptions{Tenant: t.Name, NoVectors: j.noVectors(), PageSize: st.d.PageSize}, func(o *object.Object) error {
-			part.Add(o.Hash())
-			return nil
-		})
-		mu.Lock()
-		got.Merge(part)
-		mu.Unlock()
-		return err
-	})
+	got, err := st.d.tenantsDigest(ctx, j.c.Collection, j.s, ts, j.noVectors())
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}

@@ -163,12 +163,7 @@ func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.C
 		got = start
 	)
 	read := func(ctx context.Context, opts live.ReadOptions) error {
-		opts.NoVectors, opts.NoTimestamps, opts.PageSize = noVectors, true, d.PageSize
-		var part object.Digest
-		err := d.Client.ReadObjects(ctx, s, opts, func(o *object.Object) error {
-			part.Add(o.Hash())
-			return nil
-		})
+		part, err := d.digestOf(ctx, s, opts, noVectors)
 		mu.Lock()
 		got.Merge(part)
 		mu.Unlock()
@@ -209,8 +204,37 @@ func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.C
 			tenants = append(tenants, live.Tenant{Name: t.Name})
 		}
 	}
+	part, err := d.tenantsDigest(ctx, collection, s, tenants, noVectors)
+	got.Merge(part)
+	return got, err
+}
+
+// tenantsDigest reads tenants of collection back, tenantParallel at once,
+// and returns the digest of their objects.
+func (d *Data) tenantsDigest(ctx context.Context, collection string, s *live.ObjectSchema, tenants []live.Tenant, noVectors bool) (object.Digest, error) {
+	var (
+		mu  sync.Mutex
+		got object.Digest
+	)
 	_, err := d.eachTenant(ctx, collection, tenants, nil, func(ctx context.Context, _ int, t live.Tenant) error {
-		return read(ctx, live.ReadOptions{Tenant: t.Name})
+		part, err := d.digestOf(ctx, s, live.ReadOptions{Tenant: t.Name}, noVectors)
+		mu.Lock()
+		got.Merge(part)
+		mu.Unlock()
+		return err
+	})
+	return got, err
+}
+
+// digestOf reads what opts select (one tenant, one range of UUIDs) and
+// returns its digest; timestamps, which the digest does not cover, are
+// not read.
+func (d *Data) digestOf(ctx context.Context, s *live.ObjectSchema, opts live.ReadOptions, noVectors bool) (object.Digest, error) {
+	opts.NoVectors, opts.NoTimestamps, opts.PageSize = noVectors, true, d.PageSize
+	var got object.Digest
+	err := d.Client.ReadObjects(ctx, s, opts, func(o *object.Object) error {
+		got.Add(o.Hash())
+		return nil
 	})
 	return got, err
 }
