@@ -331,3 +331,133 @@ func TestClusterBackupNodeKilled(t *testing.T) {
 		t.Error("a snapshot was left behind by the failed backup")
 	}
 }
+
+// verboseShards is GET /v1/nodes/NAME?output=verbose at url: the nodes
+// listed and the shards of collection name each holds.
+func verboseShards(t *testing.T, url, name string) map[string][]string {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url + "/v1/nodes/" + name + "?output=verbose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Nodes []struct {
+			Name   string `json:"name"`
+			Shards []struct {
+				Name string `json:"name"`
+			} `json:"shards"`
+		} `json:"nodes"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s/v1/nodes/%s: %s", url, name, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	held := map[string][]string{}
+	for _, n := range out.Nodes {
+		held[n.Name] = nil
+		for _, s := range n.Shards {
+			held[n.Name] = append(held[n.Name], s.Name)
+		}
+	}
+	return held
+}
+
+// waitDropped polls the node at url until its GET /v1/nodes answers and
+// no longer lists node gone: what Weaviate 1.35 shows once gossip has
+// forgotten a killed node (before that, the request fails naming it).
+func waitDropped(t *testing.T, url, gone string) {
+	t.Helper()
+	start := time.Now()
+	last := "no answer yet"
+	for ; time.Since(start) < 2*time.Minute; time.Sleep(100 * time.Millisecond) { // polling, not waiting blind
+		nodes, err := weaviatetest.NodeStatuses(context.Background(), url)
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		listed := false
+		for _, n := range nodes {
+			listed = listed || n.Name == gone
+		}
+		if !listed {
+			t.Logf("GET /v1/nodes no longer lists %s %s after the kill: %v", gone, time.Since(start).Round(time.Millisecond), nodes)
+			return
+		}
+		last = fmt.Sprint(nodes)
+	}
+	t.Fatalf("%s still lists %s 2 minutes after it was killed (%s)", url, gone, last)
+}
+
+// TestClusterAllReplicaDropped: a collection of one shard with replication
+// factor 2 on 3 nodes; a node holding one of its replicas is killed, and
+// once GET /v1/nodes no longer lists it (two HEALTHY nodes: as many as
+// there are replicas), Weaviate 1.35 counts ALL over the one replica left,
+// so a write at ALL would succeed on half the replicas. The restore at ALL
+// is refused before anything is written, naming the shard and the node;
+// --consistency QUORUM writes and verifies. (One shard: with several,
+// Weaviate 1.35 refuses even the count of objects, at any level, while
+// its shards have different numbers of replicas left: "inconsistent
+// consistency levels", seen here with three shards.)
+func TestClusterAllReplicaDropped(t *testing.T) {
+	src := weaviatetest.Server(t)
+	cluster := weaviatetest.SharedCluster(t)
+	ctx := context.Background()
+	name := weaviatetest.Name(t, "ClRF2")
+	const n = 300
+
+	sc := directClient(t, src.URL, src.GRPCAddr, "")
+	_ = sc.Delete(ctx, name)
+	want := seed(t, sc, name, n)
+	srcRig := newRig(t, src.URL, src.GRPCAddr)
+	srcRig.mustRun("backup", "-auto-approve", "--id", "rf2", name)
+
+	n0 := cluster.Nodes[0]
+	c0 := directClient(t, n0.URL(), n0.GRPCAddr(), "")
+	t.Cleanup(func() { _ = c0.Delete(ctx, name) })
+	cl := faultClassRF(name, 2)
+	cl["shardingConfig"] = map[string]any{"desiredCount": 1}
+	if err := c0.CreateRaw(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	held := verboseShards(t, n0.URL(), name)
+	victim := -1
+	for i := len(cluster.Nodes) - 1; i > 0 && victim < 0; i-- {
+		if len(held[cluster.Nodes[i].Name]) > 0 {
+			victim = i
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("no node but wv-0 holds a replica of %s: %v", name, held)
+	}
+	gone := cluster.Nodes[victim].Name
+	t.Logf("replicas: %v; killing %s", held, gone)
+	cluster.Kill(victim)
+	waitDropped(t, n0.URL(), gone)
+	waitSchema(t, n0.URL(), name)
+
+	dst := newRig(t, n0.URL(), n0.GRPCAddr())
+	p, code := dst.run("restore", "-auto-approve", "--collection", name, "--store", srcRig.store(), "rf2")
+	t.Logf("restore at ALL with %s no longer listed:\n%s", gone, p.output())
+	if code != 1 {
+		t.Fatalf("restore at consistency ALL with a replica's node no longer listed: exit %d, want 1", code)
+	}
+	for _, s := range []string{"not written", "shard " + held[gone][0], "--consistency QUORUM"} {
+		if !strings.Contains(p.stderrString(), s) {
+			t.Errorf("the refusal does not say %q", s)
+		}
+	}
+	if _, d := digestOn(t, nodeClient(t, n0), name); d.Count != 0 {
+		t.Errorf("the refused restore wrote %d objects", d.Count)
+	}
+
+	p = dst.mustRun("restore", "-auto-approve", "--consistency", "quorum", "--collection", name, "--store", srcRig.store(), "rf2")
+	if !strings.Contains(p.stdoutString(), "Restored "+name+": ") || !strings.Contains(p.stdoutString(), "verified") {
+		t.Errorf("restore at QUORUM did not verify:\n%s", p.output())
+	}
+	if _, d := digestOn(t, c0, name); d != want {
+		t.Errorf("after the QUORUM restore %s holds %d objects, want all %d", name, d.Count, n)
+	}
+}

@@ -48,21 +48,34 @@ func TestNodeWatchReport(t *testing.T) {
 }
 
 // allLevelClient is a Weaviate (the interface embedded, never called
-// here) that writes at a level and lists nodes.
+// here) that writes at a level, lists nodes and, when shards is set, the
+// nodes holding each shard's replicas.
 type allLevelClient struct {
 	Weaviate
 	fakeNodes
-	level string
+	level  string
+	shards []live.ShardReplicas
 }
 
 func (c allLevelClient) WriteLevel() string { return c.level }
+
+func (c allLevelClient) ShardReplicas(context.Context, string) ([]live.ShardReplicas, error) {
+	if c.shards == nil {
+		return nil, live.ErrNotFound
+	}
+	return c.shards, nil
+}
 
 // TestCheckAllReplicas: a write at ALL into a replicated collection is
 // refused while a node is not HEALTHY, unreachable, or no longer listed
 // (fewer healthy nodes than replicas: what GET /v1/nodes shows once gossip
 // dropped a killed node, the case TestClusterWriteConsistency met under
-// load); never at QUORUM, for a replication factor of 1, or when the nodes
-// cannot be listed for another reason.
+// load); with fewer replicas than nodes, while a node holding a replica of
+// a shard is no longer listed (named from Weaviate's sharding state), or a
+// shard has fewer listed nodes than replicas (the nodes' own listing,
+// where the sharding state is not served). Never at QUORUM, for a
+// replication factor of 1, when the nodes cannot be listed for another
+// reason, or when the node gone held no replica.
 func TestCheckAllReplicas(t *testing.T) {
 	rf := func(n float64) live.Class { return live.Class{"replicationConfig": map[string]any{"factor": n}} }
 	three := []live.Node{{Name: "wv-0", Status: "HEALTHY"}, {Name: "wv-1", Status: "HEALTHY"}, {Name: "wv-2", Status: "HEALTHY"}}
@@ -74,12 +87,35 @@ func TestCheckAllReplicas(t *testing.T) {
 	}{
 		{"all healthy", allLevelClient{fakeNodes: fakeNodes{nodes: three}, level: "ALL"}, rf(3), ""},
 		{"unhealthy", allLevelClient{fakeNodes: fakeNodes{nodes: []live.Node{three[0], three[1], {Name: "wv-2", Status: "UNAVAILABLE"}}}, level: "ALL"}, rf(3), "wv-2 (UNAVAILABLE)"},
-		{"no longer listed", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL"}, rf(3), "2 of the 3 nodes"},
+		{"no longer listed", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL"}, rf(3), "A has 3 replicas of each shard, but only 2 of the nodes"},
 		{"unreachable", allLevelClient{fakeNodes: fakeNodes{err: errors.New(`weaviate GET /v1/nodes: 500 node: wv-2: send http request: dial tcp: connection refused`)}, level: "ALL"}, rf(3), "wv-2 (unreachable)"},
 		{"quorum", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "QUORUM"}, rf(3), ""},
 		{"factor 1", allLevelClient{fakeNodes: fakeNodes{nodes: []live.Node{three[0], {Name: "wv-1", Status: "UNAVAILABLE"}}}, level: "ALL"}, rf(1), ""},
 		{"single server", allLevelClient{fakeNodes: fakeNodes{nodes: three[:1]}, level: "ALL"}, live.Class{}, ""},
 		{"cannot list", allLevelClient{fakeNodes: fakeNodes{err: errors.New("weaviate GET /v1/nodes: 403 forbidden")}, level: "ALL"}, rf(3), ""},
+		// Replication factor 2 on 3 nodes, wv-2 dropped from GET /v1/nodes:
+		// two nodes listed HEALTHY, as many as there are replicas.
+		{"rf2 replica gone", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", shards: []live.ShardReplicas{
+			{Shard: "s1", Nodes: []string{"wv-0", "wv-1"}, Replicas: 2},
+			{Shard: "s2", Nodes: []string{"wv-1", "wv-2"}, Replicas: 2},
+			{Shard: "s3", Nodes: []string{"wv-0", "wv-2"}, Replicas: 2},
+		}}, rf(2), "node wv-2, no longer listed by GET /v1/nodes, holds a replica of shards s2, s3 of A"},
+		{"rf2 many shards gone", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", shards: []live.ShardReplicas{
+			{Shard: "t1", Nodes: []string{"wv-0", "wv-2"}, Replicas: 2}, {Shard: "t2", Nodes: []string{"wv-1", "wv-2"}, Replicas: 2},
+			{Shard: "t3", Nodes: []string{"wv-0", "wv-2"}, Replicas: 2}, {Shard: "t4", Nodes: []string{"wv-1", "wv-2"}, Replicas: 2},
+			{Shard: "t5", Nodes: []string{"wv-0", "wv-2"}, Replicas: 2},
+		}}, rf(2), "holds a replica of shards t1, t2, t3 and 2 more of A"},
+		{"rf2 short in the nodes' listing", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", shards: []live.ShardReplicas{
+			{Shard: "s1", Nodes: []string{"wv-0", "wv-1"}, Replicas: 2},
+			{Shard: "s2", Nodes: []string{"wv-1"}, Replicas: 2},
+		}}, rf(2), "shard s2 of A has a replica on a node GET /v1/nodes no longer lists"},
+		{"rf2 gone node held no replica", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", shards: []live.ShardReplicas{
+			{Shard: "s1", Nodes: []string{"wv-0", "wv-1"}, Replicas: 2},
+		}}, rf(2), ""},
+		{"rf2 quorum", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "QUORUM", shards: []live.ShardReplicas{
+			{Shard: "s2", Nodes: []string{"wv-1", "wv-2"}, Replicas: 2},
+		}}, rf(2), ""},
+		{"rf2 absent, too few nodes", allLevelClient{fakeNodes: fakeNodes{nodes: three[:1]}, level: "ALL"}, rf(2), "only 1 of the nodes"},
 	} {
 		err := (&Data{Client: tc.c}).checkAllReplicas(context.Background(), map[string]live.Class{"A": tc.class})
 		switch {

@@ -3,7 +3,10 @@ package live
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	pb "github.com/weaviate/weaviate/grpc/generated/protocol/v1"
@@ -90,3 +93,82 @@ func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 
 // WriteLevel is the consistency level the client writes at.
 func (c *Client) WriteLevel() string { return c.WriteConsistency }
+
+// ShardReplicas is one shard of a collection and the nodes that hold its
+// replicas.
+type ShardReplicas struct {
+	Shard string
+	// Nodes hold the shard's replicas: every one of them when Weaviate's
+	// sharding state could be read; otherwise only those GET /v1/nodes
+	// lists (a node gossip has dropped holds its replicas unseen).
+	Nodes []string
+	// Replicas is how many replicas the shard has, listed or not.
+	Replicas int
+}
+
+// ShardReplicas says which nodes hold the replicas of each shard of
+// collection, sorted by shard; ErrNotFound when it does not exist.
+//
+// Weaviate's sharding state (GET /v1/replication/sharding-state) names
+// every replica's node, also of a node that is down or no longer listed,
+// and of inactive tenants; Weaviate 1.35 serves it only with
+// REPLICA_MOVEMENT_ENABLED=true (else 501) and older releases not at all.
+// Then GET /v1/nodes/C?output=verbose stands in: each node listed names
+// the shards it holds (active tenants only) with their number of replicas,
+// so a shard with fewer nodes than replicas has one on a node no longer
+// listed, though which one is not known.
+func (c *Client) ShardReplicas(ctx context.Context, collection string) ([]ShardReplicas, error) {
+	var state struct {
+		ShardingState struct {
+			Shards []struct {
+				Shard    string   `json:"shard"`
+				Replicas []string `json:"replicas"`
+			} `json:"shards"`
+		} `json:"shardingState"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/replication/sharding-state?collection="+url.QueryEscape(collection), nil, &state)
+	if err == nil {
+		out := make([]ShardReplicas, 0, len(state.ShardingState.Shards))
+		for _, s := range state.ShardingState.Shards {
+			nodes := slices.Sorted(slices.Values(s.Replicas))
+			out = append(out, ShardReplicas{Shard: s.Shard, Nodes: nodes, Replicas: len(nodes)})
+		}
+		slices.SortFunc(out, func(a, b ShardReplicas) int { return strings.Compare(a.Shard, b.Shard) })
+		return out, nil
+	}
+	var verbose struct {
+		Nodes []struct {
+			Name   string `json:"name"`
+			Shards []struct {
+				Name             string `json:"name"`
+				Class            string `json:"class"`
+				NumberOfReplicas int    `json:"numberOfReplicas"`
+			} `json:"shards"`
+		} `json:"nodes"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v1/nodes/"+url.PathEscape(collection)+"?output=verbose", nil, &verbose); err != nil {
+		return nil, err
+	}
+	byShard := map[string]*ShardReplicas{}
+	for _, n := range verbose.Nodes {
+		for _, s := range n.Shards {
+			if s.Class != collection {
+				continue
+			}
+			sr := byShard[s.Name]
+			if sr == nil {
+				sr = &ShardReplicas{Shard: s.Name}
+				byShard[s.Name] = sr
+			}
+			sr.Nodes = append(sr.Nodes, n.Name)
+			sr.Replicas = max(sr.Replicas, s.NumberOfReplicas, len(sr.Nodes))
+		}
+	}
+	out := make([]ShardReplicas, 0, len(byShard))
+	for _, name := range slices.Sorted(maps.Keys(byShard)) {
+		sr := byShard[name]
+		slices.Sort(sr.Nodes)
+		out = append(out, *sr)
+	}
+	return out, nil
+}
