@@ -396,7 +396,9 @@ func waitDropped(t *testing.T, url, gone string) {
 // once GET /v1/nodes no longer lists it (two HEALTHY nodes: as many as
 // there are replicas), Weaviate 1.35 counts ALL over the one replica left,
 // so a write at ALL would succeed on half the replicas. The restore at ALL
-// is refused before anything is written, naming the shard and the node;
+// is refused before anything is written, naming the shard and the node
+// (from the Raft configuration: the test cluster does not serve
+// Weaviate's sharding state);
 // --consistency QUORUM writes and verifies. (One shard: with several,
 // Weaviate 1.35 refuses even the count of objects, at any level, while
 // its shards have different numbers of replicas left: "inconsistent
@@ -444,7 +446,7 @@ func TestClusterAllReplicaDropped(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("restore at consistency ALL with a replica's node no longer listed: exit %d, want 1", code)
 	}
-	for _, s := range []string{"not written", "shard " + held[gone][0], "--consistency QUORUM"} {
+	for _, s := range []string{"not written", "shard " + held[gone][0], "node " + gone, "--consistency QUORUM"} {
 		if !strings.Contains(p.stderrString(), s) {
 			t.Errorf("the refusal does not say %q", s)
 		}

@@ -187,7 +187,7 @@ func (d *Data) checkAllReplicas(ctx context.Context, classes map[string]live.Cla
 		// Absent (this restore creates it, on the nodes Weaviate lists)
 		// or its sharding unreadable: the count above is all there is.
 		if shards, err := srl.ShardReplicas(ctx, name); err == nil {
-			problems = append(problems, missingReplicas(name, shards, now)...)
+			problems = append(problems, missingReplicas(name, shards, now, func() []string { return d.goneNodes(ctx, now) })...)
 		}
 	}
 	if len(problems) == 0 {
@@ -200,9 +200,10 @@ func (d *Data) checkAllReplicas(ctx context.Context, classes map[string]live.Cla
 // missingReplicas names the shards of collection with a replica on a node
 // GET /v1/nodes (now) no longer lists, by node, and the shards fewer
 // listed nodes hold than they have replicas (what the nodes' own listing
-// shows when Weaviate's sharding state is not served). Nodes listed but
-// not HEALTHY are named by the caller.
-func missingReplicas(collection string, shards []live.ShardReplicas, now map[string]string) []string {
+// shows when Weaviate's sharding state is not served), with the nodes
+// gone() names as dropped. Nodes listed but not HEALTHY are named by the
+// caller.
+func missingReplicas(collection string, shards []live.ShardReplicas, now map[string]string, gone func() []string) []string {
 	onGone := map[string][]string{} // node no longer listed → its shards
 	var short []string
 	for _, s := range shards {
@@ -219,10 +220,45 @@ func missingReplicas(collection string, shards []live.ShardReplicas, now map[str
 	for _, n := range slices.Sorted(maps.Keys(onGone)) {
 		out = append(out, fmt.Sprintf("node %s, no longer listed by GET /v1/nodes, holds a replica of %s of %s", n, shardList(onGone[n]), collection))
 	}
-	if len(short) > 0 {
-		out = append(out, fmt.Sprintf("%s of %s %s a replica on a node GET /v1/nodes no longer lists (the nodes listed hold fewer replicas than it has)", shardList(short), collection, map[bool]string{true: "has", false: "have"}[len(short) == 1]))
+	if len(short) == 0 {
+		return out
 	}
-	return out
+	where := "a node GET /v1/nodes no longer lists (the nodes listed hold fewer replicas than it has)"
+	switch g := gone(); len(g) {
+	case 0:
+	case 1:
+		where = "node " + g[0] + ", which GET /v1/nodes no longer lists"
+	default:
+		where = "one of the nodes " + strings.Join(g, ", ") + ", which GET /v1/nodes no longer lists"
+	}
+	verb := map[bool]string{true: "has", false: "have"}[len(short) == 1]
+	return append(out, fmt.Sprintf("%s of %s %s a replica on %s", shardList(short), collection, verb, where))
+}
+
+// raftMemberLister is a client that names the nodes of the cluster's Raft
+// configuration (*live.Client does).
+type raftMemberLister interface {
+	RaftMembers(ctx context.Context) ([]string, error)
+}
+
+// goneNodes names the members of the cluster's Raft configuration that
+// GET /v1/nodes (now) no longer lists; none when they cannot be read.
+func (d *Data) goneNodes(ctx context.Context, now map[string]string) []string {
+	rl, ok := d.Client.(raftMemberLister)
+	if !ok {
+		return nil
+	}
+	members, err := rl.RaftMembers(ctx)
+	if err != nil {
+		return nil
+	}
+	var gone []string
+	for _, m := range members {
+		if now[m] == "" {
+			gone = append(gone, m)
+		}
+	}
+	return gone
 }
 
 // shardList is "shard a", "shards a, b, c" or "shards a, b, c and 7 more".

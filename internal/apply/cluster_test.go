@@ -49,12 +49,21 @@ func TestNodeWatchReport(t *testing.T) {
 
 // allLevelClient is a Weaviate (the interface embedded, never called
 // here) that writes at a level, lists nodes and, when shards is set, the
-// nodes holding each shard's replicas.
+// nodes holding each shard's replicas, and when members is set, the
+// nodes of the Raft configuration.
 type allLevelClient struct {
 	Weaviate
 	fakeNodes
-	level  string
-	shards []live.ShardReplicas
+	level   string
+	shards  []live.ShardReplicas
+	members []string
+}
+
+func (c allLevelClient) RaftMembers(context.Context) ([]string, error) {
+	if c.members == nil {
+		return nil, errors.New("weaviate GET /v1/cluster/statistics: 403 forbidden")
+	}
+	return c.members, nil
 }
 
 func (c allLevelClient) WriteLevel() string { return c.level }
@@ -73,7 +82,8 @@ func (c allLevelClient) ShardReplicas(context.Context, string) ([]live.ShardRepl
 // load); with fewer replicas than nodes, while a node holding a replica of
 // a shard is no longer listed (named from Weaviate's sharding state), or a
 // shard has fewer listed nodes than replicas (the nodes' own listing,
-// where the sharding state is not served). Never at QUORUM, for a
+// where the sharding state is not served; the node named from the Raft
+// configuration when it can be read). Never at QUORUM, for a
 // replication factor of 1, when the nodes cannot be listed for another
 // reason, or when the node gone held no replica.
 func TestCheckAllReplicas(t *testing.T) {
@@ -109,6 +119,12 @@ func TestCheckAllReplicas(t *testing.T) {
 			{Shard: "s1", Nodes: []string{"wv-0", "wv-1"}, Replicas: 2},
 			{Shard: "s2", Nodes: []string{"wv-1"}, Replicas: 2},
 		}}, rf(2), "shard s2 of A has a replica on a node GET /v1/nodes no longer lists"},
+		{"rf2 short, Raft names the node", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", members: []string{"wv-0", "wv-1", "wv-2"}, shards: []live.ShardReplicas{
+			{Shard: "s2", Nodes: []string{"wv-1"}, Replicas: 2},
+		}}, rf(2), "shard s2 of A has a replica on node wv-2, which GET /v1/nodes no longer lists"},
+		{"rf2 short, two nodes gone", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", members: []string{"wv-0", "wv-1", "wv-2", "wv-3"}, shards: []live.ShardReplicas{
+			{Shard: "s2", Nodes: []string{"wv-1"}, Replicas: 2}, {Shard: "s3", Nodes: []string{"wv-0"}, Replicas: 2},
+		}}, rf(2), "shards s2, s3 of A have a replica on one of the nodes wv-2, wv-3, which"},
 		{"rf2 gone node held no replica", allLevelClient{fakeNodes: fakeNodes{nodes: three[:2]}, level: "ALL", shards: []live.ShardReplicas{
 			{Shard: "s1", Nodes: []string{"wv-0", "wv-1"}, Replicas: 2},
 		}}, rf(2), ""},

@@ -172,3 +172,29 @@ func (c *Client) ShardReplicas(ctx context.Context, collection string) ([]ShardR
 	}
 	return out, nil
 }
+
+// RaftMembers names the nodes of the cluster's Raft configuration, as GET
+// /v1/cluster/statistics reports it from every node listed. Unlike GET
+// /v1/nodes it keeps a node that died and that gossip has dropped, so
+// the difference names the nodes that are gone.
+func (c *Client) RaftMembers(ctx context.Context) ([]string, error) {
+	var out struct {
+		Statistics []struct {
+			Raft struct {
+				LatestConfiguration []struct {
+					ID string `json:"id"`
+				} `json:"latestConfiguration"`
+			} `json:"raft"`
+		} `json:"statistics"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v1/cluster/statistics", nil, &out); err != nil {
+		return nil, err
+	}
+	members := map[string]bool{}
+	for _, s := range out.Statistics {
+		for _, m := range s.Raft.LatestConfiguration {
+			members[m.ID] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(members)), nil
+}

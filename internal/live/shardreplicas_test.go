@@ -18,7 +18,8 @@ import (
 // with REPLICA_MOVEMENT_ENABLED=true (a server of its own here); it names
 // inactive tenants too. By default (the shared server) it answers 501 and
 // the nodes' verbose listing stands in, which names only active tenants.
-// A collection that does not exist is ErrNotFound either way.
+// A collection that does not exist is ErrNotFound either way. The Raft
+// configuration names the server.
 func TestShardReplicas(t *testing.T) {
 	dir := t.TempDir()
 	srv, err := weaviatetest.Start(dir, map[string]string{"REPLICA_MOVEMENT_ENABLED": "true"})
@@ -61,6 +62,9 @@ func TestShardReplicas(t *testing.T) {
 			t.Fatalf("%s: nodes %v, %v", tc.how, nodes, err)
 		}
 		node := nodes[0].Name
+		if members, err := tc.c.RaftMembers(ctx); err != nil || fmt.Sprint(members) != "["+node+"]" {
+			t.Errorf("%s: Raft members %v, %v; want [%s]", tc.how, members, err, node)
+		}
 
 		got, err := tc.c.ShardReplicas(ctx, single)
 		if err != nil {
