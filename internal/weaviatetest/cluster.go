@@ -287,24 +287,35 @@ func (c *Cluster) Stop(i int, timeout time.Duration) error {
 // Restart starts node i again on its ports and data, joining the other
 // nodes, and waits until the cluster is healthy again.
 func (c *Cluster) Restart(ctx context.Context, i int) error {
+	return c.restart(ctx, i)
+}
+
+// restart starts the nodes is again, each joining the others, and waits
+// until the cluster is healthy: all of them first, since with two nodes
+// down the cluster is not healthy until both are back.
+func (c *Cluster) restart(ctx context.Context, is ...int) error {
 	c.mu.Lock()
-	if c.Nodes[i].srv != nil {
-		c.mu.Unlock()
-		return fmt.Errorf("node %s is running", c.Nodes[i].Name)
-	}
-	var join []int
-	for j := range c.Nodes {
-		if j != i {
-			join = append(join, j)
+	var names []string
+	for _, i := range is {
+		if c.Nodes[i].srv != nil {
+			c.mu.Unlock()
+			return fmt.Errorf("node %s is running", c.Nodes[i].Name)
 		}
+		var join []int
+		for j := range c.Nodes {
+			if j != i {
+				join = append(join, j)
+			}
+		}
+		if err := c.startNode(i, join); err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		names = append(names, c.Nodes[i].Name)
 	}
-	err := c.startNode(i, join)
 	c.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	if err := c.WaitHealthy(ctx, 3*time.Minute); err != nil {
-		return fmt.Errorf("restart node %s: %w%s", c.Nodes[i].Name, err, c.logTails())
+		return fmt.Errorf("restart node %s: %w%s", strings.Join(names, ", "), err, c.logTails())
 	}
 	return nil
 }
@@ -354,14 +365,18 @@ func SharedCluster(t testing.TB) *Cluster {
 		}
 	}
 	if clusterErr == nil {
+		var down []int
 		for i := range cluster.Nodes {
 			if !cluster.Running(i) {
 				cluster.mu.Lock()
 				cluster.Nodes[i].srv = nil
 				cluster.mu.Unlock()
-				if err := cluster.Restart(context.Background(), i); err != nil {
-					t.Fatalf("restart cluster node %d: %v", i, err)
-				}
+				down = append(down, i)
+			}
+		}
+		if len(down) > 0 {
+			if err := cluster.restart(context.Background(), down...); err != nil {
+				t.Fatalf("restart cluster nodes %v: %v", down, err)
 			}
 		}
 		return cluster
