@@ -46,6 +46,11 @@ type Client struct {
 	// with every gRPC search and REST object read; "" leaves them to the
 	// server.
 	WriteConsistency, ReadConsistency string
+	// DeleteTimings bound the wait for a collection's deletion (delete.go).
+	DeleteTimings DeleteTimings
+	// Notices, when set, hears of long waits: "waiting for Weaviate to
+	// finish deleting X (N tenants)… 45s".
+	Notices io.Writer
 	// version caches the server's version: read once per client (every
 	// command reads it at most once; see Version).
 	versionMu sync.Mutex
@@ -116,6 +121,11 @@ func (e *StatusError) Error() string {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doWith(ctx, c.http, method, path, body, out)
+}
+
+// doWith is do through hc (a DELETE of a collection has its own timeout).
+func (c *Client) doWith(ctx context.Context, hc *http.Client, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -144,7 +154,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("weaviate %s %s: %w (is Weaviate running at %s?)", method, path, unwrapURLError(err), c.URL())
 	}
