@@ -65,6 +65,9 @@ type Options struct {
 	// Auth, when set, authenticates with OIDC instead of an API key.
 	Auth    *auth.Config
 	Timeout time.Duration
+	// DeleteTimeout bounds the wait for Weaviate to delete a collection
+	// (DeleteTimings.Limit); 0: DefaultDeleteLimit.
+	DeleteTimeout time.Duration
 }
 
 // New returns a client for the Weaviate at opts.URL. It does not connect.
@@ -81,7 +84,8 @@ func New(opts Options) (*Client, error) {
 		return nil, errors.New("weaviate: both an api_key and an auth block are set; keep one")
 	}
 	c := &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff,
-		WriteConsistency: DefaultWriteConsistency, ReadConsistency: DefaultReadConsistency}
+		WriteConsistency: DefaultWriteConsistency, ReadConsistency: DefaultReadConsistency,
+		DeleteTimings: DeleteTimings{Limit: opts.DeleteTimeout}}
 	if opts.Auth != nil {
 		c.oidc = auth.New(*opts.Auth, u, timeout)
 	}
