@@ -14,7 +14,6 @@ import (
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/live/livetest"
-	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/weaviatetest"
 )
 
@@ -55,32 +54,8 @@ func TestDeleteOutlastsRequestTimeout(t *testing.T) {
 	srv := weaviatetest.Server(t)
 	name := weaviatetest.Name(t, "BigDelete")
 	const tenants = 400
-	if err := c.CreateRaw(ctx, livetest.MultiTenantClass(name)); err != nil {
+	if err := livetest.ColdTenants(ctx, c, name, tenants); err != nil {
 		t.Fatal(err)
-	}
-	var ts []live.Tenant
-	for i := range tenants {
-		ts = append(ts, live.Tenant{Name: fmt.Sprintf("t%04d", i)})
-	}
-	if err := c.CreateTenants(ctx, name, ts); err != nil {
-		t.Fatal(err)
-	}
-	// Tenants with data, set COLD a hundred at a time (far below the
-	// server's open-files limit): dropping those is what takes Weaviate
-	// its time.
-	for i := 0; i < tenants; i += 100 {
-		var objs []*object.Object
-		var cold []live.Tenant
-		for j := i; j < i+100; j++ {
-			objs = append(objs, livetest.TenantObjects(j, 2, ts[j].Name)...)
-			cold = append(cold, live.Tenant{Name: ts[j].Name, ActivityStatus: "COLD"})
-		}
-		if err := livetest.Insert(ctx, c, name, objs); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.UpdateTenants(ctx, name, cold); err != nil {
-			t.Fatal(err)
-		}
 	}
 	dir := filepath.Join(srv.DataDir, strings.ToLower(name))
 	if _, err := os.Stat(dir); err != nil {
