@@ -233,6 +233,10 @@ func deleteThenAlias(ctx context.Context, r *Runner, ac aliasClient, b *plan.Blu
 				afterDelete = 0
 			default:
 			}
+		} else if aliases, aerr := ac.Aliases(ctx); aerr == nil && aliases[b.Alias] == b.To {
+			// A create that outlasted its request, queued behind a long
+			// delete (thousands of tenants), was applied after it.
+			return time.Since(start), nil
 		} else if afterDelete++; afterDelete >= 3 {
 			return 0, err
 		}

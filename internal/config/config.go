@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -37,6 +38,9 @@ type Weaviate struct {
 	GRPCURL  string
 	APIKey   string
 	Embedded bool
+	// DeleteTimeout bounds the wait for Weaviate to delete a collection;
+	// 0: 5 minutes plus 50 ms a tenant (live.DefaultDeleteLimit).
+	DeleteTimeout time.Duration
 	// Auth authenticates with OIDC instead of an API key (auth.go); nil
 	// without an auth block.
 	Auth *auth.Config
@@ -272,9 +276,21 @@ func decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 
 func decodeWeaviate(body hcl.Body, w *Weaviate) hcl.Diagnostics {
 	content, diags := body.Content(&hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "grpc_url"}, {Name: "api_key"}, {Name: "embedded"}},
+		Attributes: []hcl.AttributeSchema{{Name: "url"}, {Name: "grpc_url"}, {Name: "api_key"}, {Name: "embedded"}, {Name: "delete_timeout"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "auth"}},
 	})
+	if a := content.Attributes["delete_timeout"]; a != nil {
+		var s string
+		d := decodeAttr(a, &s)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			dur, err := time.ParseDuration(s)
+			if err != nil || dur <= 0 {
+				diags = append(diags, attrError(a, "Invalid delete_timeout", fmt.Sprintf("%q is not a positive duration such as \"30m\" or \"2h\".", s)))
+			}
+			w.DeleteTimeout = dur
+		}
+	}
 	diags = append(diags, decodeAttr(content.Attributes["url"], &w.URL)...)
 	diags = append(diags, decodeAttr(content.Attributes["grpc_url"], &w.GRPCURL)...)
 	diags = append(diags, decodeAttr(content.Attributes["api_key"], &w.APIKey)...)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeDir(t *testing.T, files map[string]string) string {
@@ -153,6 +154,24 @@ func TestStateURL(t *testing.T) {
 		got := loadErr(t, src)
 		if !strings.Contains(got, want) || !strings.Contains(got, "x.hcl:") || strings.Contains(got, "hunter2") {
 			t.Errorf("%s:\n%s\nwant %q", src, got, want)
+		}
+	}
+}
+
+// delete_timeout bounds the wait for Weaviate to delete a collection (a
+// collection with thousands of tenants takes it minutes).
+func TestDeleteTimeout(t *testing.T) {
+	dir := writeDir(t, map[string]string{"a.hcl": `weaviate { delete_timeout = "2h" }`})
+	cfg, diags := NewLoader().LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if cfg.Weaviate.DeleteTimeout != 2*time.Hour {
+		t.Fatalf("delete_timeout = %s, want 2h", cfg.Weaviate.DeleteTimeout)
+	}
+	for _, bad := range []string{`"soon"`, `"-5m"`, `"0s"`} {
+		if msg := loadErr(t, `weaviate { delete_timeout = `+bad+` }`); !strings.Contains(msg, "Invalid delete_timeout") {
+			t.Errorf("delete_timeout = %s: %s", bad, msg)
 		}
 	}
 }

@@ -46,6 +46,11 @@ type Client struct {
 	// with every gRPC search and REST object read; "" leaves them to the
 	// server.
 	WriteConsistency, ReadConsistency string
+	// DeleteTimings bound the wait for a collection's deletion (delete.go).
+	DeleteTimings DeleteTimings
+	// Notices, when set, hears of long waits: "waiting for Weaviate to
+	// finish deleting X (N tenants)… 45s".
+	Notices io.Writer
 	// version caches the server's version: read once per client (every
 	// command reads it at most once; see Version).
 	versionMu sync.Mutex
@@ -60,6 +65,9 @@ type Options struct {
 	// Auth, when set, authenticates with OIDC instead of an API key.
 	Auth    *auth.Config
 	Timeout time.Duration
+	// DeleteTimeout bounds the wait for Weaviate to delete a collection
+	// (DeleteTimings.Limit); 0: DefaultDeleteLimit.
+	DeleteTimeout time.Duration
 }
 
 // New returns a client for the Weaviate at opts.URL. It does not connect.
@@ -76,7 +84,8 @@ func New(opts Options) (*Client, error) {
 		return nil, errors.New("weaviate: both an api_key and an auth block are set; keep one")
 	}
 	c := &Client{base: u, apiKey: opts.APIKey, http: &http.Client{Timeout: timeout}, rpc: rpcConn{addr: opts.GRPCURL}, Retry: DefaultBackoff,
-		WriteConsistency: DefaultWriteConsistency, ReadConsistency: DefaultReadConsistency}
+		WriteConsistency: DefaultWriteConsistency, ReadConsistency: DefaultReadConsistency,
+		DeleteTimings: DeleteTimings{Limit: opts.DeleteTimeout}}
 	if opts.Auth != nil {
 		c.oidc = auth.New(*opts.Auth, u, timeout)
 	}
@@ -116,6 +125,11 @@ func (e *StatusError) Error() string {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doWith(ctx, c.http, method, path, body, out)
+}
+
+// doWith is do through hc (a DELETE of a collection has its own timeout).
+func (c *Client) doWith(ctx context.Context, hc *http.Client, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -144,7 +158,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("weaviate %s %s: %w (is Weaviate running at %s?)", method, path, unwrapURLError(err), c.URL())
 	}

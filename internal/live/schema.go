@@ -49,11 +49,6 @@ func (c *Client) Create(ctx context.Context, col collection.Collection) error {
 	return c.CreateRaw(ctx, ToClass(col))
 }
 
-// Delete deletes the collection and every object in it.
-func (c *Client) Delete(ctx context.Context, name string) error {
-	return c.do(ctx, http.MethodDelete, "/v1/schema/"+url.PathEscape(name), nil, nil)
-}
-
 // AddProperty adds one property to an existing collection.
 func (c *Client) AddProperty(ctx context.Context, name string, p collection.Property) error {
 	return c.do(ctx, http.MethodPost, "/v1/schema/"+url.PathEscape(name)+"/properties", toProperty(p), nil)

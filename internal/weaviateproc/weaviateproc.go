@@ -76,6 +76,7 @@ type Server struct {
 	GRPCAddr string // 127.0.0.1:PORT
 	HTTPPort int
 	GRPCPort int
+	DataDir  string // Options.DataDir: tests look at what the server keeps on disk
 	cmd      *exec.Cmd
 	done     chan struct{}
 	waitErr  error
@@ -157,6 +158,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		GRPCAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort),
 		HTTPPort: httpPort,
 		GRPCPort: grpcPort,
+		DataDir:  opts.DataDir,
 		cmd:      cmd,
 		done:     make(chan struct{}),
 	}

@@ -73,11 +73,12 @@ func Open(ctx context.Context, dir string, log io.Writer) (*Workspace, error) {
 		ws.embedded = srv
 		url, grpcURL = srv.URL, srv.GRPCAddr
 	}
-	client, err := live.New(live.Options{URL: url, GRPCURL: grpcURL, APIKey: apiKey, Auth: cfg.Weaviate.Auth})
+	client, err := live.New(live.Options{URL: url, GRPCURL: grpcURL, APIKey: apiKey, Auth: cfg.Weaviate.Auth, DeleteTimeout: cfg.Weaviate.DeleteTimeout})
 	if err != nil {
 		ws.Close()
 		return nil, err
 	}
+	client.Notices = log // "waiting for Weaviate to finish deleting X…"
 	ws.Client = client
 	// Inactive tenants a killed colstate left activated get their status
 	// back before anything else reads them; this run records its own.

@@ -181,6 +181,9 @@ func run(ctx context.Context, o options) error {
 	if b.c, err = live.New(live.Options{URL: b.srv.URL, GRPCURL: b.srv.GRPCAddr}); err != nil {
 		return err
 	}
+	// Deleting a copy of 10,000 mostly COLD tenants takes Weaviate minutes:
+	// Delete waits for it (past the request timeout) and says so.
+	b.c.Notices = os.Stderr
 	defer b.c.Close()
 	if b.raw, err = dialRaw(b.srv.GRPCAddr); err != nil {
 		return err
