@@ -31,8 +31,8 @@ type restoreJob struct {
 	// Weaviate's restore created that did not verify (restoreNatively);
 	// the objects the snapshot does not have are kept.
 	repair bool
-	fit       func(*object.Object)
-	stats     writeStats
+	fit    func(*object.Object)
+	stats  writeStats
 	// newTenants are the snapshot's tenants the target lacked, which this
 	// restore created.
 	newTenants []snapshot.Tenant
