@@ -27,12 +27,9 @@ type restoreJob struct {
 	s         *live.ObjectSchema // the target's schema, once it exists
 	created   bool               // created by this restore
 	resume    bool               // completing an interrupted restore
-	// repair: completing, from the portable chunks, a collection
-	// Weaviate's restore created that did not verify (restoreNatively);
-	// the objects the snapshot does not have are kept.
-	repair bool
-	fit    func(*object.Object)
-	stats  writeStats
+	repair    bool               // completing from the chunks what Weaviate restored, which did not verify (restoreNatively)
+	fit       func(*object.Object)
+	stats     writeStats
 	// newTenants are the snapshot's tenants the target lacked, which this
 	// restore created.
 	newTenants []snapshot.Tenant
