@@ -195,70 +195,85 @@ func (nb *nativeBackup) idTaken(snapshotID string) error {
 }
 
 // restoreNatively restores the changes that take Weaviate's own backup
-// (plan.EngineNative) and returns the others. Each target must be absent
-// (Weaviate creates it); afterwards it is read back and compared with the
+// (plan.EngineNative) and returns the others, and among them those to
+// repair in place (by collection). Each target must be absent (Weaviate
+// creates it); afterwards it is read back and compared with the
 // snapshot: count and digest where the snapshot has a portable part, the
 // count the native part recorded otherwise.
-func (d *Data) restoreNatively(ctx context.Context, changes []plan.Change) ([]plan.Change, error) {
+//
+// One that does not verify against the portable part is never deleted:
+// an application may have written into it as soon as Weaviate made it
+// visible. When every snapshot object is in it, identical, the others are
+// kept and named (verifyRestore); otherwise the snapshot's objects it
+// lacks or holds otherwise are written from the portable chunks into it,
+// keeping the others (repair), and it is verified again.
+func (d *Data) restoreNatively(ctx context.Context, changes []plan.Change) ([]plan.Change, map[string]bool, error) {
 	var rest []plan.Change
+	repair := map[string]bool{}
 	for _, c := range changes {
 		if c.Action != plan.Restore || c.Data.Engine != plan.EngineNative {
 			rest = append(rest, c)
 			continue
 		}
 		if err := d.restoreNative(ctx, c); err != nil {
+			_, deleted := d.deletedForRestore[c.Collection]
 			var nf *nativeRunError
-			if errors.As(err, &nf) && d.deletedForRestore[c.Collection] && ctx.Err() == nil {
+			if errors.As(err, &nf) && deleted && ctx.Err() == nil {
 				// colstate deleted the collection for this restore: leaving
 				// it absent loses it, and a rerun fails the same way.
 				if err := d.dropFailedNativeRestore(ctx, c.Collection, nf); err != nil {
-					return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+					return nil, nil, fmt.Errorf("restore %s: %w", c.Collection, err)
 				}
 				rest = append(rest, portableAfter(c, "Weaviate's restore failed: "+strings.TrimSpace(nf.err.Error())))
 				continue
 			}
 			var nv *nativeVerifyError
 			if !errors.As(err, &nv) {
-				return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+				return nil, nil, fmt.Errorf("restore %s: %w", c.Collection, err)
 			}
-			if err := d.dropNativeRestore(ctx, c.Collection, nv); err != nil {
-				return nil, fmt.Errorf("restore %s: %w", c.Collection, err)
+			before := ""
+			if held := d.heldBefore(c.Collection); held != "" {
+				before = fmt.Sprintf(" %s was deleted for Weaviate's restore: %s.", c.Collection, held)
 			}
-			rest = append(rest, portableInstead(c, nv))
+			fmt.Fprintf(d.Out, "Weaviate's backup of %s does not match the snapshot's portable part (%v): repairing %s in place from the portable chunks (the snapshot's objects it lacks or holds otherwise are written from them; objects the snapshot does not have are kept and named).%s\n",
+				c.Collection, nv.err, c.Collection, before)
+			rest = append(rest, repairInstead(c, nv))
+			repair[c.Collection] = true
 		}
 	}
-	return rest, nil
+	return rest, repair, nil
+}
+
+// heldBefore says, for a collection this run deleted for Weaviate's
+// restore, where the objects it held are ("" for any other).
+func (d *Data) heldBefore(name string) string {
+	backup, deleted := d.deletedForRestore[name]
+	switch {
+	case !deleted:
+		return ""
+	case backup == "":
+		return "it was not backed up first (--no-backup or its lifecycle)"
+	}
+	return "the objects it held before are in snapshot " + backup
 }
 
 // nativeVerifyError is a native restore, into a collection that did not
 // exist, that did not verify against a snapshot with a portable part: its
-// two parts differ (they were taken while the collection changed).
+// two parts differ (they were taken while the collection changed), or an
+// application changed the collection before it was read back.
 type nativeVerifyError struct{ err error }
 
 func (e *nativeVerifyError) Error() string { return e.err.Error() }
 func (e *nativeVerifyError) Unwrap() error { return e.err }
 
-// dropNativeRestore deletes the collection a native restore created and
-// that failed verification: it did not exist before the restore (Weaviate
-// restores only into an absent collection), so nothing is lost, and the
-// portable chunks are restored instead.
-func (d *Data) dropNativeRestore(ctx context.Context, name string, nv *nativeVerifyError) error {
-	del, ok := d.Client.(interface {
-		Delete(ctx context.Context, name string) error
-	})
-	if !ok {
-		return fmt.Errorf("%w\n%s holds what Weaviate's backup restored, which is not what the snapshot's portable part holds: delete it and restore with --engine=portable", nv.err, name)
-	}
-	if err := del.Delete(ctx, name); err != nil {
-		return fmt.Errorf("%w\ndeleting what Weaviate restored failed: %v; delete collection %s and restore with --engine=portable", nv.err, err, name)
-	}
-	fmt.Fprintf(d.Out, "Weaviate's backup of %s does not match the snapshot's portable part (%v): deleted what Weaviate restored (%s did not exist before) and restoring from the portable chunks instead.\n", name, nv.err, name)
-	return nil
-}
-
-// portableInstead is change c restored from the portable chunks.
-func portableInstead(c plan.Change, nv *nativeVerifyError) plan.Change {
-	return portableAfter(c, "Weaviate's backup did not verify: "+nv.err.Error())
+// repairInstead is change c completed from the portable chunks in the
+// collection Weaviate restored.
+func repairInstead(c plan.Change, nv *nativeVerifyError) plan.Change {
+	dc := *c.Data
+	dc.EnginePath = plan.EnginePath{Engine: plan.EnginePortable, EngineWhy: "Weaviate's backup did not verify: " + nv.err.Error()}
+	dc.CreateSchema = false // Weaviate created it
+	c.Data = &dc
+	return c
 }
 
 // portableAfter is change c restored from the portable chunks, why.
@@ -269,6 +284,11 @@ func portableAfter(c plan.Change, why string) plan.Change {
 	c.Data = &dc
 	return c
 }
+
+// nativeExtra is why a collection Weaviate restored may hold objects the
+// snapshot's portable part does not: the verification keeps and names
+// them.
+const nativeExtra = "written by an application after Weaviate restored it, or held by Weaviate's backup alone"
 
 // nativeRunError is Weaviate's restore of a collection that failed to
 // start or while it ran, from a snapshot with a portable part.
@@ -294,7 +314,7 @@ func (d *Data) dropFailedNativeRestore(ctx context.Context, name string, nf *nat
 			return fmt.Errorf("%w\ndeleting what Weaviate's failed restore left failed: %v; delete collection %s and restore with --engine=portable", nf.err, err, name)
 		}
 	}
-	fmt.Fprintf(d.Out, "Weaviate's restore of %s failed (%v); %s was deleted for it: restoring from the snapshot's portable chunks instead.\n", name, strings.TrimSpace(nf.err.Error()), name)
+	fmt.Fprintf(d.Out, "Weaviate's restore of %s failed (%v); %s was deleted for it: restoring from the snapshot's portable chunks instead (%s).\n", name, strings.TrimSpace(nf.err.Error()), name, d.heldBefore(name))
 	return nil
 }
 
@@ -335,7 +355,7 @@ func (d *Data) restoreNative(ctx context.Context, c plan.Change) error {
 		sc := m.Collection(c.Collection)
 		fmt.Fprintf(d.Out, "Weaviate restored %s in %s.\n", c.Collection, took.Round(100*time.Millisecond))
 		start = time.Now()
-		err := d.verifyRestore(ctx, c, r, sc, s, writeStats{})
+		err := d.verifyRestore(ctx, c, r, sc, s, writeStats{extraWhy: nativeExtra})
 		fmt.Fprintf(d.Err, "verify %s: read back in %s\n", c.Collection, time.Since(start).Round(100*time.Millisecond))
 		if err != nil && ctx.Err() == nil {
 			return &nativeVerifyError{err}

@@ -43,11 +43,39 @@ func (d *Data) deleteForNativeRestore(ctx context.Context, p *plan.Plan, i int) 
 	if err != nil || gone {
 		return err
 	}
-	fmt.Fprintf(d.Out, "Deleting %s (%d objects) for Weaviate's restore, which needs an absent collection.\n", c.Collection, c.Data.Objects)
+	fmt.Fprintf(d.Out, "Deleting %s (%s) for Weaviate's restore, which needs an absent collection.\n", c.Collection, d.deletedCount(p, c))
 	if err := d.Client.Delete(ctx, c.Collection); err != nil && !errors.Is(err, live.ErrNotFound) {
 		return err
 	}
 	return nil
+}
+
+// deletedCount says how many objects the delete of change c (before
+// Weaviate's restore) deletes. The plan could not count the objects of
+// inactive tenants (reading them needs them active); the backup before
+// the delete did, so its count is the one given, inactive tenants
+// included.
+func (d *Data) deletedCount(p *plan.Plan, c plan.Change) string {
+	counted := fmt.Sprintf("%d objects", c.Data.Objects)
+	if c.Data.Inactive == 0 {
+		return counted
+	}
+	uncounted := fmt.Sprintf("%s in active tenants + the objects of %d inactive tenant(s), not counted", counted, c.Data.Inactive)
+	for _, b := range p.Changes {
+		if b.Collection != c.Collection || b.Action != plan.Backup || b.Data == nil {
+			continue
+		}
+		r, err := d.openSnapshot(b)
+		if err != nil {
+			return uncounted
+		}
+		sc := r.Manifest().Collection(c.Collection)
+		if sc == nil {
+			return uncounted
+		}
+		return fmt.Sprintf("%d objects, those of its %d inactive tenant(s) included, as its backup to snapshot %s counted them", sc.Objects, c.Data.Inactive, b.Data.Snapshot)
+	}
+	return uncounted
 }
 
 // checkDeleteForRestore checks, without writing, that change i of p may
@@ -128,12 +156,7 @@ func (d *Data) checkNativeRestore(ctx context.Context, c plan.Change) error {
 // deletedHint tells, after a failed native restore of a collection the
 // plan deleted for it, where its objects are.
 func deletedHint(p *plan.Plan, name string) string {
-	var backup string
-	for _, c := range p.Changes {
-		if c.Collection == name && c.Action == plan.Backup && c.Data != nil {
-			backup = c.Data.Snapshot
-		}
-	}
+	backup := backupBefore(p, name)
 	var snap string
 	if rc := slices.IndexFunc(p.Changes, func(c plan.Change) bool { return c.Collection == name && c.Action == plan.Restore && c.Data != nil }); rc >= 0 {
 		snap = p.Changes[rc].Data.Snapshot
@@ -144,6 +167,18 @@ func deletedHint(p *plan.Plan, name string) string {
 	}
 	return fmt.Sprintf("\ncollection %s was deleted for Weaviate's restore of snapshot %s, which failed, without a backup of what it held (--no-backup or its lifecycle): "+
 		"once the cause above is fixed, run the same colstate restore again (it restores into the absent collection)", name, snap)
+}
+
+// backupBefore is the snapshot p backs collection name up to ("" when it
+// does not): before the delete for Weaviate's restore.
+func backupBefore(p *plan.Plan, name string) string {
+	var backup string
+	for _, c := range p.Changes {
+		if c.Collection == name && c.Action == plan.Backup && c.Data != nil {
+			backup = c.Data.Snapshot
+		}
+	}
+	return backup
 }
 
 // deletesForRestore reports whether c is the delete before a native

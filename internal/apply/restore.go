@@ -27,6 +27,7 @@ type restoreJob struct {
 	s         *live.ObjectSchema // the target's schema, once it exists
 	created   bool               // created by this restore
 	resume    bool               // completing an interrupted restore
+	repair    bool               // completing from the chunks what Weaviate restored, which did not verify (restoreNatively)
 	fit       func(*object.Object)
 	stats     writeStats
 	// newTenants are the snapshot's tenants the target lacked, which this
@@ -87,12 +88,16 @@ func (j *restoreJob) lookup(walk *tenantWalker, o *object.Object, count bool) (*
 func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error) {
 	// Those Weaviate restores from its own backup come first: a portable
 	// restore after them finds the objects its references point at.
-	if changes, err = d.restoreNatively(ctx, changes); err != nil || len(changes) == 0 {
+	changes, repair, err := d.restoreNatively(ctx, changes)
+	if err != nil || len(changes) == 0 {
 		return err
 	}
 	jobs := make([]*restoreJob, 0, len(changes))
 	for _, c := range changes {
-		j := &restoreJob{c: c}
+		j := &restoreJob{c: c, repair: repair[c.Collection]}
+		if j.repair {
+			j.stats.extraWhy = nativeExtra
+		}
 		if err := d.openRestore(ctx, j); err != nil {
 			return j.wrap(err)
 		}
@@ -168,7 +173,14 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 		// statuses the snapshot recorded: a restore's every tenant, a
 		// merge's only those it created (the others keep their live
 		// status).
+		if j.repair {
+			fmt.Fprintf(d.Out, "Repaired %s from the snapshot's portable chunks: %d objects written, %d already identical.\n", j.c.Collection, j.stats.written, j.stats.identical)
+		}
 		if err := d.verifyRestore(ctx, j.c, j.r, j.sc, j.s, j.stats); err != nil {
+			if j.repair {
+				err = fmt.Errorf("%w\ncolstate deleted nothing from %s: it holds what Weaviate's backup restored, the snapshot's objects written from its portable chunks, and what was written to it since. "+
+					"If an application writes to it, stop it; then run colstate restore --mode=merge --collection %s %s, which writes the snapshot's objects again and keeps the others", err, j.c.Collection, j.c.Collection, j.c.Data.Snapshot)
+			}
 			return j.wrap(err)
 		}
 		statuses := j.sc.Tenants
@@ -286,7 +298,12 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if n > 0 && j.repair {
+				// What Weaviate restored: the snapshot's objects it lacks
+				// or holds otherwise are written, the others kept.
+				fmt.Fprintf(d.Out, "Collection %s holds %d objects after Weaviate's restore: writing the snapshot's objects that are missing or differ.\n", target, n)
+				j.resume = true
+			} else if n > 0 {
 				// A restore that was interrupted left some of the snapshot's
 				// objects: running it again completes it, skipping those.
 				partial, err := d.onlySnapshotObjects(ctx, j.r, c.SourceName(), live.SchemaOf(liveClass))

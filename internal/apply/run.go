@@ -54,9 +54,11 @@ type Data struct {
 
 	ev *events // shared with the Runner that delegates to this Data
 	// deletedForRestore names the collections this run deleted for
-	// Weaviate's restore: one whose restore fails is restored from the
-	// snapshot's portable chunks instead (restoreNatively).
-	deletedForRestore map[string]bool
+	// Weaviate's restore, each with the snapshot that holds the objects it
+	// held ("" when it was not backed up): one whose restore fails is
+	// restored from the snapshot's portable chunks instead
+	// (restoreNatively).
+	deletedForRestore map[string]string
 }
 
 func (d *Data) eventSink() *events {
@@ -86,7 +88,7 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			return fmt.Errorf("change %s %s is not a data change", c.Action, c.Collection)
 		}
 	}
-	deleted := map[string]bool{} // for Weaviate's restore, by this run
+	deleted := map[string]string{} // for Weaviate's restore, by this run
 	d.deletedForRestore = deleted
 	defer func() { d.deletedForRestore = nil }()
 	if err := d.checkEndpoints(ctx, p, "nothing was written"); err != nil {
@@ -129,7 +131,7 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			finish(err)
 			if err != nil {
 				for _, rc := range p.Changes[i : i+n] {
-					if deleted[rc.Collection] {
+					if _, ok := deleted[rc.Collection]; ok {
 						err = fmt.Errorf("%w%s", err, deletedHint(p, rc.Collection))
 					}
 				}
@@ -145,7 +147,9 @@ func (d *Data) runData(ctx context.Context, p *plan.Plan, announce bool) error {
 			finish := end(i, p.Changes[i:i+1])
 			err = d.deleteForNativeRestore(ctx, p, i)
 			finish(err)
-			deleted[c.Collection] = err == nil
+			if err == nil {
+				deleted[c.Collection] = backupBefore(p, c.Collection)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", c.Action, c.Collection, err)

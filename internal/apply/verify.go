@@ -20,7 +20,13 @@ import (
 func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource, sc *snapshot.Collection, s *live.ObjectSchema, st writeStats) error {
 	noVectors := c.Data.NoVectors || r.Manifest().NoVectors
 	if c.Data.Verify == plan.VerifyCount && c.Action != plan.Merge {
-		return d.verifyCount(ctx, c, sc, s, st)
+		err := d.verifyCount(ctx, c, sc, s, st)
+		if err == nil || st.extraWhy == "" || ctx.Err() != nil {
+			return err
+		}
+		// Objects the snapshot does not have may be kept: only reading
+		// them tells.
+		fmt.Fprintf(d.Err, "%v: reading %s back to tell the snapshot's objects from others\n", err, c.Collection)
 	}
 	fmt.Fprintf(d.Err, "verify %s: reading it back to compare with the snapshot\n", c.Collection)
 	if c.Action == plan.Merge {
@@ -80,25 +86,34 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 		// to drop.
 		wantCount, wantDigest, what = st.fitted.Count, st.fitted.String(), "the snapshot taken before the delete, fitted to the new schema"
 	}
-	if c.Data.Reshape && got.Count > wantCount {
+	why := st.extraWhy
+	if why == "" && c.Data.Reshape {
+		why = "written by an application while it was replaced"
+	}
+	if why != "" && got.Count > wantCount {
 		// An application may have written into the new collection while
-		// it was replaced (or while the apply was interrupted): its objects
+		// it was replaced (or while the apply was interrupted), or into
+		// the one Weaviate restored before it was read back: its objects
 		// are kept, never deleted, when every object of the snapshot is
 		// present and identical and the others are not in the snapshot.
-		extra, ids, ok, err := d.extraObjects(ctx, r, sc, s, fitTo(s, c.Data.VectorFrom), noVectors)
+		var fit func(*object.Object)
+		if c.Data.Reshape {
+			fit = fitTo(s, c.Data.VectorFrom)
+		}
+		extra, ids, ok, err := d.extraObjects(ctx, r, sc, s, fit, noVectors)
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
-		sum := st.fitted
-		sum.Merge(extra)
-		if ok && extra.Count > 0 && sum.Count == got.Count && sum.String() == got.String() {
+		snap := got
+		snap.Sub(extra)
+		if ok && extra.Count > 0 && snap.Count == wantCount && snap.String() == wantDigest {
 			more := ""
 			if extra.Count > int64(len(ids)) {
 				more = fmt.Sprintf(" and %d more", extra.Count-int64(len(ids)))
 			}
 			fmt.Fprintf(d.Out, "Restored %s: %d objects; verified: all objects of %s are present and identical.\n", c.Collection, wantCount, what)
-			fmt.Fprintf(d.Out, "warning: %s also holds %d object(s) that are not in the snapshot, written by an application while it was replaced; colstate kept them: %s%s\n",
-				c.Collection, extra.Count, strings.Join(ids, ", "), more)
+			fmt.Fprintf(d.Out, "warning: %s also holds %d object(s) that are not in the snapshot, %s; colstate kept them: %s%s\n",
+				c.Collection, extra.Count, why, strings.Join(ids, ", "), more)
 			return nil
 		}
 	}

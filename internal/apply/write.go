@@ -24,6 +24,11 @@ type writeStats struct {
 	// it read: the verification reads the other tenants only.
 	settled  map[string]bool
 	readBack object.Digest
+	// extraWhy, when set, is why the collection may hold objects the
+	// snapshot does not (Weaviate's restore, then an application, put
+	// them there): the verification keeps them, and names them, when
+	// every snapshot object is present and identical.
+	extraWhy string
 }
 
 // fitTo returns what a replace does to each restored object: vectors

@@ -133,6 +133,13 @@ func TestSummary(t *testing.T) {
 		{"data only", &Plan{Changes: []Change{{Action: Backup, Data: &DataChange{}}, {Action: Clear, Data: &DataChange{Objects: 10}}}},
 			"1 to back up, 1 to clear; objects: +0 to add, ~0 to update, -10 to delete"},
 		{"restore", &Plan{Changes: []Change{{Action: Restore, Data: &DataChange{Objects: 3}}}}, "1 to restore"},
+		// restore --mode=replace via Weaviate's backup deletes the COLD
+		// tenant's objects too; the plan cannot count them, but says so.
+		{"inactive tenants deleted", &Plan{Changes: []Change{
+			{Action: Backup, Data: &DataChange{Objects: 40, Inactive: 1}},
+			{Action: Delete, Data: &DataChange{Objects: 40, Inactive: 1, Reason: BeforeNativeRestore}},
+			{Action: Restore, Data: &DataChange{Objects: 60}}}},
+			"0 to create, 0 to update, 0 to replace, 1 to delete, 1 to back up, 1 to restore; objects: +0 to add, ~0 to update, -40 to delete + the objects of 1 inactive tenant (not counted)"},
 		{"merge mode deletes nothing", &Plan{Changes: []Change{
 			{Action: Merge, Data: &DataChange{Content: Content{From: "x", Mode: ContentMerge, Add: 1, Delete: 5}}}}},
 			"1 to merge; objects: +1 to add, ~0 to update, -0 to delete"},

@@ -39,7 +39,8 @@ func (o RenderOptions) paint(color, s string) string {
 
 // ObjectCounts tallies the objects a plan adds, updates and deletes:
 // content changes, plus the objects of collections it deletes or clears
-// (where the count is known). ok is false when the plan touches no objects
+// (where the count is known: not those of inactive tenants, see
+// uncountedTenants). ok is false when the plan touches no objects
 // this way.
 func (p *Plan) ObjectCounts() (add, update, del int64, ok bool) {
 	for _, c := range p.Changes {
@@ -54,9 +55,9 @@ func (p *Plan) ObjectCounts() (add, update, del int64, ok bool) {
 			if d.Mode.Deletes() {
 				del += d.Delete
 			}
-		case (c.Action == Clear || c.Action == Delete) && d.Objects > 0:
+		case (c.Action == Clear || c.Action == Delete) && (d.Objects > 0 || d.Inactive > 0):
 			ok = true
-			del += d.Objects
+			del += max(d.Objects, 0)
 		}
 	}
 	return add, update, del, ok
@@ -87,8 +88,24 @@ func (p *Plan) Summary() string {
 	s := strings.Join(parts, ", ")
 	if add, upd, del, ok := p.ObjectCounts(); ok {
 		s += fmt.Sprintf("; objects: +%s to add, ~%s to update, -%s to delete", thousands(add), thousands(upd), thousands(del))
+		if n := p.uncountedTenants(); n > 0 {
+			s += fmt.Sprintf(" + the objects of %s (not counted)", plural(n, "inactive tenant", "inactive tenants"))
+		}
 	}
 	return s
+}
+
+// uncountedTenants counts the inactive tenants of the collections the
+// plan deletes or clears: their objects are deleted too, but the plan
+// cannot count them (ObjectCounts leaves them out).
+func (p *Plan) uncountedTenants() int {
+	n := 0
+	for _, c := range p.Changes {
+		if d := c.Data; d != nil && (c.Action == Clear || c.Action == Delete) {
+			n += d.Inactive
+		}
+	}
+	return n
 }
 
 // Human writes the plan as a reviewer reads it in a terminal or CI log.
