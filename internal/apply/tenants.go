@@ -328,7 +328,7 @@ func (st *tenantSettler) readAndSet(ctx context.Context, group []string) error {
 	for i, name := range group {
 		ts[i] = live.Tenant{Name: name}
 	}
-	got, err := st.d.tenantsDigest(ctx, j.c.Collection, j.s, ts, j.noVectors(), tenantSizes(j.sc, j.c))
+	got, err := st.d.tenantsDigest(ctx, j.c.Collection, j.s, ts, j.noVectors())
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}

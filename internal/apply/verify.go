@@ -65,7 +65,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 	// Tenants the restore read back already, group by group as it set
 	// them COLD (tenantSettler), are not read again: their digest is in
 	// st.readBack.
-	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors, st.settled, tenantSizes(sc, c), st.readBack)
+	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors, st.settled, st.readBack)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
@@ -148,33 +148,55 @@ func (d *Data) verifyCount(ctx context.Context, c plan.Change, sc *snapshot.Coll
 }
 
 // verifyRanges is how many ranges of UUIDs readDigest reads at once from
-// a collection without tenants, or from one large tenant: one cursor
-// waits for the server to find and encode each page, several keep it
-// (and colstate) busy.
+// a collection without tenants: one cursor waits for the server to find
+// and encode each page, several keep it (and colstate) busy.
 const verifyRanges = 8
-
-// rangeTenantObjects is how many objects a tenant holds (by the count
-// the snapshot has of it) from which the verification reads it as
-// verifyRanges ranges of UUIDs at once, not with one cursor. Measured on
-// two loaded cores (BenchmarkPPTenantVerify): one tenant of 50,000 objects
-// × 384 dims read faster as ranges; 20,000 × 64 dims about as fast either
-// way. Smaller tenants are read tenantParallel at once anyway. A variable
-// so that tests can lower it.
-var rangeTenantObjects int64 = 20_000
 
 // readDigest reads the collection back and returns its count and digest.
 // Every tenant is active now (restoreAll activated or created them): they
-// are read tenantParallel at once, a large one as ranges (tenantsDigest);
-// a collection without tenants is read as verifyRanges ranges of UUIDs at
-// once. The digest is a sum, the same in any order; the ranges hold every
-// UUID exactly once (live.UUIDRanges). sizes are the tenants' object
-// counts, as the snapshot has them.
-func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.Collection, s *live.ObjectSchema, noVectors bool, settled map[string]bool, sizes map[string]int64, start object.Digest) (object.Digest, error) {
-	got := start
-	if !s.MultiTenant {
-		part, err := d.rangesDigest(ctx, s, live.ReadOptions{}, noVectors)
+// are read tenantParallel at once; a collection without tenants is read
+// as verifyRanges ranges of UUIDs at once. The digest is a sum, the same
+// in any order; the ranges hold every UUID exactly once (live.UUIDRanges).
+func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.Collection, s *live.ObjectSchema, noVectors bool, settled map[string]bool, start object.Digest) (object.Digest, error) {
+	var (
+		mu  sync.Mutex
+		got = start
+	)
+	read := func(ctx context.Context, opts live.ReadOptions) error {
+		part, err := d.digestOf(ctx, s, opts, noVectors)
+		mu.Lock()
 		got.Merge(part)
-		return got, err
+		mu.Unlock()
+		return err
+	}
+	if !s.MultiTenant {
+		ranges := live.UUIDRanges(verifyRanges)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		errs := make([]error, len(ranges))
+		var wg sync.WaitGroup
+		for i, r := range ranges {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if errs[i] = read(ctx, live.ReadOptions{From: r[0], To: r[1]}); errs[i] != nil {
+					cancel()
+				}
+			}()
+		}
+		wg.Wait()
+		// The error that stopped the others, not their cancellation.
+		for _, err := range errs {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return got, err
+			}
+		}
+		for _, err := range errs {
+			if err != nil {
+				return got, err
+			}
+		}
+		return got, nil
 	}
 	var tenants []live.Tenant
 	for _, t := range sc.Tenants {
@@ -182,113 +204,23 @@ func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.C
 			tenants = append(tenants, live.Tenant{Name: t.Name})
 		}
 	}
-	part, err := d.tenantsDigest(ctx, collection, s, tenants, noVectors, sizes)
+	part, err := d.tenantsDigest(ctx, collection, s, tenants, noVectors)
 	got.Merge(part)
 	return got, err
 }
 
-// tenantSizes counts the objects of each tenant of snapshot collection sc
-// as change c restores it (into the tenants it picks, when it picks some).
-func tenantSizes(sc *snapshot.Collection, c plan.Change) map[string]int64 {
-	out := map[string]int64{}
-	for _, ch := range sc.Chunks {
-		out[ch.Tenant] += ch.Objects
-	}
-	if c.Data != nil {
-		for _, p := range c.Data.OnlyTenants {
-			out[p.Target()] = p.Objects
-		}
-	}
-	return out
-}
-
-// readRanges reads what opts select (a collection, or one tenant) as
-// verifyRanges ranges of UUIDs at once, calling fn from each range's
-// goroutine. The first error stops the other ranges and is returned.
-func (d *Data) readRanges(ctx context.Context, s *live.ObjectSchema, opts live.ReadOptions, fn func(*object.Object) error) error {
-	ranges := live.UUIDRanges(verifyRanges)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(ranges))
-	var wg sync.WaitGroup
-	for i, r := range ranges {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o := opts
-			o.From, o.To = r[0], r[1]
-			if errs[i] = d.Client.ReadObjects(ctx, s, o, fn); errs[i] != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	// The error that stopped the others, not their cancellation.
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// rangesDigest is digestOf read as ranges (readRanges).
-func (d *Data) rangesDigest(ctx context.Context, s *live.ObjectSchema, opts live.ReadOptions, noVectors bool) (object.Digest, error) {
-	opts.NoVectors, opts.NoTimestamps, opts.PageSize = noVectors, true, d.PageSize
+// tenantsDigest reads tenants of collection back, tenantParallel at once,
+// and returns the digest of their objects.
+func (d *Data) tenantsDigest(ctx context.Context, collection string, s *live.ObjectSchema, tenants []live.Tenant, noVectors bool) (object.Digest, error) {
 	var (
 		mu  sync.Mutex
 		got object.Digest
 	)
-	err := d.readRanges(ctx, s, opts, func(o *object.Object) error {
-		h := o.Hash()
-		mu.Lock()
-		got.Add(h)
-		mu.Unlock()
-		return nil
-	})
-	return got, err
-}
-
-// tenantsDigest reads tenants of collection back and returns the digest
-// of their objects. A tenant of at least rangeTenantObjects objects (by
-// sizes) is read as verifyRanges ranges at once, one such tenant after
-// the other; then the others, tenantParallel at once. So at most
-// max(verifyRanges, tenantParallel) reads run at any time, never their
-// product, and at most that many tenants are activated.
-func (d *Data) tenantsDigest(ctx context.Context, collection string, s *live.ObjectSchema, tenants []live.Tenant, noVectors bool, sizes map[string]int64) (object.Digest, error) {
-	var (
-		mu         sync.Mutex
-		got        object.Digest
-		large, all []live.Tenant
-	)
-	for _, t := range tenants {
-		if sizes[t.Name] >= rangeTenantObjects {
-			large = append(large, t)
-		} else {
-			all = append(all, t)
-		}
-	}
-	merge := func(part object.Digest) {
+	_, err := d.eachTenant(ctx, collection, tenants, nil, func(ctx context.Context, _ int, t live.Tenant) error {
+		part, err := d.digestOf(ctx, s, live.ReadOptions{Tenant: t.Name}, noVectors)
 		mu.Lock()
 		got.Merge(part)
 		mu.Unlock()
-	}
-	_, err := live.EachTenant(ctx, d.Client, collection, large, 1, func(ctx context.Context, _ int, t live.Tenant) error {
-		part, err := d.rangesDigest(ctx, s, live.ReadOptions{Tenant: t.Name}, noVectors)
-		merge(part)
-		return err
-	})
-	if err != nil {
-		return got, err
-	}
-	_, err = d.eachTenant(ctx, collection, all, nil, func(ctx context.Context, _ int, t live.Tenant) error {
-		part, err := d.digestOf(ctx, s, live.ReadOptions{Tenant: t.Name}, noVectors)
-		merge(part)
 		return err
 	})
 	return got, err
