@@ -44,6 +44,14 @@ var (
 		Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 )
 
+// checkTenantParallel refuses a --tenant-parallel below 1.
+func checkTenantParallel(c *cli.Context) error {
+	if c.IsSet(tenantParallelFlag.Name) && c.Int(tenantParallelFlag.Name) < 1 {
+		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", c.Int(tenantParallelFlag.Name))
+	}
+	return nil
+}
+
 // consistencyFlag sets the consistency level of the object reads and
 // writes of backup, restore, clear and apply (README "Clusters"); it is
 // checked before anything is opened.

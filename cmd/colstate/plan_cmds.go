@@ -40,6 +40,7 @@ is deleted and created again), - delete.
 			&cli.StringFlag{Name: "format", Value: "human", Usage: "output `FORMAT`: human, markdown or json"},
 			jsonEventsFlag,
 			targetFlag,
+			tenantParallelFlag,
 		},
 		Action: planCmd,
 	}
@@ -78,6 +79,7 @@ exact-mode deletes) is dropped and named, never run.
 			noColorFlag,
 			targetFlag,
 			consistencyFlag,
+			tenantParallelFlag,
 			lockTimeoutFlag,
 			jsonEventsFlag,
 		},
@@ -113,11 +115,15 @@ func planCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkTenantParallel(c); err != nil {
+		return err
+	}
 	ws, err := workspace.Open(c.Context, c.String("chdir"), c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
 	defer ws.Close()
+	ws.TenantParallel = c.Int(tenantParallelFlag.Name)
 	st, err := ws.ReadState()
 	if err != nil {
 		return err
@@ -188,11 +194,15 @@ func applyCmd(c *cli.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := checkTenantParallel(c); err != nil {
+		return err
+	}
 	ws, st, done, err := openLockedState(c, "apply")
 	if err != nil {
 		return err
 	}
 	defer done()
+	ws.TenantParallel = c.Int(tenantParallelFlag.Name)
 	if err := setConsistency(c, ws.Client); err != nil {
 		return err
 	}
@@ -235,6 +245,7 @@ func applyCmd(c *cli.Context) (err error) {
 		return fmt.Errorf("start the apply journal: %w", err)
 	}
 	data := ws.DataRunner(out, c.App.ErrWriter, isTerminal(c.App.ErrWriter))
+	data.TenantParallel = ws.TenantParallel
 	r := &apply.Runner{
 		Schema: ws.Client, Data: data, State: st, Save: ws.WriteState, Journal: journal, Out: out,
 		Content: func(ch plan.Change) (content.Source, error) { return ws.ContentSource(st, ch.Collection, ch.Data.From) },

@@ -116,8 +116,8 @@ var engineFlag = &cli.StringFlag{Name: "engine", Usage: "`ENGINE`: backup writes
 // Under -json (checked by jsonData before anything is opened) the plan and
 // results go to stderr and events to stdout.
 func runData(c *cli.Context, ws *workspace.Workspace, p *plan.Plan, confirmFn func(*cli.Context) error) (err error) {
-	if c.IsSet("tenant-parallel") && c.Int("tenant-parallel") < 1 {
-		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", c.Int("tenant-parallel"))
+	if err := checkTenantParallel(c); err != nil {
+		return err
 	}
 	jf, out, err := eventsFor(c, true)
 	if err != nil {

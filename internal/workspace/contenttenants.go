@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -167,40 +168,70 @@ func (ws *Workspace) tenantContentPlan(ctx context.Context, st *state.State, d c
 	if len(off) > 0 {
 		return cp, fmt.Errorf("tenants %s of %s are offloaded (FROZEN): colstate cannot read or write them; load them back (activityStatus HOT or COLD) first; nothing was written", strings.Join(off, ", "), d.Name)
 	}
-	picked := map[string]bool{}
-	for _, l := range loads {
-		picked[l.into] = true
+	// Each tenant is compared on its own, ws.tenantParallel() at once
+	// (live.EachTenant: an inactive live tenant is activated for it and
+	// set back, at most that many at a time). The results are put
+	// together in the order of loads, so the plan reads the same at any
+	// parallelism.
+	type compared struct {
+		ct   plan.ContentTenant
+		res  content.Result
+		skip bool
+	}
+	results := make([]compared, len(loads))
+	visit := make([]live.Tenant, len(loads))
+	for i, l := range loads {
+		// A tenant the load creates is not live: nothing to activate.
+		visit[i] = live.Tenant{Name: l.into}
+		if lt, ok := liveTenants[l.into]; ok {
+			visit[i] = lt
+		}
+	}
+	_, err = live.EachTenant(ctx, ws.Client, d.Name, visit, ws.tenantParallel(), func(ctx context.Context, i int, _ live.Tenant) error {
+		l := loads[i]
 		tsrc, err := content.ForTenant(src, l.source, l.into)
 		if err != nil {
-			return cp, err
+			return err
 		}
 		idx, err := content.BuildIndex(ctx, tsrc, s)
 		if err != nil {
-			return cp, err
+			return err
 		}
-		ct := plan.ContentTenant{Name: l.into, Source: l.source, Status: l.status}
-		var res content.Result
+		r := compared{ct: plan.ContentTenant{Name: l.into, Source: l.source, Status: l.status}}
 		lt, isLive := liveTenants[l.into]
 		if !isLive {
 			if err := ws.checkSelfReferences(ctx, tsrc, s, idx, d.Content.Mode, false, l.into); err != nil {
-				return cp, err
-			}
-			ct.Add = int64(idx.Len())
-		} else {
-			ct.Live = statusName(lt.ActivityStatus)
-			skip := false
-			_, err := ws.Client.WithTenantActive(ctx, d.Name, lt, func() error {
-				var err error
-				ct, res, skip, err = ws.compareTenant(ctx, st, d, s, tsrc, idx, ct)
 				return err
-			})
-			if err != nil {
-				return cp, fmt.Errorf("tenant %s: %w", l.into, err)
 			}
-			if skip {
-				cp.SeedSkipped = append(cp.SeedSkipped, l.into)
-				continue
+			r.ct.Add = int64(idx.Len())
+		} else {
+			r.ct.Live = statusName(lt.ActivityStatus)
+			if r.ct, r.res, r.skip, err = ws.compareTenant(ctx, st, d, s, tsrc, idx, r.ct); err != nil {
+				return err
 			}
+		}
+		results[i] = r
+		return nil
+	})
+	var te *live.TenantError
+	if errors.As(err, &te) {
+		// Said as before the tenants were compared in parallel: a live
+		// tenant's failure prefixed with its name, any other as it is.
+		err = te.Err
+		if _, isLive := liveTenants[te.Tenant]; isLive {
+			err = fmt.Errorf("tenant %s: %w", te.Tenant, te.Err)
+		}
+	}
+	if err != nil {
+		return cp, err
+	}
+	picked := map[string]bool{}
+	for i, l := range loads {
+		picked[l.into] = true
+		ct, res := results[i].ct, results[i].res
+		if results[i].skip {
+			cp.SeedSkipped = append(cp.SeedSkipped, l.into)
+			continue
 		}
 		cp.Add, cp.Update, cp.Delete = cp.Add+ct.Add, cp.Update+ct.Update, cp.Delete+ct.Delete
 		for k, ids := range map[string][]string{"add": res.AddIDs, "update": res.UpdateIDs, "delete": res.DeleteIDs} {

@@ -119,7 +119,7 @@ func (ws *Workspace) liveDataOf(ctx context.Context, st *state.State, name strin
 	if count {
 		// The active tenants only: nothing is activated for a plan.
 		counts := make([]int64, len(tenants))
-		_, err := live.EachTenant(ctx, ws.Client, name, tenants, live.DefaultTenantParallel, func(ctx context.Context, i int, t live.Tenant) error {
+		_, err := live.EachTenant(ctx, ws.Client, name, tenants, ws.tenantParallel(), func(ctx context.Context, i int, t live.Tenant) error {
 			n, err := ws.Client.Count(ctx, name, t.Name)
 			counts[i] = n
 			return err

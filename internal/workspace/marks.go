@@ -56,7 +56,7 @@ func (ws *Workspace) readMarkOf(ctx context.Context, name string, only []string)
 		mu sync.Mutex
 		d  object.Digest
 	)
-	activated, err := live.EachTenant(ctx, ws.Client, name, tenants, live.DefaultTenantParallel, func(ctx context.Context, _ int, t live.Tenant) error {
+	activated, err := live.EachTenant(ctx, ws.Client, name, tenants, ws.tenantParallel(), func(ctx context.Context, _ int, t live.Tenant) error {
 		var part object.Digest
 		err := ws.Client.ReadObjects(ctx, s, live.ReadOptions{Tenant: t.Name}, func(o *object.Object) error {
 			part.Add(o.Hash())
@@ -71,7 +71,7 @@ func (ws *Workspace) readMarkOf(ctx context.Context, name string, only []string)
 		return state.DataMark{}, err
 	}
 	if activated > 0 {
-		fmt.Fprintf(ws.log, "read %d inactive tenant(s) of %s by activating them, at most %d at a time; each is back to its status\n", activated, name, live.DefaultTenantParallel)
+		fmt.Fprintf(ws.log, "read %d inactive tenant(s) of %s by activating them, at most %d at a time; each is back to its status\n", activated, name, ws.tenantParallel())
 	}
 	return state.DataMark{Objects: d.Count, Digest: d.String()}, nil
 }

@@ -51,6 +51,18 @@ type Workspace struct {
 	log      io.Writer
 	// marks caches DataMark within one Plan or CheckFresh call.
 	marks map[string]state.DataMark
+
+	// TenantParallel is how many tenants of a multi-tenant collection a
+	// plan reads at once (--tenant-parallel; 0: live.DefaultTenantParallel).
+	TenantParallel int
+}
+
+// tenantParallel is how many tenants a plan reads at once.
+func (ws *Workspace) tenantParallel() int {
+	if ws.TenantParallel > 0 {
+		return ws.TenantParallel
+	}
+	return live.DefaultTenantParallel
 }
 
 // Open loads the configuration and connects to Weaviate. Diagnostics go to
