@@ -27,7 +27,7 @@ var (
 	dryRunFlag = &cli.BoolFlag{Name: "dry-run", DisableDefaultText: true,
 		Usage: "print what would change, with the checks the real run makes; change nothing"}
 	tenantParallelFlag = &cli.IntFlag{Name: "tenant-parallel", Value: live.DefaultTenantParallel,
-		Usage: "read, write or clear up to `N` tenants of a multi-tenant collection at once (inactive ones are activated at most N at a time)"}
+		Usage: "read, write or clear up to `N` tenants of a multi-tenant collection at once, 1 to 256 (inactive ones are activated at most N at a time)"}
 	noBackupFlag = &cli.BoolFlag{Name: "no-backup", DisableDefaultText: true,
 		Usage: "do not take a snapshot of the collections before their objects are deleted"}
 	storeFlag = &cli.StringFlag{Name: "store",
@@ -44,10 +44,17 @@ var (
 		Usage: "use the state file at `PATH` (or the state object at a URL such as s3://bucket/prod.json?region=...) instead of the one the configuration names"}
 )
 
-// checkTenantParallel refuses a --tenant-parallel below 1.
+// checkTenantParallel refuses a --tenant-parallel below 1 or above
+// live.MaxTenantParallel.
 func checkTenantParallel(c *cli.Context) error {
-	if c.IsSet(tenantParallelFlag.Name) && c.Int(tenantParallelFlag.Name) < 1 {
-		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", c.Int(tenantParallelFlag.Name))
+	if !c.IsSet(tenantParallelFlag.Name) {
+		return nil
+	}
+	switch n := c.Int(tenantParallelFlag.Name); {
+	case n < 1:
+		return fmt.Errorf("--tenant-parallel %d: give at least 1 (1 reads and writes one tenant at a time)", n)
+	case n > live.MaxTenantParallel:
+		return fmt.Errorf("--tenant-parallel %d: give at most %d (each is a reader or writer of its own; beyond that requests only queue at the server)", n, live.MaxTenantParallel)
 	}
 	return nil
 }

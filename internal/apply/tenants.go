@@ -26,7 +26,7 @@ func (d *Data) tenantsOf(ctx context.Context, name string, multiTenant bool) ([]
 // tenantParallel is how many tenants are read or written at once.
 func (d *Data) tenantParallel() int {
 	if d.TenantParallel > 0 {
-		return d.TenantParallel
+		return min(d.TenantParallel, live.MaxTenantParallel)
 	}
 	return live.DefaultTenantParallel
 }

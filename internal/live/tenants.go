@@ -71,6 +71,12 @@ func (c *Client) EachTenant(ctx context.Context, collection string, tenants []Te
 // and clear, and more only adds load.
 const DefaultTenantParallel = 8
 
+// MaxTenantParallel is the most tenants --tenant-parallel may name. Each
+// one is a reader or batch writer with its own buffers whatever there is
+// to do (a billion ran a host out of memory to restore 8 objects), and a
+// server is saturated long before: beyond this, requests only queue.
+const MaxTenantParallel = 256
+
 // TenantActivator runs a function while a tenant is active
 // (Client.WithTenantActive): what EachTenant needs of a client, so that a
 // test's fake serves as well.
