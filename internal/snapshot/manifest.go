@@ -99,6 +99,13 @@ type Collection struct {
 type Tenant struct {
 	Name           string `json:"name"`
 	ActivityStatus string `json:"activity_status,omitempty"`
+	// Objects and Digest are the tenant's object count and object.Digest
+	// (as the collection's Digest, over its objects only): a snapshot
+	// policy compares them with the live tenants, so that objects moved
+	// to another tenant count as a change. Snapshots written by older
+	// builds have no Digest.
+	Objects int64  `json:"objects,omitempty"`
+	Digest  string `json:"digest,omitempty"`
 }
 
 // Chunk is one compressed file of objects, all of one collection and tenant.

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +35,10 @@ type Writer struct {
 	enc     *zstd.Encoder
 	cur     *chunkFile
 	digests map[string]*object.Digest
-	buf     bytes.Buffer
-	done    bool
+	// byTenant: each tenant's digest, recorded per tenant in the manifest.
+	byTenant map[string]map[string]*object.Digest
+	buf      bytes.Buffer
+	done     bool
 
 	stopLease context.CancelFunc
 	syncs     chunkCloses
@@ -186,7 +189,22 @@ func (w *Writer) Write(collection, tenant string, o *object.Object) error {
 		raiseFormat(&w.m, FormatVersion2)
 	}
 	w.cur.objects++
-	w.digests[collection].Add(o.HashWithProperties(props))
+	h := o.HashWithProperties(props)
+	w.digests[collection].Add(h)
+	if tenant != "" {
+		if w.byTenant == nil {
+			w.byTenant = map[string]map[string]*object.Digest{}
+		}
+		if w.byTenant[collection] == nil {
+			w.byTenant[collection] = map[string]*object.Digest{}
+		}
+		d := w.byTenant[collection][tenant]
+		if d == nil {
+			d = &object.Digest{}
+			w.byTenant[collection][tenant] = d
+		}
+		d.Add(h)
+	}
 	return nil
 }
 
@@ -267,6 +285,16 @@ func (w *Writer) Commit() (*Manifest, error) {
 	for i := range w.m.Collections {
 		c := &w.m.Collections[i]
 		c.Digest = w.digests[c.Name].String()
+		if len(c.Tenants) > 0 {
+			c.Tenants = slices.Clone(c.Tenants) // the caller's slice stays as it was
+			for j := range c.Tenants {
+				d := object.Digest{}
+				if td := w.byTenant[c.Name][c.Tenants[j].Name]; td != nil {
+					d = *td
+				}
+				c.Tenants[j].Objects, c.Tenants[j].Digest = d.Count, d.String()
+			}
+		}
 	}
 	data, err := json.MarshalIndent(w.m, "", "  ")
 	if err != nil {

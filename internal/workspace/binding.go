@@ -2,12 +2,14 @@ package workspace
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/state"
 )
@@ -125,11 +127,11 @@ func (ws *Workspace) bindData(ctx context.Context, st *state.State, p *plan.Plan
 			}
 		} else if _, ok := liveCols[c.Collection]; ok {
 			if _, done := out["collection "+c.Collection]; !done {
-				m, err := ws.DataMark(ctx, c.Collection)
+				m, byTenant, err := ws.dataMarks(ctx, c.Collection)
 				if err != nil {
 					return nil, err
 				}
-				out["collection "+c.Collection] = fmt.Sprintf("%d objects, digest %s", m.Objects, m.Digest)
+				out["collection "+c.Collection] = fmt.Sprintf("%d objects, digest %s", m.Objects, m.Digest) + tenantsPrint(byTenant)
 			}
 		}
 		if c.Action == plan.Merge && c.Data != nil && c.Data.From != "" {
@@ -164,4 +166,20 @@ func bindTenants(c plan.Change) []string {
 		}
 	}
 	return names
+}
+
+// tenantsPrint fingerprints the tenants of a multi-tenant collection, each
+// by name and digest ("" without multi-tenancy): the collection's digest
+// leaves the tenant out, so without it a saved plan would not see objects
+// moved from one tenant to another since it was made.
+func tenantsPrint(byTenant map[string]object.Digest) string {
+	if byTenant == nil {
+		return ""
+	}
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(byTenant)) {
+		d := byTenant[name]
+		fmt.Fprintf(h, "%q %d %s\n", name, d.Count, d)
+	}
+	return fmt.Sprintf(", %d tenants %x", len(byTenant), h.Sum(nil)[:8])
 }

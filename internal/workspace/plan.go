@@ -8,6 +8,7 @@ import (
 
 	"github.com/colstate/colstate/internal/apply"
 	"github.com/colstate/colstate/internal/collection"
+	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
 	"github.com/colstate/colstate/internal/snapshot"
 	"github.com/colstate/colstate/internal/state"
@@ -23,7 +24,7 @@ import (
 // for staleness.
 func (ws *Workspace) Plan(ctx context.Context, st *state.State, targets []string) (*plan.Plan, error) {
 	ws.marks = map[string]state.DataMark{}
-	defer func() { ws.marks = nil }()
+	defer func() { ws.marks, ws.tenantMarks = nil, nil }()
 	view, err := ws.liveCollections(ctx, st)
 	if err != nil {
 		return nil, err
@@ -180,7 +181,8 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 		case p.MaxAge > 0 && time.Since(rec.TakenAt) > p.MaxAge:
 			due.Reason = plan.SnapshotAged(rec.ID, roundAge(time.Since(rec.TakenAt)), p.MaxAge)
 		default:
-			if _, err := (&snapshot.Store{Dir: rec.Store}).Open(rec.ID); err != nil {
+			rd, err := (&snapshot.Store{Dir: rec.Store}).Open(rec.ID)
+			if err != nil {
 				due.Reason = plan.SnapshotGone(rec.ID)
 				break
 			}
@@ -191,7 +193,7 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 				if _, ok := liveCols[name]; !ok {
 					continue
 				}
-				mark, err := ws.DataMark(ctx, name)
+				mark, byTenant, err := ws.dataMarks(ctx, name)
 				if err != nil {
 					return nil, err
 				}
@@ -203,7 +205,7 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 					// weaker check; max_age bounds it).
 					mark.Digest = ""
 				}
-				if !ok || was != mark {
+				if !ok || was != mark || (mark.Digest != "" && tenantsMoved(rd.Manifest().Collection(name), byTenant)) {
 					due.Reason = plan.DataChangedSince(name, rec.ID)
 					break
 				}
@@ -214,6 +216,45 @@ func (ws *Workspace) dueSnapshots(ctx context.Context, st *state.State, liveCols
 		out = append(out, due)
 	}
 	return out, nil
+}
+
+// tenantsMoved reports whether the tenants of a multi-tenant collection
+// differ from those snapshot mc holds, though the count and digest of the
+// whole collection match: the digest leaves the tenant out, so objects
+// moved to another tenant (a tenant renamed) look unchanged. Each tenant
+// is compared by name and by its own digest; a manifest written by an
+// older build records no per-tenant digest, so its tenants are compared by
+// name and by the object count of their chunks. A snapshot of some tenants
+// only (backup --tenant) is not compared.
+func tenantsMoved(mc *snapshot.Collection, byTenant map[string]object.Digest) bool {
+	if mc == nil || mc.TenantSubset || len(mc.Tenants) == 0 && len(byTenant) == 0 {
+		return false
+	}
+	if len(mc.Tenants) != len(byTenant) {
+		return true
+	}
+	for _, t := range mc.Tenants {
+		d, ok := byTenant[t.Name]
+		if !ok {
+			return true
+		}
+		if t.Digest != "" {
+			if d.Count != t.Objects || d.String() != t.Digest {
+				return true
+			}
+			continue
+		}
+		var n int64
+		for _, ch := range mc.Chunks {
+			if ch.Tenant == t.Name {
+				n += ch.Objects
+			}
+		}
+		if n != d.Count {
+			return true
+		}
+	}
+	return false
 }
 
 func roundAge(d time.Duration) time.Duration {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/colstate/colstate/internal/config"
 	"github.com/colstate/colstate/internal/live"
+	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/state"
 	"github.com/colstate/colstate/internal/weaviateproc"
 )
@@ -51,6 +52,8 @@ type Workspace struct {
 	log      io.Writer
 	// marks caches DataMark within one Plan or CheckFresh call.
 	marks map[string]state.DataMark
+	// tenantMarks caches the per-tenant digests read with marks.
+	tenantMarks map[string]map[string]object.Digest
 
 	// TenantParallel is how many tenants of a multi-tenant collection a
 	// plan reads at once (--tenant-parallel; 0: live.DefaultTenantParallel).
