@@ -303,3 +303,55 @@ func (k *refChecker) flush(key refKey) error {
 		k.change.Action, k.change.Collection, u.from, src, u.prop, u.id, where, more,
 		key.collection, src, key.collection)
 }
+
+// writeReferencesAwake is writeReferences with the inactive (COLD) tenants
+// its references point into activated: Weaviate refuses a reference into
+// an inactive tenant ("tenant not active"), and one woken by its
+// collection's autoTenantActivation would stay HOT. For a multi-tenant
+// collection, the tenants of the same names in each multi-tenant
+// collection it refers to that the plan does not restore are activated
+// for the reference pass and set back to their status afterwards, also
+// when it fails. (They are activated together: a restore of very many
+// tenants into targets with as many inactive tenants activates them all
+// at once.)
+func (d *Data) writeReferencesAwake(ctx context.Context, j *restoreJob, jobs []*restoreJob) (err error) {
+	if j.s == nil || !j.s.MultiTenant || len(j.sc.Tenants) == 0 {
+		return d.writeReferences(ctx, j)
+	}
+	restored := map[string]bool{}
+	for _, o := range jobs {
+		restored[o.c.Collection] = true
+	}
+	seen := map[string]bool{}
+	for _, prop := range j.s.Properties {
+		if prop.Kind() != "ref" {
+			continue
+		}
+		for _, target := range prop.DataType {
+			if restored[target] || seen[target] {
+				continue
+			}
+			seen[target] = true
+			cl, cerr := d.Client.Class(ctx, target)
+			if errors.Is(cerr, live.ErrNotFound) {
+				continue
+			}
+			if cerr != nil {
+				return cerr
+			}
+			if !live.SchemaOf(cl).MultiTenant {
+				continue
+			}
+			woken, werr := d.wakeTenants(ctx, target, j.sc.Tenants)
+			defer func() {
+				for _, a := range woken {
+					err = errors.Join(err, a.SetBack(ctx))
+				}
+			}()
+			if werr != nil {
+				return werr
+			}
+		}
+	}
+	return d.writeReferences(ctx, j)
+}
