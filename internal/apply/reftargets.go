@@ -27,12 +27,36 @@ const refTargetBatch = 100
 // writes come from the snapshot itself and are not checked.
 func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 	written := map[string]bool{}
+	// writtenTenants: the tenants each multi-tenant collection the plan
+	// writes gets from its snapshot (under the names they are written
+	// into); nil for a collection without multi-tenancy.
+	writtenTenants := map[string]map[string]bool{}
 	for _, c := range p.Changes {
-		if c.Action == plan.Restore || c.Action == plan.Merge {
-			written[c.Collection] = true
+		if c.Action != plan.Restore && c.Action != plan.Merge {
+			continue
 		}
+		written[c.Collection] = true
+		r, err := d.openSnapshot(c)
+		if err != nil {
+			return err
+		}
+		sc := r.Manifest().Collection(c.SourceName())
+		if sc == nil || len(sc.Tenants) == 0 {
+			continue
+		}
+		ts := map[string]bool{}
+		if len(c.Data.OnlyTenants) > 0 {
+			for _, pk := range c.Data.OnlyTenants {
+				ts[pk.Target()] = true
+			}
+		} else {
+			for _, t := range sc.Tenants {
+				ts[t.Name] = true
+			}
+		}
+		writtenTenants[c.Collection] = ts
 	}
-	chk := &refChecker{wv: d.Client, ctx: ctx, pending: map[refKey][]refUse{}, schemas: map[string]*live.ObjectSchema{}}
+	chk := &refChecker{wv: d.Client, ctx: ctx, pending: map[refKey][]refUse{}, schemas: map[string]*live.ObjectSchema{}, tenants: map[string]map[string]live.Tenant{}}
 	for _, c := range p.Changes {
 		if c.Action != plan.Restore && c.Action != plan.Merge {
 			continue
@@ -50,7 +74,10 @@ func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 			continue
 		}
 		chk.change = c
-		err = r.Objects(ctx, c.SourceName(), func(o *object.Object) error {
+		// Only the tenants the change restores (--tenant), under the
+		// names it writes them into (--tenant a=b): a reference of a
+		// multi-tenant collection resolves in the tenant it is written in.
+		err = pickedSource(r, c).Objects(ctx, c.SourceName(), func(o *object.Object) error {
 			for _, prop := range s.Properties {
 				if prop.Kind() != "ref" {
 					continue
@@ -63,10 +90,21 @@ func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 					if target == "" && len(prop.DataType) == 1 {
 						target = prop.DataType[0]
 					}
-					if target == "" || written[target] {
+					if target == "" {
 						continue
 					}
-					if err := chk.add(target, o.Tenant, refUse{from: o.ID, prop: prop.Name, id: strings.ToLower(id)}); err != nil {
+					u := refUse{from: o.ID, tenant: o.Tenant, prop: prop.Name, id: strings.ToLower(id)}
+					if written[target] {
+						// Its objects come from the snapshot; its tenant
+						// must still be there once the plan has run.
+						if ts, ok := writtenTenants[target]; ok && o.Tenant != "" && !ts[o.Tenant] {
+							if err := chk.needTenant(target, u); err != nil {
+								return err
+							}
+						}
+						continue
+					}
+					if err := chk.add(target, o.Tenant, u); err != nil {
 						return err
 					}
 				}
@@ -85,17 +123,58 @@ func (d *Data) checkReferenceTargets(ctx context.Context, p *plan.Plan) error {
 
 type refKey struct{ collection, tenant string }
 
-type refUse struct{ from, prop, id string }
+type refUse struct{ from, tenant, prop, id string }
 
 type refChecker struct {
 	wv interface {
 		schemaReader
+		tenantManager
 		objectReader
 	}
 	ctx     context.Context
 	change  plan.Change
 	pending map[refKey][]refUse
 	schemas map[string]*live.ObjectSchema // nil: the collection does not exist
+	tenants map[string]map[string]live.Tenant
+}
+
+// liveTenants lists (once) the live tenants of a multi-tenant collection;
+// none when it does not exist.
+func (k *refChecker) liveTenants(name string) (map[string]live.Tenant, error) {
+	if ts, ok := k.tenants[name]; ok {
+		return ts, nil
+	}
+	list, err := k.wv.Tenants(k.ctx, name)
+	if err != nil && !errors.Is(err, live.ErrNotFound) {
+		return nil, err
+	}
+	ts := map[string]live.Tenant{}
+	for _, t := range list {
+		ts[t.Name] = t
+	}
+	k.tenants[name] = ts
+	return ts, nil
+}
+
+// needTenant refuses u, a reference into the multi-tenant collection
+// target, when target has no live tenant u.tenant: Weaviate resolves a
+// reference of a multi-tenant collection in the tenant it is written in,
+// so the reference could not be written (and a replace would have cleared
+// the collection before finding out).
+func (k *refChecker) needTenant(target string, u refUse) error {
+	ts, err := k.liveTenants(target)
+	if err != nil {
+		return err
+	}
+	if _, ok := ts[u.tenant]; ok {
+		return nil
+	}
+	src := k.change.SourceName()
+	return fmt.Errorf("%s %s: snapshot object %s of %s, written into tenant %s, refers in property %s to object %s of multi-tenant collection %s, which has no tenant %s "+
+		"(a reference resolves in the tenant it is written in, so Weaviate would refuse it). "+
+		"Create tenant %s of %s with the objects it refers to first, or restore %s into a tenant %s has (--tenant NAME=NEW); nothing was written",
+		k.change.Action, k.change.Collection, u.from, src, u.tenant, u.prop, u.id, target, u.tenant,
+		u.tenant, target, k.change.Collection, target)
 }
 
 func (k *refChecker) add(target, tenant string, u refUse) error {
@@ -109,6 +188,11 @@ func (k *refChecker) add(target, tenant string, u refUse) error {
 	}
 	if s != nil && s.MultiTenant {
 		key.tenant = tenant
+		if tenant != "" {
+			if err := k.needTenant(target, u); err != nil {
+				return err
+			}
+		}
 	}
 	k.pending[key] = append(k.pending[key], u)
 	if len(k.pending[key]) >= refTargetBatch {
@@ -173,7 +257,24 @@ func (k *refChecker) flush(key refKey) error {
 				ids = append(ids, u.id)
 			}
 		}
-		found, err = k.wv.ReadObjectsByID(k.ctx, s, live.ReadOptions{Tenant: key.tenant, IDsOnly: true}, ids)
+		read := func() (err error) {
+			found, err = k.wv.ReadObjectsByID(k.ctx, s, live.ReadOptions{Tenant: key.tenant, IDsOnly: true}, ids)
+			return err
+		}
+		if key.tenant == "" {
+			err = read()
+		} else {
+			// An inactive (COLD) target tenant is activated for the read
+			// and set back afterwards (recorded in the tenant log
+			// meanwhile), also when the collection has
+			// autoTenantActivation, which would otherwise wake it for
+			// good.
+			ts, terr := k.liveTenants(key.collection)
+			if terr != nil {
+				return terr
+			}
+			_, err = k.wv.WithTenantActive(k.ctx, key.collection, ts[key.tenant], read)
+		}
 		if err != nil {
 			return err
 		}
@@ -201,4 +302,56 @@ func (k *refChecker) flush(key refKey) error {
 		"Restore %s with it from a snapshot that holds that object (--collection %s --collection %s), or recreate the object first; nothing was written",
 		k.change.Action, k.change.Collection, u.from, src, u.prop, u.id, where, more,
 		key.collection, src, key.collection)
+}
+
+// writeReferencesAwake is writeReferences with the inactive (COLD) tenants
+// its references point into activated: Weaviate refuses a reference into
+// an inactive tenant ("tenant not active"), and one woken by its
+// collection's autoTenantActivation would stay HOT. For a multi-tenant
+// collection, the tenants of the same names in each multi-tenant
+// collection it refers to that the plan does not restore are activated
+// for the reference pass and set back to their status afterwards, also
+// when it fails. (They are activated together: a restore of very many
+// tenants into targets with as many inactive tenants activates them all
+// at once.)
+func (d *Data) writeReferencesAwake(ctx context.Context, j *restoreJob, jobs []*restoreJob) (err error) {
+	if j.s == nil || !j.s.MultiTenant || len(j.sc.Tenants) == 0 {
+		return d.writeReferences(ctx, j)
+	}
+	restored := map[string]bool{}
+	for _, o := range jobs {
+		restored[o.c.Collection] = true
+	}
+	seen := map[string]bool{}
+	for _, prop := range j.s.Properties {
+		if prop.Kind() != "ref" {
+			continue
+		}
+		for _, target := range prop.DataType {
+			if restored[target] || seen[target] {
+				continue
+			}
+			seen[target] = true
+			cl, cerr := d.Client.Class(ctx, target)
+			if errors.Is(cerr, live.ErrNotFound) {
+				continue
+			}
+			if cerr != nil {
+				return cerr
+			}
+			if !live.SchemaOf(cl).MultiTenant {
+				continue
+			}
+			woken, werr := d.wakeTenants(ctx, target, j.sc.Tenants)
+			defer func() {
+				for _, a := range woken {
+					err = errors.Join(err, a.SetBack(ctx))
+				}
+			}()
+			if werr != nil {
+				return werr
+			}
+		}
+	}
+	return d.writeReferences(ctx, j)
 }

@@ -164,7 +164,7 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 		if j.withRefs == 0 {
 			continue
 		}
-		if err := d.writeReferences(ctx, j); err != nil {
+		if err := d.writeReferencesAwake(ctx, j, jobs); err != nil {
 			return j.wrap(err)
 		}
 	}
