@@ -50,6 +50,8 @@ type Client struct {
 	// command reads it at most once; see Version).
 	versionMu sync.Mutex
 	version   string
+	// setBacks merges concurrent set-backs of tenants (setback.go).
+	setBacks setBacks
 }
 
 // Options configure a Client.
