@@ -50,8 +50,6 @@ type Client struct {
 	// command reads it at most once; see Version).
 	versionMu sync.Mutex
 	version   string
-	// setBacks merges concurrent set-backs of tenants (setback.go).
-	setBacks setBacks
 }
 
 // Options configure a Client.

@@ -423,7 +423,7 @@ func (a *Activation) SetBack(ctx context.Context) error {
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
 	defer cancel()
 	t := a.tenant
-	if err := a.c.setBackStatus(bctx, a.collection, t); err != nil {
+	if err := a.c.UpdateTenants(bctx, a.collection, []Tenant{t}); err != nil {
 		return fmt.Errorf("tenant %s of %s was activated to be read and could not be set back to %s: %w; the next colstate command sets it back, or set it back by hand: PUT /v1/schema/%s/tenants [{\"name\": %q, \"activityStatus\": %q}]",
 			t.Name, a.collection, t.ActivityStatus, err, a.collection, t.Name, t.ActivityStatus)
 	}
