@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -66,4 +67,67 @@ func TestTenantLog(t *testing.T) {
 	if err := l.SetBack("B", "t2"); err != nil {
 		t.Errorf("setting back with no log: %v", err)
 	}
+}
+
+// TestTenantLogParallel: with tenants activated and set back from several
+// goroutines at once (a parallel backup), each activation is on disk when
+// Activated returns, each set-back when SetBack returns, though changes
+// made during a write share the next one.
+func TestTenantLogParallel(t *testing.T) {
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	files := state.Local(statePath)
+	l := newTenantLog(files)
+	path := files.FileLocation(l.name)
+	onDisk := func(tenant string) (bool, error) {
+		b, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		var es []activatedTenant
+		if err := json.Unmarshal(b, &es); err != nil {
+			return false, err
+		}
+		for _, e := range es {
+			if e.Tenant == tenant {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	const workers, each = 8, 25
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			errs <- func() error {
+				for i := range each {
+					name := "t" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
+					if err := l.Activated("A", live.Tenant{Name: name, ActivityStatus: "COLD"}); err != nil {
+						return err
+					}
+					if in, err := onDisk(name); err != nil || !in {
+						return fmt.Errorf("%s activated but not in the log on disk (%v)", name, err)
+					}
+					if err := l.SetBack("A", name); err != nil {
+						return err
+					}
+					if in, err := onDisk(name); err != nil || in {
+						return fmt.Errorf("%s set back but still in the log on disk (%v)", name, err)
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("log with nothing left to set back still exists: %v", err)
+	}
+	t.Logf("%d changes, %d writes", 2*workers*each, l.writes)
 }

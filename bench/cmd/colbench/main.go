@@ -55,8 +55,8 @@ func main() {
 	flag.IntVar(&o.rawBatch, "raw-batch", 200, "objects per batch of the raw import loop (200 × 4 beat 500 × 4 here)")
 	flag.IntVar(&o.rawFlight, "raw-inflight", 4, "batches in flight in the raw import loop")
 	flag.IntVar(&o.page, "raw-page", 500, "objects per cursor page of the raw read loop")
-	flag.StringVar(&o.only, "only", "backup,diff,restore,native,plan,s3,tenants", "sections to run (tenantslarge, not in the default: peak RSS at -tenant-large-count objects across -tenants tenants; native: colstate's restore via Weaviate's backup vs Weaviate's restore called directly, and backup --engine=both vs its parts; s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
-	flag.IntVar(&o.tenants, "tenants", 10_000, "tenants of the multi-tenant collection (sections tenants, tenantslarge); 1000 runs in a few minutes")
+	flag.StringVar(&o.only, "only", "backup,diff,restore,native,plan,s3,tenants", "sections to run (tenantsab, not in the default: only backups of the multi-tenant collection by colstate and the -compare build, alternated run by run; tenantslarge, not in the default: peak RSS at -tenant-large-count objects across -tenants tenants; native: colstate's restore via Weaviate's backup vs Weaviate's restore called directly, and backup --engine=both vs its parts; s3: colstate backup/restore to a versitygw S3 server vs a local directory, and Weaviate's backup-s3 module; tenants: a multi-tenant collection)")
+	flag.IntVar(&o.tenants, "tenants", 10_000, "tenants of the multi-tenant collection (sections tenants, tenantsab, tenantslarge); 1000 runs in a few minutes")
 	flag.IntVar(&o.tenantObjects, "tenant-objects", 10, "objects per tenant (section tenants)")
 	flag.IntVar(&o.tenantHot, "tenant-hot", 1000, "HOT tenants of -tenants (spread evenly), the others COLD: Weaviate holds about ten files open per HOT tenant, and failed writes at about 1,950 HOT tenants with an open-files limit of 20,000; with fewer HOT than -tenants, native backup and restore (which leave COLD tenants out on v1.35.2) are also measured on a collection of the HOT tenants alone")
 	flag.IntVar(&o.tenantLargeCount, "tenant-large-count", 1_000_000, "objects across -tenants tenants for section tenantslarge (peak RSS of colstate backup and restore; flat index)")
@@ -211,7 +211,7 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"native", b.engines}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}, {"tenantslarge", b.tenantsLarge}}
+	}{{"backup", b.backup}, {"diff", b.contentDiff}, {"restore", b.restore}, {"native", b.engines}, {"s3", b.s3}, {"plan", b.plan}, {"tenants", b.tenantsSection}, {"tenantsab", b.tenantsAB}, {"tenantslarge", b.tenantsLarge}}
 	for _, s := range steps {
 		if !slices.Contains(sections, s.name) {
 			continue

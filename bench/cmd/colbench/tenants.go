@@ -426,3 +426,66 @@ func (b *bench) tenantsLarge(ctx context.Context) error {
 		with(rs.row("tenantslarge", "colstate restore (flat index, incl. verify), "+m.what()+", 1 run", n), "peak RSS at scale"))
 	return nil
 }
+
+// tenantsAB times only backups of the mixed multi-tenant collection by
+// colstate and by the -compare build, alternating which goes first from
+// run to run (ABBA…) on the same data, with the load average beside each:
+// a fair A/B on a shared machine, where a fixed order gives whichever runs
+// second a different load.
+func (b *bench) tenantsAB(ctx context.Context) error {
+	if b.o.compare == "" {
+		return errors.New("section tenantsab needs -compare BINARY")
+	}
+	m, _ := b.mtSpecs()
+	if err := b.loadMT(ctx, m); err != nil {
+		return err
+	}
+	var cs, cmp series
+	for r := 1; r <= b.o.runs; r++ {
+		id := fmt.Sprintf("ab-%s-%d", b.runID, r)
+		newFirst := r%2 == 1
+		for k := 0; k < 2; k++ {
+			cpu := b.serverCPU()
+			if (k == 0) == newFirst {
+				el, rss, err := b.colstate(fmt.Sprintf("%s-ab-backup-%d", m.name, r), "backup", "-auto-approve", "-store", b.store, "-id", id, m.name)
+				if err != nil {
+					return err
+				}
+				cs.add(el, rss)
+				b.logln("run %d: colstate backup %.2fs, %.0f MiB, server CPU %.1fs (load: %s)", r, el.Seconds(), float64(rss)/(1<<20), b.serverCPU()-cpu, loadavg())
+			} else {
+				el, rss, err := runColstate(b.o.compare, nil, "-chdir", b.cfgDir, "backup", "-auto-approve", "-store", b.store, "-id", id+"-cmp", m.name)
+				if err != nil {
+					return err
+				}
+				cmp.add(el, rss)
+				b.logln("run %d: comparison build backup %.2fs, %.0f MiB, server CPU %.1fs (load: %s)", r, el.Seconds(), float64(rss)/(1<<20), b.serverCPU()-cpu, loadavg())
+			}
+		}
+	}
+	what := m.what()
+	b.addRows(cs.row("tenantsab", "colstate backup, "+what, m.objects()),
+		with(cmp.row("tenantsab", "colstate backup, "+filepath.Base(b.o.compare)+", "+what, m.objects()), "comparison build, alternated run by run"))
+	return nil
+}
+
+// serverCPU is the CPU time the Weaviate server has used so far, in
+// seconds (user and system, from /proc): on a shared machine the wall time
+// of a run swings with the load, the server's work for it much less.
+func (b *bench) serverCPU() float64 {
+	data, err := os.ReadFile(filepath.Join("/proc", fmt.Sprint(b.srv.Pid()), "stat"))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): state is
+	// the first, utime and stime the 12th and 13th, in clock ticks (100/s).
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	var u, st float64
+	fmt.Sscan(f[11], &u)
+	fmt.Sscan(f[12], &st)
+	return (u + st) / 100
+}
