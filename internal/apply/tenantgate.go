@@ -53,7 +53,7 @@ type tenantGate struct {
 	order []string                    // the snapshot's tenants in the order its objects come
 	// activated counts activations, most the most held at once.
 	activated, most int
-	index map[string]int              // in order
+	index           map[string]int // in order
 }
 
 // newTenantGate returns the gate of a restore (restore) or merge into
@@ -266,7 +266,7 @@ type tenantPass struct {
 	final bool              // set the status tenants end with, not the one they had
 	// rb, when set, reads a group back for the verification before it is
 	// set (a restore's last pass).
-	rb      *readBack
+	rb *readBack
 
 	started bool
 	cur     string
