@@ -70,8 +70,8 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 		return nil
 	}
 	// Tenants the restore read back already, group by group as it set
-	// them COLD (tenantSettler), are not read again: their digest is in
-	// st.readBack.
+	// them to their status (tenantGate, readBack), are not read again:
+	// their digest is in st.readBack.
 	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors, st.settled, st.readBack)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)

@@ -20,9 +20,9 @@ type writeStats struct {
 	// Objects written without references Weaviate refuses (to missing
 	// objects, in a tenant): as the snapshot has them, and as written.
 	refsLeftOut, refsLeftOutWritten object.Digest
-	// Tenants the first pass already read back and set to the inactive
-	// status the snapshot recorded (tenantSettler), and the digest of what
-	// it read: the verification reads the other tenants only.
+	// Tenants the last pass already read back and set to the status the
+	// snapshot recorded (tenantGate, readBack), and the digest of what it
+	// read: the verification reads the other tenants only.
 	settled  map[string]bool
 	readBack object.Digest
 }
