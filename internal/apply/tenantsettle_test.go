@@ -40,9 +40,11 @@ func TestRestoreManyColdTenantsUnderFileLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.out.Reset()
+	start := time.Now()
 	if err := e.run(e.restore("many", name, name, plan.Restore)); err != nil {
 		t.Fatalf("restore: %v\n%s", err, e.out.String())
 	}
+	t.Logf("restore of %d tenants (%d HOT) took %s", tenants, hot, time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(e.out.String(), fmt.Sprintf("Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s", name, tenants, m.Collection(name).Digest)) {
 		t.Fatalf("restore output:\n%s", e.out.String())
 	}
