@@ -48,7 +48,23 @@ func TestRestoreManyColdTenantsUnderFileLimit(t *testing.T) {
 	if !strings.Contains(e.out.String(), fmt.Sprintf("Restored %s: %d objects; verified: object count and content digest match the snapshot (%.16s", name, tenants, m.Collection(name).Digest)) {
 		t.Fatalf("restore output:\n%s", e.out.String())
 	}
+	activatedAtMost100(t, e.out.String(), "390 inactive tenants of ColdMany", "each has the status the snapshot recorded")
 	e.statusesAre(name, status)
+}
+
+// activatedAtMost100 checks that out says the restore activated what (a
+// count and collection) a group at a time, at most two groups of 50 at
+// once (one being written, one set), and how each ends.
+func activatedAtMost100(t *testing.T, out, what, ends string) {
+	t.Helper()
+	m := regexp.MustCompile(`Activated ` + what + ` to write into them, a group at a time \(at most (\d+) at once\); ` + ends + `\.`).FindStringSubmatch(out)
+	if m == nil {
+		t.Errorf("the output does not say that it activated %s:\n%s", what, out)
+	} else if n, _ := strconv.Atoi(m[1]); n > 100 {
+		t.Errorf("%d tenants were activated at once, want at most 100", n)
+	} else {
+		t.Logf("activated %s, at most %d at once", what, n)
+	}
 }
 
 // limitedEnv starts a server whose open-files limit is files.
@@ -174,13 +190,7 @@ func TestMergeIntoManyColdTenantsUnderFileLimit(t *testing.T) {
 	if !strings.Contains(out, fmt.Sprintf("Merged CMDst: %d objects written, 0 already identical; verified", tenants)) {
 		t.Fatalf("merge output:\n%s", out)
 	}
-	// At most two groups of 50 at once (one being written, one set back).
-	most := regexp.MustCompile(`Activated 390 inactive tenants of CMDst to write into them, a group at a time \(at most (\d+) at once\); each is back to its status\.`).FindStringSubmatch(out)
-	if most == nil {
-		t.Errorf("merge output does not say what it activated:\n%s", out)
-	} else if n, _ := strconv.Atoi(most[1]); n > 100 {
-		t.Errorf("the merge held %d tenants active at once, want at most 100", n)
-	}
+	activatedAtMost100(t, out, "390 inactive tenants of CMDst", "each is back to its status")
 	e.statusesAre("CMDst", status)
 	after := e.backup("dst", false, "CMDst")
 	if got := after.Collection("CMDst").Objects; got != 2*tenants {
@@ -222,5 +232,6 @@ func TestResumeRestoreIntoManyColdTenantsUnderFileLimit(t *testing.T) {
 		!strings.Contains(out, fmt.Sprintf("Restored CMFull: %d objects; verified: object count and content digest match the snapshot (%.16s", tenants, m.Collection("CMFull").Digest)) {
 		t.Fatalf("restore output:\n%s", out)
 	}
+	activatedAtMost100(t, out, "[0-9]+ inactive tenants of CMFull", "each has the status the snapshot recorded")
 	e.statusesAre("CMFull", want)
 }
