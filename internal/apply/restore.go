@@ -29,9 +29,6 @@ type restoreJob struct {
 	resume    bool               // completing an interrupted restore
 	fit       func(*object.Object)
 	stats     writeStats
-	// newTenants are the snapshot's tenants the target lacked, which this
-	// restore created.
-	newTenants []snapshot.Tenant
 	// withRefs counts the objects holding references: the second pass
 	// writes them whole, once every object they can point at exists.
 	withRefs int64
@@ -315,6 +312,5 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 	if c.Data.Reshape {
 		j.fit = fitTo(j.s, c.Data.VectorFrom)
 	}
-	j.newTenants, err = d.ensureTenants(ctx, target, j.s, j.sc.Tenants, j.gate)
-	return err
+	return d.ensureTenants(ctx, target, j.s, j.sc.Tenants, j.gate)
 }

@@ -141,21 +141,20 @@ func (d *Data) refuseOffloadedTargets(ctx context.Context, target string, snap [
 // each with the status the snapshot recorded (an inactive one is
 // activated by the restore's tenantGate while it is written, so a killed
 // restore leaves no tenant active but those its tenant log records), and
-// returns the snapshot's entries of those it created.
-func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant, g *tenantGate) ([]snapshot.Tenant, error) {
+// tells g about them.
+func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectSchema, tenants []snapshot.Tenant, g *tenantGate) error {
 	if !s.MultiTenant || len(tenants) == 0 {
-		return nil, nil
+		return nil
 	}
 	have, err := d.Client.Tenants(ctx, target)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	exists := map[string]bool{}
 	for _, t := range have {
 		exists[t.Name] = true
 	}
 	var create []live.Tenant
-	var created []snapshot.Tenant
 	for _, t := range tenants {
 		if !exists[t.Name] {
 			nt := live.Tenant{Name: t.Name}
@@ -163,14 +162,13 @@ func (d *Data) ensureTenants(ctx context.Context, target string, s *live.ObjectS
 				nt.ActivityStatus = t.ActivityStatus
 			}
 			create = append(create, nt)
-			created = append(created, t)
 		}
 	}
 	if err := d.Client.CreateTenants(ctx, target, create); err != nil {
-		return nil, err
+		return err
 	}
 	g.created(create)
-	return created, nil
+	return nil
 }
 
 func activeStatus(s string) bool { return s == "" || s == "HOT" || s == "ACTIVE" }
