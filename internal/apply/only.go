@@ -73,7 +73,7 @@ func (d *Data) pickedCount(ctx context.Context, s *live.ObjectSchema, dc *plan.D
 // count: an inactive tenant is counted only here, activated for it and set
 // back before the refusal. It runs before anything is activated for the
 // restore, by a dry run too. Offloaded tenants are left to the refusal
-// that names them (wakeTenants).
+// that names them (refuseOffloadedTargets).
 func (d *Data) refuseFilledTenants(ctx context.Context, c plan.Change) error {
 	ts, err := d.Client.Tenants(ctx, c.Collection)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
 	"github.com/colstate/colstate/internal/plan"
+	"github.com/colstate/colstate/internal/snapshot"
 )
 
 // refTargetBatch is how many target UUIDs one existence check asks for.
@@ -354,4 +355,46 @@ func (d *Data) writeReferencesAwake(ctx context.Context, j *restoreJob, jobs []*
 		}
 	}
 	return d.writeReferences(ctx, j)
+}
+
+// wakeTenants activates the snapshot's tenants that exist in target but
+// are inactive, refusing offloaded ones by name before changing anything.
+func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.Tenant) ([]*live.Activation, error) {
+	have, err := d.Client.Tenants(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	inSnap := map[string]bool{}
+	for _, t := range snap {
+		inSnap[t.Name] = true
+	}
+	var sleeping []live.Tenant
+	var off []string
+	for _, t := range have {
+		switch {
+		case !inSnap[t.Name] || t.Active():
+		case t.Offloaded():
+			off = append(off, t.Name)
+		default:
+			sleeping = append(sleeping, t)
+		}
+	}
+	if len(off) > 0 {
+		return nil, fmt.Errorf("collection %s has offloaded (FROZEN) tenants the references point into: %s; load them back (activityStatus HOT or COLD) first; nothing was written", target, strings.Join(off, ", "))
+	}
+	var woken []*live.Activation
+	for _, t := range sleeping {
+		a, err := d.Client.ActivateTenant(ctx, target, t)
+		if err != nil {
+			for _, w := range woken {
+				err = errors.Join(err, w.SetBack(ctx))
+			}
+			return nil, err
+		}
+		woken = append(woken, a)
+	}
+	if len(woken) > 0 {
+		fmt.Fprintf(d.Out, "Activated %s of %s whose objects the references point at; each gets its status back afterwards.\n", plural(len(woken), "inactive tenant", "inactive tenants"), target)
+	}
+	return woken, nil
 }

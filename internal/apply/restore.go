@@ -30,12 +30,12 @@ type restoreJob struct {
 	repair    bool               // completing from the chunks what Weaviate restored, which did not verify (restoreNatively)
 	fit       func(*object.Object)
 	stats     writeStats
-	// newTenants are the snapshot's tenants the target lacked, which this
-	// restore created.
-	newTenants []snapshot.Tenant
 	// withRefs counts the objects holding references: the second pass
 	// writes them whole, once every object they can point at exists.
 	withRefs int64
+	// gate keeps the target's inactive tenants inactive but for the few
+	// being written or read; nil for a collection without tenants.
+	gate *tenantGate
 }
 
 func (j *restoreJob) wrap(err error) error {
@@ -132,24 +132,19 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 				return j.wrap(err)
 			}
 		}
-		// The snapshot's tenants that are inactive live are written and
-		// read back: activate them now, and give each back its live status
-		// when the restore fails or merges (a restore sets the snapshot's).
-		woken, werr := d.wakeTenants(ctx, j.c.Collection, j.sc.Tenants)
-		if werr != nil {
-			return j.wrap(werr)
+		// Offloaded tenants cannot be written into: refused by name
+		// before anything is written. Inactive ones are activated a group
+		// at a time while they are written (tenantGate).
+		if err := d.refuseOffloadedTargets(ctx, j.c.Collection, j.sc.Tenants); err != nil {
+			return j.wrap(err)
 		}
-		merge := j.c.Action == plan.Merge
-		defer func() {
-			for _, a := range woken {
-				if err != nil || merge {
-					err = errors.Join(err, a.SetBack(ctx))
-				} else {
-					err = errors.Join(err, a.Keep())
-				}
-			}
-		}()
 	}
+	// Whatever fails, no tenant stays activated.
+	defer func() {
+		for _, j := range jobs {
+			err = errors.Join(err, j.gate.setBackOpen(ctx))
+		}
+	}()
 	for _, j := range jobs {
 		if err := d.prepareRestore(ctx, j); err != nil {
 			return j.wrap(err)
@@ -169,10 +164,10 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 		}
 	}
 	for _, j := range jobs {
-		// Verify while every tenant is still active, then put back the
-		// statuses the snapshot recorded: a restore's every tenant, a
-		// merge's only those it created (the others keep their live
-		// status).
+		// Verify (activating the inactive tenants the writes did not read
+		// back, in turn), then give every tenant the status it ends with:
+		// a restore's every tenant the snapshot's, a merge's the live one
+		// (those it created, the snapshot's).
 		if j.repair {
 			fmt.Fprintf(d.Out, "Repaired %s from the snapshot's portable chunks: %d objects written, %d already identical.\n", j.c.Collection, j.stats.written, j.stats.identical)
 		}
@@ -183,13 +178,10 @@ func (d *Data) restoreAll(ctx context.Context, changes []plan.Change) (err error
 			}
 			return j.wrap(err)
 		}
-		statuses := j.sc.Tenants
-		if j.c.Action == plan.Merge {
-			statuses = j.newTenants
-		}
-		if err := d.restoreTenantStatus(ctx, j.c.Collection, statuses, j.stats.settled); err != nil {
+		if err := j.gate.finish(ctx); err != nil {
 			return j.wrap(err)
 		}
+		fmt.Fprint(d.Out, j.gate.note())
 	}
 	return nil
 }
@@ -278,6 +270,11 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 		return err
 	case err != nil:
 		return err
+	}
+	if j.gate, err = d.newTenantGate(ctx, target, live.SchemaOf(liveClass).MultiTenant, c.Action != plan.Merge, j.sc.Tenants); err != nil {
+		return err
+	}
+	switch {
 	case j.created:
 	case c.Data.Reshape:
 		// A replace created the collection with its new schema: the objects
@@ -306,7 +303,7 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 			} else if n > 0 {
 				// A restore that was interrupted left some of the snapshot's
 				// objects: running it again completes it, skipping those.
-				partial, err := d.onlySnapshotObjects(ctx, j.r, c.SourceName(), live.SchemaOf(liveClass))
+				partial, err := d.onlySnapshotObjects(ctx, j.r, c.SourceName(), live.SchemaOf(liveClass), j.sc.Tenants)
 				if err != nil {
 					return err
 				}
@@ -332,6 +329,5 @@ func (d *Data) prepareRestore(ctx context.Context, j *restoreJob) error {
 	if c.Data.Reshape {
 		j.fit = fitTo(j.s, c.Data.VectorFrom)
 	}
-	j.newTenants, err = d.ensureTenants(ctx, target, j.s, j.sc.Tenants)
-	return err
+	return d.ensureTenants(ctx, target, j.s, j.sc.Tenants, j.gate)
 }

@@ -253,7 +253,7 @@ func (d *Data) checkRestoreTarget(ctx context.Context, c plan.Change) error {
 	if err != nil {
 		return err
 	}
-	partial, err := d.onlySnapshotObjects(ctx, pickedSource(r, c), c.SourceName(), s)
+	partial, err := d.onlySnapshotObjects(ctx, pickedSource(r, c), c.SourceName(), s, nil)
 	if err != nil {
 		return err
 	}

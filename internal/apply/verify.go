@@ -34,8 +34,15 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 		// read each back and compare it with what the merge made of it.
 		var missing int64
 		var got object.Digest
+		gp, err := d.readPass(ctx, s, sc.Tenants)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
 		walk := d.walker(ctx, s, false)
-		err := r.Objects(ctx, sc.Name, func(o *object.Object) error {
+		err = r.Objects(ctx, sc.Name, func(o *object.Object) error {
+			if err := gp.enter(ctx, o.Tenant); err != nil {
+				return err
+			}
 			lv, err := walk.find(o)
 			if err != nil {
 				return err
@@ -48,7 +55,7 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 			return nil
 		})
 		walk.close()
-		if err != nil {
+		if err = errors.Join(err, gp.finish(ctx, err == nil)); err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
 		if missing > 0 {
@@ -69,8 +76,8 @@ func (d *Data) verifyRestore(ctx context.Context, c plan.Change, r objectSource,
 		return nil
 	}
 	// Tenants the restore read back already, group by group as it set
-	// them COLD (tenantSettler), are not read again: their digest is in
-	// st.readBack.
+	// them to their status (tenantGate, readBack), are not read again:
+	// their digest is in st.readBack.
 	got, err := d.readDigest(ctx, c.Collection, sc, s, noVectors, st.settled, st.readBack)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
@@ -140,9 +147,13 @@ func (d *Data) verifyCount(ctx context.Context, c plan.Change, sc *snapshot.Coll
 	}
 	tenants := []live.Tenant{{}}
 	if s.MultiTenant {
-		tenants = tenants[:0]
+		var names []string
 		for _, t := range sc.Tenants {
-			tenants = append(tenants, live.Tenant{Name: t.Name})
+			names = append(names, t.Name)
+		}
+		var err error
+		if tenants, err = d.liveStatuses(ctx, c.Collection, names); err != nil {
+			return fmt.Errorf("verify: %w", err)
 		}
 	}
 	var got atomic.Int64
@@ -168,8 +179,8 @@ func (d *Data) verifyCount(ctx context.Context, c plan.Change, sc *snapshot.Coll
 const verifyRanges = 8
 
 // readDigest reads the collection back and returns its count and digest.
-// Every tenant is active now (restoreAll activated or created them): they
-// are read tenantParallel at once; a collection without tenants is read
+// Tenants are read tenantParallel at once (an inactive one activated for
+// it and set back); a collection without tenants is read
 // as verifyRanges ranges of UUIDs at once. The digest is a sum, the same
 // in any order; the ranges hold every UUID exactly once (live.UUIDRanges).
 func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.Collection, s *live.ObjectSchema, noVectors bool, settled map[string]bool, start object.Digest) (object.Digest, error) {
@@ -213,11 +224,15 @@ func (d *Data) readDigest(ctx context.Context, collection string, sc *snapshot.C
 		}
 		return got, nil
 	}
-	var tenants []live.Tenant
+	var names []string
 	for _, t := range sc.Tenants {
 		if !settled[t.Name] {
-			tenants = append(tenants, live.Tenant{Name: t.Name})
+			names = append(names, t.Name)
 		}
+	}
+	tenants, err := d.liveStatuses(ctx, collection, names)
+	if err != nil {
+		return got, err
 	}
 	part, err := d.tenantsDigest(ctx, collection, s, tenants, noVectors)
 	got.Merge(part)
@@ -274,6 +289,11 @@ func (d *Data) extraObjects(ctx context.Context, r objectSource, sc *snapshot.Co
 		}
 		w.pop()
 	}
+	gp, err := d.readPass(ctx, s, sc.Tenants)
+	if err != nil {
+		return extra, nil, false, err
+	}
+	defer func() { err = errors.Join(err, gp.finish(ctx, false)) }()
 	walk := d.walker(ctx, s, noVectors)
 	defer walk.close()
 	// The live objects past the tenant's last snapshot object are extra.
@@ -287,6 +307,9 @@ func (d *Data) extraObjects(ctx context.Context, r objectSource, sc *snapshot.Co
 		}
 	}
 	err = r.Objects(ctx, sc.Name, func(o *object.Object) error {
+		if err := gp.enter(ctx, o.Tenant); err != nil {
+			return err
+		}
 		w, err := walk.of(o)
 		if err != nil {
 			return err
@@ -331,9 +354,16 @@ func (d *Data) extraObjects(ctx context.Context, r objectSource, sc *snapshot.Co
 // interrupted restore leaves behind. A live object changed since the
 // restore wrote it makes the collection foreign, so that completing a
 // restore never overwrites newer values. Both are walked in UUID order,
-// tenant by tenant, in constant memory.
-func (d *Data) onlySnapshotObjects(ctx context.Context, r objectSource, src string, s *live.ObjectSchema) (bool, error) {
+// tenant by tenant, in constant memory; inactive tenants are activated a
+// group at a time (in the order of tenants, the snapshot's as the restore
+// names them; nil: one at a time) and set back.
+func (d *Data) onlySnapshotObjects(ctx context.Context, r objectSource, src string, s *live.ObjectSchema, tenants []snapshot.Tenant) (ok bool, err error) {
 	noVectors := r.Manifest().NoVectors
+	gp, err := d.readPass(ctx, s, tenants)
+	if err != nil {
+		return false, err
+	}
+	defer func() { err = errors.Join(err, gp.finish(ctx, false)) }()
 	foreign := errors.New("a live object is not in the snapshot")
 	walk := d.walker(ctx, s, noVectors)
 	defer walk.close()
@@ -345,7 +375,10 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r objectSource, src stri
 		}
 		return err
 	}
-	err := r.Objects(ctx, src, func(o *object.Object) error {
+	err = r.Objects(ctx, src, func(o *object.Object) error {
+		if err := gp.enter(ctx, o.Tenant); err != nil {
+			return err
+		}
 		w, err := walk.of(o)
 		if err != nil {
 			return err
@@ -375,4 +408,34 @@ func (d *Data) onlySnapshotObjects(ctx context.Context, r objectSource, src stri
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// readPass is a pass that only reads the live tenants of s (activating an
+// inactive one a group at a time, in the order of tenants, and setting it
+// back); nil for a collection without tenants.
+func (d *Data) readPass(ctx context.Context, s *live.ObjectSchema, tenants []snapshot.Tenant) (*tenantPass, error) {
+	g, err := d.newTenantGate(ctx, s.Collection, s.MultiTenant, false, tenants)
+	if err != nil {
+		return nil, err
+	}
+	return g.pass(nil, false), nil
+}
+
+// liveStatuses returns the tenants names of collection with their live
+// status (active when a name is not live), for eachTenant to activate the
+// inactive ones.
+func (d *Data) liveStatuses(ctx context.Context, collection string, names []string) ([]live.Tenant, error) {
+	ts, err := d.Client.Tenants(ctx, collection)
+	if err != nil {
+		return nil, err
+	}
+	status := map[string]string{}
+	for _, t := range ts {
+		status[t.Name] = t.ActivityStatus
+	}
+	out := make([]live.Tenant, len(names))
+	for i, n := range names {
+		out[i] = live.Tenant{Name: n, ActivityStatus: status[n]}
+	}
+	return out, nil
 }

@@ -52,6 +52,7 @@ type tenantManager interface {
 	CreateTenants(ctx context.Context, collection string, tenants []live.Tenant) error
 	UpdateTenants(ctx context.Context, collection string, tenants []live.Tenant) error
 	ActivateTenant(ctx context.Context, collection string, t live.Tenant) (*live.Activation, error)
+	ActivateTenants(ctx context.Context, collection string, ts []live.Tenant) ([]*live.Activation, error)
 	WithTenantActive(ctx context.Context, collection string, t live.Tenant, fn func() error) (activated bool, err error)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/colstate/colstate/internal/live"
 	"github.com/colstate/colstate/internal/object"
+	"github.com/colstate/colstate/internal/plan"
 )
 
 type writeStats struct {
@@ -19,9 +20,9 @@ type writeStats struct {
 	// Objects written without references Weaviate refuses (to missing
 	// objects, in a tenant): as the snapshot has them, and as written.
 	refsLeftOut, refsLeftOutWritten object.Digest
-	// Tenants the first pass already read back and set to the inactive
-	// status the snapshot recorded (tenantSettler), and the digest of what
-	// it read: the verification reads the other tenants only.
+	// Tenants the last pass already read back and set to the status the
+	// snapshot recorded (tenantGate, readBack), and the digest of what it
+	// read: the verification reads the other tenants only.
 	settled  map[string]bool
 	readBack object.Digest
 	// extraWhy, when set, is why the collection may hold objects the
@@ -93,8 +94,17 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 	}
 	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
-	settle := d.newTenantSettler(j, bw)
+	gp := j.gate.pass(bw, true)
+	if gp != nil && !refs && !j.merge() && j.c.Data.Verify != plan.VerifyCount {
+		// The last pass: each group is read back for the verification
+		// before it is set inactive (read later, each would have to be
+		// activated again).
+		gp.rb = d.newReadBack(j)
+	}
 	err := j.r.Objects(ctx, src, func(o *object.Object) error {
+		if err := gp.enter(ctx, o.Tenant); err != nil {
+			return err
+		}
 		if j.fit != nil {
 			j.fit(o)
 			st.fitted.Add(o.Hash())
@@ -122,18 +132,12 @@ func (d *Data) writeObjects(ctx context.Context, j *restoreJob) error {
 			return bw.Add(withoutReferences(s, o))
 		}
 		st.written++
-		if err := bw.Add(o); err != nil || settle == nil {
-			return err
-		}
-		return settle.added(ctx, o)
+		return bw.Add(o)
 	})
 	if cerr := bw.Close(); err == nil {
 		err = cerr
 	}
-	if settle != nil {
-		err = errors.Join(err, settle.finish(ctx, err == nil))
-	}
-	return err
+	return errors.Join(err, gp.finish(ctx, err == nil))
 }
 
 // writeInFlight is how many batches a restore keeps in flight. Into a
@@ -181,12 +185,16 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	}
 	walk := d.walker(ctx, s, j.walkNoVectors())
 	defer walk.close()
+	gp := j.gate.pass(bw, true)
 	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
 		if j.fit != nil {
 			j.fit(o)
 		}
 		if !hasReferences(s, o) {
 			return nil
+		}
+		if err := gp.enter(ctx, o.Tenant); err != nil {
+			return err
 		}
 		if merge {
 			_, same, err := j.lookup(walk, o, false)
@@ -203,7 +211,7 @@ func (d *Data) writeReferences(ctx context.Context, j *restoreJob) error {
 	if cerr := bw.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil || len(dangling) == 0 {
+	if err = errors.Join(err, gp.finish(ctx, err == nil)); err != nil || len(dangling) == 0 {
 		return err
 	}
 	return d.writeDangling(ctx, j, dangling, pr)
@@ -224,9 +232,13 @@ func (d *Data) writeDangling(ctx context.Context, j *restoreJob, keys map[dangli
 	var dropped int
 	var first string
 	bw := d.Client.NewBatchWriter(ctx, j.s, j.c.Collection, d.BatchSize, 1)
+	gp := j.gate.pass(bw, true)
 	err := j.r.Objects(ctx, j.sc.Name, func(o *object.Object) error {
 		if !keys[danglingKey{o.ID, o.Tenant}] {
 			return nil
+		}
+		if err := gp.enter(ctx, o.Tenant); err != nil {
+			return err
 		}
 		if j.fit != nil {
 			j.fit(o)
@@ -258,7 +270,7 @@ func (d *Data) writeDangling(ctx context.Context, j *restoreJob, keys map[dangli
 	if cerr := bw.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
+	if err = errors.Join(err, gp.finish(ctx, err == nil)); err != nil {
 		return err
 	}
 	if left != 0 {

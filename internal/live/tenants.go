@@ -464,3 +464,106 @@ func (c *Client) WithTenantActive(ctx context.Context, collection string, t Tena
 	defer func() { err = errors.Join(err, a.SetBack(ctx)) }()
 	return true, fn()
 }
+
+// TenantLogBatch is a TenantLog that records many tenants with one write
+// (a restore activates and settles its tenants in groups).
+type TenantLogBatch interface {
+	ActivatedAll(collection string, ts []Tenant) error
+	SetBackAll(collection string, tenants []string) error
+}
+
+// ActivateTenants activates inactive tenants of a collection together
+// (one request per maxTenantUpdate), each recorded in the client's
+// TenantLog first, and returns what sets each back. On an error none is
+// left activated. Offloaded tenants are refused before anything changes.
+func (c *Client) ActivateTenants(ctx context.Context, collection string, ts []Tenant) ([]*Activation, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	if off := OffloadedTenants(ts); len(off) > 0 {
+		return nil, fmt.Errorf("tenants %s of %s are offloaded: colstate cannot read them; load them back (activityStatus HOT) first", strings.Join(off, ", "), collection)
+	}
+	if err := c.recordActivated(collection, ts); err != nil {
+		return nil, err
+	}
+	acts := make([]*Activation, len(ts))
+	hot := make([]Tenant, len(ts))
+	for i, t := range ts {
+		acts[i] = &Activation{c: c, collection: collection, tenant: t}
+		hot[i] = Tenant{Name: t.Name, ActivityStatus: "HOT"}
+	}
+	if err := c.UpdateTenants(ctx, collection, hot); err != nil {
+		// Some requests may have reached Weaviate: set every one back.
+		return nil, errors.Join(fmt.Errorf("activate %d tenant(s) of %s to write and read them: %w", len(ts), collection, err), SetBackAll(ctx, acts))
+	}
+	return acts, nil
+}
+
+func (c *Client) recordActivated(collection string, ts []Tenant) error {
+	var err error
+	switch l := c.TenantLog.(type) {
+	case nil:
+	case TenantLogBatch:
+		err = l.ActivatedAll(collection, ts)
+	default:
+		for _, t := range ts {
+			if err = l.Activated(collection, t); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("record %d tenant(s) of %s before activating them: %w", len(ts), collection, err)
+	}
+	return nil
+}
+
+// SetBackAll gives tenants activated by ActivateTenants (of one client and
+// collection) back the status each had, in as few requests as it can,
+// even when ctx is cancelled.
+func SetBackAll(ctx context.Context, acts []*Activation) error {
+	if len(acts) == 0 {
+		return nil
+	}
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreStatusTimeout)
+	defer cancel()
+	a0 := acts[0]
+	ts := make([]Tenant, len(acts))
+	for i, a := range acts {
+		ts[i] = a.tenant
+	}
+	if err := a0.c.UpdateTenants(bctx, a0.collection, ts); err != nil {
+		return fmt.Errorf("%d tenant(s) of %s (first: %s) were activated and could not be set back to their status (first: %s): %w; the next colstate command sets them back, or set them back by hand: PUT /v1/schema/%s/tenants",
+			len(ts), a0.collection, ts[0].Name, ts[0].ActivityStatus, err, a0.collection)
+	}
+	return KeepAll(acts)
+}
+
+// KeepAll drops the records of activations (of one client and collection)
+// whose tenants the caller has given the status they should have.
+func KeepAll(acts []*Activation) error {
+	if len(acts) == 0 || acts[0].c.TenantLog == nil {
+		return nil
+	}
+	a0 := acts[0]
+	l, ok := a0.c.TenantLog.(TenantLogBatch)
+	if !ok {
+		for _, a := range acts {
+			if err := a.Keep(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	names := make([]string, len(acts))
+	for i, a := range acts {
+		names[i] = a.tenant.Name
+	}
+	if err := l.SetBackAll(a0.collection, names); err != nil {
+		return fmt.Errorf("%d tenant(s) of %s have their status, but the record of their activation could not be updated: %w", len(names), a0.collection, err)
+	}
+	return nil
+}
+
+// Tenant returns the tenant activated, with the status it had.
+func (a *Activation) Tenant() Tenant { return a.tenant }

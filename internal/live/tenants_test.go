@@ -188,3 +188,56 @@ func TestEachTenant(t *testing.T) {
 		t.Fatalf("tenants of a single-tenant collection: %v, %v; want one unnamed tenant", ts, err)
 	}
 }
+
+// ActivateTenants records the tenants (one at a time through a plain
+// TenantLog) before it activates them together; SetBackAll gives each the
+// status it had and drops the records.
+func TestActivateTenants(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	name := weaviatetest.Name(t, "ActAll")
+	if err := c.CreateRaw(ctx, livetest.MultiTenantClass(name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTenants(ctx, name, []live.Tenant{{Name: "a", ActivityStatus: "COLD"}, {Name: "b", ActivityStatus: "COLD"}, {Name: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	statuses := func() string {
+		ts, err := c.Tenants(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name+"="+t.ActivityStatus)
+		}
+		return strings.Join(out, " ")
+	}
+	log := &recordingLog{c: c, status: statuses}
+	c.TenantLog = log
+	acts, err := c.ActivateTenants(ctx, name, []live.Tenant{{Name: "a", ActivityStatus: "COLD"}, {Name: "b", ActivityStatus: "COLD"}})
+	if err != nil || len(acts) != 2 {
+		t.Fatalf("ActivateTenants: %d, %v", len(acts), err)
+	}
+	if got := statuses(); got != "a=HOT b=HOT c=HOT" {
+		t.Fatalf("after ActivateTenants: %s", got)
+	}
+	if err := live.SetBackAll(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(); got != "a=COLD b=COLD c=HOT" {
+		t.Fatalf("after SetBackAll: %s", got)
+	}
+	want := []string{
+		"activated a (was COLD, still a=COLD b=COLD c=HOT)",
+		"activated b (was COLD, still a=COLD b=COLD c=HOT)",
+		"set back a (now a=COLD b=COLD c=HOT)",
+		"set back b (now a=COLD b=COLD c=HOT)",
+	}
+	if strings.Join(log.events, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("log:\n%s\nwant:\n%s", strings.Join(log.events, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := c.ActivateTenants(ctx, name, []live.Tenant{{Name: "a", ActivityStatus: "FROZEN"}}); err == nil || !strings.Contains(err.Error(), "offloaded") {
+		t.Fatalf("ActivateTenants of an offloaded tenant: %v", err)
+	}
+}

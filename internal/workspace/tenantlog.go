@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +76,26 @@ func (l *tenantLog) SetBack(collection, tenant string) error {
 			break
 		}
 	}
+	return l.commit()
+}
+
+func (l *tenantLog) ActivatedAll(collection string, ts []live.Tenant) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, t := range ts {
+		l.entries = append(l.entries, activatedTenant{Collection: collection, Tenant: t.Name, Status: t.ActivityStatus})
+	}
+	return l.commit()
+}
+
+func (l *tenantLog) SetBackAll(collection string, tenants []string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	drop := map[string]bool{}
+	for _, t := range tenants {
+		drop[t] = true
+	}
+	l.entries = slices.DeleteFunc(l.entries, func(e activatedTenant) bool { return e.Collection == collection && drop[e.Tenant] })
 	return l.commit()
 }
 

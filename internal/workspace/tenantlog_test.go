@@ -131,3 +131,42 @@ func TestTenantLogParallel(t *testing.T) {
 	}
 	t.Logf("%d changes, %d writes", 2*workers*each, l.writes)
 }
+
+// TestTenantLogBatch: a restore records a group of tenants with one write
+// and drops the records of a group with one more, leaving the others.
+func TestTenantLogBatch(t *testing.T) {
+	files := state.Local(filepath.Join(t.TempDir(), "state.json"))
+	l := newTenantLog(files)
+	var _ live.TenantLogBatch = l
+	path := files.FileLocation(l.name)
+	if err := l.Activated("A", live.Tenant{Name: "x", ActivityStatus: "COLD"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ActivatedAll("B", []live.Tenant{{Name: "t1", ActivityStatus: "COLD"}, {Name: "t2", ActivityStatus: "FROZEN"}, {Name: "t3", ActivityStatus: "COLD"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetBackAll("B", []string{"t1", "t3"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []activatedTenant
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []activatedTenant{{Collection: "A", Tenant: "x", Status: "COLD"}, {Collection: "B", Tenant: "t2", Status: "FROZEN"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("log = %+v, want %+v", got, want)
+	}
+	if err := l.SetBackAll("B", []string{"t2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetBack("A", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("log with nothing left to set back still exists: %v", err)
+	}
+}
