@@ -344,11 +344,7 @@ func (d *Data) writeReferencesAwake(ctx context.Context, j *restoreJob, jobs []*
 				continue
 			}
 			woken, werr := d.wakeTenants(ctx, target, j.sc.Tenants)
-			defer func() {
-				for _, a := range woken {
-					err = errors.Join(err, a.SetBack(ctx))
-				}
-			}()
+			defer func() { err = errors.Join(err, live.SetBackAll(ctx, woken)) }()
 			if werr != nil {
 				return werr
 			}
@@ -358,7 +354,9 @@ func (d *Data) writeReferencesAwake(ctx context.Context, j *restoreJob, jobs []*
 }
 
 // wakeTenants activates the snapshot's tenants that exist in target but
-// are inactive, refusing offloaded ones by name before changing anything.
+// are inactive, as one group (live.ActivateTenants: each recorded in the
+// tenant log first; offloaded ones refused by name before any is
+// activated). Set them back with live.SetBackAll.
 func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.Tenant) ([]*live.Activation, error) {
 	have, err := d.Client.Tenants(ctx, target)
 	if err != nil {
@@ -369,29 +367,14 @@ func (d *Data) wakeTenants(ctx context.Context, target string, snap []snapshot.T
 		inSnap[t.Name] = true
 	}
 	var sleeping []live.Tenant
-	var off []string
 	for _, t := range have {
-		switch {
-		case !inSnap[t.Name] || t.Active():
-		case t.Offloaded():
-			off = append(off, t.Name)
-		default:
+		if inSnap[t.Name] && !t.Active() {
 			sleeping = append(sleeping, t)
 		}
 	}
-	if len(off) > 0 {
-		return nil, fmt.Errorf("collection %s has offloaded (FROZEN) tenants the references point into: %s; load them back (activityStatus HOT or COLD) first; nothing was written", target, strings.Join(off, ", "))
-	}
-	var woken []*live.Activation
-	for _, t := range sleeping {
-		a, err := d.Client.ActivateTenant(ctx, target, t)
-		if err != nil {
-			for _, w := range woken {
-				err = errors.Join(err, w.SetBack(ctx))
-			}
-			return nil, err
-		}
-		woken = append(woken, a)
+	woken, err := d.Client.ActivateTenants(ctx, target, sleeping)
+	if err != nil {
+		return nil, err
 	}
 	if len(woken) > 0 {
 		fmt.Fprintf(d.Out, "Activated %s of %s whose objects the references point at; each gets its status back afterwards.\n", plural(len(woken), "inactive tenant", "inactive tenants"), target)
